@@ -1,0 +1,1 @@
+"""hlmshell: a Stata-like shell for multilevel linear models."""
