@@ -1,0 +1,5 @@
+import sys
+
+from hlmshell.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""The data in memory: ordered columns with Stata storage types, formats and labels.
+
+Column arrays are never modified in place: every change stores a new array, so the session
+can roll back a failed command by keeping a shallow copy (see Session._snapshot).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from hlmshell.errors import StataError
+
+NUMERIC_TYPES = ("byte", "int", "long", "float", "double")
+DEFAULT_FORMATS = {"byte": "%8.0g", "int": "%8.0g", "long": "%12.0g", "float": "%9.0g", "double": "%10.0g"}
+# Stata's largest non-missing value per integer type
+INT_LIMITS = {"byte": (-127, 100), "int": (-32767, 32740), "long": (-2147483647, 2147483620)}
+
+
+def is_string_type(stype: str) -> bool:
+    return stype.startswith("str")
+
+
+def default_format(stype: str) -> str:
+    if is_string_type(stype):
+        width = stype[3:]
+        return f"%{width if width.isdigit() else 9}s"
+    return DEFAULT_FORMATS[stype]
+
+
+def coerce(values, stype: str) -> np.ndarray:
+    """Values as the storage type holds them: float32 rounding for float, str for strings."""
+    if is_string_type(stype):
+        arr = np.asarray(values, dtype=object)
+        return np.array(["" if v is None else str(v) for v in arr.ravel()], dtype=object)
+    arr = np.asarray(values, dtype=float)
+    if stype == "float":
+        with np.errstate(over="ignore"):
+            arr = arr.astype(np.float32).astype(np.float64)
+    return arr
+
+
+def string_type_for(values: np.ndarray) -> str:
+    longest = max((len(v) for v in values), default=1)
+    return "strL" if longest > 2045 else f"str{max(longest, 1)}"
+
+
+def smallest_numeric_type(values: np.ndarray, floating: str = "float") -> str:
+    """The type Stata's `compress`-like choice gives: byte/int/long when integral and in range."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0 or np.all(finite == np.round(finite)):
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0, 0)
+        for stype, (tmin, tmax) in INT_LIMITS.items():
+            if tmin <= lo and hi <= tmax:
+                return stype
+    if floating == "float" and np.array_equal(coerce(finite, "float"), finite):
+        return "float"
+    return "double" if floating == "double" or finite.size else "float"
+
+
+@dataclass
+class Variable:
+    name: str
+    values: np.ndarray
+    stype: str
+    fmt: str
+    label: str = ""
+
+    @property
+    def is_string(self) -> bool:
+        return is_string_type(self.stype)
+
+
+class Dataset:
+    def __init__(self):
+        self.vars: dict[str, Variable] = {}
+        self.nobs = 0
+        self.changed = False
+        self.filename: str | None = None
+        self.label = ""
+        self.sortedby: list[str] = []
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.vars)
+
+    @property
+    def empty(self) -> bool:
+        return not self.vars and self.nobs == 0
+
+    def var(self, name: str) -> Variable:
+        try:
+            return self.vars[name]
+        except KeyError:
+            raise StataError(111, f"variable {name} not found") from None
+
+    def column(self, name: str) -> np.ndarray:
+        return self.var(name).values
+
+    def is_string(self, name: str) -> bool:
+        return self.var(name).is_string
+
+    def copy(self) -> "Dataset":
+        """Shallow copy: new Variable records sharing the (immutable by rule) arrays."""
+        new = Dataset()
+        new.vars = {n: replace(v) for n, v in self.vars.items()}
+        new.nobs, new.changed, new.filename = self.nobs, self.changed, self.filename
+        new.label, new.sortedby = self.label, list(self.sortedby)
+        return new
+
+    # --- changes -------------------------------------------------------------------------
+    def add(self, name: str, values, stype: str, fmt: str | None = None, label: str = "") -> Variable:
+        if name in self.vars:
+            raise StataError(110, f"variable {name} already defined")
+        values = coerce(values, stype)
+        if self.vars and len(values) != self.nobs:
+            raise ValueError("column length differs from the number of observations")
+        if not self.vars:
+            self.nobs = len(values)
+        var = Variable(name, values, stype, fmt or default_format(stype), label)
+        self.vars[name] = var
+        self.changed = True
+        return var
+
+    def set_values(self, name: str, values, stype: str | None = None) -> None:
+        var = self.var(name)
+        stype = stype or var.stype
+        if stype != var.stype and var.fmt == default_format(var.stype):
+            var.fmt = default_format(stype)
+        var.values, var.stype = coerce(values, stype), stype
+        self.changed = True
+        if name in self.sortedby:
+            self.sortedby = []
+
+    def rename(self, old: str, new: str) -> None:
+        if new in self.vars:
+            raise StataError(110, f"variable {new} already defined")
+        self.vars = {(new if n == old else n): v for n, v in self.vars.items()}
+        self.vars[new].name = new
+        self.sortedby = [new if n == old else n for n in self.sortedby]
+        self.changed = True
+
+    def drop_vars(self, names) -> None:
+        for n in names:
+            self.var(n)
+        self.vars = {n: v for n, v in self.vars.items() if n not in set(names)}
+        self.sortedby = [n for n in self.sortedby if n in self.vars]
+        if not self.vars:
+            self.nobs = 0
+        self.changed = True
+
+    def order(self, names) -> None:
+        """Put `names` first, the rest after them in their current order."""
+        rest = [n for n in self.vars if n not in names]
+        self.vars = {n: self.vars[n] for n in list(names) + rest}
+        self.changed = True
+
+    def take(self, index, sortedby: list[str] | None = None) -> None:
+        """Keep (and reorder to) the observations in `index` (int array or bool mask)."""
+        index = np.asarray(index)
+        if index.dtype == bool:
+            index = np.flatnonzero(index)
+        for v in self.vars.values():
+            v.values = v.values[index]
+        self.nobs = len(index)
+        self.sortedby = sortedby if sortedby is not None else []
+        self.changed = True
+
+    def set_obs(self, n: int) -> None:
+        """Grow to n observations, filling with missing values (Stata's `set obs`)."""
+        extra = n - self.nobs
+        for v in self.vars.values():
+            fill = np.full(extra, "", dtype=object) if v.is_string else np.full(extra, np.nan)
+            v.values = np.concatenate([v.values, fill])
+        self.nobs = n
+        self.changed = True

@@ -1,0 +1,83 @@
+"""One logical line → prefixes (quietly/noisily/capture/by), the command word and its body."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hlmshell.errors import StataError
+
+WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def matches(word: str, full: str, minimum: str) -> bool:
+    """Stata's abbreviation rule: `word` is a prefix of `full` at least as long as `minimum`."""
+    return full.startswith(word) and len(word) >= len(minimum)
+
+
+@dataclass
+class CommandLine:
+    word: str
+    body: str
+    quietly: bool | None = None  # True: quietly; False: noisily; None: as the caller
+    capture: bool = False
+    by: str | None = None  # the by-varlist text
+    bysort: bool = False
+    prefixes: list[str] = field(default_factory=list)
+
+
+def split_word(text: str) -> tuple[str, str]:
+    text = text.strip()
+    m = WORD_RE.match(text)
+    if not m:
+        if text[:1] in "*":
+            return "*", text[1:]
+        raise StataError(199, f"command {text.split()[0] if text.split() else text} is unrecognized")
+    return m.group(), text[m.end():].strip()
+
+
+def parse_command_line(text: str) -> CommandLine:
+    line = CommandLine(word="", body="")
+    rest = text.strip()
+    while True:
+        word, body = split_word(rest)
+        if matches(word, "quietly", "qui"):
+            line.quietly = True
+        elif matches(word, "noisily", "noi"):
+            line.quietly = False
+        elif matches(word, "capture", "cap"):
+            line.capture = True
+        elif word in ("by", "bysort") or matches(word, "bysort", "bys"):
+            colon = _top_level_colon(body)
+            if colon < 0:
+                raise StataError(198, "invalid syntax")
+            spec, body = body[:colon].strip(), body[colon + 1:].strip()
+            line.bysort = word != "by"
+            if "," in spec:  # by g, sort:
+                spec, opts = spec.split(",", 1)
+                if opts.strip() and not matches(opts.strip(), "sort", "s"):
+                    raise StataError(198, f"option {opts.strip()} not allowed")
+                line.bysort = line.bysort or bool(opts.strip())
+            if not spec.strip():
+                raise StataError(100, "varlist required")
+            line.by = spec.strip()
+        else:
+            line.word, line.body = word, body
+            return line
+        line.prefixes.append(word)
+        rest = body
+        if body.startswith(":"):
+            rest = body[1:]
+        if not rest.strip():
+            raise StataError(198, "invalid syntax")
+
+
+def _top_level_colon(text: str) -> int:
+    depth = 0
+    for i, c in enumerate(text):
+        if c in "([":
+            depth += 1
+        elif c in ")]":
+            depth -= 1
+        elif c == ":" and depth == 0:
+            return i
+    return -1
