@@ -1,0 +1,145 @@
+"""Layouts of `estimates dir`, `estimates table`, `estimates stats` and the replay header."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hlmshell.render import to_text
+from hlmshell.render.formats import abbrev, fmt
+
+
+# ------------------------------------------------------------------------- estimates dir
+@dataclass
+class DirRow:
+    name: str
+    command: str
+    depvar: str
+    npar: int
+    title: str = ""  # e(estimates_title): only what `estimates store, title()` set
+
+
+@dataclass
+class EstimatesDir:
+    rows: list[DirRow]
+    linesize: int = 79
+
+
+@to_text.register
+def _(obj: EstimatesDir) -> str:
+    lent = max([8] + [len(r.title) for r in obj.rows])
+    piece = min(obj.linesize - 47, lent)
+    width = 33 + piece
+    lines = ["", "-" * (14 + width),
+             "        name | command      depvar       npar  title ",
+             "-" * 13 + "+" + "-" * width]
+    for r in obj.rows:
+        depvar = ("no depvar" if not r.depvar.split() else
+                  abbrev(r.depvar, 12) if len(r.depvar.split()) == 1 else "mult. depvar")
+        title = r.title
+        first, title = title[:piece], title[piece:]
+        lines.append(f"{abbrev(r.name, 12):>12} | {r.command:<12} {depvar:<12} {r.npar:4d}  {first}")
+        while title:
+            first, title = title[:piece], title[piece:]
+            lines.append(" " * 13 + "|" + " " * 33 + first)
+    lines.append("-" * (14 + width))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+# ----------------------------------------------------------------------- replay header
+@dataclass
+class ReplayBlock:
+    header: str  # "Model slope" or "active results"
+    body: object  # whatever the estimation command's renderer lays out
+    width: int = 79
+
+
+@dataclass
+class Replay:
+    blocks: list[ReplayBlock] = field(default_factory=list)
+
+
+@to_text.register
+def _(obj: Replay) -> str:
+    out = []
+    for b in obj.blocks:
+        body = b.body if isinstance(b.body, str) else to_text(b.body)
+        out.append("\n".join(["", "-" * b.width, b.header, "-" * b.width, body]))
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------ estimates table
+@dataclass
+class TableRow:
+    eq: str  # equation name ("" for none)
+    name: str  # coefficient name
+    b: list  # one entry per model: float, or None when the model lacks the coefficient
+    se: list
+
+
+@dataclass
+class EstimatesTable:
+    models: list[str]  # column titles ("active" for `.`)
+    rows: list[TableRow]
+    show_se: bool = False
+    stats: list[tuple[str, list]] = field(default_factory=list)  # (name, values per model)
+    vw: int = 12
+    cw: int = 10
+    bfmt: str = "%10.0g"
+
+
+def _cell(x, spec: str, cw: int) -> str:
+    return " " * cw if x is None else f"{fmt(x, spec):>{cw}}"
+
+
+@to_text.register
+def _(obj: EstimatesTable) -> str:
+    n, vw, cw = len(obj.models), obj.vw, obj.cw
+    total = vw + 2 + n * (cw + 2)
+    rule = "-" * total
+    mid = "-" * (vw + 1) + "+" + "-" * (n * (cw + 2))
+
+    def line(label: str, cells: list[str], align: str = ">") -> str:
+        return (f"{label:{align}{vw}} |" + "".join(f" {c} " for c in cells)).rstrip()
+
+    def center(s: str) -> str:
+        s = abbrev(s, cw)
+        left = (cw - len(s)) // 2
+        return " " * left + s + " " * (cw - len(s) - left)
+
+    lines = ["", rule, line("Variable", [center(m) for m in obj.models]), mid]
+    eqs = []
+    for r in obj.rows:
+        if r.eq not in eqs:
+            eqs.append(r.eq)
+    multi = len(eqs) > 1
+    for k, eq in enumerate(eqs):
+        if multi:
+            if k:
+                lines.append(mid)
+            lines.append(f"{abbrev(eq, vw):<{vw}} |")
+        for r in (r for r in obj.rows if r.eq == eq):
+            lines.append(line(abbrev(r.name, vw), [_cell(x, obj.bfmt, cw) for x in r.b]))
+            if obj.show_se:
+                lines.append(line("", [_cell(x, obj.bfmt, cw) for x in r.se]))
+    if obj.stats:
+        lines.append(mid)
+        if multi:
+            lines.append(line("Statistics", [" " * cw] * n, "<"))
+        for name, values in obj.stats:
+            spec = f"%{cw}.0f" if name == "N" else obj.bfmt
+            lines.append(line(abbrev(name, vw), [_cell(x, spec, cw) for x in values]))
+    lines.append(rule)
+    if obj.show_se:
+        lines.append(f"{'legend: b/se':>{total}}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------ estimates stats
+@dataclass
+class Notice:
+    """A one-line message such as `(results slope are active now)`."""
+    text: str
+
+
+@to_text.register
+def _(obj: Notice) -> str:
+    return obj.text
