@@ -1,0 +1,341 @@
+"""`mixed` output, Stata 17 layout as the course handout shows it.
+
+Display objects (plain numbers, built by commands/mixed.py; tests build them by hand):
+  MixedIterationLog  the EM / gradient / "Computing standard errors" log
+  MixedHeader        title, N, groups (one level: inline lines; several: the group table),
+                     Wald test and log likelihood
+  FixedEffectsTable  of FixedRow (names as in e(b): `ses`, `1.sector`, `0b.sector#co.ses`)
+  RandomEffectsTable of RESection / RERow
+  LRTestLine         `LR test vs. linear model: ...` (+ the conservative note)
+  MixedOutput        all of the above plus notes before (collinearity) and footnotes after
+
+Column positions follow stata-reference.md sections 1.6 and 3; blank lines follow the
+handout: one before and one after the header (models 2-6; the model 0/1 blocks lost the
+second one), none between the fixed- and random-effects tables.
+"""
+from __future__ import annotations
+
+import math
+import re
+import textwrap
+from dataclasses import dataclass, field
+
+from hlmshell.render import to_text
+from hlmshell.render.formats import abbrev, fmt
+
+WIDTH = 78
+RULE = "-" * WIDTH
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _g(x, w: int = 9) -> str:
+    return fmt(float("nan") if x is None else float(x), f"%{w}.0g")
+
+
+def level_text(level: float) -> str:
+    """95 → "95", 99.5 → "99.5" (Stata's strsubdp of the level)."""
+    return f"{level:g}"
+
+
+def ci_title(level: float) -> str:
+    return f"[{level_text(level)}% conf. interval]"
+
+
+# ---------------------------------------------------------------------- iteration log
+@dataclass
+class MixedIterationLog:
+    values: list[float]  # criterion at iteration 0, 1, ...
+    crittype: str = "log likelihood"  # or "log restricted-likelihood"
+    converged: bool = True
+    tags: dict = field(default_factory=dict)  # iteration -> "(not concave)" / "(backed up)"
+
+
+def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
+    head = f"Iteration {i}:".ljust(15)
+    line = f"{head}{crittype} = {fmt(value, '%10.0g')}  "
+    return line + tag if tag else line
+
+
+@to_text.register
+def _(obj: MixedIterationLog) -> str:
+    lines = ["", "Performing EM optimization ...", "",
+             "Performing gradient-based optimization: "]
+    lines += [iteration_line(i, v, obj.crittype, obj.tags.get(i, ""))
+              for i, v in enumerate(obj.values)]
+    if not obj.converged:
+        lines.append("convergence not achieved")
+    lines += ["", "Computing standard errors ..."]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------- header
+@dataclass
+class GroupInfo:
+    name: str
+    n_groups: int
+    g_min: int
+    g_avg: float
+    g_max: int
+
+
+@dataclass
+class MixedHeader:
+    title: str
+    n_obs: int
+    groups: list[GroupInfo]
+    ll: float
+    chi2: float
+    df_m: int
+    p: float
+    crittype: str = "log likelihood"
+    chi2type: str = "Wald"
+    show_groups: bool = True  # False with `nogroup`
+
+
+def _right(label: str, value: str) -> str:
+    """The right-hand block: label at col 49, `=` at col 67, a 10-wide value ending col 78."""
+    return f"{label:<18}= {value:>10}"
+
+
+def _pair(left: str, right: str) -> str:
+    return f"{left:<48}{right}" if right else left
+
+
+def group_table(groups: list[GroupInfo]) -> list[str]:
+    """stata-reference 3.6 (Stata 17 capitalisation)."""
+    lines = ["-" * 61,
+             "                |     No. of       Observations per group",
+             " Group variable |     groups    Minimum    Average    Maximum",
+             "-" * 16 + "+" + "-" * 44]
+    for g in groups:
+        lines.append(f"{abbrev(g.name, 12):>15} |   {fmt(g.n_groups, '%8.0fc')}  "
+                     f"{fmt(g.g_min, '%9.0fc')}  {fmt(g.g_avg, '%9.1fc')}  "
+                     f"{fmt(g.g_max, '%9.0fc')}")
+    lines.append("-" * 61)
+    return lines
+
+
+@to_text.register
+def _(obj: MixedHeader) -> str:
+    lines = [""]
+    lines.append(_pair(obj.title, _right("Number of obs", fmt(obj.n_obs, "%10.0fc"))))
+    if obj.show_groups and len(obj.groups) == 1:
+        g = obj.groups[0]
+        lines.append(_pair(f"Group variable: {abbrev(g.name, 14)}",
+                           _right("Number of groups", fmt(g.n_groups, "%10.0fc"))))
+        lines.append(" " * 48 + "Obs per group:")
+        lines.append(" " * 62 + f"min = {fmt(g.g_min, '%10.0fc')}")
+        lines.append(" " * 62 + f"avg = {fmt(g.g_avg, '%10.1fc')}")
+        lines.append(" " * 62 + f"max = {fmt(g.g_max, '%10.0fc')}")
+    elif obj.show_groups and len(obj.groups) > 1:
+        lines.append("")
+        lines += group_table(obj.groups)
+        lines.append("")
+    crit = obj.crittype[:1].upper() + obj.crittype[1:]
+    chi2 = " " + fmt(obj.chi2, "%9.2f")
+    p = fmt(obj.p, "%6.4f")
+    lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", chi2))
+    lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > chi2", p)))
+    lines.append("")  # the handout (models 2-6) and Stata 17: a blank line before the table
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------- fixed effects
+@dataclass
+class FixedRow:
+    name: str  # e(b) column name without the equation: `ses`, `1.sector`, `1.sector#c.ses`
+    coef: float
+    se: float
+    z: float
+    p: float
+    lo: float
+    hi: float
+    omitted: bool = False  # dropped (collinear): printed `0  (omitted)`
+    base: bool = False  # base level: not printed (Stata's default, no `baselevels`)
+
+
+@dataclass
+class FixedEffectsTable:
+    depvar: str
+    rows: list[FixedRow]
+    level: float = 95
+
+
+_PART = re.compile(r"^(?:(?P<lev>\d+(?:\.\d+)?)(?P<bl>[bno]*)\.(?P<fv>\w+)|(?P<cop>c|co|o)\.(?P<cv>\w+)|(?P<plain>\w+))$")
+
+
+def parse_column(name: str) -> tuple[str, list[str], bool, bool, bool]:
+    """`1.sector#c.ses` → (term `sector#c.ses`, levels ['1'], categorical?, base?, omitted-mark?)."""
+    parts = name.split("#")
+    inter = len(parts) > 1
+    term, levels, categorical, base, omit = [], [], False, False, False
+    for part in parts:
+        m = _PART.match(part)
+        if not m:
+            return name, [], False, False, False
+        if m.group("fv"):
+            term.append(m.group("fv"))
+            levels.append(m.group("lev"))
+            categorical = True
+            base |= "b" in m.group("bl")
+            omit |= "o" in m.group("bl")
+        elif m.group("cv"):
+            term.append(("c." if inter else "") + m.group("cv"))
+            omit |= "o" in m.group("cop")
+        else:
+            term.append(("c." if inter else "") + m.group("plain"))
+    return "#".join(term), levels, categorical, base, omit
+
+
+def _numbers(r: FixedRow) -> str:
+    if r.omitted:
+        return f"  {'0':>9}  (omitted)"
+    return (f"  {_g(r.coef)}  {_g(r.se)} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}"
+            f"    {_g(r.lo)}   {_g(r.hi)}")
+
+
+def fixed_lines(rows: list[FixedRow]) -> list[str]:
+    """Body rows: inline names, factor blocks with a header row and level rows, separators."""
+    blocks: list[tuple[bool, list[str]]] = []  # (framed, lines)
+    i = 0
+    while i < len(rows):
+        term, _, categorical, _, _ = parse_column(rows[i].name)
+        j = i
+        while j < len(rows) and parse_column(rows[j].name)[0] == term:
+            j += 1
+        shown = [r for r in rows[i:j] if not r.base]
+        i = j
+        if not shown:
+            continue
+        inter = "#" in term
+        if not categorical:
+            blocks.append((inter, [f"{abbrev(r.name, 12):>12} |{_numbers(r)}" for r in shown]))
+        elif not inter and len(shown) == 1:
+            r = shown[0]
+            lev = parse_column(r.name)[1][0]
+            blocks.append((False, [f"{abbrev(f'{lev}.{term}', 12):>12} |{_numbers(r)}"]))
+        else:
+            lines = [f"{abbrev(term, 12):>12} |"]
+            for r in shown:
+                lab = " ".join(parse_column(r.name)[1])
+                lines.append(f"{lab:>11}  |{_numbers(r)}")
+            blocks.append((True, lines))
+    out: list[str] = []
+    sep = " " * 13 + "|"
+    for k, (framed, lines) in enumerate(blocks):
+        if framed and out and out[-1] != sep:
+            out.append(sep)
+        out += lines
+        if framed and k < len(blocks) - 1:
+            out.append(sep)
+    return out
+
+
+@to_text.register
+def _(obj: FixedEffectsTable) -> str:
+    head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.      z    P>|z|"
+    head += ci_title(obj.level).rjust(WIDTH - len(head))
+    lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
+    lines += fixed_lines(obj.rows)
+    lines.append(RULE)
+    return "\n".join(lines)
+
+
+# -------------------------------------------------------------------- random effects
+@dataclass
+class RERow:
+    label: str  # `var(_cons)`, `cov(ses,_cons)`, `sd(Residual)`
+    estimate: float
+    se: float
+    lo: float
+    hi: float
+
+
+@dataclass
+class RESection:
+    title: str  # `id: Unstructured`
+    rows: list[RERow]
+
+
+@dataclass
+class RandomEffectsTable:
+    sections: list[RESection]
+    residual: list[RERow]
+    level: float = 95
+
+
+def re_row(r: RERow) -> str:
+    return f"{r.label:>28} |  {_g(r.estimate)}  {_g(r.se)}     {_g(r.lo)}   {_g(r.hi)}"
+
+
+@to_text.register
+def _(obj: RandomEffectsTable) -> str:
+    head = "  Random-effects parameters  |   Estimate   Std. err."
+    head += ci_title(obj.level).rjust(WIDTH - len(head))
+    mid = "-" * 29 + "+" + "-" * 48
+    lines = [RULE, head, mid]
+    for sec in obj.sections:
+        lines.append(f"{sec.title:<29}|")
+        lines += [re_row(r) for r in sec.rows]
+        lines.append(mid)
+    lines += [re_row(r) for r in obj.residual]
+    lines.append(RULE)
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- LR test
+@dataclass
+class LRTestLine:
+    chi2: float
+    df: int
+    p: float
+    chibar: bool  # True: `chibar2(01)` form; False: `chi2(df)` + the conservative note
+
+
+def _chi_text(x: float) -> str:
+    if x == 0 or 0.005 < x < 1e5:
+        return fmt(x, "%8.2f").strip()
+    return fmt(x, "%8.2e").strip()
+
+
+@to_text.register
+def _(obj: LRTestLine) -> str:
+    head = "LR test vs. linear model: "
+    if obj.chibar:
+        left = f"{head}chibar2(01) = {_chi_text(obj.chi2)}"
+        return f"{left:<54}Prob >= chibar2 = {fmt(obj.p, '%6.4f')}"
+    left = f"{head}chi2({obj.df}) = {_chi_text(obj.chi2)}"
+    line = f"{left:<58}Prob > chi2 = {fmt(obj.p, '%6.4f')}"
+    return line + "\n\n" + note_text("LR test is conservative and provided only for reference.")
+
+
+def note_text(text: str, head: str = "Note: ") -> str:
+    """A `{p 0 6 4}` paragraph: wrapped at 78 with a hanging indent of 6."""
+    return "\n".join(textwrap.wrap(head + text, WIDTH, subsequent_indent=" " * 6,
+                                   break_on_hyphens=False))
+
+
+# ------------------------------------------------------------------------ everything
+@dataclass
+class MixedOutput:
+    header: MixedHeader | None = None
+    fixed: FixedEffectsTable | None = None
+    random: RandomEffectsTable | None = None
+    lrtest: LRTestLine | None = None
+    log: MixedIterationLog | None = None
+    notes: list[str] = field(default_factory=list)  # printed before the log (`note: ...`)
+    footnotes: list[str] = field(default_factory=list)  # printed after, each after a blank line
+
+
+@to_text.register
+def _(obj: MixedOutput) -> str:
+    parts: list[str] = list(obj.notes)
+    for piece in (obj.log, obj.header, obj.fixed, obj.random, obj.lrtest):
+        if piece is not None:
+            parts.append(to_text(piece))
+    for note in obj.footnotes:
+        parts += ["", note]
+    return "\n".join(parts)

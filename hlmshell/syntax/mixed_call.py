@@ -1,0 +1,316 @@
+"""`mixed depvar [fe] [if] [in] [, fe_opts] || lev: [re] [, re_opts] ... [, opts]` → MixedCall.
+
+Text → structure only: no data values. Variable names are resolved through the caller's
+`resolve` (see syntax/factor.py); without one they are kept as typed.
+
+Global options may be given after any equation's comma (Stata allows `mixed y || id:, reml`);
+`noconstant` and `covariance()` belong to the equation they follow.  `mixed` with no
+depvar (nothing typed, or only a comma and display options) is a replay.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from hlmshell.errors import StataError
+from hlmshell.models.spec import ModelSpec, RandomLevel, Term
+from hlmshell.syntax.factor import Resolver, parse_terms, term_variables
+from hlmshell.syntax.spec import clauses, parse_option_list, split_options, top_level_positions
+
+COVARIANCE_ABBREV = (("independent", "ind"), ("exchangeable", "exc"), ("identity", "id"),
+                     ("unstructured", "un"))
+
+# (name, minimum abbreviation, argument type or None, replay allowed)
+_GLOBAL = (
+    ("reml", "reml", None, False),
+    ("mle", "mle", None, False),
+    ("ml", "ml", None, False),
+    ("variance", "var", None, True),
+    ("stddeviations", "stddev", None, True),
+    ("nolog", "nolo", None, False),
+    ("log", "lo", None, False),
+    ("level", "l", "real", True),
+    ("iterate", "iter", "integer", False),
+    ("noheader", "nohead", None, True),
+    ("nofetable", "nofet", None, True),
+    ("noretable", "noret", None, True),
+    ("nolrtest", "nolr", None, True),
+    ("nogroup", "nogr", None, True),
+)
+_EQUATION = (("noconstant", "nocon", None), ("covariance", "cov", "string"))
+
+
+@dataclass
+class LevelCall:
+    groupvar: str
+    slopes: tuple[str, ...] = ()
+    constant: bool = True
+    covariance: str | None = None  # full lower-case name, or None for Stata's default
+
+    @property
+    def n_effects(self) -> int:
+        return len(self.slopes) + int(self.constant)
+
+
+@dataclass
+class MixedOptions:
+    method: str = "ML"
+    stddev: bool = False
+    log: bool = True
+    level: float | None = None  # None: the session's c(level)
+    iterate: int | None = None
+    noheader: bool = False
+    nofetable: bool = False
+    noretable: bool = False
+    nolrtest: bool = False
+    nogroup: bool = False
+    given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
+
+
+@dataclass
+class MixedCall:
+    text: str  # the body as typed (e(cmdline) is "mixed " + text)
+    depvar: str | None = None
+    fixed: list[Term] = field(default_factory=list)
+    constant: bool = True
+    if_text: str | None = None
+    in_text: str | None = None
+    levels: list[LevelCall] = field(default_factory=list)
+    options: MixedOptions = field(default_factory=MixedOptions)
+
+    @property
+    def replay(self) -> bool:
+        return self.depvar is None
+
+    @property
+    def cmdline(self) -> str:
+        return ("mixed " + self.text.strip()).strip()
+
+    def variables(self) -> list[str]:
+        """Every variable the model uses: depvar, fixed, level vars, slopes (first appearance)."""
+        out = [self.depvar] if self.depvar else []
+        for v in term_variables(self.fixed):
+            if v not in out:
+                out.append(v)
+        for lev in self.levels:
+            for v in (lev.groupvar, *lev.slopes):
+                if v != "_all" and v not in out:
+                    out.append(v)
+        return out
+
+    def model_spec(self) -> ModelSpec:
+        levels = []
+        for lev in self.levels:
+            cov = lev.covariance
+            if lev.n_effects == 1:
+                cov = "identity"  # Stata forces a one-effect equation to identity
+            levels.append(RandomLevel(lev.groupvar, tuple(lev.slopes), lev.constant, cov))
+        extra = {}
+        if self.options.nolrtest:
+            extra["nolrtest"] = True
+        return ModelSpec(depvar=self.depvar, fixed=tuple(self.fixed), levels=tuple(levels),
+                         constant=self.constant, method=self.options.method,
+                         maxiter=self.options.iterate if self.options.iterate is not None else 300,
+                         extra=extra)
+
+
+# --- parsing ----------------------------------------------------------------------------
+def _match(word: str, table):
+    for row in table:
+        name, minimum = row[0], row[1]
+        if name.startswith(word) and len(word) >= len(minimum):
+            return row
+    return None
+
+
+def covariance_name(text: str) -> str:
+    word = text.strip().lower()
+    for full, minimum in COVARIANCE_ABBREV:
+        if word and full.startswith(word) and len(word) >= len(minimum):
+            return full
+    raise StataError(198, f"covariance({text.strip()}) invalid; vartype must be independent, "
+                          "exchangeable, identity, or unstructured")
+
+
+def _split_equations(body: str) -> list[str]:
+    """Split at top-level `||` (a lone `|` is the `or` of an if-expression)."""
+    parts, start = [], 0
+    positions = [i for i, _ in top_level_positions(body, "|")]
+    k = 0
+    while k < len(positions):
+        i = positions[k]
+        if k + 1 < len(positions) and positions[k + 1] == i + 1:
+            parts.append(body[start:i])
+            start = i + 2
+            k += 2
+        else:
+            k += 1
+    parts.append(body[start:])
+    return parts
+
+
+class _Collector:
+    def __init__(self):
+        self.opts = MixedOptions()
+        self.given: list[str] = []
+        self.if_text: str | None = None
+        self.in_text: str | None = None
+
+    def clauses(self, text: str) -> str:
+        main, found = clauses(text)
+        for kw in ("if", "in"):
+            if kw in found:
+                value = found[kw].strip()
+                if not value or getattr(self, f"{kw}_text") is not None:
+                    raise StataError(198, "invalid syntax")
+                setattr(self, f"{kw}_text", value)
+        return main
+
+    def global_option(self, word: str, arg: str | None, replay: bool) -> bool:
+        row = _match(word, _GLOBAL)
+        if row is None:
+            return False
+        name, _, argtype, replay_ok = row
+        if replay and not replay_ok:
+            raise StataError(198, f"option {name} not allowed")
+        if argtype is None and arg is not None:
+            raise StataError(198, f"option {name}() not allowed")
+        if argtype is not None and arg is None:
+            raise StataError(198, f"option {name}() required")
+        name = "mle" if name == "ml" else name
+        self.given.append(name)
+        o = self.opts
+        if name in ("reml", "mle"):
+            o.method = "REML" if name == "reml" else "ML"
+        elif name in ("variance", "stddeviations"):
+            o.stddev = name == "stddeviations"
+        elif name in ("nolog", "log"):
+            o.log = name == "log"
+        elif name == "level":
+            try:
+                value = float(arg)
+            except ValueError:
+                raise StataError(198, f"level({arg}) invalid") from None
+            if not 10 <= value <= 99.99:
+                raise StataError(198, "level() must be between 10 and 99.99 inclusive")
+            o.level = value
+        elif name == "iterate":
+            try:
+                value = float(arg)
+            except ValueError:
+                value = -1.0
+            if value < 0 or value != int(value):
+                raise StataError(198, "option iterate() incorrectly specified")
+            o.iterate = int(value)
+        else:
+            setattr(o, name, True)
+        return True
+
+    def finish(self) -> MixedOptions:
+        g = set(self.given)
+        if {"reml", "mle"} <= g:
+            raise StataError(198, "ml and reml may not be specified at the same time")
+        if {"variance", "stddeviations"} <= g:
+            raise StataError(198, "options variance and stddeviations may not be combined")
+        if {"log", "nolog"} <= g:
+            raise StataError(198, "options log and nolog may not be combined")
+        self.opts.given = tuple(self.given)
+        return self.opts
+
+
+def _equation_options(col: _Collector, text: str | None, where: str) -> dict:
+    """Options after an equation's comma: the equation's own (returned) and global ones."""
+    own: dict = {}
+    if text is None:
+        return own
+    for word, arg in parse_option_list(text):
+        row = _match(word, _EQUATION)
+        if row is not None and (where == "re" or row[0] == "noconstant"):
+            name, _, argtype = row
+            if argtype is None and arg is not None:
+                raise StataError(198, f"option {name}() not allowed")
+            if argtype is not None and arg is None:
+                raise StataError(198, f"option {name}() required")
+            own[name] = True if argtype is None else arg
+            continue
+        if col.global_option(word, arg, replay=False):
+            continue
+        raise StataError(198, f"option {word}{'()' if arg is not None else ''} not allowed")
+    return own
+
+
+def _plain_names(text: str, resolve: Resolver | None) -> list[str]:
+    out: list[str] = []
+    expand = getattr(resolve, "expand", None)
+    for word in text.split():
+        if "." in word or "#" in word:
+            raise StataError(101, "factor-variable and time-series operators not allowed")
+        if expand is not None and (any(c in word for c in "*?~-") or word == "_all"):
+            names = expand(word)
+        else:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", word):
+                raise StataError(198, f"{word} invalid name")
+            names = [resolve(word) if resolve else word]
+        out.extend(n for n in names if n not in out)
+    return out
+
+
+def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelCall:
+    main, opts = split_options(text)
+    colon = next((i for i, _ in top_level_positions(main, ":")), None)
+    if colon is None:
+        raise StataError(198, "invalid syntax")
+    name = main[:colon].strip()
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise StataError(198, f"{name} invalid name" if name else "invalid syntax")
+    if name != "_all":
+        name = resolve(name) if resolve else name
+    rest = col.clauses(main[colon + 1:])
+    if re.search(r"(?i)\bR\.", rest):
+        raise StataError(198, "R.varname random effects are not supported")
+    slopes = _plain_names(rest, resolve)
+    own = _equation_options(col, opts, "re")
+    cov = covariance_name(own["covariance"]) if "covariance" in own else None
+    return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
+
+
+def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
+    """Parse the body of a `mixed` command (everything after the command word)."""
+    call = MixedCall(text=text)
+    col = _Collector()
+    body = text.strip()
+    equations = _split_equations(body)
+    fe_main, fe_opts = split_options(equations[0])
+    if not fe_main.strip() and len(equations) == 1:
+        # replay: `mixed` or `mixed, display_options`
+        for word, arg in parse_option_list(fe_opts or ""):
+            if not col.global_option(word, arg, replay=True):
+                raise StataError(198, f"option {word}{'()' if arg is not None else ''} not allowed")
+        call.options = col.finish()
+        return call
+    main = col.clauses(fe_main).strip()
+    if not main:
+        raise StataError(100, "varlist required")
+    words = main.split(None, 1)
+    dep = words[0]
+    if "." in dep or "#" in dep:
+        raise StataError(198, "depvar may not be a factor variable")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", dep):
+        raise StataError(198, f"{dep} invalid name")
+    call.depvar = resolve(dep) if resolve else dep
+    call.fixed = parse_terms(words[1] if len(words) > 1 else "", resolve)
+    own = _equation_options(col, fe_opts, "fe")
+    call.constant = not own.get("noconstant", False)
+    seen: list[str] = []
+    for eq in equations[1:]:
+        lev = _parse_level(col, eq, resolve)
+        if lev.groupvar in seen:
+            if seen[-1] == lev.groupvar:
+                raise StataError(198, f"repeated level variable {lev.groupvar}: several "
+                                      "equations at one level are not supported")
+            raise StataError(198, f"{lev.groupvar} level variable, specified at more than one level")
+        seen.append(lev.groupvar)
+        call.levels.append(lev)
+    call.if_text, call.in_text = col.if_text, col.in_text
+    call.options = col.finish()
+    return call
