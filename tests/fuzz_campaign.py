@@ -1,0 +1,59 @@
+"""The long fuzz campaign: python tests/fuzz_campaign.py [COMMANDS] [SEED]
+
+Runs generated command lines through one session (restarted when a command ends it) and
+prints what it found: commands tried, distinct error codes and messages, tracebacks, hangs,
+and failed commands that changed the state."""
+from __future__ import annotations
+
+import collections
+import random
+import re
+import sys
+import time
+
+from fuzz_commands import check, command_line, fresh_session
+
+
+def main() -> int:
+    total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
+    seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    rng = random.Random(seed)
+    session = fresh_session(seed)
+    codes: collections.Counter = collections.Counter()
+    messages: set = set()
+    problems: collections.Counter = collections.Counter()
+    examples: dict = {}
+    start = time.time()
+    for i in range(total):
+        line = command_line(rng)
+        before = session.out.tell()
+        rc, problem = check(session, line)
+        codes[rc] += 1
+        if rc > 0:
+            tail = session.out.getvalue()[before:].strip().splitlines()
+            if len(tail) >= 2:
+                messages.add(re.sub(r"\d+", "#", tail[-2])[:80])
+        if problem:
+            kind = problem.split(":")[0]
+            problems[kind] += 1
+            examples.setdefault(problem, line)
+        if session.out.tell() > 5_000_000:  # keep memory flat
+            session.out.seek(0)
+            session.out.truncate()
+        if (i + 1) % 10_000 == 0:
+            print(f"  {i + 1:,} commands, {time.time() - start:.0f} s", flush=True)
+    print(f"commands tried:        {total:,}  (seed {seed}, {time.time() - start:.0f} s)")
+    print(f"succeeded:             {codes[0]:,}")
+    print(f"Stata-style errors:    {sum(v for k, v in codes.items() if k > 0):,} "
+          f"in {len([k for k in codes if k > 0])} codes, {len(messages)} distinct messages")
+    print("error codes:           " + ", ".join(f"r({k}) x{v}" for k, v in sorted(codes.items()) if k > 0))
+    print(f"tracebacks:            {problems['traceback']}")
+    print(f"hangs:                 {problems['hang']}")
+    print(f"state changed on error: {problems['state changed by a failed command']}")
+    for problem, line in list(examples.items())[:30]:
+        print(f"  {problem[:120]}\n      <- {line[:160]!r}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Fuzzing the shell: every generated command line gets a result or a Stata-style error, never
+a traceback or a hang, and a failed command leaves data, estimates and stored results as they
+were. The long campaign is tests/fuzz_campaign.py; this is its short run for CI."""
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from fuzz_commands import check, command_line, fresh_session
+
+SESSION = fresh_session()
+
+
+def _run(line: str) -> None:
+    rc, problem = check(SESSION, line)
+    assert not problem, f"{problem} after {line!r}"
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False))
+def test_generated_command_lines(rng):
+    _run(command_line(rng))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(max_size=120))
+def test_arbitrary_text(text):
+    _run(text)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.binary(max_size=80))
+def test_invalid_utf8_bytes(raw):
+    # bytes from a file that is not UTF-8 reach the shell decoded as Latin-1 or with escapes
+    _run(raw.decode("utf-8", errors="surrogateescape"))
