@@ -1,12 +1,108 @@
-"""fit(): design -> sufficient statistics -> Newton on the profiled deviance -> MixedFit."""
+"""fit(): design -> sufficient statistics -> Newton on the profiled deviance -> MixedFit.
+
+Newton with the analytic gradient and a Hessian from forward differences of that gradient
+(k is small: 1-6 parameters per model), eigenvalue-modified when not positive definite and
+with a backtracking line search: deterministic, quadratically convergent, and it ends
+at a tight optimum (Stata itself stops ~1e-5 short). Boundary optima (a Cholesky diagonal
+at 0) are stationary points of the even deviance; they are snapped to exactly 0 when doing
+so does not lower the likelihood.
+"""
 from __future__ import annotations
 
 from typing import Callable, Mapping
 
 import numpy as np
 
-from .results import MixedFit, ModelError
+from . import covariance as cv
+from .design import build_design
+from .lmm import LMM
+from .results import FitSummary, MixedFit, ModelError
 from .spec import ModelSpec
+
+
+def _hessian_fd(fg, x, g0, free, central=False):
+    """Hessian of a function from differences of its analytic gradient."""
+    k = len(x)
+    H = np.zeros((k, k))
+    for j in np.flatnonzero(free):
+        h = 1e-5 * max(abs(x[j]), 0.05)
+        e = np.zeros(k)
+        e[j] = h
+        if central:
+            H[:, j] = (fg(x + e)[1] - fg(x - e)[1]) / (2 * h)
+        else:
+            H[:, j] = (fg(x + e)[1] - g0) / h
+    H = 0.5 * (H + H.T)
+    return H
+
+
+def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
+           on_iteration=None, log=None, it0: int = 0):
+    """Minimise model.deviance over theta[free]. Returns theta, dev, grad, iterations, converged."""
+    fg = lambda t: model.deviance(t, True)  # noqa: E731
+    th = theta0.copy()
+    dev, g = fg(th)
+    if log is not None and it0 == 0:
+        log.append(-dev / 2)
+        if on_iteration:
+            on_iteration(0, -dev / 2)
+    it, converged = 0, False
+    if not free.any():
+        return th, dev, g, 0, True
+    while it < maxiter:
+        H = _hessian_fd(fg, th, g, free)[np.ix_(free, free)]
+        gf = g[free]
+        w, U = np.linalg.eigh(H)
+        scale = max(np.abs(w).max(), 1e-12)
+        w = np.maximum(np.abs(w), 1e-10 * scale)   # saddle-free Newton direction
+        step_f = -U @ ((U.T @ gf) / w)
+        decrement = float(-gf @ step_f)
+        if decrement < 1e-11 or np.max(np.abs(step_f)) < 1e-12:
+            converged = True
+            break
+        step = np.zeros_like(th)
+        step[free] = step_f
+        t = 1.0
+        while True:
+            cand = th + t * step
+            dnew = model.deviance(cand)
+            if np.isfinite(dnew) and dnew <= dev - 1e-4 * t * decrement:
+                break
+            t *= 0.5
+            if t < 1e-10:
+                break
+        if t < 1e-10:   # no descent possible: we are at the optimum within rounding
+            converged = decrement < 1e-6
+            break
+        th = cand
+        dev, g = fg(th)
+        it += 1
+        if log is not None:
+            log.append(-dev / 2)
+            if on_iteration:
+                on_iteration(it0 + it, -dev / 2)
+    return th, dev, g, it, converged
+
+
+def _snap_boundary(model: LMM, th, dev, maxiter):
+    """Try exact zeros for near-zero diagonal-type coordinates; keep them if not worse."""
+    free = np.ones(len(th), dtype=bool)
+    snapped = []
+    for l, lv in enumerate(model.levels):
+        off = model.offsets[l]
+        scale = max(1.0, float(np.max(np.abs(th[off:model.offsets[l + 1]]))))
+        for c in cv.boundary_coords(lv.covariance, model.q[l]):
+            if abs(th[off + c]) < 1e-3 * scale:
+                snapped.append(off + c)
+    if not snapped:
+        return th, dev, free, [], 0
+    trial = th.copy()
+    trial[snapped] = 0.0
+    free[snapped] = False
+    t2, d2, g2, it, _ = newton(model, trial, free, maxiter)
+    if d2 <= dev + 1e-8:
+        return t2, d2, free, snapped, it
+    return th, dev, np.ones(len(th), dtype=bool), [], 0
 
 
 def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray | None = None,
@@ -14,9 +110,46 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     """Fit a linear mixed model by ML or REML (spec.method).
 
     data: mapping (or DataFrame) of columns; numeric float64 with NaN = missing, or
-    object/str arrays. sample: optional bool mask over rows (the shell's if/in); listwise
-    deletion over all model variables is applied on top. on_iteration(i, criterion) is
-    called once per optimizer iteration. Raises ModelError for unestimable models;
-    non-convergence is reported in the result (converged=False).
+    object/str arrays (level variables may be strings). sample: optional bool mask over rows
+    (the shell's if/in); listwise deletion over all model variables is applied on top.
+    on_iteration(i, criterion) is called at iteration 0 and after each Newton iteration.
+    Raises ModelError for unestimable models; non-convergence is reported in the result
+    (converged=False), not raised.
     """
-    raise ModelError(9999, "mixed: estimation engine not implemented yet")
+    method = (spec.method or "ML").upper()
+    if method not in ("ML", "REML"):
+        raise ModelError(198, f"method {spec.method} invalid")
+    design = build_design(spec, data, sample)
+    n, p = len(design.rows), len(design.keep)
+    if method == "REML" and n <= p:
+        raise ModelError(2001, "insufficient observations")
+    if n <= p:
+        raise ModelError(2001, "insufficient observations")
+    model = LMM(design, reml=(method == "REML"))
+    theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
+                             zip(model.levels, model.q, model.zscale)]) if model.levels else np.zeros(0)
+    log: list[float] = []
+    maxiter = int(spec.maxiter)
+    free = np.ones(len(theta0), dtype=bool)
+    th, dev, g, iters, conv = newton(model, theta0, free, maxiter, on_iteration, log)
+    th = _canonical(model, th)
+    snapped = []
+    if conv:
+        th, dev, free, snapped, it2 = _snap_boundary(model, th, dev, maxiter)
+        iters += it2
+        th = _canonical(model, th)
+        dev, g = model.deviance(th, True)
+    gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
+    summary = FitSummary(iterations=iters, function_evaluations=model.nfev, gradient_norm=gnorm,
+                         converged=bool(conv),
+                         message="converged" if conv else "convergence not achieved")
+    from .inference import build_result
+    return build_result(spec, method, design, model, th, dev, free, snapped, summary, log)
+
+
+def _canonical(model: LMM, th):
+    out = th.copy()
+    for l, lv in enumerate(model.levels):
+        sl = slice(model.offsets[l], model.offsets[l + 1])
+        out[sl] = cv.canonical(lv.covariance, model.q[l], th[sl])
+    return out

@@ -1,0 +1,111 @@
+"""Covariance structures: theta <-> relative factor Lambda, and Stata's parameter names.
+
+The relative covariance of a level is T = Lambda Lambda' (Sigma = sigma_e^2 T). Every
+structure is LINEAR in its theta: Lambda = sum_k theta_k E_k, so the gradient with respect
+to theta is <Lambda_bar, E_k>, and a zero theta_k (or a zero Cholesky diagonal) is a
+representable singular Sigma. The deviance is even in each "diagonal-type" coordinate
+(flipping a column of Lambda leaves T unchanged), so the boundary is a smooth stationary
+point for Newton rather than a constraint.
+
+  identity      Lambda = t I                                  (1 parameter)
+  independent   Lambda = diag(t_1..t_q)                       (q)
+  exchangeable  Lambda = a (I - J/q) + g J/q  (symmetric root; eigenvalues a^2 (q-1 times), g^2)
+  unstructured  Lambda lower triangular, column-major        (q(q+1)/2)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+def basis(cov: str, q: int) -> np.ndarray:
+    """E (k x q x q) with Lambda = tensordot(theta, E)."""
+    if cov == "identity":
+        return np.eye(q)[None]
+    if cov == "independent":
+        E = np.zeros((q, q, q))
+        for k in range(q):
+            E[k, k, k] = 1.0
+        return E
+    if cov == "exchangeable":
+        J = np.full((q, q), 1.0 / q)
+        return np.stack([np.eye(q) - J, J])
+    if cov == "unstructured":
+        mats = []
+        for j in range(q):          # column-major lower triangle, like lme4's theta
+            for i in range(j, q):
+                E = np.zeros((q, q))
+                E[i, j] = 1.0
+                mats.append(E)
+        return np.stack(mats)
+    raise ValueError(cov)
+
+
+def boundary_coords(cov: str, q: int) -> list[int]:
+    """Indices of theta whose zero value is a boundary (variance 0 / corr +-1) and whose sign
+    is arbitrary (the deviance is even in them)."""
+    if cov in ("identity", "independent", "exchangeable"):
+        return list(range(len(basis(cov, q))))
+    out, k = [], 0
+    for j in range(q):
+        out.append(k)
+        k += q - j
+    return out
+
+
+def canonical(cov: str, q: int, theta: np.ndarray) -> np.ndarray:
+    """Flip signs so that diagonal-type coordinates are >= 0 (same T)."""
+    th = np.array(theta, dtype=float)
+    if cov != "unstructured":
+        return np.abs(th)
+    L = np.tensordot(th, basis(cov, q), 1)
+    s = np.where(np.diag(L) < 0, -1.0, 1.0)
+    L = L * s[None, :]
+    return np.array([L[i, j] for j in range(q) for i in range(j, q)])
+
+
+def start(cov: str, q: int, zscale: np.ndarray) -> np.ndarray:
+    """Starting theta: independent effects with relative sd 0.3 / rms(z)."""
+    d = 0.3 / np.maximum(zscale, 1e-8)
+    if cov == "identity":
+        return np.array([float(np.exp(np.mean(np.log(d))))])
+    if cov == "independent":
+        return d.copy()
+    if cov == "exchangeable":
+        m = float(np.exp(np.mean(np.log(d))))
+        return np.array([m, m])
+    return canonical(cov, q, np.array([d[i] if i == j else 0.0 for j in range(q) for i in range(j, q)]))
+
+
+def stata_names(cov: str, q: int, L: int) -> list[str]:
+    """lns<L>_1_k then atr<L>_1_j_k (Stata's e(b) order within a level)."""
+    if cov == "identity":
+        return [f"lns{L}_1_1"]
+    if cov == "independent":
+        return [f"lns{L}_1_{k + 1}" for k in range(q)]
+    if cov == "exchangeable":
+        return [f"lns{L}_1_1", f"atr{L}_1_1_1"]
+    return [f"lns{L}_1_{k + 1}" for k in range(q)] + \
+        [f"atr{L}_1_{j + 1}_{k + 1}" for j in range(q) for k in range(j + 1, q)]
+
+
+def stata_params(cov: str, Sigma: np.ndarray) -> np.ndarray:
+    """Sigma (absolute) -> (lns..., atr...) values; -inf/+-inf on the boundary."""
+    q = Sigma.shape[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sd = np.sqrt(np.maximum(np.diag(Sigma), 0.0))
+        if cov == "identity":
+            return np.array([np.log(sd[0])])
+        if cov == "independent":
+            return np.log(sd)
+        if cov == "exchangeable":
+            v = float(np.mean(np.diag(Sigma)))
+            c = float((Sigma.sum() - np.trace(Sigma)) / (q * (q - 1)))
+            r = np.clip(c / v, -1.0, 1.0) if v > 0 else 0.0
+            return np.array([0.5 * np.log(v), np.arctanh(r)])
+        out = list(np.log(sd))
+        for j in range(q):
+            for k in range(j + 1, q):
+                den = sd[j] * sd[k]
+                r = np.clip(Sigma[j, k] / den, -1.0, 1.0) if den > 0 else 0.0
+                out.append(np.arctanh(r))
+        return np.array(out)

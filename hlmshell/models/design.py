@@ -1,0 +1,307 @@
+"""ModelSpec + data columns -> y, X (Stata column names), Z blocks, nested group indices.
+
+X is built for ALL input rows (NaN where a variable is missing) so that predictions can be
+made out of sample; the estimation arrays are the sample rows of it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .results import ModelError
+from .spec import COVARIANCES, Factor, ModelSpec, Term
+
+_COV_ABBREV = {"ind": "independent", "exc": "exchangeable", "id": "identity", "un": "unstructured"}
+
+
+def resolve_covariance(name: str | None, q: int) -> str:
+    """Stata's defaults: one effect -> identity; else independent. Accepts abbreviations."""
+    if q <= 1:
+        return "identity"
+    if name is None:
+        return "independent"
+    low = name.lower()
+    for full in COVARIANCES:
+        for ab, target in _COV_ABBREV.items():
+            if target == full and low.startswith(ab) and full.startswith(low):
+                return full
+    raise ModelError(198, f"covariance({name}) invalid")
+
+
+@dataclass
+class LevelDesign:
+    groupvar: str
+    effects: list[str]          # slopes then '_cons'
+    covariance: str
+    Z_all: np.ndarray           # n_rows x q (NaN where missing)
+    group_all: np.ndarray       # group index of each input row at this level, -1 if unknown
+    group: np.ndarray           # group index of each sample row
+    n_groups: int
+    parent: np.ndarray | None   # for each group, index of its group one level up (None for level 0)
+    sizes: np.ndarray           # obs per group
+
+
+@dataclass
+class Design:
+    depvar: str
+    y_all: np.ndarray
+    X_all: np.ndarray           # n_rows x k_f, all columns incl. base/omitted (0 columns)
+    fixed_names: list[str]
+    omitted: np.ndarray         # bool, base or collinear
+    dropped: list[str]
+    keep: np.ndarray            # indices of estimable columns
+    has_cons: bool
+    sample: np.ndarray          # bool over input rows
+    rows: np.ndarray            # indices of sample rows
+    levels: list[LevelDesign]
+
+    @property
+    def y(self):
+        return self.y_all[self.rows]
+
+    @property
+    def X(self):
+        return self.X_all[np.ix_(self.rows, self.keep)]
+
+
+def _column(data, name: str):
+    if name == "_all":
+        return None
+    try:
+        col = data[name]
+    except (KeyError, IndexError):
+        raise ModelError(111, f"variable {name} not found") from None
+    arr = np.asarray(col)
+    if arr.dtype.kind in "OUS":
+        if arr.dtype.kind == "O" and not any(isinstance(v, str) for v in arr[:1000]):
+            return np.asarray(arr, dtype=float)
+        return arr.astype(str)
+    return np.asarray(arr, dtype=float)
+
+
+def _is_string(arr) -> bool:
+    return arr is not None and arr.dtype.kind in "US"
+
+
+def _missing(arr) -> np.ndarray:
+    if _is_string(arr):
+        return arr == ""
+    return np.isnan(arr)
+
+
+def _numeric(data, name: str) -> np.ndarray:
+    arr = _column(data, name)
+    if _is_string(arr):
+        raise ModelError(109, "type mismatch")
+    return arr
+
+
+def _fmt_level(v: float) -> str:
+    return str(int(v))
+
+
+def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
+    """Expand the fixed terms into (names, columns over all rows, omitted-as-base flags)."""
+    names, columns, base_flags = [], [], []
+    cont_sets = {tuple(sorted(f.var for f in t.factors if not f.categorical))
+                 for t in spec.fixed if all(not f.categorical for f in t.factors)}
+    for term in spec.fixed:
+        cats = [f for f in term.factors if f.categorical]
+        conts = [f for f in term.factors if not f.categorical]
+        # Stata puts bases on factors unless a categorical x continuous interaction lacks its
+        # continuous lower-order term (then every level is identified).
+        use_base = not conts or tuple(sorted(f.var for f in conts)) in cont_sets
+        cont_prod = np.ones(n_rows)
+        for f in conts:
+            cont_prod = cont_prod * cols[f.var]
+        combos = [([], np.ones(n_rows), False)]  # (parts, column, any_base)
+        for f in cats:
+            x = cols[f.var]
+            vals = x[ok & ~np.isnan(x)]
+            if np.any(vals != np.round(vals)):
+                raise ModelError(452, "factor variables may not contain noninteger values")
+            if np.any(vals < 0):
+                raise ModelError(452, "factor variables may not contain negative values")
+            levels = np.unique(vals)
+            base = levels[0] if f.base is None else float(f.base)
+            if f.base is not None and base not in levels:
+                raise ModelError(111, f"{f.var}: level {f.base:g} not found")  # ib#. of an absent level
+            new = []
+            for parts, col, anyb in combos:
+                for lv in levels:
+                    isb = use_base and lv == base
+                    ind = np.where(np.isnan(x), np.nan, (x == lv).astype(float))
+                    new.append((parts + [(f.var, lv, isb)], col * ind, anyb or isb))
+            combos = new
+        single_cont = not cats and len(conts) == 1
+        for parts, col, anyb in combos:
+            out = []
+            for var, lv, isb in parts:
+                mark = "b" if isb else ("o" if anyb else "")
+                out.append(f"{_fmt_level(lv)}{mark}.{var}")
+            for f in conts:
+                out.append(f.var if single_cont else ("co." if anyb else "c.") + f.var)
+            names.append("#".join(out))
+            columns.append(np.zeros(n_rows) if anyb else col * cont_prod)
+            base_flags.append(anyb)
+    return names, columns, base_flags
+
+
+def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
+    """Greedy rank test in `order`: a column is dropped when its residual on the kept ones
+    is (relatively) zero. Stata keeps earlier columns and _cons."""
+    dropped = set()
+    Q = np.zeros((Xs.shape[0], 0))
+    for j in order:
+        x = Xs[:, j]
+        nx = np.linalg.norm(x)
+        r = x - Q @ (Q.T @ x)
+        r = r - Q @ (Q.T @ r)  # re-orthogonalise once (classical Gram-Schmidt twice is stable)
+        nr = np.linalg.norm(r)
+        if nx == 0 or nr <= tol * nx:
+            dropped.add(j)
+            continue
+        Q = np.column_stack([Q, r / nr])
+    return dropped
+
+
+def _omit_name(name: str) -> str:
+    parts = []
+    for p in name.split("#"):
+        if p.startswith("c."):
+            parts.append("co." + p[2:])
+        elif "." in p:
+            lv, var = p.split(".", 1)
+            parts.append(f"{lv if lv.endswith('o') else lv + 'o'}.{var}")
+        else:
+            parts.append(("co." if "#" in name else "o.") + p)
+    return "#".join(parts)
+
+
+def _factorize(values: np.ndarray) -> np.ndarray:
+    """Codes 0..k-1 in sorted order of the values. Short ASCII strings are packed into
+    big-endian uint64 (same order as the bytes) because sorting unicode arrays is slow."""
+    if values.dtype.kind == "U":
+        try:
+            b = values.astype("S")
+        except UnicodeEncodeError:
+            b = None
+        if b is not None and b.dtype.itemsize <= 8:
+            values = b.astype("S8").view(">u8").astype(np.uint64)
+    _, inv = np.unique(values, return_inverse=True)
+    return inv.ravel()
+
+
+def _group_codes(data, var: str, n_rows: int):
+    """Integer code per row (-1 missing) for one level variable."""
+    if var == "_all":
+        return np.zeros(n_rows, dtype=np.int64)
+    arr = _column(data, var)
+    miss = _missing(arr)
+    codes = np.full(n_rows, -1, dtype=np.int64)
+    if (~miss).any():
+        codes[~miss] = _factorize(arr[~miss])
+    return codes
+
+
+def _nested_key(gcodes: list[np.ndarray]) -> np.ndarray:
+    """One int64 key per row for a tuple of level codes (lexicographic order kept)."""
+    key = gcodes[0].copy()
+    for c in gcodes[1:]:
+        m = int(c.max()) + 1
+        if key.max() >= (2 ** 62) // max(m, 1):
+            raise ModelError(198, "too many nested groups")
+        key = key * m + c
+    return key
+
+
+def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Design:
+    if not isinstance(spec.depvar, str) or not spec.depvar:
+        raise ModelError(198, "depvar required")
+    n_rows = len(np.asarray(data[spec.depvar])) if spec.depvar in _keys(data) else None
+    if n_rows is None:
+        raise ModelError(111, f"variable {spec.depvar} not found")
+    y_all = _numeric(data, spec.depvar)
+    ok = ~np.isnan(y_all)
+    if sample is not None:
+        sample = np.asarray(sample, dtype=bool)
+        if sample.shape != (n_rows,):
+            raise ModelError(198, "sample mask has the wrong length")
+        ok &= sample
+    cols = {}
+    for t in spec.fixed:
+        for f in t.factors:
+            if f.var not in cols:
+                cols[f.var] = _numeric(data, f.var)
+                ok &= ~np.isnan(cols[f.var])
+    seen = []
+    for lev in spec.levels:
+        if lev.groupvar in seen and lev.groupvar != seen[-1]:
+            raise ModelError(198, f"{lev.groupvar} level variable, specified at more than one level")
+        if lev.groupvar in seen:
+            raise ModelError(198, f"repeated level variable {lev.groupvar} is not supported")
+        seen.append(lev.groupvar)
+        for s in lev.slopes:
+            if s not in cols:
+                cols[s] = _numeric(data, s)
+            ok &= ~np.isnan(cols[s])
+    gcodes = [_group_codes(data, lev.groupvar, n_rows) for lev in spec.levels]
+    for c in gcodes:
+        ok &= c >= 0
+    if not ok.any():
+        raise ModelError(2000, "no observations")
+
+    names, columns, base_flags = _expand_terms(spec, cols, ok, n_rows)
+    if spec.constant:
+        names.append("_cons")
+        columns.append(np.ones(n_rows))
+        base_flags.append(False)
+    X_all = np.column_stack(columns) if columns else np.zeros((n_rows, 0))
+    rows = np.flatnonzero(ok)
+    omitted = np.array(base_flags, dtype=bool)
+    cand = [j for j in range(len(names)) if not omitted[j]]
+    order = ([len(names) - 1] if spec.constant else []) + [j for j in cand if names[j] != "_cons"]
+    drop = _collinear(X_all[rows], order) if order else set()
+    dropped = [names[j] for j in sorted(drop)]
+    for j in drop:
+        omitted[j] = True
+        names[j] = _omit_name(names[j])
+        X_all[:, j] = 0.0
+    keep = np.flatnonzero(~omitted)
+
+    levels = []
+    for li, lev in enumerate(spec.levels):
+        eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
+        if not eff:
+            continue  # an empty RE equation contributes nothing
+        cov = resolve_covariance(lev.covariance, len(eff))
+        Z_all = np.column_stack([cols[s] for s in lev.slopes] + ([np.ones(n_rows)] if lev.constant else []))
+        valid = np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
+        key_all = _nested_key([np.where(valid, c, 0) for c in gcodes[: li + 1]])
+        ukeys, inv = np.unique(key_all[valid], return_inverse=True)
+        inv = inv.ravel()
+        in_sample = np.zeros(len(ukeys), dtype=bool)
+        in_sample[inv[ok[valid]]] = True
+        idx = np.cumsum(in_sample) - 1
+        g_all = np.full(n_rows, -1, dtype=np.int64)
+        g_all[valid] = np.where(in_sample[inv], idx[inv], -1)
+        levels.append(dict(groupvar=lev.groupvar, effects=eff, covariance=cov, Z_all=Z_all,
+                           group_all=g_all, keys=ukeys[in_sample]))
+    out_levels = []
+    for li, d in enumerate(levels):
+        g = d["group_all"][rows]
+        ng = len(d["keys"])
+        parent = None
+        if li > 0:
+            parent = np.zeros(ng, dtype=np.int64)
+            parent[g] = levels[li - 1]["group_all"][rows]
+        out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
+                                      d["group_all"], g, ng, parent,
+                                      np.bincount(g, minlength=ng)))
+    return Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
+                  ok, rows, out_levels)
+
+
+def _keys(data):
+    return data.columns if hasattr(data, "columns") else data.keys()

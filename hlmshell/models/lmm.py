@@ -1,0 +1,194 @@
+"""Profiled deviance of a nested linear mixed model from per-group sufficient statistics.
+
+Model: y = X b + sum_l Z_l u_l + e, e ~ N(0, s2 I), u_l,g ~ N(0, s2 Lambda_l Lambda_l').
+
+One vectorised pass builds, per innermost group, the cross-product matrix M_g = A_g'A_g of
+A = [Z_L, ..., Z_1, X, y] (innermost level first). Everything else works on these small
+matrices, so an evaluation costs O(groups), not O(observations):
+
+Eliminating a level (block Cholesky of the sparse mixed-model equations, innermost first):
+    M = [[G, H], [H', WW]]   (G = Z'Z of this level, W = the columns of the outer levels, X, y)
+    A = Lambda' G Lambda + I,  B = Lambda' H,  K = A^-1 B
+    S = WW - B' K            (W'V*^-1 W within the group; V* = I + Z Lambda Lambda' Z')
+    logdet V* += log|A|
+The S of the groups inside one outer group are summed: that is the outer group's M. At the
+top S = [[X'V*^-1X, X'V*^-1y], [., y'V*^-1y]] = R gives beta and the residual r2.
+
+Gradient by reverse accumulation through the same steps (no derivative of a Cholesky
+factor needed): with S_bar the adjoint of S,
+    A_bar = K S_bar K' + A^-1,  B_bar = -2 K S_bar
+    Lambda_bar += 2 G Lambda A_bar + H B_bar',  G_bar = Lambda A_bar Lambda',  H_bar = Lambda B_bar
+and M_bar = [[G_bar, H_bar/2], [H_bar'/2, S_bar]] is the S_bar of the inner groups.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import covariance as cv
+from .design import Design
+
+LOG2PI = np.log(2 * np.pi)
+
+
+def _inv_logdet(A):
+    """Batched inverse and summed log-determinant of small SPD matrices; closed forms for
+    q <= 2 because LAPACK call overhead dominates at these sizes."""
+    q = A.shape[-1]
+    if q == 1:
+        return 1.0 / A, float(np.log(A).sum())
+    if q == 2:
+        a, b, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
+        det = a * d - b * b
+        inv = np.empty_like(A)
+        inv[:, 0, 0] = d / det
+        inv[:, 1, 1] = a / det
+        inv[:, 0, 1] = inv[:, 1, 0] = -b / det
+        return inv, float(np.log(det).sum())
+    C = np.linalg.cholesky(A)
+    return np.linalg.inv(A), 2.0 * float(np.log(np.diagonal(C, axis1=1, axis2=2)).sum())
+
+
+class LMM:
+    """Sufficient statistics and the (profiled) deviance of one design."""
+
+    def __init__(self, design: Design, reml: bool = False):
+        self.reml = reml
+        rows = design.rows
+        y = design.y_all[rows]
+        X = design.X_all[np.ix_(rows, design.keep)]
+        self.n, self.p = X.shape
+        self.levels = design.levels
+        self.q = [lv.Z_all.shape[1] for lv in self.levels]
+        self.E = [cv.basis(lv.covariance, q) for lv, q in zip(self.levels, self.q)]
+        self.k = [len(E) for E in self.E]
+        self.offsets = np.concatenate([[0], np.cumsum(self.k)]).astype(int)
+        Zs = [lv.Z_all[rows] for lv in self.levels]
+        cols = [Z[:, j] for Z in reversed(Zs) for j in range(Z.shape[1])]
+        cols += [X[:, j] for j in range(self.p)] + [y]
+        d = len(cols)
+        self.zscale = [np.sqrt(np.mean(Z ** 2, axis=0)) for Z in Zs]
+        if self.levels:
+            g = self.levels[-1].group
+            G = self.levels[-1].n_groups
+            M = np.empty((G, d, d))
+            for i in range(d):      # one bincount per pair: O(n) memory, vectorised
+                for j in range(i, d):
+                    M[:, i, j] = M[:, j, i] = np.bincount(g, weights=cols[i] * cols[j], minlength=G)
+            self.M0 = M
+            # reduceat starts of children blocks for every level below the top
+            self.starts = [None] + [np.flatnonzero(np.r_[True, lv.parent[1:] != lv.parent[:-1]])
+                                    for lv in self.levels[1:]]
+        else:
+            A = np.column_stack(cols)
+            self.M0 = (A.T @ A)[None]
+        self.nfev = 0
+
+    # ---- parameters -------------------------------------------------------------------
+    def lambdas(self, theta):
+        return [np.tensordot(theta[self.offsets[l]:self.offsets[l + 1]], E, 1)
+                for l, E in enumerate(self.E)]
+
+    # ---- forward: eliminate levels innermost first -----------------------------------------
+    def _forward(self, theta):
+        self.nfev += 1
+        lams = self.lambdas(theta)
+        M = self.M0
+        ld = 0.0
+        cache = [None] * len(self.levels)
+        for l in range(len(self.levels) - 1, -1, -1):
+            q, Lam = self.q[l], lams[l]
+            Gm, H, WW = M[:, :q, :q], M[:, :q, q:], M[:, q:, q:]
+            A = Lam.T @ Gm @ Lam + np.eye(q)
+            Ainv, lda = _inv_logdet(A)
+            ld += lda
+            B = Lam.T @ H
+            K = Ainv @ B
+            S = WW - np.swapaxes(B, 1, 2) @ K
+            cache[l] = (Lam, Gm, H, Ainv, K)
+            M = np.add.reduceat(S, self.starts[l], axis=0) if l > 0 else S.sum(axis=0)[None]
+        return M[0], ld, cache, lams
+
+    def _top(self, R):
+        p = self.p
+        XX, Xy, yy = R[:p, :p], R[:p, p], R[p, p]
+        if p:
+            C = np.linalg.cholesky(XX)
+            beta = np.linalg.solve(XX, Xy)
+            ldXX = 2.0 * float(np.log(np.diag(C)).sum())
+        else:
+            beta, ldXX = np.zeros(0), 0.0
+        r2 = float(yy - Xy @ beta)
+        Q = np.empty((p + 1, p + 1))
+        Q[:p, :p] = np.outer(beta, beta)
+        Q[:p, p] = Q[p, :p] = -beta
+        Q[p, p] = 1.0
+        return beta, r2, ldXX, Q, XX
+
+    def _backward(self, cache, Rbar):
+        """theta gradient given the adjoint of R (ld_bar = 1 at every level)."""
+        grad = np.zeros(self.offsets[-1])
+        Sbar = Rbar[None]
+        for l in range(len(self.levels)):
+            Lam, Gm, H, Ainv, K = cache[l]
+            KS = K @ Sbar
+            Abar = KS @ np.swapaxes(K, 1, 2) + Ainv
+            Bbar = -2.0 * KS
+            Lbar = 2.0 * np.tensordot(Gm @ Lam, Abar, ((0, 2), (0, 1))) + \
+                np.tensordot(H, Bbar, ((0, 2), (0, 2)))
+            grad[self.offsets[l]:self.offsets[l + 1]] = np.tensordot(self.E[l], Lbar, ((1, 2), (0, 1)))
+            if l + 1 < len(self.levels):
+                q = self.q[l]
+                Gbar = Lam @ Abar @ Lam.T
+                Hbar = Lam @ Bbar
+                d = q + Sbar.shape[-1]
+                Mbar = np.empty((len(Gbar), d, d))
+                Mbar[:, :q, :q] = Gbar
+                Mbar[:, :q, q:] = 0.5 * Hbar
+                Mbar[:, q:, :q] = 0.5 * np.swapaxes(Hbar, 1, 2)
+                Mbar[:, q:, q:] = Sbar
+                Sbar = Mbar[self.levels[l + 1].parent]
+        return grad
+
+    # ---- criteria ------------------------------------------------------------------------
+    def deviance(self, theta, grad: bool = False):
+        """-2 log (restricted) likelihood with beta and s2 profiled out; optional gradient."""
+        R, ld, cache, _ = self._forward(theta)
+        beta, r2, ldXX, Q, XX = self._top(R)
+        n, p = self.n, self.p
+        if self.reml:
+            nu = n - p
+            dev = ld + ldXX + nu * (1.0 + LOG2PI + np.log(r2 / nu))
+        else:
+            nu = n
+            dev = ld + n * (1.0 + LOG2PI + np.log(r2 / n))
+        if not grad:
+            return dev
+        Rbar = (nu / r2) * Q
+        if self.reml and p:
+            Rbar[:p, :p] += np.linalg.inv(XX)
+        return dev, self._backward(cache, Rbar)
+
+    def m2ll(self, psi, grad: bool = False):
+        """-2 ll in psi = (theta, log sigma_e): beta profiled, s2 NOT profiled (for the
+        observed information of the variance parameters)."""
+        theta, s = psi[:-1], psi[-1]
+        s2 = np.exp(2 * s)
+        R, ld, cache, _ = self._forward(theta)
+        beta, r2, ldXX, Q, XX = self._top(R)
+        nu = self.n - self.p if self.reml else self.n
+        val = ld + (ldXX if self.reml else 0.0) + nu * (LOG2PI + 2 * s) + r2 / s2
+        if not grad:
+            return val
+        Rbar = Q / s2
+        if self.reml and self.p:
+            Rbar[:self.p, :self.p] += np.linalg.inv(XX)
+        g = self._backward(cache, Rbar)
+        return val, np.r_[g, 2 * nu - 2 * r2 / s2]
+
+    def solution(self, theta):
+        """beta, s2, (X'V*^-1X)^-1 (relative), top cross-products and the level caches."""
+        R, ld, cache, lams = self._forward(theta)
+        beta, r2, ldXX, Q, XX = self._top(R)
+        s2 = r2 / (self.n - self.p if self.reml else self.n)
+        XXinv = np.linalg.inv(XX) if self.p else np.zeros((0, 0))
+        return beta, s2, XXinv, cache, lams
