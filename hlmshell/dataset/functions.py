@@ -280,31 +280,37 @@ def _normalden(x, a=None, b=None):
 
 # ------------------------------------------------------------------ strings
 def format_g(x: float, width: int = 9) -> str:
-    """Approximately Stata's %width.0g: as many significant digits as fit in ``width``,
-    no leading 0 before the point; exponential form when the number does not fit."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    """Stata's %width.0g, unpadded: two of the width's positions are kept for the sign
+    and the point, so %9.0g shows 7 digits (string(1/3) = ".3333333"); exponential form
+    (1.23e+09) when it shows more digits than the fixed form."""
+    if x is None or math.isnan(x) or math.isinf(x):
         return "."
     if x == 0:
         return "0"
-    neg = x < 0
     a = abs(float(x))
-    avail = width - int(neg)
-    sign = "-" if neg else ""
-    if a == math.floor(a) and a < 10 ** avail:
-        return sign + str(int(a))
-    if 1e-5 <= a < 10 ** avail:
-        digits = int(math.floor(math.log10(a))) + 1 if a >= 1 else 0
-        decimals = avail - digits - 1
-        if decimals >= 0:
-            s = f"{a:.{decimals}f}"
-            if "." in s:
-                s = s.rstrip("0").rstrip(".")
-            if s.startswith("0."):
-                s = s[1:]
-            if len(s) <= avail and s not in ("", "0"):
-                return sign + s
-    mant = max(avail - 6, 0)
-    return sign + f"{a:.{mant}e}"
+    sign = "-" if x < 0 else ""
+    budget = max(width - 2, 1)
+    fixed, fixed_sig = None, 0
+    dec = budget - (0 if a < 1 else len(f"{a:.0f}"))
+    while dec >= 0:
+        whole, _, frac = f"{a:.{dec}f}".partition(".")
+        whole = "" if whole == "0" else whole
+        if len(whole) + len(frac) <= budget:
+            fixed_sig = len((whole + frac).lstrip("0"))
+            frac = frac.rstrip("0")
+            fixed = whole + ("." + frac if frac else "") or "0"
+            break
+        dec -= 1
+    expo, expo_sig = None, 0
+    room = max(width - 1, 1)
+    for md in range(room, -1, -1):
+        text = f"{a:.{md}e}"
+        if len(text) <= room:
+            expo, expo_sig = text, md + 1
+            break
+    if fixed is not None and fixed_sig > 0 and (expo is None or fixed_sig >= expo_sig):
+        return sign + fixed
+    return sign + (expo if expo is not None else f"{a:.0e}")
 
 
 _FMT = re.compile(r"^%-?0?(\d+)\.(\d+)([fgeFG])c?$")
@@ -328,10 +334,20 @@ def _format_one(x, fmt: str) -> str:
 
 @_register("string strofreal", 1, 2, "ns")
 def _string(x, fmt=None):
-    """number -> string with %9.0g (or the given %fmt); missing -> "."."""
-    if fmt is None:
-        return _apply(lambda v: format_g(float(v), 9), x)
-    return _apply(lambda v, f: _format_one(float(v), str(f)).strip(), x, fmt)
+    """number -> string with %9.0g (or the given %fmt), blanks trimmed; missing -> ".".
+
+    Uses the display formatter of hlmshell.render.formats when it is there (one set of
+    formatting rules for display and string()); the local format_g otherwise."""
+    try:
+        from hlmshell.render.formats import fmt as render_fmt
+    except ImportError:                                  # pragma: no cover
+        render_fmt = None
+    if render_fmt is not None:
+        one = lambda v, f: render_fmt(float(v), str(f)).strip()
+    else:                                                # pragma: no cover
+        one = lambda v, f: (format_g(float(v), 9) if f == "%9.0g"
+                            else _format_one(float(v), str(f)).strip())
+    return _apply(one, x, "%9.0g" if fmt is None else fmt)
 
 
 _REAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")

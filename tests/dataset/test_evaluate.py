@@ -360,9 +360,9 @@ def test_distribution_functions():
 
 
 def test_string_functions(ctx):
-    assert di("string(1/3)") == ".33333333"
+    assert di("string(1/3)") == ".3333333"        # %9.0g: 7 digits, no leading 0
     assert di("string(2)") == "2" and di("string(-1.5)") == "-1.5" and di("string(.)") == "."
-    assert di("string(1234567890)") == "1.235e+09"
+    assert di("string(1234567890)") == "1.23e+09"  # the well-known string() surprise
     assert di('string(3.14159, "%9.2f")') == "3.14"
     assert di('real("12.5")') == 12.5
     assert math.isnan(di('real("abc")')) and math.isnan(di('real("")'))
@@ -383,11 +383,21 @@ def test_string_functions(ctx):
 
 
 def test_format_g():
-    assert format_g(2 / 3) == ".66666667"
-    assert format_g(12.345678901) == "12.345679"
+    # %9.0g keeps two of its nine positions for sign and point: 7 digits
+    assert format_g(2 / 3) == ".6666667"
+    assert format_g(12.345678901) == "12.34568"
     assert format_g(-0.25) == "-.25"
-    assert format_g(123456789.0) == "123456789"
-    assert format_g(0.0) == "0"
+    assert format_g(1234567.0) == "1234567"
+    assert format_g(123456789.0) == "1.23e+08"
+    assert format_g(0.0) == "0" and format_g(NAN) == "."
+
+
+def test_format_g_agrees_with_display_formatter():
+    formats = pytest.importorskip("hlmshell.render.formats")
+    rng = np.random.default_rng(7)
+    xs = rng.uniform(-1, 1, 2000) * 10.0 ** rng.integers(-9, 12, 2000)
+    for x in list(xs) + [1 / 3, 99999999.5, 9999999.95, 1e-20, 3.2e15]:
+        assert format_g(x) == formats.fmt(x, "%9.0g").strip(), x
 
 
 def test_function_errors():
