@@ -1,0 +1,169 @@
+"""`mixed`: the only bridge between the shell and the numeric core (hlmshell/models).
+
+parse (syntax/mixed_call) → resolve names against the data → ModelSpec → models.fit on the
+if/in sample → EstimationResult (posted as the active e()) → display objects
+(render/mixed).  `mixed` with no depvar replays the active results.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.errors import StataError
+from hlmshell.estimates.results import data_signature, from_mixed
+from hlmshell.render.formats import abbrev
+from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
+                                   MixedHeader, MixedIterationLog, MixedOutput,
+                                   RandomEffectsTable, RERow, RESection, note_text)
+from hlmshell.syntax.factor import resolver_for
+from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed
+from hlmshell.syntax.spec import Args, parse_in_range
+
+
+@command("mixed", abbrev="mixed", syntax="raw",
+         help="multilevel mixed-effects linear regression")
+def mixed(session, args):
+    call = parse_mixed(args.body, resolver_for(session.data.names) if session.data.names else None)
+    level = call.options.level if call.options.level is not None else \
+        float(session.settings.get("level", 95))
+    if call.replay:
+        result = session.estimates.active
+        if result is None or getattr(result, "cmd", None) != "mixed":
+            raise StataError(301, "last estimates not found")
+        return replay_output(result, call.options, level)
+    if not session.data.names:
+        raise StataError(111, "no variables defined")
+    fit, sample_vars = estimate(session, call)
+    sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
+    result = from_mixed(fit, cmdline=call.cmdline, sigvars=sample_vars, datasignature=sig,
+                        nolrtest=call.options.nolrtest)
+    session.estimates.post(result)
+    notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
+    out = build_output(result, call.options, level)
+    out.notes = notes
+    if call.options.log:
+        out.log = MixedIterationLog(list(fit.iteration_log), crittype(fit.method),
+                                    bool(fit.converged))
+    return out
+
+
+def touse(session, call: MixedCall) -> np.ndarray:
+    args = Args()
+    if call.in_text is not None:
+        args.in_range = parse_in_range(call.in_text, session.data.nobs)
+    if call.if_text is not None:
+        from hlmshell.syntax.expr import parse_expression
+        args.if_exp = parse_expression(call.if_text)
+    return args.touse(session)
+
+
+def estimate(session, call: MixedCall):
+    """Fit the model; returns (MixedFit, the variables of e(datasignaturevars))."""
+    from hlmshell.models import ModelError, fit
+    variables = call.variables()
+    for v in variables:
+        if session.data.is_string(v) and v != call.depvar and \
+                v not in {lv.groupvar for lv in call.levels}:
+            raise StataError(109, "type mismatch")
+    data = {v: session.data.column(v) for v in variables}
+    sample = touse(session, call)
+    try:
+        result = fit(call.model_spec(), data, sample=sample)
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    return result, variables
+
+
+def crittype(method: str) -> str:
+    return "log restricted-likelihood" if method == "REML" else "log likelihood"
+
+
+# ------------------------------------------------------------------------------ display
+def _f(x) -> float:
+    return math.nan if x is None else float(x)
+
+
+def _row_field(row, name, index, default=None):
+    if hasattr(row, name):
+        return getattr(row, name)
+    try:
+        return row[index]
+    except (IndexError, TypeError):
+        return default
+
+
+def fixed_rows(model, level: float) -> list[FixedRow]:
+    rows = []
+    for r in model.fe_table(level):
+        rows.append(FixedRow(str(_row_field(r, "name", 0)), _f(_row_field(r, "coef", 1)),
+                             _f(_row_field(r, "se", 2)), _f(_row_field(r, "z", 3)),
+                             _f(_row_field(r, "p", 4)), _f(_row_field(r, "lo", 5)),
+                             _f(_row_field(r, "hi", 6)),
+                             omitted=bool(_row_field(r, "omitted", 7, False)),
+                             base=bool(_row_field(r, "base", 8, False))))
+    return rows
+
+
+def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
+    sections, residual = [], []
+    levels = list(model.levels)
+    k = 0
+    for sec in model.re_table(level, stddev):
+        title = _row_field(sec, "title", 0, "")
+        rows = [RERow(str(_row_field(r, "label", 0)), _f(_row_field(r, "estimate", 1)),
+                      _f(_row_field(r, "se", 2)), _f(_row_field(r, "lo", 3)),
+                      _f(_row_field(r, "hi", 4)))
+                for r in _row_field(sec, "rows", 1, [])]
+        if not title:
+            residual += rows
+            continue
+        if ":" not in title and k < len(levels):
+            title = f"{abbrev(levels[k].groupvar, 12)}: {levels[k].vartype}"
+        sections.append(RESection(title, rows))
+        k += 1
+    return RandomEffectsTable(sections, residual, level)
+
+
+def boundary_note(model) -> str | None:
+    notes = [n.strip().rstrip(".") for n in getattr(model, "boundary_notes", []) or [] if n]
+    if not getattr(model, "boundary", False) and not notes:
+        return None
+    text = "; ".join(notes) if notes else "a variance component is on the boundary of the " \
+                                          "parameter space"
+    return note_text(f"{text}. The maximum is on the boundary of the parameter space; "
+                     "standard errors that do not exist there are shown as \".\".")
+
+
+def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
+    """The display of stored `mixed` results (estimation and replay alike; no log)."""
+    model = result.model
+    s, m = result.scalars, result.macros
+    out = MixedOutput()
+    if not opts.noheader:
+        groups = [GroupInfo(lv.groupvar, int(lv.n_groups), int(lv.g_min), float(lv.g_avg),
+                            int(lv.g_max)) for lv in model.levels]
+        out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
+                                 chi2=_f(s.get("chi2")), df_m=int(s.get("df_m", 0)),
+                                 p=_f(s.get("p")), crittype=crittype(m.get("method", "ML")),
+                                 chi2type=m.get("chi2type", "Wald"),
+                                 show_groups=not opts.nogroup)
+    if not opts.nofetable:
+        out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level)
+    if not opts.noretable and model.levels:
+        out.random = random_table(model, level, opts.stddev)
+    if not opts.nolrtest and "ll_c" in s:
+        out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),
+                                chibar=bool(getattr(model, "lr_chibar", int(s["df_c"]) == 1)))
+    note = boundary_note(model)
+    if note:
+        out.footnotes.append(note)
+    if not s.get("converged", 1):
+        out.footnotes.append("Warning: convergence not achieved")
+    return out
+
+
+def replay_output(result, opts: MixedOptions | None = None, level: float = 95) -> MixedOutput:
+    """`mixed` / `estimates replay` after `mixed`: the tables again, without the log."""
+    return build_output(result, opts or MixedOptions(), level)

@@ -1,0 +1,152 @@
+"""EstimationResult: the e() set of an estimation command, as `ereturn list` prints it.
+
+`from_mixed(fit, ...)` builds it from the numeric core's MixedFit with the names, order and
+values of the handout's `ereturn list` after `mixed` (stata-reference.md section 6).
+
+e(datasignature) has Stata's shape `N:k:hash1:hash2` but our own checksum (Stata's hash is
+not public, so the two hash fields can never equal Stata's): N = observations in e(sample),
+k = number of variables, hash1 = CRC-32 and hash2 = Adler-32 of the estimation data — for
+each variable in e(datasignaturevars) order its name, then its values over the e(sample) rows
+(numeric: IEEE float64 little-endian, missing as NaN; string: UTF-8, NUL-separated).  The
+same data give the same signature, so `datasignature`-style checks ("data have changed
+since estimation") work within hlmshell.
+"""
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from hlmshell.matrix import StataMatrix
+
+
+@dataclass
+class EstimationResult:
+    cmd: str
+    scalars: dict = field(default_factory=dict)  # ordered as `ereturn list` prints them
+    macros: dict = field(default_factory=dict)
+    matrices: dict = field(default_factory=dict)  # name -> StataMatrix
+    sample: np.ndarray | None = None  # bool over the data rows: e(sample)
+    model: Any = None  # the numeric core's result (MixedFit) for postestimation
+    display: dict = field(default_factory=dict)  # how the command displayed it (for replay)
+
+    @property
+    def functions(self) -> list[str]:
+        return ["sample"] if self.sample is not None else []
+
+    def scalar(self, name: str, default=math.nan):
+        return self.scalars.get(name, default)
+
+
+# ------------------------------------------------------------------------- signature
+def data_signature(names: Sequence[str], columns: Sequence[np.ndarray],
+                   sample: np.ndarray | None = None) -> str:
+    """`N:k:crc32:adler32` of the columns over the sample rows (see the module docstring)."""
+    crc, adler = 0, 1
+    n = None
+    for name, col in zip(names, columns):
+        values = np.asarray(col)
+        if sample is not None:
+            values = values[np.asarray(sample, dtype=bool)]
+        n = len(values)
+        chunks = [name.encode("utf-8") + b"\0"]
+        if values.dtype == object or values.dtype.kind in "US":
+            chunks.append(b"\0".join(str(v).encode("utf-8") for v in values))
+        else:
+            chunks.append(np.ascontiguousarray(values, dtype="<f8").tobytes())
+        for chunk in chunks:
+            crc = zlib.crc32(chunk, crc)
+            adler = zlib.adler32(chunk, adler)
+    if n is None:
+        n = int(np.sum(sample)) if sample is not None else 0
+    return f"{n}:{len(names)}:{crc & 0xFFFFFFFF}:{adler & 0xFFFFFFFF}"
+
+
+# ---------------------------------------------------------------------------- mixed
+def _num(x) -> float:
+    """NaN and None stay missing (printed `.`); numpy scalars become Python floats."""
+    if x is None:
+        return math.nan
+    return float(x)
+
+
+def _int(x) -> int:
+    return int(x)
+
+
+def mixed_title(method: str) -> str:
+    return f"Mixed-effects {method} regression"
+
+
+def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
+               nolrtest: bool = False) -> EstimationResult:
+    """The e() set after `mixed`, in the handout's `ereturn list` order."""
+    method = fit.method
+    levels = list(fit.levels)
+    s: dict = {}
+    s["rank"] = _int(fit.rank)
+    s["k_f"] = _int(fit.k_f)
+    s["k_r"] = _int(fit.k_r)
+    s["k"] = _int(fit.k_f) + _int(fit.k_r)
+    s["k_rs"] = _int(fit.k_rs)
+    s["k_rc"] = _int(fit.k_rc)
+    s["k_res"] = 0
+    s["converged"] = int(bool(fit.converged))
+    s["ic"] = _int(fit.summary.iterations)
+    s["ll"] = _num(fit.ll)
+    has_lr = not nolrtest and levels and fit.ll_c is not None and not math.isnan(_num(fit.ll_c))
+    if has_lr:
+        s["ll_c"] = _num(fit.ll_c)
+        s["df_c"] = _int(fit.df_c)
+        s["chi2_c"] = _num(fit.chi2_c)
+        s["p_c"] = _num(fit.p_c)
+    s["N"] = _int(fit.n)
+    s["nrgroups"] = 1
+    s["small"] = 0
+    s["df_m"] = _int(fit.df_m)
+    s["p"] = _num(fit.p)
+    s["chi2"] = _num(fit.chi2)
+    s["rc"] = 0 if fit.converged else 430
+
+    m: dict = {}
+    m["cmdline"] = cmdline
+    m["datasignaturevars"] = " ".join(sigvars)
+    m["datasignature"] = datasignature
+    m["chi2type"] = "Wald"
+    m["rstructlab"] = "Independent"
+    m["rstructure"] = "independent"
+    m["estat_cmd"] = "mixed_estat"
+    m["predict"] = "mixed_p"
+    m["redim"] = " ".join(str(len(lv.effects)) for lv in levels)
+    m["ivars"] = " ".join(lv.groupvar for lv in levels)
+    m["vartypes"] = " ".join(lv.vartype for lv in levels)
+    m["revars"] = " ".join(e for lv in levels for e in lv.effects)
+    m["cmd"] = "mixed"
+    m["title"] = mixed_title(method)
+    m["technique"] = "nr"
+    m["ml_method"] = "d0"
+    m["opt"] = "moptimize"
+    m["method"] = method
+    m["optmetric"] = "matsqrt"
+    m["depvar"] = fit.depvar
+    m["properties"] = "b V"
+
+    names = list(fit.b_names)
+    b = np.asarray(fit.b, dtype=float).reshape(1, -1)
+    V = np.asarray(fit.V, dtype=float)
+    mats: dict = {
+        "b": StataMatrix(b, ["y1"], list(names)),
+        "V": StataMatrix(V, list(names), list(names), symmetric=True),
+    }
+    groupvars = [lv.groupvar for lv in levels]
+    for key, attr in (("g_max", "g_max"), ("g_avg", "g_avg"), ("g_min", "g_min"),
+                      ("N_g", "n_groups")):
+        vals = [float(getattr(lv, attr)) for lv in levels]
+        if vals:
+            mats[key] = StataMatrix(np.array([vals]), ["r1"], list(groupvars))
+
+    return EstimationResult(cmd="mixed", scalars=s, macros=m, matrices=mats,
+                            sample=np.asarray(fit.sample, dtype=bool), model=fit)
