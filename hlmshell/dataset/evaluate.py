@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import os
+import re
 
 import numpy as np
 
@@ -75,6 +76,14 @@ def resolve_variable(name: str, names, *, abbrev: bool = True) -> str | None:
     if len(hits) > 1:
         raise StataError(111, f"{name} ambiguous abbreviation")
     return None
+
+
+def _coef_key(name: str) -> str:
+    """A coefficient name without base/omitted markers: 0b.sector -> 0.sector,
+    o.x -> x, so _b[0.sector] finds the column Stata names 0b.sector."""
+    name = re.sub(r"(?<![A-Za-z0-9_])(\d+)[bno]+\.", r"\1.", name)
+    name = re.sub(r"(?<![A-Za-z0-9_])co\.", "c.", name)
+    return re.sub(r"(?<![A-Za-z0-9_])o\.", "", name)
 
 
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
@@ -232,8 +241,8 @@ class _Evaluator:
         if "b" not in mats:
             raise StataError(301, "last estimates not found")
         b = mats["b"]
-        cols = list(b.colnames)
-        want = node.name
+        cols = [_coef_key(c) for c in b.colnames]
+        want = _coef_key(node.name)
         if ":" in want:
             hits = [i for i, c in enumerate(cols) if c == want]
         else:

@@ -10,6 +10,7 @@ the StataMatrix it names).  The evaluator checks counts (r(198)) and kinds (r(10
 """
 from __future__ import annotations
 
+import fnmatch
 import math
 import re
 from dataclasses import dataclass
@@ -159,6 +160,15 @@ def _sum(x):
     return _num(np.cumsum(np.where(np.isnan(x), 0.0, x)))
 
 
+@_register("clip", 3, 3, "n")
+def _clip(x, a, b):
+    """x limited to [a, b]; a or b missing means no bound; missing x stays missing."""
+    x, a, b = (np.asarray(v, dtype=float) for v in (x, a, b))
+    out = np.where(~np.isnan(a) & (x < a), a, x)
+    out = np.where(~np.isnan(b) & ~np.isnan(x) & (out > b), b, out)
+    return _num(out)
+
+
 # ------------------------------------------------------------------ logic
 def _is_missing(a) -> np.ndarray:
     a = np.asarray(a)
@@ -260,6 +270,17 @@ _register("t", 2, 2, "n")(_dist(special.stdtr, _df_pos))
 _register("ttail", 2, 2, "n")(_dist(lambda df, t: special.stdtr(df, -t), _df_pos))
 _register("invt", 2, 2, "n")(_dist(special.stdtrit, _df_pos, _p_in01))
 _register("invttail", 2, 2, "n")(_dist(lambda df, p: special.stdtrit(df, 1 - p), _df_pos, _p_in01))
+
+
+_register("lnnormal", 1, 1, "n")(_dist(special.log_ndtr))
+_register("lnnormalden", 1, 1, "n")(_dist(lambda z: -0.5 * z * z - 0.5 * math.log(2 * math.pi)))
+_register("chi2den", 2, 2, "n")(_dist(
+    lambda k, x: np.exp((k / 2 - 1) * np.log(x) - x / 2 - (k / 2) * math.log(2) - special.gammaln(k / 2)),
+    _df_pos, lambda k, x: x > 0))
+_register("tden", 2, 2, "n")(_dist(
+    lambda df, t: np.exp(special.gammaln((df + 1) / 2) - special.gammaln(df / 2)
+                         - 0.5 * np.log(df * math.pi) - (df + 1) / 2 * np.log1p(t * t / df)),
+    _df_pos))
 
 
 @_register("normalden", 1, 3, "n")
@@ -423,6 +444,12 @@ def _word_one(s, n):
 @_register("word", 2, 2, "sn")
 def _word(s, n):
     return _apply(_word_one, s, n)
+
+
+@_register("strmatch", 2, 2, "s")
+def _strmatch(s, pattern):
+    """1 if s matches pattern (* any characters, ? one character)."""
+    return _apply(lambda v, p: float(fnmatch.fnmatchcase(str(v), str(p))), s, pattern, to_float=True)
 
 
 @_register("wordcount", 1, 1, "s")

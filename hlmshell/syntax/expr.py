@@ -72,7 +72,7 @@ class Returns:
 @dataclass(frozen=True)
 class Coef:
     """``_b[name]`` / ``_se[name]`` (kind "b" or "se"); name as typed, e.g. "ses",
-    "mathach:_cons", "1.sector"."""
+    "mathach:_cons", "1.sector"; ``[eq]_b[name]`` gives name "eq:name"."""
     kind: str
     name: str
 
@@ -308,6 +308,8 @@ class _Parser:
             return inner
         if kind == "NAME":
             return self.name()
+        if kind == "LBRACK":
+            return self.equation_coef()
         if kind == "EOF" and self.depth:
             raise StataError(132, "too few ')' or ']'")
         if kind in ("RPAREN", "RBRACK") and not self.depth:
@@ -328,6 +330,25 @@ class _Parser:
         if word in SYSTEM_NAMES:
             return SystemRef(word)
         return self.postfix(Name(word))
+
+    def equation_coef(self) -> Node:
+        """``[eq]_b[name]`` / ``[eq]_se[name]`` -> Coef(kind, "eq:name")."""
+        self.advance()                                  # [
+        eq = self.tok
+        if eq.kind != "NAME":
+            raise _syntax()
+        self.advance()
+        self.expect("RBRACK")
+        word = self.tok
+        if word.kind != "NAME" or word.text not in ("_b", "_se"):
+            raise _syntax()
+        self.advance()
+        if self.tok.kind != "LBRACK":
+            raise _syntax()
+        name = self.raw_bracket()
+        if ":" in name:
+            raise _syntax()
+        return Coef(word.text[1:], f"{eq.text}:{name}")
 
     def returns(self, kind: str) -> Node:
         self.advance()                                  # (

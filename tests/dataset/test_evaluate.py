@@ -276,6 +276,28 @@ def test_returns():
     assert di("_se[_cons]", ctx) == pytest.approx(0.2436178, rel=1e-12)
 
 
+def test_coefficients_with_factor_names():
+    cols = ["mathach:ses", "mathach:0b.sector", "mathach:1.sector",
+            "mathach:1.sector#c.ses", "mathach:_cons", "lns1_1_1:_cons", "lnsig_e:_cons"]
+    vals = [2.959745, 0.0, 2.128714, -1.312909, 11.75256, 0.5, 1.8]
+    b = StataMatrix(np.array([vals]), ["y1"], cols)
+    V = StataMatrix(np.diag(np.arange(1.0, 8.0) ** 2), cols, cols)
+    ctx = Ctx(e=FakeResults(matrices={"b": b, "V": V}))
+    assert di("_b[ses]", ctx) == 2.959745
+    assert di("_b[0.sector]", ctx) == 0.0                # base marker ignored
+    assert di("_b[1.sector#c.ses]", ctx) == -1.312909
+    assert di("_b[_cons]", ctx) == 11.75256              # first equation
+    assert di("[lns1_1_1]_b[_cons]", ctx) == 0.5
+    assert di("_b[lnsig_e:_cons]", ctx) == 1.8
+    assert di("_se[1.sector]", ctx) == 3.0
+    with pytest.raises(StataError) as info:
+        di("_b[female]", ctx)
+    assert info.value.code == 111
+    with pytest.raises(StataError) as info:
+        di("_b[ses]", Ctx())
+    assert info.value.code == 301
+
+
 def test_c_values():
     ctx = Ctx(cols={"a": [1.0, 2.0, 3.0], "b": [0.0, 0.0, 0.0]})
     assert di("c(N)", ctx) == 3.0 and di("c(k)", ctx) == 2.0
@@ -357,6 +379,17 @@ def test_distribution_functions():
     close("ttail(1, 1)", 0.5 - math.atan(1) / math.pi, rel=1e-13)   # Cauchy
     close("ttail(2, 1.5)", 0.5 - 1.5 / (2 * math.sqrt(2 + 1.5 ** 2)), rel=1e-13)
     close("invttail(2, ttail(2, 1.5))", 1.5, rel=1e-10)
+
+
+def test_more_functions():
+    assert di("clip(5, 1, 3)") == 3 and di("clip(-5, 1, .)") == 1 and math.isnan(di("clip(., 1, 3)"))
+    close("lnnormal(-1)", math.log(0.5 * math.erfc(1 / math.sqrt(2))), rel=1e-13)
+    close("lnnormalden(0.5)", math.log(math.exp(-0.125) / math.sqrt(2 * math.pi)), rel=1e-13)
+    close("chi2den(2, 3)", 0.5 * math.exp(-1.5), rel=1e-13)          # 2 df: exp(-x/2)/2
+    close("tden(1, 2)", 1 / (math.pi * (1 + 4)), rel=1e-13)          # Cauchy density
+    assert di('strmatch("mathach", "math*")') == 1 and di('strmatch("ses", "m?s")') == 0
+    assert di("lnfactorial(5)") == pytest.approx(math.log(120), rel=1e-14)
+    assert di("comb(5, 2)") == 10 and math.isnan(di("comb(2, 5)"))
 
 
 def test_string_functions(ctx):

@@ -103,6 +103,8 @@ def test_calls_and_subscripts():
     assert parse_expression("_b[ses]") == Coef("b", "ses")
     assert parse_expression("_se[mathach:_cons]") == Coef("se", "mathach:_cons")
     assert parse_expression("_b[1.sector] * 2") == B("*", Coef("b", "1.sector"), N(2))
+    assert parse_expression("_b[ c.ses#1.sector ]") == Coef("b", "c.ses#1.sector")
+    assert parse_expression("[lns1_1_1]_se[_cons]") == Coef("se", "lns1_1_1:_cons")
 
 
 def test_handout_expressions_parse():
@@ -147,7 +149,8 @@ def test_tokenize_spans():
     ("f(1,)", 198), ("e(1)", 198), ("2x", 198), (".ab", 198), ("1e", 198),
     ("x if", 198), ("in", 198), ("a $ b", 198), ("e(b)[1]", 198),
     ("(1+2", 132), ("((1)", 132), ("1+2)", 132), ("exp(1", 132), ("M[1,2", 132),
-    ("1]", 132), ('"abc', 132), ('`"abc', 132),
+    ("1]", 132), ('"abc', 132), ('`"abc', 132), ("_b[x", 132),
+    ("[eq]x", 198), ("[eq]_b[a:b]", 198),
 ])
 def test_errors(text, code):
     with pytest.raises(StataError) as info:
