@@ -21,7 +21,7 @@ from scipy import special
 
 from hlmshell.errors import StataError
 
-__all__ = ["Function", "FUNCTIONS", "lookup", "format_g", "is_string_array"]
+__all__ = ["Function", "FUNCTIONS", "lookup", "is_string_array"]
 
 
 @dataclass(frozen=True)
@@ -300,75 +300,12 @@ def _normalden(x, a=None, b=None):
 
 
 # ------------------------------------------------------------------ strings
-def format_g(x: float, width: int = 9) -> str:
-    """Stata's %width.0g, unpadded: two of the width's positions are kept for the sign
-    and the point, so %9.0g shows 7 digits (string(1/3) = ".3333333"); exponential form
-    (1.23e+09) when it shows more digits than the fixed form."""
-    if x is None or math.isnan(x) or math.isinf(x):
-        return "."
-    if x == 0:
-        return "0"
-    a = abs(float(x))
-    sign = "-" if x < 0 else ""
-    budget = max(width - 2, 1)
-    fixed, fixed_sig = None, 0
-    dec = budget - (0 if a < 1 else len(f"{a:.0f}"))
-    while dec >= 0:
-        whole, _, frac = f"{a:.{dec}f}".partition(".")
-        whole = "" if whole == "0" else whole
-        if len(whole) + len(frac) <= budget:
-            fixed_sig = len((whole + frac).lstrip("0"))
-            frac = frac.rstrip("0")
-            fixed = whole + ("." + frac if frac else "") or "0"
-            break
-        dec -= 1
-    expo, expo_sig = None, 0
-    room = max(width - 1, 1)
-    for md in range(room, -1, -1):
-        text = f"{a:.{md}e}"
-        if len(text) <= room:
-            expo, expo_sig = text, md + 1
-            break
-    if fixed is not None and fixed_sig > 0 and (expo is None or fixed_sig >= expo_sig):
-        return sign + fixed
-    return sign + (expo if expo is not None else f"{a:.0e}")
-
-
-_FMT = re.compile(r"^%-?0?(\d+)\.(\d+)([fgeFG])c?$")
-
-
-def _format_one(x, fmt: str) -> str:
-    if math.isnan(x):
-        return "."
-    m = _FMT.match(fmt)
-    if not m:
-        raise StataError(120, f"{fmt} invalid %format")
-    w, d, kind = int(m.group(1)), int(m.group(2)), m.group(3).lower()
-    if kind == "f":
-        return f"{x:.{d}f}"
-    if kind == "e":
-        return f"{x:.{d}e}"
-    if d == 0:
-        return format_g(x, w)
-    return f"{x:.{d}g}"
-
-
 @_register("string strofreal", 1, 2, "ns")
 def _string(x, fmt=None):
     """number -> string with %9.0g (or the given %fmt), blanks trimmed; missing -> ".".
-
-    Uses the display formatter of hlmshell.render.formats when it is there (one set of
-    formatting rules for display and string()); the local format_g otherwise."""
-    try:
-        from hlmshell.render.formats import fmt as render_fmt
-    except ImportError:                                  # pragma: no cover
-        render_fmt = None
-    if render_fmt is not None:
-        one = lambda v, f: render_fmt(float(v), str(f)).strip()
-    else:                                                # pragma: no cover
-        one = lambda v, f: (format_g(float(v), 9) if f == "%9.0g"
-                            else _format_one(float(v), str(f)).strip())
-    return _apply(one, x, "%9.0g" if fmt is None else fmt)
+    The formatting rules are render.formats' (the same as display's)."""
+    from hlmshell.render.formats import fmt as render_fmt
+    return _apply(lambda v, f: render_fmt(float(v), str(f)).strip(), x, "%9.0g" if fmt is None else fmt)
 
 
 _REAL = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 from hlmshell.errors import StataError
 from hlmshell.matrix import StataMatrix
 from hlmshell.dataset.evaluate import evaluate
-from hlmshell.dataset.functions import FUNCTIONS, format_g
+from hlmshell.dataset.functions import FUNCTIONS
 from hlmshell.syntax.expr import parse_expression
 
 NAN = float("nan")
@@ -397,6 +397,7 @@ def test_string_functions(ctx):
     assert di("string(2)") == "2" and di("string(-1.5)") == "-1.5" and di("string(.)") == "."
     assert di("string(1234567890)") == "1.23e+09"  # the well-known string() surprise
     assert di('string(3.14159, "%9.2f")') == "3.14"
+    assert di("string(2/3)") == ".6666667" and di("string(123456789)") == "1.23e+08"
     assert di('real("12.5")') == 12.5
     assert math.isnan(di('real("abc")')) and math.isnan(di('real("")'))
     assert di('real(" 1e3 ")') == 1000
@@ -413,24 +414,6 @@ def test_string_functions(ctx):
     np.testing.assert_array_equal(ev("strlen(name)", ctx), [3, 3, 0, 2])
     np.testing.assert_array_equal(ev("upper(name)", ctx), np.array(["ANN", "BOB", "", "CY"], dtype=object))
     np.testing.assert_array_equal(ev("string(math2 / 2)", ctx), np.array([".5", "1", "1.5", "2"], dtype=object))
-
-
-def test_format_g():
-    # %9.0g keeps two of its nine positions for sign and point: 7 digits
-    assert format_g(2 / 3) == ".6666667"
-    assert format_g(12.345678901) == "12.34568"
-    assert format_g(-0.25) == "-.25"
-    assert format_g(1234567.0) == "1234567"
-    assert format_g(123456789.0) == "1.23e+08"
-    assert format_g(0.0) == "0" and format_g(NAN) == "."
-
-
-def test_format_g_agrees_with_display_formatter():
-    formats = pytest.importorskip("hlmshell.render.formats")
-    rng = np.random.default_rng(7)
-    xs = rng.uniform(-1, 1, 2000) * 10.0 ** rng.integers(-9, 12, 2000)
-    for x in list(xs) + [1 / 3, 99999999.5, 9999999.95, 1e-20, 3.2e15]:
-        assert format_g(x) == formats.fmt(x, "%9.0g").strip(), x
 
 
 def test_function_errors():
