@@ -7,9 +7,9 @@ import numpy as np
 
 from hlmshell.matrix import StataMatrix
 from hlmshell.render import to_text
-from hlmshell.render.formats import abbrev, fmt
+from hlmshell.render.formats import fmt
 
-COLW = 11  # one space and a %10.0g field per column
+SEP = 2  # spaces between columns; a column is as wide as its widest entry or name
 
 
 @dataclass
@@ -30,25 +30,28 @@ def _split(name: str) -> tuple[str, str]:
 
 
 def is_symmetric(m: StataMatrix) -> bool:
+    """Flagged symmetric (e(V)), or square with exactly symmetric values, as Stata decides."""
     v = m.values
-    return bool(m.symmetric or (v.shape[0] == v.shape[1] and v.shape[0] > 1
-                                and m.rownames == m.colnames and np.array_equal(v, v.T, equal_nan=True)))
+    return bool(m.symmetric or (v.shape[0] == v.shape[1]
+                                and np.array_equal(v, v.T, equal_nan=True)))
 
 
 def matrix_lines(name: str, m: StataMatrix, spec: str = "%10.0g") -> list[str]:
     r, c = m.values.shape
     sym = is_symmetric(m)
-    rowlabels = [abbrev(n, 32) if ":" not in n else n for n in m.rownames]
+    rowlabels = list(m.rownames)
     rw = max(len(s) for s in rowlabels)
-    eqs, names = zip(*(_split(n) for n in m.colnames)) if c else ((), ())
+    eqs, names = zip(*(_split(n) for n in m.colnames))
+    cells = [[fmt(m.values[i, j], spec).strip() for j in range(i + 1 if sym else c)]
+             for i in range(r)]
+    w = max([len(x) for row in cells for x in row] + [len(n) for n in names]
+            + [len(e) for e in eqs])
     lines = ["", f"{'symmetric ' if sym else ''}{name}[{r},{c}]"]
     if any(eqs):
-        lines.append(" " * (rw + 1) + "".join(f"{(e + ':') if e else '':>{COLW}}" for e in eqs))
-    lines.append(" " * rw + "".join(f"{abbrev(n, COLW - 1):>{COLW}}" for n in names))
-    for i, lab in enumerate(rowlabels):
-        upto = i + 1 if sym else c
-        cells = "".join(" " + fmt(m.values[i, j], spec) for j in range(upto))
-        lines.append(f"{lab:>{rw}}{cells}")
+        lines.append(" " * (rw + 1) + "".join(f"{(e + ':') if e else '':>{w + SEP}}" for e in eqs))
+    lines.append(" " * rw + "".join(f"{n:>{w + SEP}}" for n in names))
+    for lab, row in zip(rowlabels, cells):
+        lines.append(f"{lab:>{rw}}" + "".join(f"{x:>{w + SEP}}" for x in row))
     return lines
 
 

@@ -248,12 +248,15 @@ y1  2.3914994  12.657623  .77680602  1.8058613
 def test_matrix_list_symmetric_and_plain():
     V = StataMatrix(np.array([[4.0, 1.0], [1.0, 9.0]]), ["a", "_cons"], ["a", "_cons"], symmetric=True)
     out = lines(to_text(MatrixListing("V", V)))
-    assert out == ["", "symmetric V[2,2]", "               a      _cons", "    a          4",
-                   "_cons          1          9"]
+    assert out == ["", "symmetric V[2,2]", "           a  _cons", "    a      4",
+                   "_cons      1      9"]
     A = StataMatrix(np.array([[1, 2], [3, 4]]))
-    assert lines(to_text(MatrixListing("A", A))) == ["", "A[2,2]", "           c1         c2",
-                                                     "r1          1          2",
-                                                     "r2          3          4"]
+    assert lines(to_text(MatrixListing("A", A))) == ["", "A[2,2]", "    c1  c2",
+                                                     "r1   1   2",
+                                                     "r2   3   4"]
+    S = StataMatrix(np.array([[1, 2], [2, 1]]))  # a symmetric literal lists its lower triangle
+    assert lines(to_text(MatrixListing("S", S)))[1:] == ["symmetric S[2,2]", "    c1  c2",
+                                                        "r1   1", "r2   2   1"]
     assert lines(to_text(MatrixDir([("A", 2, 2), ("base", 1, 3)]))) == [
         "", "           A[2,2]", "        base[1,3]"]
 

@@ -1,0 +1,148 @@
+"""`estat icc | recovariance | ic | group` after `mixed` (stata-reference.md section 4).
+
+`estat` dispatches through its own sub-registry; each subcommand declares its syntax.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from hlmshell.commands.registry import Registry, command
+from hlmshell.errors import StataError
+from hlmshell.matrix import StataMatrix
+from hlmshell.render.estat import (CovMatrixBlock, GroupRow, GroupTable, IccRow, IccTable,
+                                   IcRow, IcTable, ReCovariance)
+from hlmshell.returns import Returns
+
+ESTAT = Registry("subcommand")
+subcommand = ESTAT.command
+
+
+@command("estat", syntax="raw", help="postestimation statistics: icc, recovariance, ic, group")
+def estat(session, args):
+    result = session.estimates.require()
+    word, body = split_subcommand(args.body)
+    sub = ESTAT.lookup(word)
+    sub_args = sub.spec.bind(body, session.data.names, session.data.nobs)
+    return sub.handler(session, sub_args, result)
+
+
+def split_subcommand(body: str) -> tuple[str, str]:
+    """`icc, level(90)` → ("icc", ", level(90)")."""
+    m = re.match(r"\s*([A-Za-z_][A-Za-z0-9_]*)?(.*)$", body, re.S)
+    return (m.group(1) or ""), m.group(2)
+
+
+def _model(result):
+    model = getattr(result, "model", None)
+    if model is None or not getattr(model, "levels", None):
+        raise StataError(459, "model is linear regression; no random effects")
+    return model
+
+
+def _name(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def _level(session, args) -> float:
+    level = args.options.get("level", session.settings.get("level", 95))
+    if not 10 <= level <= 99.99:
+        raise StataError(198, "level() must be between 10 and 99.99 inclusive")
+    return level
+
+
+# ----------------------------------------------------------------------------- icc
+@subcommand("icc", syntax="[, Level(real)]", help="intraclass correlations")
+def estat_icc(session, args, result):
+    model = _model(result)
+    level = _level(session, args)
+    try:
+        title, rows = model.icc(level)
+    except Exception as err:  # ModelError(321, ...) from the core
+        code = getattr(err, "code", None)
+        if code is None:
+            raise
+        raise StataError(code, getattr(err, "message", str(err))) from None
+    note = None
+    if title.startswith("Conditional"):
+        note = "Note: ICC is conditional on zero values of random-effects covariates."
+    table = IccTable(title, [IccRow(r.label, r.icc, r.se, r.lo, r.hi) for r in rows], level, note)
+    # r(): # counts levels from the observation level: the innermost is 2, outermost G.
+    r = Returns()
+    G = len(rows) + 1
+    for k, row in enumerate(rows):
+        i = G - k
+        r.scalars[f"icc{i}"] = row.icc
+        r.scalars[f"se{i}"] = row.se
+        r.matrices[f"ci{i}"] = StataMatrix(np.array([[row.lo, row.hi]]), ["r1"], ["ll", "ul"])
+        r.macros[f"label{i}"] = row.label
+    r.scalars["level"] = level
+    session.r = r
+    return table
+
+
+# -------------------------------------------------------------------- recovariance
+@subcommand("recovariance", abbrev="recov", syntax="[, RELEVel(string) CORRelation *]",
+            help="random-effects covariance matrices")
+def estat_recovariance(session, args, result):
+    model = _model(result)
+    corr = bool(args.options.get("correlation"))
+    levels = list(enumerate(model.levels))
+    if args.options.get("relevel"):
+        want = args.options["relevel"].strip()
+        levels = [(i, lv) for i, lv in levels if lv.groupvar == want]
+        if not levels:
+            raise StataError(198, f"{want} is not a level variable in the model")
+    what = "correlation" if corr else "covariance"
+    blocks, r = [], Returns()
+    for i, lv in levels:
+        values, names = model.recovariance(i, corr)
+        names = [_name(n) for n in names]
+        m = StataMatrix(np.asarray(values, float), list(names), list(names), symmetric=True)
+        blocks.append(CovMatrixBlock(f"Random-effects {what} matrix for level {lv.groupvar}", m))
+        key = ("Corr" if corr else "Cov") + ("" if args.options.get("relevel") else str(i + 2))
+        r.matrices[key] = m.copy()
+    r.scalars["relevels"] = len(model.levels) + 1
+    session.r = r
+    return ReCovariance(blocks)
+
+
+# ------------------------------------------------------------------------------- ic
+def ic_row(name: str, result) -> IcRow:
+    s = result.scalars
+    ll = s.get("ll", math.nan)
+    if ll is None or (isinstance(ll, float) and math.isnan(ll)):
+        raise StataError(321, "likelihood information not found in last estimation results")
+    N, df = float(s["N"]), float(s["rank"])
+    aic = -2 * ll + 2 * df
+    bic = -2 * ll + math.log(N) * df
+    return IcRow(name, N, float(s.get("ll_0", math.nan)), ll, df, aic, bic)
+
+
+@subcommand("ic", syntax="[, n(real)]", help="Akaike's and Schwarz's Bayesian information criteria")
+def estat_ic(session, args, result):
+    row = ic_row(session.estimates.active_name or ".", result)
+    if "n" in args.options:
+        row.N = float(args.options["n"])
+        row.bic = -2 * row.ll + math.log(row.N) * row.df
+    r = Returns()
+    r.matrices["S"] = StataMatrix(np.array([[row.N, row.ll0, row.ll, row.df, row.aic, row.bic]]),
+                                  [row.name if row.name != "." else "."],
+                                  ["N", "ll0", "ll", "df", "AIC", "BIC"])
+    session.r = r
+    return IcTable([row])
+
+
+# ---------------------------------------------------------------------------- group
+@subcommand("group", abbrev="gr", syntax="raw", help="summarize the composition of the nested groups")
+def estat_group(session, args, result):
+    if args.body.strip():
+        raise StataError(198, "options not allowed with subcommand group"
+                         if args.body.strip().startswith(",") else "invalid syntax")
+    model = getattr(result, "model", None)
+    if model is None or not getattr(model, "levels", None):
+        raise StataError(459, "model is linear regression; no group information available")
+    return GroupTable([GroupRow(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
+                       for lv in model.levels])

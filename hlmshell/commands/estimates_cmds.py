@@ -1,0 +1,255 @@
+"""`estimates store | restore | replay | dir | drop | clear | table | stats`.
+
+Abbreviations follow Stata's estimates.ado: `est sto`, `est res`, `est tab`, `est dir`,
+`est stat`, `est r[eplay]`; `drop` and `clear` must be typed in full.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+from hlmshell.commands.estat import ic_row, split_subcommand
+from hlmshell.commands.registry import Registry, command
+from hlmshell.errors import StataError
+from hlmshell.matrix import StataMatrix
+from hlmshell.render.estat import IcTable
+from hlmshell.render.ereturn import ReturnListing
+from hlmshell.render.estimates import (DirRow, EstimatesDir, EstimatesTable, Notice, Replay,
+                                       ReplayBlock, TableRow)
+from hlmshell.returns import Returns
+
+EST = Registry("subcommand")
+sub = EST.command
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+
+
+@command("estimates", abbrev="est", syntax="raw", help="store, restore, list and compare estimation results")
+def estimates(session, args):
+    word, body = split_subcommand(args.body)
+    if not word:  # bare `estimates` replays the active results
+        return estimates_replay(session, EST.lookup("replay").spec.bind("", [], 0))
+    try:
+        cmd = EST.lookup(word)
+    except StataError:
+        raise StataError(198, f"subcommand estimates {word} is unrecognized") from None
+    return cmd.handler(session, cmd.spec.bind(body, session.data.names, session.data.nobs))
+
+
+def _names(session, text: str, default: str) -> list[str]:
+    """A namelist: names, `.`, `_all`/`*` (every stored result), simple `*`/`?` patterns."""
+    words = text.split() or [default]
+    out: list[str] = []
+    for w in words:
+        if w in ("_all", "*"):
+            out += list(session.estimates.stored)
+        elif any(c in w for c in "*?"):
+            pat = re.compile("^" + re.escape(w).replace(r"\*", ".*").replace(r"\?", ".") + "$")
+            hits = [n for n in session.estimates.stored if pat.match(n)]
+            if not hits:
+                raise StataError(111, f"estimation result {w} not found")
+            out += hits
+        else:
+            session.estimates.get(w)  # r(111) / r(301)
+            out.append(w)
+    return list(dict.fromkeys(out))
+
+
+def _label(session, name: str) -> str:
+    return name if name != "." else "."
+
+
+# -------------------------------------------------------------------------------- store
+@sub("store", abbrev="sto", syntax="anything [, Title(string) noCOpy]")
+def estimates_store(session, args):
+    if session.estimates.active is None:
+        raise StataError(301, "last estimation results not found, nothing to store")
+    words = args.anything.split()
+    if len(words) != 1:
+        raise StataError(198, "single name expected")
+    name = words[0]
+    if not NAME_RE.match(name) or name == "_all":
+        raise StataError(198, f"{name} invalid name")
+    result = session.estimates.active
+    if args.options.get("title"):
+        _set_title(result, args.options["title"])
+    session.estimates.store(name)
+    return None
+
+
+def _set_title(result, title: str) -> None:
+    macros = getattr(result, "macros", None)
+    if isinstance(macros, dict):
+        macros["estimates_title"] = title.strip('"')
+
+
+# ------------------------------------------------------------------------------ restore
+@sub("restore", abbrev="res", syntax="anything [, noHeader DROP]")
+def estimates_restore(session, args):
+    words = args.anything.split()
+    if len(words) != 1:
+        raise StataError(198, "too many names specified" if words else "name required")
+    name = words[0]
+    if name != ".":
+        session.estimates.restore(name)
+        if args.options.get("drop"):
+            session.estimates.drop(name)
+    if args.options.get("noheader"):
+        return None
+    return Notice(f"(results {name} are active now)")
+
+
+# ------------------------------------------------------------------------------- replay
+def replay_body(result):
+    """The estimation command's own display rebuilt from stored results."""
+    try:
+        from hlmshell.commands import mixed as mixed_cmd  # the command that made the results
+    except ImportError:  # pragma: no cover - the mixed command is always there in a release
+        mixed_cmd = None
+    build = getattr(mixed_cmd, "replay_output", None)
+    if build is not None and getattr(result, "cmd", "mixed") == "mixed":
+        return build(result)
+    return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),
+                         ["sample"] if getattr(result, "sample", None) is not None else [])
+
+
+@sub("replay", abbrev="r", syntax="[anything] [, noHeader *]")
+def estimates_replay(session, args):
+    names = _names(session, args.anything, ".")
+    out = Replay()
+    for name in names:
+        result = session.estimates.get(name)
+        if name == "." and session.estimates.active_name:
+            name = session.estimates.active_name
+        header = "active results" if name == "." else f"Model {name}"
+        title = getattr(result, "macros", {}).get("estimates_title", "")
+        if title and name != ".":
+            header += f" ({title})"
+        out.blocks.append(ReplayBlock(header, replay_body(result)))
+    if args.options.get("noheader"):
+        return "\n".join(b.body if isinstance(b.body, str) else _text(b.body) for b in out.blocks)
+    return out
+
+
+def _text(obj) -> str:
+    from hlmshell.render import to_text
+    return to_text(obj)
+
+
+# ---------------------------------------------------------------------------------- dir
+def _depvar(result) -> str:
+    return str(result.macros.get("depvar", ""))
+
+
+def _npar(result) -> int:
+    b = result.matrices.get("b")
+    return int(np.shape(getattr(b, "values", b))[-1]) if b is not None else 0
+
+
+@sub("dir", abbrev="dir", syntax="[anything] [, Width(integer) *]")
+def estimates_dir(session, args):
+    names = _names(session, args.anything, "_all")
+    rows = []
+    for name in names:
+        res = session.estimates.get(name)
+        rows.append(DirRow(name, str(res.macros.get("cmd", getattr(res, "cmd", ""))), _depvar(res),
+                           _npar(res), str(res.macros.get("estimates_title", ""))))
+    if not rows:
+        return None
+    session.r = Returns(macros={"names": " ".join(names)})
+    return EstimatesDir(rows, session.settings.get("linesize", 79))
+
+
+# --------------------------------------------------------------------------------- drop
+@sub("drop", abbrev="drop", syntax="anything")
+def estimates_drop(session, args):
+    for name in _names(session, args.anything, "_all"):
+        if name != ".":
+            session.estimates.drop(name)
+    return None
+
+
+@sub("clear", abbrev="clear", syntax="")
+def estimates_clear(session, args):
+    for name in list(session.estimates.stored):
+        session.estimates.drop(name)
+    return None
+
+
+# -------------------------------------------------------------------------------- stats
+@sub("stats", abbrev="stat", syntax="[anything] [, n(real) *]")
+def estimates_stats(session, args):
+    names = _names(session, args.anything, ".")
+    rows = []
+    for name in names:
+        res = session.estimates.get(name)
+        label = session.estimates.active_name if name == "." and session.estimates.active_name else name
+        row = ic_row(label, res)
+        if "n" in args.options:
+            row.N = float(args.options["n"])
+            row.bic = -2 * row.ll + math.log(row.N) * row.df
+        rows.append(row)
+    S = np.array([[r.N, r.ll0, r.ll, r.df, r.aic, r.bic] for r in rows])
+    session.r = Returns(matrices={"S": StataMatrix(S, [r.name for r in rows],
+                                                   ["N", "ll0", "ll", "df", "AIC", "BIC"])})
+    return IcTable(rows)
+
+
+# -------------------------------------------------------------------------------- table
+def _split(name: str) -> tuple[str, str]:
+    eq, _, nm = name.rpartition(":")
+    return eq, nm
+
+
+def _hidden(name: str) -> bool:
+    """Base levels (`0b.sector`) and omitted terms (`o.` operators) are not listed."""
+    return any(re.match(r"^\d+b\.|^\d*o\.|^o\.", part) for part in name.split("#"))
+
+
+@sub("table", abbrev="tab", syntax="[anything] [, b se STATs(string) KEEP(string) DROP(string) *]")
+def estimates_table(session, args):
+    names = _names(session, args.anything, ".")
+    results = [session.estimates.get(n) for n in names]
+    order: list[tuple[str, str]] = []
+    coefs: list[dict] = []
+    for res in results:
+        b = res.matrices["b"]
+        V = res.matrices.get("V")
+        d = {}
+        for j, full in enumerate(b.colnames):
+            key = _split(full)
+            se = math.sqrt(V.values[j, j]) if V is not None and V.values[j, j] >= 0 else math.nan
+            d[key] = (float(b.values[0, j]), se)
+            if key not in order and not _hidden(key[1]):
+                order.append(key)
+        coefs.append(d)
+    # within an equation `_cons` comes last
+    eqs = list(dict.fromkeys(eq for eq, _ in order))
+    order = [k for eq in eqs for k in sorted((k for k in order if k[0] == eq),
+                                              key=lambda k: k[1] == "_cons")]
+    keep = args.options.get("keep", "").split()
+    drop = args.options.get("drop", "").split()
+
+    def selected(key) -> bool:
+        full = f"{key[0]}:{key[1]}" if key[0] else key[1]
+        if keep and key[1] not in keep and full not in keep:
+            return False
+        return not (key[1] in drop or full in drop)
+
+    rows = [TableRow(eq, nm, [c.get((eq, nm), (None, None))[0] for c in coefs],
+                     [c.get((eq, nm), (None, None))[1] for c in coefs])
+            for eq, nm in order if selected((eq, nm))]
+    stats = []
+    for st in args.options.get("stats", "").replace(",", " ").split():
+        values = []
+        for res in results:
+            if st in ("aic", "bic", "rank"):
+                r = ic_row(".", res)
+                values.append({"aic": r.aic, "bic": r.bic, "rank": r.df}[st])
+            else:
+                v = res.scalars.get(st)
+                values.append(None if v is None or isinstance(v, str) else float(v))
+        stats.append((st, values))
+    titles = ["active" if n == "." else n for n in names]
+    return EstimatesTable(titles, rows, show_se=bool(args.options.get("se")), stats=stats)

@@ -1,0 +1,126 @@
+"""`predict [type] newvar(s) [if] [in] [, statistic relevel(levelvar)]` after `mixed`.
+
+Statistics and variable labels: stata-reference.md section 7. New variables are `float`
+unless `double` is typed; one variable per random effect for reffects/reses (`stub*` or a
+list of names, levels outermost first, effects in table order).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.dataset.varlist import check_new_name
+from hlmshell.errors import StataError
+
+STATS = ("xb", "stdp", "fitted", "residuals", "rstandard", "reffects", "reses", "scores")
+LABELS = {
+    "xb": "Linear prediction, fixed portion",
+    "stdp": "S.E. of the linear prediction, fixed portion",
+    "fitted": "Fitted values: xb + Zu",
+    "residuals": "Residuals",
+    "rstandard": "Standardized residuals",
+}
+TYPES = ("float", "double")
+
+
+def _new_names(session, words: list[str], count: int | None) -> list[str]:
+    """Expand `stub*` to stub1..stubN and check every name is new and valid."""
+    if len(words) == 1 and words[0].endswith("*"):
+        stub = words[0][:-1]
+        if count is None:
+            count = 1
+        words = [f"{stub}{k}" for k in range(1, count + 1)]
+    elif any("*" in w for w in words):
+        raise StataError(198, "invalid syntax")
+    if count is not None and len(words) != count:
+        raise StataError(102 if len(words) < count else 103,
+                         f"you must specify {count} new variable{'s' if count != 1 else ''}")
+    names = []
+    for w in words:
+        names.append(check_new_name(w, session.data.names + names))
+    return names
+
+
+def _missing_note(values: np.ndarray) -> str | None:
+    k = int(np.isnan(values).sum())
+    if not k:
+        return None
+    return f"({k:,} missing value{'s' if k != 1 else ''} generated)"
+
+
+@command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
+                           "REFfects RESES RELEVel(string) SCores]",
+         help="predictions, residuals and random effects after mixed")
+def predict(session, args):
+    result = session.estimates.require()
+    model = getattr(result, "model", None)
+    if model is None:
+        raise StataError(321, "predict not available after this command")
+    chosen = [s for s in STATS if args.options.get(s)]
+    if len(chosen) > 1:
+        raise StataError(198, "only one statistic may be specified")
+    stat = chosen[0] if chosen else "xb"
+    if stat == "scores":
+        if getattr(model, "method", "ML") == "REML":
+            raise StataError(198, "option scores is not available after REML estimation")
+        raise StataError(198, "option scores not allowed")
+    words = args.anything.split()
+    stype = "float"
+    if words and words[0] in TYPES + ("byte", "int", "long"):
+        stype = words.pop(0)
+        if stype not in TYPES:
+            stype = "float"  # Stata promotes to float for non-integer predictions
+    if not words:
+        raise StataError(100, "varlist required")
+    sample = np.asarray(getattr(model, "sample", getattr(result, "sample", None)), dtype=bool)
+    if sample.shape[0] != session.data.nobs:
+        raise StataError(459, f"predict, {stat} requires that the data used in estimation "
+                              "be in memory")
+    touse = args.touse(session)
+    messages = ["(option xb assumed)"] if not chosen else []
+
+    relevel = args.options.get("relevel")
+    level_index = None
+    if relevel:
+        if stat in ("xb", "stdp", "rstandard", "reffects", "reses"):
+            raise StataError(198, f"option relevel() not allowed with {stat}")
+        groupvars = [lv.groupvar for lv in model.levels]
+        if relevel not in groupvars:
+            raise StataError(198, f"{relevel} is not a level variable in the model")
+        level_index = groupvars.index(relevel)
+
+    if stat in ("reffects", "reses"):
+        effects = [(i, lv.groupvar, e) for i, lv in enumerate(model.levels) for e in lv.effects]
+        if not effects:
+            raise StataError(459, "model is linear regression; no random effects")
+        names = _new_names(session, words, len(effects))
+        columns = []
+        for i, lv in enumerate(model.levels):
+            block = model.reffects(i) if stat == "reffects" else model.reses(i)
+            block = np.asarray(block, dtype=float).reshape(session.data.nobs, -1)
+            columns += [block[:, k] for k in range(block.shape[1])]
+        what = "BLUP r.e. for" if stat == "reffects" else "BLUP r.e. std. errors for"
+        for name, (_, groupvar, effect), values in zip(names, effects, columns):
+            values = np.where(touse, values, np.nan)
+            session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
+            note = _missing_note(session.data.column(name))
+            if note:
+                messages.append(note)
+        return "\n".join(messages) or None
+
+    name = _new_names(session, words, 1)[0]
+    if stat in ("fitted", "residuals"):
+        values = model.predict(stat, level_index)
+    else:
+        values = model.predict(stat)
+    values = np.asarray(values, dtype=float).ravel()
+    mask = touse & sample if stat == "rstandard" else touse
+    values = np.where(mask, values, np.nan)
+    label = LABELS[stat]
+    if relevel and stat == "fitted":
+        label += f", level({relevel})"
+    session.data.add(name, values, stype, label=label)
+    note = _missing_note(session.data.column(name))
+    if note:
+        messages.append(note)
+    return "\n".join(messages) or None
