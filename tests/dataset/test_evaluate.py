@@ -466,3 +466,30 @@ def test_comparisons_treat_missing_as_largest(pairs):
     assert np.all(total == 1)
     np.testing.assert_array_equal(ev("a < .", ctx), (~np.isnan(a)).astype(float))
     np.testing.assert_array_equal(ev("!missing(a)", ctx), ev("a < .", ctx))
+
+
+_PIECES = ["1", "0", ".5", ".", "x", "name", "s", "word", "_n", "_N", "e(ll)", "r(N)", "c(N)",
+           "(", ")", "+", "-", "*", "/", "^", "!", "==", "<", "&", "|", '"a"', "exp(", "max(",
+           "strlen(", "cond(", "substr(", "sum(", "string(", "e(b)[1,", ",", "]", "x[", "el(e(b),"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), min_size=1, max_size=10))
+def test_evaluator_never_raises_anything_but_stata_errors(pieces):
+    ctx = Ctx(cols={"x": [1.0, NAN, 3.0], "name": ["a", "", "c"]}, scalars={"s": 2.0, "word": "w"},
+              e=handout_e())
+    try:
+        node = parse_expression("".join(pieces))
+    except StataError:
+        return
+    for scalar in (False, True):
+        try:
+            out = evaluate(node, ctx, scalar=scalar)
+        except StataError:
+            continue
+        if scalar:
+            assert isinstance(out, (float, str))
+        else:
+            assert out.shape == (3,) and out.dtype in (np.float64, object)
+            if out.dtype == np.float64:
+                assert not np.any(np.isinf(out))

@@ -172,3 +172,25 @@ def test_nodes_are_frozen_and_hashable():
     assert hash(node) == hash(parse_expression("a+1"))
     with pytest.raises(Exception):
         node.op = "-"
+
+
+# ------------------------------------------------------------------ robustness
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_PIECES = ["1", ".5", "1e3", ".", ".a", "x", "mat", "_n", "_N", "e(b)", "r(N)", "c(k)", "(", ")",
+           "[", "]", ",", "+", "-", "*", "/", "^", "!", "~", "==", "!=", "<", ">=", "&", "|",
+           '"s"', '`"q"\'', "exp(", "max(", "_b[x]", " ", "in", "=", "$", "'", '"', "`"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=12))
+def test_parser_never_raises_anything_but_stata_errors(pieces):
+    text = "".join(pieces)
+    try:
+        node = parse_expression(text)
+    except StataError as err:
+        assert err.code in (132, 198)
+        return
+    assert node is not None
+    node2, end = split_expression(text)
+    assert node2 == node and text[end:].strip() == ""
