@@ -127,13 +127,15 @@ def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
 
 
 def boundary_note(model) -> str | None:
-    notes = [n.strip().rstrip(".") for n in getattr(model, "boundary_notes", []) or [] if n]
-    if not getattr(model, "boundary", False) and not notes:
+    """The core's plain-English boundary notes as one `Note:` paragraph below the tables."""
+    notes = [n.strip() for n in getattr(model, "boundary_notes", []) or [] if n and n.strip()]
+    if not notes and not getattr(model, "boundary", False):
         return None
-    text = "; ".join(notes) if notes else "a variance component is on the boundary of the " \
-                                          "parameter space"
-    return note_text(f"{text}. The maximum is on the boundary of the parameter space; "
-                     "standard errors that do not exist there are shown as \".\".")
+    if not notes:
+        notes = ["The maximum is on the boundary of the parameter space; standard errors "
+                 "that are not defined there are shown as \".\"."]
+    notes = [n if n.endswith(".") else n + "." for n in notes]
+    return note_text(" ".join(notes))
 
 
 def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
