@@ -63,14 +63,16 @@ class VarianceState:
         self.model = model
         self.psi = np.r_[theta, 0.5 * np.log(s2)]
         self.free = np.r_[free, True]
-        fg = lambda x: model.m2ll(x, True)  # noqa: E731
         k = len(self.psi)
+        idx = np.flatnonzero(self.free)
+        hs = 1e-4 * np.maximum(np.abs(self.psi[idx]), 0.05)
+        pts = np.repeat(self.psi[None], 2 * len(idx), axis=0)
+        r = np.arange(len(idx))
+        pts[2 * r, idx] += hs
+        pts[2 * r + 1, idx] -= hs
+        _, G = model.m2ll(pts, True)          # central differences of the analytic gradient
         H = np.zeros((k, k))
-        for j in np.flatnonzero(self.free):
-            h = 1e-4 * max(abs(self.psi[j]), 0.05)
-            e = np.zeros(k)
-            e[j] = h
-            H[:, j] = (fg(self.psi + e)[1] - fg(self.psi - e)[1]) / (2 * h)
+        H[:, idx] = ((G[0::2] - G[1::2]) / (2 * hs[:, None])).T
         H = 0.5 * (H + H.T)
         f = self.free
         self.cov = np.full((k, k), np.nan)

@@ -35,17 +35,17 @@ def _inv_logdet(A):
     q <= 2 because LAPACK call overhead dominates at these sizes."""
     q = A.shape[-1]
     if q == 1:
-        return 1.0 / A, float(np.log(A).sum())
+        return 1.0 / A, np.log(A[..., 0, 0]).sum(-1)
     if q == 2:
-        a, b, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 1]
+        a, b, d = A[..., 0, 0], A[..., 0, 1], A[..., 1, 1]
         det = a * d - b * b
         inv = np.empty_like(A)
-        inv[:, 0, 0] = d / det
-        inv[:, 1, 1] = a / det
-        inv[:, 0, 1] = inv[:, 1, 0] = -b / det
-        return inv, float(np.log(det).sum())
+        inv[..., 0, 0] = d / det
+        inv[..., 1, 1] = a / det
+        inv[..., 0, 1] = inv[..., 1, 0] = -b / det
+        return inv, np.log(det).sum(-1)
     C = np.linalg.cholesky(A)
-    return np.linalg.inv(A), 2.0 * float(np.log(np.diagonal(C, axis1=1, axis2=2)).sum())
+    return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum(-1)
 
 
 class LMM:
@@ -61,6 +61,7 @@ class LMM:
         self.q = [lv.Z_all.shape[1] for lv in self.levels]
         self.E = [cv.basis(lv.covariance, q) for lv, q in zip(self.levels, self.q)]
         self.k = [len(E) for E in self.E]
+        self.Eflat = [E.reshape(len(E), -1) for E in self.E]
         self.offsets = np.concatenate([[0], np.cumsum(self.k)]).astype(int)
         Zs = [lv.Z_all[rows] for lv in self.levels]
         cols = [Z[:, j] for Z in reversed(Zs) for j in range(Z.shape[1])]
@@ -85,110 +86,134 @@ class LMM:
 
     # ---- parameters -------------------------------------------------------------------
     def lambdas(self, theta):
-        return [np.tensordot(theta[self.offsets[l]:self.offsets[l + 1]], E, 1)
-                for l, E in enumerate(self.E)]
+        """Relative factors per level; theta (k,) -> list of (q,q), theta (P,k) -> (P,q,q)."""
+        th = np.asarray(theta, dtype=float)
+        out = []
+        for l, (Ef, q) in enumerate(zip(self.Eflat, self.q)):
+            t = th[..., self.offsets[l]:self.offsets[l + 1]]
+            out.append((t @ Ef).reshape(t.shape[:-1] + (q, q)))
+        return out
 
     # ---- forward: eliminate levels innermost first -----------------------------------------
+    # Every array carries a leading batch axis P of parameter vectors, so that the k+1
+    # gradients a finite-difference Hessian needs cost one pass (numpy call overhead, not
+    # arithmetic, dominates at these sizes).
     def _forward(self, theta):
         self.nfev += 1
-        lams = self.lambdas(theta)
-        M = self.M0
-        ld = 0.0
+        lams = self.lambdas(theta)          # each (P, q, q)
+        P = theta.shape[0]
+        M = self.M0                         # (G, d, d), later (P, G, d, d)
+        ld = np.zeros(P)
         cache = [None] * len(self.levels)
         for l in range(len(self.levels) - 1, -1, -1):
-            q, Lam = self.q[l], lams[l]
-            Gm, H, WW = M[:, :q, :q], M[:, :q, q:], M[:, q:, q:]
-            A = Lam.T @ Gm @ Lam + np.eye(q)
+            q = self.q[l]
+            Lam = lams[l][:, None]          # (P, 1, q, q)
+            LamT = np.swapaxes(Lam, -1, -2)
+            Gm, H, WW = M[..., :q, :q], M[..., :q, q:], M[..., q:, q:]
+            A = LamT @ Gm @ Lam + np.eye(q)
             Ainv, lda = _inv_logdet(A)
             ld += lda
-            B = Lam.T @ H
+            B = LamT @ H
             K = Ainv @ B
-            S = WW - np.swapaxes(B, 1, 2) @ K
+            S = WW - np.swapaxes(B, -1, -2) @ K
             cache[l] = (Lam, Gm, H, Ainv, K)
-            M = np.add.reduceat(S, self.starts[l], axis=0) if l > 0 else S.sum(axis=0)[None]
-        return M[0], ld, cache, lams
+            M = np.add.reduceat(S, self.starts[l], axis=1) if l > 0 else S.sum(axis=1, keepdims=True)
+        R = M[:, 0] if self.levels else np.broadcast_to(self.M0, (P,) + self.M0.shape[1:])
+        return R, ld, cache, lams
 
     def _top(self, R):
         p = self.p
-        XX, Xy, yy = R[:p, :p], R[:p, p], R[p, p]
+        P = R.shape[0]
+        XX, Xy, yy = R[:, :p, :p], R[:, :p, p], R[:, p, p]
         if p:
             C = np.linalg.cholesky(XX)
-            beta = np.linalg.solve(XX, Xy)
-            ldXX = 2.0 * float(np.log(np.diag(C)).sum())
+            Ci = np.linalg.inv(C)
+            XXinv = np.swapaxes(Ci, 1, 2) @ Ci
+            beta = (XXinv @ Xy[..., None])[..., 0]
+            ldXX = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum(-1)
         else:
-            beta, ldXX = np.zeros(0), 0.0
-        r2 = float(yy - Xy @ beta)
-        Q = np.empty((p + 1, p + 1))
-        Q[:p, :p] = np.outer(beta, beta)
-        Q[:p, p] = Q[p, :p] = -beta
-        Q[p, p] = 1.0
-        return beta, r2, ldXX, Q, XX
+            beta, ldXX, XXinv = np.zeros((P, 0)), np.zeros(P), np.zeros((P, 0, 0))
+        r2 = yy - (Xy * beta).sum(-1)
+        Q = np.empty((P, p + 1, p + 1))
+        Q[:, :p, :p] = beta[:, :, None] * beta[:, None, :]
+        Q[:, :p, p] = Q[:, p, :p] = -beta
+        Q[:, p, p] = 1.0
+        return beta, r2, ldXX, Q, XXinv
 
     def _backward(self, cache, Rbar):
-        """theta gradient given the adjoint of R (ld_bar = 1 at every level)."""
-        grad = np.zeros(self.offsets[-1])
-        Sbar = Rbar[None]
+        """theta gradients (P, k) given the adjoints of R (ld_bar = 1 at every level)."""
+        P = Rbar.shape[0]
+        grad = np.zeros((P, self.offsets[-1]))
+        Sbar = Rbar[:, None]
         for l in range(len(self.levels)):
             Lam, Gm, H, Ainv, K = cache[l]
             KS = K @ Sbar
-            Abar = KS @ np.swapaxes(K, 1, 2) + Ainv
+            Abar = KS @ np.swapaxes(K, -1, -2) + Ainv
             Bbar = -2.0 * KS
-            Lbar = 2.0 * np.tensordot(Gm @ Lam, Abar, ((0, 2), (0, 1))) + \
-                np.tensordot(H, Bbar, ((0, 2), (0, 2)))
-            grad[self.offsets[l]:self.offsets[l + 1]] = np.tensordot(self.E[l], Lbar, ((1, 2), (0, 1)))
+            Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
+            grad[:, self.offsets[l]:self.offsets[l + 1]] = Lbar.reshape(P, -1) @ self.Eflat[l].T
             if l + 1 < len(self.levels):
                 q = self.q[l]
-                Gbar = Lam @ Abar @ Lam.T
+                Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
                 Hbar = Lam @ Bbar
                 d = q + Sbar.shape[-1]
-                Mbar = np.empty((len(Gbar), d, d))
-                Mbar[:, :q, :q] = Gbar
-                Mbar[:, :q, q:] = 0.5 * Hbar
-                Mbar[:, q:, :q] = 0.5 * np.swapaxes(Hbar, 1, 2)
-                Mbar[:, q:, q:] = Sbar
-                Sbar = Mbar[self.levels[l + 1].parent]
+                Mbar = np.empty((P, Gbar.shape[1], d, d))
+                Mbar[..., :q, :q] = Gbar
+                Mbar[..., :q, q:] = 0.5 * Hbar
+                Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
+                Mbar[..., q:, q:] = Sbar
+                Sbar = Mbar[:, self.levels[l + 1].parent]
         return grad
 
     # ---- criteria ------------------------------------------------------------------------
     def deviance(self, theta, grad: bool = False):
-        """-2 log (restricted) likelihood with beta and s2 profiled out; optional gradient."""
-        R, ld, cache, _ = self._forward(theta)
-        beta, r2, ldXX, Q, XX = self._top(R)
+        """-2 log (restricted) likelihood with beta and s2 profiled out; optional gradient.
+        theta (k,) -> float [, (k,)]; theta (P, k) -> (P,) [, (P, k)]."""
+        th = np.asarray(theta, dtype=float)
+        single = th.ndim == 1
+        th = th.reshape(-1, self.offsets[-1])
+        R, ld, cache, _ = self._forward(th)
+        beta, r2, ldXX, Q, XXinv = self._top(R)
         n, p = self.n, self.p
-        if self.reml:
-            nu = n - p
-            dev = ld + ldXX + nu * (1.0 + LOG2PI + np.log(r2 / nu))
-        else:
-            nu = n
-            dev = ld + n * (1.0 + LOG2PI + np.log(r2 / n))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if self.reml:
+                nu = n - p
+                dev = ld + ldXX + nu * (1.0 + LOG2PI + np.log(r2 / nu))
+            else:
+                nu = n
+                dev = ld + n * (1.0 + LOG2PI + np.log(r2 / n))
         if not grad:
-            return dev
-        Rbar = (nu / r2) * Q
+            return float(dev[0]) if single else dev
+        Rbar = (nu / r2)[:, None, None] * Q
         if self.reml and p:
-            Rbar[:p, :p] += np.linalg.inv(XX)
-        return dev, self._backward(cache, Rbar)
+            Rbar[:, :p, :p] += XXinv
+        g = self._backward(cache, Rbar)
+        return (float(dev[0]), g[0]) if single else (dev, g)
 
     def m2ll(self, psi, grad: bool = False):
         """-2 ll in psi = (theta, log sigma_e): beta profiled, s2 NOT profiled (for the
-        observed information of the variance parameters)."""
-        theta, s = psi[:-1], psi[-1]
+        observed information of the variance parameters). psi (k+1,) or (P, k+1)."""
+        ps = np.asarray(psi, dtype=float)
+        single = ps.ndim == 1
+        ps = ps.reshape(-1, self.offsets[-1] + 1)
+        theta, s = ps[:, :-1], ps[:, -1]
         s2 = np.exp(2 * s)
         R, ld, cache, _ = self._forward(theta)
-        beta, r2, ldXX, Q, XX = self._top(R)
+        beta, r2, ldXX, Q, XXinv = self._top(R)
         nu = self.n - self.p if self.reml else self.n
         val = ld + (ldXX if self.reml else 0.0) + nu * (LOG2PI + 2 * s) + r2 / s2
         if not grad:
-            return val
-        Rbar = Q / s2
+            return float(val[0]) if single else val
+        Rbar = Q / s2[:, None, None]
         if self.reml and self.p:
-            Rbar[:self.p, :self.p] += np.linalg.inv(XX)
-        g = self._backward(cache, Rbar)
-        return val, np.r_[g, 2 * nu - 2 * r2 / s2]
+            Rbar[:, :self.p, :self.p] += XXinv
+        g = np.column_stack([self._backward(cache, Rbar), 2 * nu - 2 * r2 / s2])
+        return (float(val[0]), g[0]) if single else (val, g)
 
     def solution(self, theta):
-        """beta, s2, (X'V*^-1X)^-1 (relative), top cross-products and the level caches."""
-        R, ld, cache, lams = self._forward(theta)
-        beta, r2, ldXX, Q, XX = self._top(R)
-        s2 = r2 / (self.n - self.p if self.reml else self.n)
-        XXinv = np.linalg.inv(XX) if self.p else np.zeros((0, 0))
-        return beta, s2, XXinv, cache, lams
+        """beta, s2, (X'V*^-1X)^-1 (relative), the level caches and factors at one theta."""
+        th = np.asarray(theta, dtype=float).reshape(1, -1)
+        R, ld, cache, lams = self._forward(th)
+        beta, r2, ldXX, Q, XXinv = self._top(R)
+        s2 = float(r2[0]) / (self.n - self.p if self.reml else self.n)
+        return beta[0], s2, XXinv[0], cache, [L[0] for L in lams]

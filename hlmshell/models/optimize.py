@@ -20,28 +20,28 @@ from .results import FitSummary, MixedFit, ModelError
 from .spec import ModelSpec
 
 
-def _hessian_fd(fg, x, g0, free, central=False):
-    """Hessian of a function from differences of its analytic gradient."""
-    k = len(x)
-    H = np.zeros((k, k))
-    for j in np.flatnonzero(free):
-        h = 1e-5 * max(abs(x[j]), 0.05)
-        e = np.zeros(k)
-        e[j] = h
-        if central:
-            H[:, j] = (fg(x + e)[1] - fg(x - e)[1]) / (2 * h)
-        else:
-            H[:, j] = (fg(x + e)[1] - g0) / h
-    H = 0.5 * (H + H.T)
-    return H
+def _stencil(model: LMM, th: np.ndarray, free: np.ndarray):
+    """Deviance, gradient and forward-difference Hessian (of the analytic gradient) at th,
+    from ONE batched evaluation of th and th + h_j e_j for the free j."""
+    idx = np.flatnonzero(free)
+    hs = 1e-6 * np.maximum(np.abs(th[idx]), 0.05)
+    pts = np.repeat(th[None], len(idx) + 1, axis=0)
+    pts[np.arange(1, len(idx) + 1), idx] += hs
+    dev, G = model.deviance(pts, True)
+    g = G[0]
+    Hf = (G[1:, idx] - g[idx]).T / hs[None, :]
+    return float(dev[0]), g, 0.5 * (Hf + Hf.T)
 
 
 def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
-           on_iteration=None, log=None, it0: int = 0):
-    """Minimise model.deviance over theta[free]. Returns theta, dev, grad, iterations, converged."""
-    fg = lambda t: model.deviance(t, True)  # noqa: E731
+           on_iteration=None, log=None, it0: int = 0, bcoords=()):
+    """Minimise model.deviance over theta[free]. Returns theta, dev, grad, iterations, converged.
+
+    bcoords: boundary-type coordinates; when a step shrinks one of them a lot, the point with
+    it exactly 0 is tried as well, which avoids the slow (linear) approach to a boundary
+    optimum through the quartic region of the deviance."""
     th = theta0.copy()
-    dev, g = fg(th)
+    dev, g, H = _stencil(model, th, free)
     if log is not None and it0 == 0:
         log.append(-dev / 2)
         if on_iteration:
@@ -49,33 +49,51 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
     it, converged = 0, False
     if not free.any():
         return th, dev, g, 0, True
+    fidx = np.flatnonzero(free)
+    bset = [c for c in bcoords if free[c]]
     while it < maxiter:
-        H = _hessian_fd(fg, th, g, free)[np.ix_(free, free)]
         gf = g[free]
         w, U = np.linalg.eigh(H)
         scale = max(np.abs(w).max(), 1e-12)
         w = np.maximum(np.abs(w), 1e-10 * scale)   # saddle-free Newton direction
         step_f = -U @ ((U.T @ gf) / w)
         decrement = float(-gf @ step_f)
-        if decrement < 1e-11 or np.max(np.abs(step_f)) < 1e-12:
-            converged = True
-            break
         step = np.zeros_like(th)
         step[free] = step_f
+        # a zero boundary coordinate with negative curvature: leave the saddle
+        for c in bset:
+            j = int(np.searchsorted(fidx, c))
+            if th[c] == 0.0 and H[j, j] < 0:
+                step[c] = 0.1 * max(1.0, float(np.abs(th).max()))
+                decrement = max(decrement, 1.0)
+        if decrement < 1e-11 or np.max(np.abs(step)) < 1e-12:
+            converged = True
+            break
         t = 1.0
         while True:
             cand = th + t * step
-            dnew = model.deviance(cand)
-            if np.isfinite(dnew) and dnew <= dev - 1e-4 * t * decrement:
+            jump = [c for c in bset if abs(cand[c]) < 0.5 * abs(th[c])]
+            if jump:    # compare with the boundary point (one batched call)
+                alt = cand.copy()
+                alt[jump] = 0.0
+                d2 = model.deviance(np.stack([cand, alt]))
+                if d2[1] <= d2[0]:
+                    cand = alt
+            # the full step is usually accepted: evaluate its stencil directly
+            dn, gn, Hn = _stencil(model, cand, free) if t == 1.0 else (model.deviance(cand), None, None)
+            if np.isfinite(dn) and dn <= dev - 1e-4 * t * decrement:
                 break
             t *= 0.5
             if t < 1e-10:
                 break
-        if t < 1e-10:   # no descent possible: we are at the optimum within rounding
+        if t < 1e-10:   # no descent possible: at the optimum within rounding
             converged = decrement < 1e-6
             break
         th = cand
-        dev, g = fg(th)
+        if gn is None:
+            dev, g, H = _stencil(model, th, free)
+        else:
+            dev, g, H = dn, gn, Hn
         it += 1
         if log is not None:
             log.append(-dev / 2)
@@ -128,10 +146,17 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     model = LMM(design, reml=(method == "REML"))
     theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
                              zip(model.levels, model.q, model.zscale)]) if model.levels else np.zeros(0)
+    if len(theta0):     # scale the start along a short grid: one batched evaluation
+        grid = np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0])
+        devs = model.deviance(grid[:, None] * theta0[None])
+        theta0 = grid[int(np.nanargmin(devs))] * theta0
     log: list[float] = []
     maxiter = int(spec.maxiter)
     free = np.ones(len(theta0), dtype=bool)
-    th, dev, g, iters, conv = newton(model, theta0, free, maxiter, on_iteration, log)
+    bcoords = [model.offsets[l] + c for l, lv in enumerate(model.levels)
+               for c in cv.boundary_coords(lv.covariance, model.q[l])]
+    th, dev, g, iters, conv = newton(model, theta0, free, maxiter, on_iteration, log,
+                                     bcoords=bcoords)
     th = _canonical(model, th)
     snapped = []
     if conv:
