@@ -100,7 +100,10 @@ def estat_recovariance(session, args, result):
     for i, lv in levels:
         values, names = model.recovariance(i, corr)
         names = [_name(n) for n in names]
-        m = StataMatrix(np.asarray(values, float), list(names), list(names), symmetric=True)
+        values = np.array(values, dtype=float)
+        if corr:
+            np.fill_diagonal(values, 1.0)  # corr() puts exact ones on the diagonal
+        m = StataMatrix(values, list(names), list(names), symmetric=True)
         blocks.append(CovMatrixBlock(f"Random-effects {what} matrix for level {lv.groupvar}", m))
         key = ("Corr" if corr else "Cov") + ("" if args.options.get("relevel") else str(i + 2))
         r.matrices[key] = m.copy()

@@ -1,0 +1,128 @@
+"""`estimates store/restore/replay/dir/drop/table/stats` and `ereturn list` / `return list`."""
+import io
+from pathlib import Path
+
+import pytest
+
+from hlmshell.dataset.io import read_dta
+from hlmshell.session import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def new_session() -> Session:
+    s = Session(out=io.StringIO())
+    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
+    return s
+
+
+def run(s: Session, cmd: str) -> tuple[int, list[str]]:
+    start = s.out.tell()
+    rc = s.run(cmd)
+    s.out.seek(start)
+    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+
+
+@pytest.fixture()
+def two():
+    s = new_session()
+    assert s.run("quietly mixed mathach || id:") == 0
+    assert s.run("est sto m0") == 0
+    assert s.run("quietly mixed mathach ses || id:") == 0
+    assert s.run("estimates store m1") == 0
+    return s
+
+
+def test_store_needs_results_and_one_valid_name():
+    s = new_session()
+    assert run(s, "est store x") == (301, ["last estimation results not found, nothing to store",
+                                           "r(301);", "", ""])
+    s.run("quietly mixed mathach || id:")
+    assert run(s, "est sto a b")[0] == 198
+    assert run(s, "est sto 1a")[0] == 198
+    assert run(s, "est st x")[0] == 198  # `store` needs at least 3 letters
+    assert run(s, "est sto x")[0] == 0
+
+
+def test_restore_and_unknown_names(two):
+    rc, out = run(two, "estimates restore m0")
+    assert rc == 0 and out[0] == "(results m0 are active now)"
+    assert two.estimates.active is two.estimates.stored["m0"]
+    assert two.estimates.active_name == "m0"
+    rc, out = run(two, "est res nosuch")
+    assert rc == 111 and out[0] == "estimation result nosuch not found"
+    assert run(two, "est replay nosuch")[0] == 111
+    assert run(two, "est drop nosuch")[0] == 111
+    rc, out = run(two, "estimates bogus")
+    assert rc == 198 and out[0] == "subcommand estimates bogus is unrecognized"
+
+
+def test_dir_lists_stored_results(two):
+    rc, out = run(two, "est dir")
+    assert out[1:7] == ["-" * 55,
+                        "        name | command      depvar       npar  title",
+                        "-" * 13 + "+" + "-" * 41,
+                        "          m0 | mixed        mathach         3",
+                        "          m1 | mixed        mathach         4",
+                        "-" * 55]
+
+
+def test_drop_one_and_all(two):
+    assert run(two, "est drop m0")[0] == 0
+    assert list(two.estimates.stored) == ["m1"]
+    assert run(two, "estimates drop _all")[0] == 0
+    assert two.estimates.stored == {}
+    assert run(two, "est dir") == (0, ["", ""])
+
+
+def test_replay_rebuilds_the_model_display(two):
+    rc, out = run(two, "est replay m0")
+    assert rc == 0
+    assert out[1] == "-" * 79 and out[2] == "Model m0" and out[3] == "-" * 79
+    assert any(line.startswith("Mixed-effects ML regression") for line in out)
+    assert any(line.startswith("       _cons |   12.63707") for line in out)
+    rc, out = run(two, "estimates replay")
+    assert out[2] == "Model m1"  # the active results were stored as m1
+
+
+def test_table_b_se_stats(two):
+    rc, out = run(two, "est tab m0 m1, b se stats(N ll aic bic)")
+    assert rc == 0
+    assert out[2] == "    Variable |     m0          m1"
+    assert out[4] == "mathach      |"
+    assert out[5].startswith("         ses |            ")
+    assert any(line.startswith("           N |       7185        7185") for line in out)
+    assert out[-3] == " " * 26 + "legend: b/se"
+    rc, out = run(two, "est table")
+    assert out[2] == "    Variable |   active"
+
+
+def test_stats_lists_every_model(two):
+    rc, out = run(two, "estimates stats m0 m1")
+    assert out[6].startswith("          m0 |      7,185          .  -23557.91       3")
+    assert out[7].startswith("          m1 |      7,185          .   -23320.5       4")
+    assert two.r.matrices["S"].rownames == ["m0", "m1"]
+
+
+def test_ereturn_list_matches_handout_layout():
+    s = new_session()
+    s.run("quietly mixed mathach || id:")
+    rc, out = run(s, "ereturn list")
+    assert out[1] == "scalars:"
+    assert out[2] == "               e(rank) =  3"
+    assert out[11].startswith("                 e(ll) =  -23557.905108")
+    assert '            e(cmdline) : "mixed mathach || id:"' in out
+    assert "                  e(b) :  1 x 3" in out
+    assert out[-4:-2] == ["functions:", "             e(sample)"]
+    assert run(s, "eret li")[1] == out
+
+
+def test_return_list_after_estat_icc():
+    s = new_session()
+    s.run("quietly mixed mathach || id:")
+    s.run("quietly estat icc")
+    rc, out = run(s, "return list")
+    assert out[1] == "scalars:"
+    assert out[2].startswith("               r(icc2) =  .17931")
+    assert "                r(ci2) :  1 x 2" in out
+    assert run(s, "return foo")[0] == 198
