@@ -96,7 +96,10 @@ def is_missing(x) -> bool:
         return True
     if isinstance(x, str):
         return bool(_MISSING_TEXT_RE.match(x))
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:  # a Python int beyond the double range
+        return True
     return not math.isfinite(v) or v >= MISSING_THRESHOLD
 
 
@@ -104,18 +107,21 @@ def missing_code(x) -> str:
     """The text of a missing value: "." or ".a"-".z".
 
     Extended missing values are stored as doubles 2**1023 * (1 + k/4096), k = 1..26 for
-    .a-.z (the .dta encoding 0x7fe0000000000000 + k * 0x10000000000) [I]. Values between
-    two codes take the lower one and anything above .z is .z, so codes grow with the value.
+    .a-.z (the .dta encoding 0x7fe0000000000000 + k * 0x10000000000) [I]. Any other value
+    at or above 2**1023 (e.g. an overflowed result) is plain ".".
     """
     if isinstance(x, str):
         return x
     if x is None:
         return "."
-    v = float(x)
+    try:
+        v = float(x)
+    except OverflowError:
+        return "."
     if not math.isfinite(v):
         return "."
-    k = min(math.floor((v / MISSING_THRESHOLD - 1.0) * 4096 + 1e-9), 26)
-    return "." + chr(96 + k) if k >= 1 else "."
+    k = (v / MISSING_THRESHOLD - 1.0) * 4096  # exact: scaling by powers of two
+    return "." + chr(96 + int(k)) if k.is_integer() and 1 <= k <= 26 else "."
 
 
 # ----------------------------------------------------------------------------- helpers

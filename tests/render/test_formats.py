@@ -365,10 +365,20 @@ def test_missing_prints_as_dot(x, spec):
     assert out == (code.ljust(sp.width) if sp.align == "left" else code.rjust(sp.width))
 
 
+MISSING_CODES = [MISSING_THRESHOLD * (1 + k / 4096) for k in range(27)]  # ., .a, ..., .z
+
+
 @settings(max_examples=300, deadline=None)
-@given(a=st.floats(min_value=MISSING_THRESHOLD, allow_infinity=False),
-       b=st.floats(min_value=MISSING_THRESHOLD, allow_infinity=False))
-def test_missing_codes_are_monotone(a, b):
-    """Larger missing values are later codes: . < .a < ... < .z (text order agrees)."""
+@given(i=st.integers(0, 26), j=st.integers(0, 26))
+def test_missing_codes_are_monotone(i, j):
+    """., .a, ..., .z keep their order when printed (text order agrees with Stata's)."""
+    a, b = MISSING_CODES[i], MISSING_CODES[j]
     lo, hi = sorted([a, b])
     assert missing_code(lo) <= missing_code(hi)
+    assert missing_code(a) == ("." + chr(96 + i) if i else ".")
+
+
+def test_other_huge_values_are_plain_missing():
+    between = (MISSING_CODES[1] + MISSING_CODES[2]) / 2
+    for v in [between, 1e308, float("inf"), -float("inf"), 10 ** 400]:
+        assert fmt(v, "%9.0g") == "        ."
