@@ -1,0 +1,85 @@
+"""egen [type] newvar = fcn(arguments) [if] [in] [, by(varlist) missing]
+
+The functions live in dataset/egen.py (a table: name → function); this module parses the
+line, applies the by prefix / by() option and stores the result like generate does.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from hlmshell.commands.generate import TYPE_RE, _plural, by_groups, to_storage
+from hlmshell.commands.registry import command
+from hlmshell.dataset.egen import group_ids, lookup_egen, EgenCall
+from hlmshell.dataset.varlist import check_new_name, expand_varlist
+from hlmshell.errors import StataError
+from hlmshell.syntax.spec import Args, clauses, parse_in_range, parse_option_list, split_options
+
+LINE_RE = re.compile(r"^\s*(?:(\S+)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([A-Za-z_][A-Za-z0-9_]*)"
+                     r"\s*\((.*)\)\s*$", re.S)
+
+
+def _bind(session, body: str) -> tuple[Args, re.Match, dict]:
+    main, opts = split_options(body)
+    options: dict = {}
+    for word, arg in parse_option_list(opts or ""):
+        options["by" if word == "by" else word] = True if arg is None else arg
+    main, found = clauses(main)
+    if "using" in found:
+        raise StataError(101, "using not allowed")
+    args = Args(body=body)
+    if "in" in found:
+        args.in_range = parse_in_range(found["in"], session.data.nobs)
+    if "if" in found:
+        from hlmshell.syntax.expr import parse_expression
+        args.if_text = found["if"].strip()
+        args.if_exp = parse_expression(args.if_text)
+    m = LINE_RE.match(main)
+    if not m:
+        raise StataError(198, "invalid syntax")
+    return args, m, options
+
+
+@command("egen", syntax="raw", help="extended generate: tag, group, mean, sd, count, total, "
+         "min, max, rank", by_ok=True)
+def egen(session, raw):
+    args, m, options = _bind(session, raw.anything)
+    args.prefix, args.bysort = raw.prefix, raw.bysort
+    stype, name, fname, argtext = m.group(1), m.group(2), m.group(3), m.group(4).strip()
+    if stype is not None and not TYPE_RE.match(stype):
+        raise StataError(198, "invalid syntax")
+    if stype is not None and stype.startswith("str"):
+        raise StataError(109, "type mismatch")
+    data = session.data
+    check_new_name(name, data.names)
+    fn = lookup_egen(fname)
+    byvars, _ = by_groups(session, args)
+    if "by" in options:
+        if options["by"] is True:
+            raise StataError(198, "option by() required")
+        byvars = byvars + [v for v in expand_varlist(options["by"], data.names) if v not in byvars]
+    sample = args.touse(session)
+    values, varlist = None, []
+    if fn.argument == "varlist":
+        if not argtext:
+            raise StataError(100, "varlist required")
+        varlist = expand_varlist(argtext, data.names)
+    else:
+        if not argtext:
+            raise StataError(198, "invalid syntax")
+        from hlmshell.dataset.evaluate import evaluate
+        from hlmshell.syntax.expr import parse_expression
+        values = evaluate(parse_expression(argtext), session)
+    groups = group_ids(data, byvars, sample)
+    call = EgenCall(data, values, varlist, sample, groups, options)
+    result, default_type = fn.impl(call)
+    stype = stype or default_type or "float"
+    if fn.argument == "exp":
+        result = np.where(sample, result, np.nan)
+    result = to_storage(result, stype)
+    data.add(name, result, stype, label=f"{fname}({argtext})"[:80])
+    missing = int(np.isnan(result).sum())
+    if missing:
+        return f"({_plural(missing, 'missing value', 'missing values')} generated)"
+    return None
