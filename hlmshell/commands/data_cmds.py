@@ -1,0 +1,159 @@
+"""Changing the data: drop, keep, sort, gsort, rename, label variable, order."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from hlmshell.commands.generate import _plural, by_groups, evaluate_by
+from hlmshell.commands.registry import Registry, command
+from hlmshell.dataset.egen import sort_order
+from hlmshell.dataset.varlist import check_new_name, expand_varlist, unabbreviate
+from hlmshell.errors import StataError
+from hlmshell.syntax.spec import clauses, split_options, unquote
+
+
+def _typed_varlist(args) -> bool:
+    """Did the user type a varlist (as opposed to an empty one the spec filled in)?"""
+    main, _ = clauses(split_options(args.body)[0])
+    return bool(main.strip())
+
+
+def _selected(session, args) -> np.ndarray:
+    """The if/in sample, with `if` evaluated within by-groups when there is a by prefix."""
+    _, groups = by_groups(session, args)
+    n = session.data.nobs
+    mask = np.ones(n, dtype=bool)
+    if args.in_range is not None:
+        mask[:] = False
+        mask[args.in_range[0]:args.in_range[1]] = True
+    if args.if_exp is not None:
+        value = evaluate_by(session, args.if_exp, groups)
+        if value.dtype == object:
+            raise StataError(109, "type mismatch")
+        mask &= value != 0  # missing counts as true
+    return mask
+
+
+def _drop_keep(session, args, keep: bool):
+    data = session.data
+    typed = _typed_varlist(args)
+    has_sample = args.if_exp is not None or args.in_range is not None
+    if typed and has_sample:
+        raise StataError(198, "invalid syntax")
+    if not typed and not has_sample:
+        raise StataError(100, "varlist required")
+    if typed:
+        if args.prefix is not None:
+            raise StataError(190, "request may not be combined with by")
+        names = args.varlist
+        data.drop_vars([n for n in data.names if (n in names) != keep])
+        return None
+    mask = _selected(session, args)
+    rows = mask if keep else ~mask
+    deleted = int(data.nobs - rows.sum())
+    if deleted:
+        data.take(np.flatnonzero(rows), sortedby=list(data.sortedby))
+    return f"({_plural(deleted, 'observation', 'observations')} deleted)"
+
+
+@command("drop", syntax="[varlist] [if] [in]", help="drop variables or observations", by_ok=True)
+def drop(session, args):
+    return _drop_keep(session, args, keep=False)
+
+
+@command("keep", syntax="[varlist] [if] [in]", help="keep variables or observations", by_ok=True)
+def keep(session, args):
+    return _drop_keep(session, args, keep=True)
+
+
+@command("sort", syntax="varlist [in]", help="sort the data (stable)")
+def sort(session, args):
+    data = session.data
+    if args.in_range is not None:
+        first, stop = args.in_range
+        order = np.arange(data.nobs)
+        sub = data.copy()
+        sub.take(np.arange(first, stop))
+        order[first:stop] = first + sort_order(sub, args.varlist)
+        data.take(order, sortedby=[])
+        return None
+    data.take(sort_order(data, args.varlist), sortedby=list(args.varlist))
+    return None
+
+
+GSORT_RE = re.compile(r"([+-]?)\s*([A-Za-z_][A-Za-z0-9_]*|\*)")
+
+
+@command("gsort", syntax="anything [, MFirst]", help="sort ascending (+) or descending (-)")
+def gsort(session, args):
+    data = session.data
+    text = args.anything.strip()
+    names, descending = [], []
+    pos = 0
+    while pos < len(text):
+        if text[pos].isspace():
+            pos += 1
+            continue
+        m = GSORT_RE.match(text, pos)
+        if not m:
+            raise StataError(198, "invalid syntax")
+        for name in expand_varlist(m.group(2), data.names):
+            names.append(name)
+            descending.append(m.group(1) == "-")
+        pos = m.end()
+    if not names:
+        raise StataError(100, "varlist required")
+    order = sort_order(data, names, descending)
+    data.take(order, sortedby=[] if any(descending) else names)
+    return None
+
+
+@command("rename", abbrev="ren", syntax="anything", help="rename a variable")
+def rename(session, args):
+    words = args.anything.split()
+    if len(words) != 2:
+        raise StataError(198, "invalid syntax" if len(words) < 2 else "too many variables specified")
+    data = session.data
+    old = unabbreviate(words[0], data.names)
+    if words[1] == old:
+        return None
+    check_new_name(words[1], data.names)
+    data.rename(old, words[1])
+    return None
+
+
+@command("order", syntax="varlist [, FIRST LAST]", help="put variables first (or last)")
+def order(session, args):
+    data = session.data
+    if args.options.get("last"):
+        rest = [n for n in data.names if n not in args.varlist]
+        data.order(rest + list(args.varlist))
+    else:
+        data.order(args.varlist)
+    return None
+
+
+# ------------------------------------------------------------------ label
+LABEL = Registry("subcommand")
+
+
+@LABEL.command("variable", abbrev="var", syntax="raw", help="attach a label to a variable")
+def label_variable(session, text: str):
+    text = text.strip()
+    m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(.*)$", text, re.S)
+    if not m:
+        raise StataError(100, "varlist required")
+    name = unabbreviate(m.group(1), session.data.names)
+    label = unquote(m.group(2).strip())
+    var = session.data.var(name)
+    var.label = label[:80]
+    session.data.changed = True
+    return None
+
+
+@command("label", abbrev="la", syntax="raw", help="label variable var \"text\"")
+def label(session, args):
+    word, _, rest = args.anything.strip().partition(" ")
+    sub = LABEL.lookup(word)
+    return sub.handler(session, rest)
