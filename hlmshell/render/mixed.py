@@ -197,6 +197,23 @@ def _numbers(r: FixedRow) -> str:
             f"    {_g(r.lo)}   {_g(r.hi)}")
 
 
+def name_lines(name: str, numbers: str = "") -> list[str]:
+    """A row label right-aligned in 12 columns; an interaction longer than that wraps at its
+    `#`s (`himinty#|` then `   c.ses |`), a plain long name is abbreviated (`abbrev(, 12)`)."""
+    parts = name.split("#")
+    chunks, cur = [], parts[0]
+    for part in parts[1:]:
+        if len(cur) + 1 + len(part) <= 12:
+            cur += "#" + part
+        else:
+            chunks.append(cur)
+            cur = part
+    chunks.append(cur)
+    lines = [f"{abbrev(c, 12):>12}#|" for c in chunks[:-1]]
+    lines.append(f"{abbrev(chunks[-1], 12):>12} |{numbers}")
+    return lines
+
+
 def fixed_lines(rows: list[FixedRow]) -> list[str]:
     """Body rows: inline names, factor blocks with a header row and level rows, separators."""
     blocks: list[tuple[bool, list[str]]] = []  # (framed, lines)
@@ -211,14 +228,14 @@ def fixed_lines(rows: list[FixedRow]) -> list[str]:
         if not shown:
             continue
         inter = "#" in term
-        if not categorical:
-            blocks.append((inter, [f"{abbrev(r.name, 12):>12} |{_numbers(r)}" for r in shown]))
+        if not categorical:  # the term's name: `o.ses` (omitted) prints as `ses`
+            blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r))]))
         elif not inter and len(shown) == 1:
             r = shown[0]
             lev = parse_column(r.name)[1][0]
-            blocks.append((False, [f"{abbrev(f'{lev}.{term}', 12):>12} |{_numbers(r)}"]))
+            blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r))))
         else:
-            lines = [f"{abbrev(term, 12):>12} |"]
+            lines = name_lines(term)
             for r in shown:
                 lab = " ".join(parse_column(r.name)[1])
                 lines.append(f"{lab:>11}  |{_numbers(r)}")

@@ -313,7 +313,7 @@ def test_factor_blocks_and_separators():
             FixedRow("1b.b#c.x", 0, 0, NAN, NAN, NAN, NAN, base=True),
             FixedRow("2.b#c.x", 1, 1, 1, .3, 0, 2),
             FixedRow("c.x#c.z", 1, 1, 1, .3, 0, 2),
-            FixedRow("w", 0, 0, NAN, NAN, NAN, NAN, omitted=True),
+            FixedRow("o.w", 0, 0, NAN, NAN, NAN, NAN, omitted=True),
             FixedRow("_cons", 1, 1, 1, .3, 0, 2)]
     labels = [line[:14] for line in fixed_lines(rows)]
     assert labels == ["           a |", "          1  |", "          2  |", "             |",
@@ -344,3 +344,12 @@ def test_footnotes_wrap_with_hanging_indent():
     assert text[-3].startswith("Note: the estimated")
     assert all(len(t) <= 78 for t in text)
     assert text[-2].startswith("      ")
+
+
+def test_long_interaction_names_wrap_at_hash():
+    rows = [FixedRow("1.himinty#c.ses", -.49, .236, -2.09, .037, -.96, -.03),
+            FixedRow("c.ses#c.meanses", 1, 1, 1, .3, 0, 2),
+            FixedRow("averylongname", 1, 1, 1, .3, 0, 2)]
+    labels = [line[:14] for line in fixed_lines(rows)]
+    assert labels == ["     himinty#|", "       c.ses |", "          1  |", "             |",
+                      "       c.ses#|", "   c.meanses |", "             |", "averylongn~e |"]
