@@ -1,0 +1,84 @@
+"""Looking at the data: describe, list, count. Handlers build result objects; the layouts
+are in render/describe.py and render/listing.py."""
+from __future__ import annotations
+
+import os
+import time
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.render.describe import DescribeResult, DescribeRow
+from hlmshell.render.formats import fmt
+from hlmshell.render.listing import CountResult, ListColumn, ListResult
+from hlmshell.returns import Returns
+
+_BYTES = {"byte": 1, "int": 2, "long": 4, "float": 4, "double": 8}
+
+
+def _width(stype: str) -> int:
+    return _BYTES.get(stype) or (int(stype[3:]) if stype[3:].isdigit() else 8)
+
+
+def shown_filename(path: str | None) -> str | None:
+    """A file name as describe shows it: relative to the working directory when inside it."""
+    if not path:
+        return None
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _timestamp(path: str | None) -> str:
+    if not path or not os.path.isfile(path):
+        return ""
+    stamp = time.localtime(os.path.getmtime(path))
+    return f"{stamp.tm_mday:>2} {time.strftime('%b %Y %H:%M', stamp)}"
+
+
+@command("describe", abbrev="d", syntax="[varlist]",
+         help="describe the data in memory: storage types, formats, labels")
+def describe_cmd(session, args):
+    data = session.data
+    header = not args.body.strip()
+    rows = [DescribeRow(v.name, v.stype, v.fmt, "", v.label)
+            for v in (data.var(n) for n in args.varlist)]
+    session.r = Returns(scalars={"N": float(data.nobs), "k": float(len(data.names)),
+                                 "width": float(sum(_width(v.stype) for v in data.vars.values())),
+                                 "changed": float(bool(data.changed))})
+    return DescribeResult(rows=rows, nobs=data.nobs, nvars=len(data.names), header=header,
+                          filename=shown_filename(data.filename), data_label=data.label,
+                          timestamp=_timestamp(data.filename), sortedby=list(data.sortedby),
+                          changed=bool(data.changed and data.vars),
+                          linesize=session.settings.get("linesize", 79))
+
+
+def _cells(var, index: np.ndarray) -> list[str]:
+    if var.is_string:
+        return [str(v) for v in var.values[index]]
+    return [fmt(float(v), var.fmt).strip() for v in var.values[index]]
+
+
+@command("list", abbrev="l", syntax="[varlist] [if] [in] [, Clean NOObs SEParator(integer)]",
+         help="list the values of variables")
+def list_cmd(session, args):
+    data = session.data
+    index = np.flatnonzero(args.touse(session))
+    columns = []
+    for name in args.varlist:
+        var = data.var(name)
+        right = not (var.is_string and var.fmt.startswith("%-"))
+        columns.append(ListColumn(name, _cells(var, index), right))
+    return ListResult(columns, obs=[int(i) + 1 for i in index],
+                      show_obs=not args.options.get("noobs"), clean=bool(args.options.get("clean")),
+                      separator=args.options.get("separator", 5),
+                      linesize=session.settings.get("linesize", 79))
+
+
+@command("count", abbrev="cou", syntax="[if] [in]", help="count the observations (that satisfy if/in)")
+def count_cmd(session, args):
+    n = int(np.count_nonzero(args.touse(session)))
+    session.r = Returns(scalars={"N": float(n)})
+    return CountResult(n)
