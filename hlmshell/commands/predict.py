@@ -33,8 +33,10 @@ def _new_names(session, words: list[str], count: int | None) -> list[str]:
     elif any("*" in w for w in words):
         raise StataError(198, "invalid syntax")
     if count is not None and len(words) != count:
-        raise StataError(102 if len(words) < count else 103,
-                         f"you must specify {count} new variable{'s' if count != 1 else ''}")
+        code = 102 if len(words) < count else 103
+        if count == 1:
+            raise StataError(code, "too many variables specified")
+        raise StataError(code, f"you must specify {count} new variables")
     names = []
     for w in words:
         names.append(check_new_name(w, session.data.names + names))

@@ -1,0 +1,104 @@
+"""`predict` after `mixed`: statistics, labels, storage types, new-variable rules, errors.
+
+No Stata-printed BLUPs of the HSB models are available, so the numbers are checked through
+identities that hold exactly: xb = Xb, fitted = xb + Zu, residuals = y - fitted,
+rstandard = residuals / sigma_e, BLUPs constant within a school.
+"""
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hlmshell.dataset.io import read_dta
+from hlmshell.session import Session
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def new_session() -> Session:
+    s = Session(out=io.StringIO())
+    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
+    return s
+
+
+def run(s: Session, cmd: str) -> tuple[int, list[str]]:
+    start = s.out.tell()
+    rc = s.run(cmd)
+    s.out.seek(start)
+    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+
+
+@pytest.fixture(scope="module")
+def slope():
+    s = new_session()
+    assert s.run("quietly mixed mathach ses || id: ses, cov(unstructured)") == 0
+    return s
+
+
+def col(s, name):
+    return s.data.column(name)
+
+
+def test_no_estimates_is_r301():
+    assert run(new_session(), "predict x")[0] == 301
+
+
+def test_xb_is_the_default_and_a_float(slope):
+    rc, out = run(slope, "predict xb0")
+    assert rc == 0 and out[0] == "(option xb assumed)"
+    var = slope.data.var("xb0")
+    assert var.stype == "float" and var.label == "Linear prediction, fixed portion"
+    b = slope.estimates.active.matrices["b"]
+    bses, bcons = b.values[0, 0], b.values[0, 1]
+    expect = (bses * col(slope, "ses") + bcons).astype(np.float32).astype(float)
+    assert np.allclose(col(slope, "xb0"), expect, rtol=1e-6)
+    rc, out = run(slope, "predict double xbd, xb")
+    assert rc == 0 and out[0] != "(option xb assumed)"
+    assert slope.data.var("xbd").stype == "double"
+
+
+def test_reffects_one_variable_per_effect(slope):
+    rc, _ = run(slope, "predict u*, reffects")
+    assert rc == 0
+    assert slope.data.var("u1").label == "BLUP r.e. for id: ses"
+    assert slope.data.var("u2").label == "BLUP r.e. for id: _cons"
+    ids = col(slope, "id")
+    u2 = col(slope, "u2")
+    for g in np.unique(ids)[:5]:
+        assert np.ptp(u2[ids == g]) == 0  # one BLUP per school
+    rc, _ = run(slope, "predict se1 se2, reses")
+    assert rc == 0 and slope.data.var("se2").label == "BLUP r.e. std. errors for id: _cons"
+    assert np.all(col(slope, "se2") > 0)
+    assert run(slope, "predict only1, reffects")[0] == 102
+    assert run(slope, "predict a b c, reffects")[0] == 103
+
+
+def test_fitted_residuals_rstandard_identities(slope):
+    for cmd in ("predict fit, fitted", "predict res, residuals", "predict rsta, rstandard",
+                "predict xbf, xb", "predict ua ub, reffects"):
+        assert run(slope, cmd)[0] == 0
+    ses, y = col(slope, "ses"), col(slope, "mathach")
+    fitted = col(slope, "xbf") + col(slope, "ua") * ses + col(slope, "ub")
+    assert np.allclose(col(slope, "fit"), fitted, atol=1e-4)
+    assert np.allclose(col(slope, "res"), y - col(slope, "fit"), atol=1e-4)
+    sigma_e = np.exp(slope.estimates.active.matrices["b"].values[0, -1])
+    assert np.allclose(col(slope, "rsta"), col(slope, "res") / sigma_e, atol=1e-5)
+    assert slope.data.var("fit").label == "Fitted values: xb + Zu"
+    assert slope.data.var("res").label == "Residuals"
+    assert slope.data.var("rsta").label == "Standardized residuals"
+
+
+def test_stdp_label_and_if_in(slope):
+    rc, out = run(slope, "predict sp in 1/10, stdp")
+    assert rc == 0 and out[0] == "(7,175 missing values generated)"
+    assert slope.data.var("sp").label == "S.E. of the linear prediction, fixed portion"
+    assert np.all(col(slope, "sp")[:10] > 0) and np.all(np.isnan(col(slope, "sp")[10:]))
+
+
+def test_new_variable_rules(slope):
+    rc, out = run(slope, "predict ses")
+    assert rc == 110 and out[0] == "variable ses already defined"
+    assert run(slope, "predict p1 p2")[0] == 103
+    assert run(slope, "predict p, xb fitted")[0] == 198
+    assert run(slope, "predict p, xb relevel(id)")[0] == 198
