@@ -108,8 +108,8 @@ def parse_word(word: str, resolve: Resolver | None = None) -> list[Term]:
 
 
 def split_words(text: str) -> list[str]:
-    """Whitespace-separated words; `ib(1).x` keeps its parenthesis; `a # b` joins to `a#b`."""
-    text = re.sub(r"\s*(##?)\s*", r"\1", text.strip())
+    """Whitespace-separated words; `a # b` joins to `a#b` and `a - b` to the range `a-b`."""
+    text = re.sub(r"\s*(##?|-)\s*", r"\1", text.strip())
     return text.split()
 
 

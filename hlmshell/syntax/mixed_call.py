@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from hlmshell.errors import StataError
 from hlmshell.models.spec import ModelSpec, RandomLevel, Term
-from hlmshell.syntax.factor import Resolver, parse_terms, term_variables
+from hlmshell.syntax.factor import Resolver, parse_terms, split_words, term_variables
 from hlmshell.syntax.spec import clauses, parse_option_list, split_options, top_level_positions
 
 COVARIANCE_ABBREV = (("independent", "ind"), ("exchangeable", "exc"), ("identity", "id"),
@@ -242,7 +242,7 @@ def _equation_options(col: _Collector, text: str | None, where: str) -> dict:
 def _plain_names(text: str, resolve: Resolver | None) -> list[str]:
     out: list[str] = []
     expand = getattr(resolve, "expand", None)
-    for word in text.split():
+    for word in split_words(text):
         if "." in word or "#" in word:
             raise StataError(101, "factor-variable and time-series operators not allowed")
         if expand is not None and (any(c in word for c in "*?~-") or word == "_all"):

@@ -48,6 +48,8 @@ def test_abbreviations_resolved_by_caller():
     assert names("c.ses##i.sect", r) == ["ses", "sector", "sector#c.ses"]
     assert names("mino fem", r) == ["minority", "female"]
     assert names("size-disclim", r) == ["size", "sector", "pracad", "disclim"]
+    assert names("size - sector ses", r) == ["size", "sector", "ses"]
+    assert names("m*", r) == ["minority", "mathach", "meanses"]
     with pytest.raises(StataError) as e:
         parse_terms("i.nosuch", r)
     assert e.value.code == 111

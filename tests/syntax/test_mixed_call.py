@@ -93,6 +93,8 @@ def test_abbreviations_resolved():
     c = parse_mixed("matha c.ses##i.sect || i: ses", resolver_for(NAMES))
     assert c.depvar == "mathach" and c.levels[0].groupvar == "id"
     assert c.fixed[2] == Term((Factor("sector", True), Factor("ses")))
+    c = parse_mixed("mathach ses || id: size - sector", resolver_for(NAMES))
+    assert c.levels[0].slopes == ("size", "sector")
     with pytest.raises(StataError) as e:
         parse_mixed("mathach nosuch || id:", resolver_for(NAMES))
     assert e.value.code == 111
