@@ -97,11 +97,13 @@ class VarianceState:
         val = np.atleast_1d(np.asarray(fun(self.psi), dtype=float))
         k = len(self.psi)
         J = np.zeros((len(val), k))
-        for j in range(k):
-            h = 1e-6 * max(abs(self.psi[j]), 0.05)
-            e = np.zeros(k)
-            e[j] = h
-            J[:, j] = (np.asarray(fun(self.psi + e)) - np.asarray(fun(self.psi - e))) / (2 * h)
+        with np.errstate(invalid="ignore"):   # inf - inf at boundary parameters -> NaN
+            for j in range(k):
+                h = 1e-6 * max(abs(self.psi[j]), 0.05)
+                e = np.zeros(k)
+                e[j] = h
+                J[:, j] = (np.asarray(fun(self.psi + e)) - np.asarray(fun(self.psi - e))) / (2 * h)
+        J[~np.isfinite(J)] = 0.0
         f = self.free
         V = J[:, f] @ self.cov[np.ix_(f, f)] @ J[:, f].T
         se = np.sqrt(np.maximum(np.diag(V), 0.0))
@@ -299,11 +301,6 @@ def _level_quantities(lvfit, li, stddev):
                 for k in range(j + 1, q):
                     items.append((f"{c}({eff[j]},{eff[k]})", c, lambda S, j=j, k=k: S[li][j, k]))
     return items
-
-
-def _transform(kind, raw_fun):
-    """Map a var/cov entry function to the displayed quantity (sd/corr need the diagonal)."""
-    return raw_fun
 
 
 def re_table(fit: MixedFit, level=95, stddev=False):

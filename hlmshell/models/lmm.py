@@ -45,7 +45,7 @@ def _inv_logdet(A):
         inv[..., 0, 1] = inv[..., 1, 0] = -b / det
         return inv, np.log(det).sum(-1)
     C = np.linalg.cholesky(A)
-    return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum(-1)
+    return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum((-2, -1))
 
 
 class LMM:
