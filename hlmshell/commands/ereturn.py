@@ -7,7 +7,7 @@ from hlmshell.errors import StataError
 from hlmshell.render.ereturn import ReturnListing
 
 # e() entries Stata keeps but plain `ereturn list` does not show (stata-reference.md 6.1)
-HIDDEN = {"mecmd", "se_failed", "nostderr", "k_autoCns", "estimates_title"}
+HIDDEN = {"mecmd", "se_failed", "nostderr", "k_autoCns"}
 
 
 def _list_only(body: str, what: str) -> None:
@@ -32,7 +32,7 @@ def ereturn(session, args):
     scalars = {n: v for n, v in res.scalars.items() if keep(n)}
     macros = {n: v for n, v in res.macros.items() if keep(n)}
     matrices = {n: m for n, m in res.matrices.items() if keep(n)}
-    functions = ["sample"] if getattr(res, "sample", None) is not None else []
+    functions = list(getattr(res, "functions", []))
     return ReturnListing("e", scalars, macros, matrices, functions)
 
 

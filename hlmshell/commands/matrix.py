@@ -129,6 +129,33 @@ def matrix_drop(session, args):
     return None
 
 
+# ------------------------------------------------------------------- rownames / colnames
+def _set_names(session, body: str, which: str) -> None:
+    m = ASSIGN_RE.match(body)
+    if not m:
+        raise StataError(198, "invalid syntax")
+    mat = lookup(session, m.group(1)).copy()
+    names = m.group(2).split()
+    n = mat.values.shape[0 if which == "row" else 1]
+    if len(names) != n:
+        raise StataError(503, "conformability error")
+    if which == "row":
+        mat.rownames = names
+    else:
+        mat.colnames = names
+    session.matrices[m.group(1)] = mat
+
+
+@sub("rownames", abbrev="rown", syntax="raw")
+def matrix_rownames(session, args):
+    _set_names(session, args.body, "row")
+
+
+@sub("colnames", abbrev="coln", syntax="raw")
+def matrix_colnames(session, args):
+    _set_names(session, args.body, "col")
+
+
 # ---------------------------------------------------------------------- the expression
 TOKEN_RE = re.compile(r"""\s*(?:
     (?P<range>\.\.)

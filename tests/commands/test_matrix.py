@@ -107,3 +107,15 @@ def test_errors():
     assert run(s, "mat X = A*A")[0] == 503
     assert run(s, "mat X = A +")[0] == 198
     assert run(s, "mat frobnicate A")[0] == 321
+
+
+def test_row_and_column_names():
+    s = new_session(data=False)
+    s.run("mat A = (1,2\\3,4)")
+    assert s.run("mat rownames A = a b") == 0
+    assert s.run("matrix colnames A = x:u x:v") == 0
+    rc, out = run(s, "mat list A")
+    assert out[1] == "A[2,2]" and out[4].split() == ["a", "1", "2"]
+    assert s.matrices["A"].rownames == ["a", "b"]
+    assert s.matrices["A"].colnames == ["x:u", "x:v"]
+    assert run(s, "mat rownames A = a")[0] == 503
