@@ -31,7 +31,6 @@ class EstimationResult:
     matrices: dict = field(default_factory=dict)  # name -> StataMatrix
     sample: np.ndarray | None = None  # bool over the data rows: e(sample)
     model: Any = None  # the numeric core's result (MixedFit) for postestimation
-    display: dict = field(default_factory=dict)  # how the command displayed it (for replay)
 
     @property
     def functions(self) -> list[str]:

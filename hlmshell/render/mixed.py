@@ -15,7 +15,6 @@ second one), none between the fixed- and random-effects tables.
 """
 from __future__ import annotations
 
-import math
 import re
 import textwrap
 from dataclasses import dataclass, field
@@ -25,10 +24,6 @@ from hlmshell.render.formats import abbrev, fmt
 
 WIDTH = 78
 RULE = "-" * WIDTH
-
-
-def _missing(x) -> bool:
-    return x is None or (isinstance(x, float) and math.isnan(x))
 
 
 def _g(x, w: int = 9) -> str:
