@@ -38,17 +38,17 @@ def _timestamp(path: str | None) -> str:
     return f"{stamp.tm_mday:>2} {time.strftime('%b %Y %H:%M', stamp)}"
 
 
-@command("describe", abbrev="d", syntax="[varlist]",
+@command("describe", abbrev="d", syntax="[varlist] [, Short]",
          help="describe the data in memory: storage types, formats, labels")
 def describe_cmd(session, args):
     data = session.data
-    header = not args.body.strip()
-    rows = [DescribeRow(v.name, v.stype, v.fmt, "", v.label)
-            for v in (data.var(n) for n in args.varlist)]
+    header = not args.body.partition(",")[0].strip()
+    rows = [] if args.options.get("short") else [
+        DescribeRow(v.name, v.stype, v.fmt, "", v.label) for v in (data.var(n) for n in args.varlist)]
     session.r = Returns(scalars={"N": float(data.nobs), "k": float(len(data.names)),
                                  "width": float(sum(_width(v.stype) for v in data.vars.values())),
                                  "changed": float(bool(data.changed))})
-    return DescribeResult(rows=rows, nobs=data.nobs, nvars=len(data.names), header=header,
+    return DescribeResult(rows=rows, short=bool(args.options.get("short")), nobs=data.nobs, nvars=len(data.names), header=header,
                           filename=shown_filename(data.filename), data_label=data.label,
                           timestamp=_timestamp(data.filename), sortedby=list(data.sortedby),
                           changed=bool(data.changed and data.vars),

@@ -38,6 +38,7 @@ class DescribeResult:
     nobs: int = 0
     nvars: int = 0
     header: bool = True  # False for `describe varlist`
+    short: bool = False  # `describe, short`: the header only
     filename: str | None = None
     data_label: str = ""
     timestamp: str = ""
@@ -61,6 +62,8 @@ def _(res: DescribeResult) -> str:
         lines.append(_pair("Variables:", res.nvars, res.timestamp))
         if not res.rows:
             lines.append(f"Sorted by: {' '.join(res.sortedby)}".rstrip())
+            if res.changed:
+                lines.append("     Note: Dataset has changed since last saved.")
             return "\n".join(lines)
         lines.append(rule)
     lines.append("Variable      Storage   Display    Value")

@@ -111,3 +111,31 @@ def _(res: ListResult) -> str:
             out.append("")
         out += _clean(res, cols, ow) if res.clean else _table(res, cols, ow)
     return "\n".join(out)
+
+
+@dataclass
+class MergeResult:
+    """merge's table of results: counts by _merge category (after keep())."""
+    master_only: int
+    using_only: int
+    matched: int
+    generate: str = "_merge"
+
+
+def _merge_line(label: str, n: int, note: str = "") -> str:
+    number = f"{n:,}"
+    return f"{label:<{45 - len(number)}}{number}" + (f"  ({note})" if note else "")
+
+
+@to_text.register
+def _(res: MergeResult) -> str:
+    rule = "    " + "-" * 41
+    gen = res.generate
+    lines = ["", "    Result                      Number of obs", rule,
+             _merge_line("    Not matched", res.master_only + res.using_only)]
+    if res.master_only + res.using_only:
+        lines.append(_merge_line("        from master", res.master_only, f"{gen}==1"))
+        lines.append(_merge_line("        from using", res.using_only, f"{gen}==2"))
+        lines.append("")
+    lines += [_merge_line("    Matched", res.matched, f"{gen}==3"), rule]
+    return "\n".join(lines)
