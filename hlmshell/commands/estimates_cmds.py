@@ -126,7 +126,8 @@ def estimates_replay(session, args):
         title = getattr(result, "macros", {}).get("estimates_title", "")
         if title and name != ".":
             header += f" ({title})"
-        out.blocks.append(ReplayBlock(header, replay_body(result)))
+        out.blocks.append(ReplayBlock(header, replay_body(result),
+                                      int(session.settings.get("linesize", 79))))
     if args.options.get("noheader"):
         return "\n".join(b.body if isinstance(b.body, str) else _text(b.body) for b in out.blocks)
     return out

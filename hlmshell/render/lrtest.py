@@ -5,7 +5,7 @@ import textwrap
 from dataclasses import dataclass
 
 from hlmshell.render import to_text
-from hlmshell.render.formats import abbrev
+from hlmshell.render.formats import abbrev, fmt
 
 BOUNDARY_NOTE = ("Note: The reported degrees of freedom assumes the null hypothesis is not on "
                  "the boundary of the parameter space. If this is not true, then the reported "
@@ -33,8 +33,8 @@ def _wrap(note: str) -> list[str]:
 @to_text.register
 def _(obj: LRTest) -> str:
     label = f"LR chi2({obj.df})"
-    chi2 = f"{obj.chi2:.2f}"
-    p = f"{obj.p:.4f}"
+    chi2 = fmt(obj.chi2, "%10.2f").strip()
+    p = fmt(obj.p, "%9.4f").strip()
     lw = max(len(label), len("Prob > chi2"))
     vw = max(len(chi2), len(p))
     lines = ["", "Likelihood-ratio test",
