@@ -99,7 +99,7 @@ def matrix_list(session, args):
         else:
             raise StataError(198, f"option {word} not allowed")
     m = lookup(session, name)
-    listing = MatrixListing(name, m, spec)
+    listing = MatrixListing(name, m, spec, int(session.settings.get("linesize", 79)))
     if not header:
         from hlmshell.render import to_text
         return "\n".join(line for k, line in enumerate(to_text(listing).split("\n")) if k != 1)

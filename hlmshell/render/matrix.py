@@ -17,6 +17,7 @@ class MatrixListing:
     name: str  # "e(b)", "base"
     matrix: StataMatrix
     fmt: str = "%10.0g"
+    linesize: int = 79
 
 
 @dataclass
@@ -36,7 +37,9 @@ def is_symmetric(m: StataMatrix) -> bool:
                                 and np.array_equal(v, v.T, equal_nan=True)))
 
 
-def matrix_lines(name: str, m: StataMatrix, spec: str = "%10.0g") -> list[str]:
+def matrix_lines(name: str, m: StataMatrix, spec: str = "%10.0g", linesize: int = 79) -> list[str]:
+    """Right-aligned row names; columns as wide as their widest entry or name plus two
+    spaces; blocks of as many columns as fit in the line, separated by a blank line."""
     r, c = m.values.shape
     sym = is_symmetric(m)
     rowlabels = list(m.rownames)
@@ -46,18 +49,26 @@ def matrix_lines(name: str, m: StataMatrix, spec: str = "%10.0g") -> list[str]:
              for i in range(r)]
     w = max([len(x) for row in cells for x in row] + [len(n) for n in names]
             + [len(e) for e in eqs])
+    per_block = max(1, (linesize - rw) // (w + SEP))
     lines = ["", f"{'symmetric ' if sym else ''}{name}[{r},{c}]"]
-    if any(eqs):
-        lines.append(" " * (rw + 1) + "".join(f"{(e + ':') if e else '':>{w + SEP}}" for e in eqs))
-    lines.append(" " * rw + "".join(f"{n:>{w + SEP}}" for n in names))
-    for lab, row in zip(rowlabels, cells):
-        lines.append(f"{lab:>{rw}}" + "".join(f"{x:>{w + SEP}}" for x in row))
+    for first in range(0, c, per_block):
+        cols = range(first, min(c, first + per_block))
+        if first:
+            lines.append("")
+        if any(eqs):
+            lines.append(" " * (rw + 1) + "".join(
+                f"{(eqs[j] + ':') if eqs[j] else '':>{w + SEP}}" for j in cols))
+        lines.append(" " * rw + "".join(f"{names[j]:>{w + SEP}}" for j in cols))
+        for lab, row in zip(rowlabels, cells):
+            shown = [row[j] for j in cols if j < len(row)]
+            if shown or not sym:
+                lines.append(f"{lab:>{rw}}" + "".join(f"{x:>{w + SEP}}" for x in shown))
     return lines
 
 
 @to_text.register
 def _(obj: MatrixListing) -> str:
-    return "\n".join(matrix_lines(obj.name, obj.matrix, obj.fmt))
+    return "\n".join(matrix_lines(obj.name, obj.matrix, obj.fmt, obj.linesize))
 
 
 @to_text.register

@@ -289,3 +289,28 @@ def test_estimates_table_layout():
     assert out[7] == "       _cons |   12.63707   12.657623"
     assert out[-1] == " " * 26 + "legend: b/se"
     assert "           N |       7185        7185" in out
+
+
+def test_matrix_list_real_stata_layouts():
+    """Shapes of `matrix list` output captured from Stata (auto data): right-aligned row
+    names, columns sized by their widest entry, wrapping into blocks at the line size."""
+    V = StataMatrix(np.array([[7422.863, 44.601659, -292759.82], [44.601659, .41133468, -2191.9032],
+                              [-292759.82, -2191.9032, 12938766]]),
+                    ["mpg", "weight", "_cons"], ["mpg", "weight", "_cons"], symmetric=True)
+    assert lines(to_text(MatrixListing("e(V)", V))) == [
+        "", "symmetric e(V)[3,3]",
+        "               mpg      weight       _cons",
+        "   mpg    7422.863",
+        "weight   44.601659   .41133468",
+        " _cons  -292759.82  -2191.9032    12938766"]
+    names = ["mpg", "weight", "length", "turn", "trunk", "headroom", "displacement",
+             "gear_ratio", "_cons"]
+    b = StataMatrix(np.array([[-106.52857, 4.8527254, -80.74026, -307.76057, 105.61283,
+                               -791.71181, 12.221453, 2317.7772, 12675.275]]), ["y1"], names)
+    assert lines(to_text(MatrixListing("e(b)", b))) == [
+        "", "e(b)[1,9]",
+        "             mpg        weight        length          turn         trunk",
+        "y1    -106.52857     4.8527254     -80.74026    -307.76057     105.61283",
+        "",
+        "        headroom  displacement    gear_ratio         _cons",
+        "y1    -791.71181     12.221453     2317.7772     12675.275"]
