@@ -171,7 +171,7 @@ class LMM:
         theta (k,) -> float [, (k,)]; theta (P, k) -> (P,) [, (P, k)]."""
         th = np.asarray(theta, dtype=float)
         single = th.ndim == 1
-        th = th.reshape(-1, self.offsets[-1])
+        th = th.reshape(1, -1) if single else th
         R, ld, cache, _ = self._forward(th)
         beta, r2, ldXX, Q, XXinv = self._top(R)
         n, p = self.n, self.p
@@ -195,7 +195,7 @@ class LMM:
         observed information of the variance parameters). psi (k+1,) or (P, k+1)."""
         ps = np.asarray(psi, dtype=float)
         single = ps.ndim == 1
-        ps = ps.reshape(-1, self.offsets[-1] + 1)
+        ps = ps.reshape(1, -1) if single else ps
         theta, s = ps[:, :-1], ps[:, -1]
         s2 = np.exp(2 * s)
         R, ld, cache, _ = self._forward(theta)

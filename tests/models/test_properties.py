@@ -1,0 +1,154 @@
+"""Properties needing no outside number: stationarity, local optimality, invariances,
+data handling, errors."""
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from conftest import synth
+from hsb_models import MODELS
+
+from hlmshell.models import Factor, ModelError, ModelSpec, RandomLevel, Term, fit
+
+C = lambda v: Term((Factor(v),))  # noqa: E731
+
+
+@pytest.mark.parametrize("name", ["m1", "m2", "m4", "m5"])
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_stationary_and_locally_optimal(hsb, name, method):
+    """Gradient of the profiled deviance ~0 (|g| <= 1e-6 * |deviance|) and no point within
+    1e-3..3e-2 (relative) of the optimum has a higher (restricted) likelihood."""
+    res = fit(replace(MODELS[name], method=method), hsb)
+    model, th = res._state["model"], res._state["theta"]
+    dev, g = model.deviance(th, True)
+    assert np.max(np.abs(g)) <= 1e-6 * abs(dev)
+    rng = np.random.default_rng(0)
+    for scale in (1e-3, 1e-2, 3e-2):
+        pts = th[None] + scale * rng.normal(size=(20, len(th))) * np.maximum(np.abs(th), 0.05)
+        assert (model.deviance(pts) >= dev - 1e-9).all()
+
+
+def test_invariant_to_row_order_and_base_level(hsb):
+    spec = MODELS["m5"]
+    a = fit(spec, hsb)
+    perm = np.random.default_rng(1).permutation(len(hsb["mathach"]))
+    b = fit(spec, {k: v[perm] for k, v in hsb.items()})
+    assert b.ll == pytest.approx(a.ll, abs=1e-8)
+    assert np.allclose(a.beta, b.beta, rtol=1e-8)
+    assert np.allclose(a.levels[0].Sigma, b.levels[0].Sigma, rtol=1e-6)
+    c = fit(MODELS["m5b"], hsb)
+    assert c.ll == pytest.approx(a.ll, abs=1e-8)
+    assert c.sigma2 == pytest.approx(a.sigma2, rel=1e-8)
+    # 3 levels, synthetic: shuffled rows give the same fit and the same BLUPs per row
+    data = synth(5)
+    spec3 = ModelSpec("y", (C("x"),), (RandomLevel("school", ("x",), covariance="un"), RandomLevel("class")))
+    r1 = fit(spec3, data)
+    perm = np.random.default_rng(2).permutation(len(data["y"]))
+    r2 = fit(spec3, {k: v[perm] for k, v in data.items()})
+    assert r2.ll == pytest.approx(r1.ll, abs=1e-8)
+    assert np.allclose(r1.reffects(1)[perm], r2.reffects(1), rtol=1e-6, atol=1e-9)
+
+
+def test_three_level_model():
+    data = synth(6, n_outer=12, missing=True)
+    spec = ModelSpec("y", (C("x"), C("z")), (RandomLevel("school"), RandomLevel("class")))
+    r = fit(spec, data)
+    assert r.converged and len(r.levels) == 2
+    assert r.theta_names == ["lns1_1_1", "lns2_1_1", "lnsig_e"]
+    assert r.b_names[-3:] == ["lns1_1_1:_cons", "lns2_1_1:_cons", "lnsig_e:_cons"]
+    # nested counting: classes are identified within schools (ids reused across schools)
+    n_cls = len({(s, c) for s, c, ok in zip(data["school"], data["class"], r.sample) if ok})
+    assert r.levels[1].n_groups == n_cls
+    assert r.levels[0].g_min >= 1 and r.levels[1].g_min >= 1
+    title, rows = r.icc()
+    assert [row.label for row in rows] == ["school", "class|school"]
+    v0, v1 = r.levels[0].Sigma[0, 0], r.levels[1].Sigma[0, 0]
+    assert rows[1].icc == pytest.approx((v0 + v1) / (v0 + v1 + r.sigma2))
+    assert r.df_c == 2 and not r.lr_chibar
+
+
+def test_missing_values_listwise(hsb):
+    data = dict(hsb)
+    ses = data["ses"].copy()
+    ses[:10] = np.nan
+    data["ses"] = ses
+    r = fit(MODELS["m1"], data)
+    assert r.n == 7185 - 10 and not r.sample[:10].any()
+    sample = np.ones(7185, dtype=bool)
+    sample[:10] = False
+    r2 = fit(MODELS["m1"], hsb, sample=sample)
+    assert r2.ll == pytest.approx(r.ll, abs=1e-9)
+    assert np.isnan(r.predict("xb")[:10]).all()
+    assert np.isfinite(r.predict("fitted")[10:]).all()
+
+
+def test_collinear_and_constant_columns_dropped(hsb):
+    data = dict(hsb, ses2=2 * hsb["ses"], one=np.ones(7185))
+    spec = ModelSpec("mathach", (C("ses"), C("ses2"), C("one")), (RandomLevel("id"),))
+    r = fit(spec, data)
+    assert r.fixed_names == ["ses", "o.ses2", "o.one", "_cons"]
+    assert r.dropped == ["ses2", "one"] and r.omitted == [False, True, True, False]
+    assert r.beta[1] == 0 and r.V_beta[1, 1] == 0
+    assert r.ll == pytest.approx(fit(MODELS["m1"], hsb).ll, abs=1e-8)
+    assert r.rank == 4
+
+
+def test_numeric_group_var_and_singletons():
+    data = synth(7)
+    codes = {s: i for i, s in enumerate(sorted(set(data["school"])))}
+    data["sch_num"] = np.array([codes[s] * 10.0 for s in data["school"]])
+    a = fit(ModelSpec("y", (C("x"),), (RandomLevel("school"),)), data)
+    b = fit(ModelSpec("y", (C("x"),), (RandomLevel("sch_num"),)), data)
+    assert a.ll == pytest.approx(b.ll, abs=1e-9)
+    # every group of size 1 except one
+    d = {"y": np.arange(12.0) ** 1.5, "x": np.sin(np.arange(12.0)),
+         "g": np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 8, 8, 8], dtype=float)}
+    r = fit(ModelSpec("y", (C("x"),), (RandomLevel("g"),)), d)
+    assert r.levels[0].g_min == 1 and r.levels[0].g_max == 4
+
+
+def test_errors(hsb):
+    with pytest.raises(ModelError) as e:
+        fit(ModelSpec("id", (), (RandomLevel("id"),)), hsb)
+    assert e.value.code == 109
+    with pytest.raises(ModelError) as e:
+        fit(ModelSpec("mathach", (C("id"),), (RandomLevel("id"),)), hsb)
+    assert e.value.code == 109
+    with pytest.raises(ModelError) as e:
+        fit(MODELS["m1"], hsb, sample=np.zeros(7185, dtype=bool))
+    assert (e.value.code, e.value.message) == (2000, "no observations")
+    with pytest.raises(ModelError) as e:
+        fit(ModelSpec("mathach", (), (RandomLevel("id", ("ses",), covariance="bogus"),)), hsb)
+    assert e.value.code == 198
+    with pytest.raises(ModelError) as e:
+        fit(ModelSpec("nosuch", (), (RandomLevel("id"),)), hsb)
+    assert e.value.code == 111
+
+
+def test_nonconvergence_is_reported_not_raised(hsb):
+    r = fit(replace(MODELS["m2"], maxiter=1), hsb)
+    assert not r.converged and not r.summary.converged
+    assert r.summary.iterations <= 1 and len(r.iteration_log) >= 1
+
+
+def test_defaults_and_structures(hsb):
+    r = fit(ModelSpec("mathach", (C("ses"),), (RandomLevel("id", ("ses",)),)), hsb)
+    assert r.levels[0].covariance == "independent"
+    assert r.theta_names == ["lns1_1_1", "lns1_1_2", "lnsig_e"] and r.df_c == 2
+    r = fit(ModelSpec("mathach", (C("ses"),), (RandomLevel("id", ("ses",), covariance="exchangeable"),)), hsb)
+    assert r.theta_names == ["lns1_1_1", "atr1_1_1_1", "lnsig_e"]
+    S = r.levels[0].Sigma
+    assert S[0, 0] == pytest.approx(S[1, 1])
+    r = fit(ModelSpec("mathach", (C("ses"),), (RandomLevel("id", ("ses",), covariance="identity"),)), hsb)
+    S = r.levels[0].Sigma
+    assert S[0, 1] == 0 and S[0, 0] == pytest.approx(S[1, 1])
+    # no random effects at all: linear regression (ML: Var(lnsig_e) = 1/(2N))
+    r = fit(ModelSpec("mathach", (C("ses"),), ()), hsb)
+    assert r.theta_names == ["lnsig_e"]
+    assert r.V_theta[0, 0] == pytest.approx(1 / (2 * 7185), rel=1e-6)
+
+
+def test_iteration_callback(hsb):
+    seen = []
+    r = fit(MODELS["m1"], hsb, on_iteration=lambda i, v: seen.append((i, v)))
+    assert [i for i, _ in seen] == list(range(len(r.iteration_log)))
+    assert seen[-1][1] == pytest.approx(r.ll, abs=1e-6)
