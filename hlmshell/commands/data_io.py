@@ -110,13 +110,14 @@ def use_cmd(session, args):
     shown = with_extension(name, ".dta")
     path = find_file(session, name, ".dta")
     data = read_dta(path, shown)
-    if var_text.strip():
-        keep = expand_varlist(var_text, data.names)
+    keep = expand_varlist(var_text, data.names) if var_text.strip() else None
+    # `if` may name variables that are not loaded: select the rows first
+    data = select_rows(session, data, found.get("if", ""), found.get("in"))
+    if keep is not None:
         cut = next((i for i, n in enumerate(data.sortedby) if n not in keep), None)
         sortedby = data.sortedby[:cut]
         data.drop_vars([n for n in data.names if n not in keep])  # file order is kept
         data.sortedby = sortedby
-    data = select_rows(session, data, found.get("if", ""), found.get("in"))
     data.changed = False
     session.data = data
     return f"({data.label})" if data.label else None

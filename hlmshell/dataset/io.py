@@ -342,7 +342,8 @@ def read_delimited(path: str, shown: str | None = None, delimiter: str | None = 
     width = max((len(r) for r in rows), default=0)
     header: list[str] = []
     if varnames is None:
-        varnames = bool(rows) and all(c.strip() and _number(c) is None for c in rows[0])
+        varnames = bool(rows) and any(c.strip() for c in rows[0]) and all(
+            _number(c) is None for c in rows[0] if c.strip())
     if varnames and rows:
         header, rows = rows[0], rows[1:]
     names: list[str] = []
@@ -362,10 +363,10 @@ def read_delimited(path: str, shown: str | None = None, delimiter: str | None = 
 def _csv_number(value: float, stype: str) -> str:
     if np.isnan(value):
         return ""
+    if stype == "float":  # the shortest text that gives the same float back
+        return np.format_float_positional(np.float32(value), unique=True, trim="-")
     if stype in INT_LIMITS or (value == int(value) and abs(value) < 1e15):
         return str(int(value))
-    if stype == "float":
-        return np.format_float_positional(np.float32(value), unique=True, trim="-")
     return repr(float(value))
 
 
