@@ -37,7 +37,7 @@ _GLOBAL = (
     ("nolrtest", "nolr", None, True),
     ("nogroup", "nogr", None, True),
 )
-_EQUATION = (("noconstant", "nocon", None), ("covariance", "cov", "string"))
+_EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
 
 
 @dataclass

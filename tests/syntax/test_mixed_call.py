@@ -129,6 +129,7 @@ def test_replay():
     ("y || id:, iterate(-1)", 198, "option iterate() incorrectly specified"),
     ("y || id:, cov", 198, "option covariance() required"),
     ("y || id:, reml(1)", 198, "option reml() not allowed"),
+    ("y || id: x, nocon", 198, "option nocon not allowed"),
 ])
 def test_errors(text, code, message):
     with pytest.raises(StataError) as e:
