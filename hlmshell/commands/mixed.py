@@ -69,8 +69,14 @@ def estimate(session, call: MixedCall):
             raise StataError(109, "type mismatch")
     data = {v: session.data.column(v) for v in variables}
     sample = touse(session, call)
+    check = getattr(session, "interrupt_check", None)
+
+    def on_iteration(i, value):  # lets a Break (Ctrl-C) stop a long fit between iterations
+        if check is not None:
+            check()
+
     try:
-        result = fit(call.model_spec(), data, sample=sample)
+        result = fit(call.model_spec(), data, sample=sample, on_iteration=on_iteration)
     except ModelError as err:
         raise StataError(err.code, err.message) from None
     return result, variables

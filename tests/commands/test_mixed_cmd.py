@@ -473,3 +473,19 @@ def test_live_more_handout_models(hsb_session, command):
     assert len(ours) == len(want), "\n".join(ours)
     bad = [(w, g) for w, g in zip(want, ours) if not same_line(w, g)]
     assert not bad, bad
+
+
+def test_live_break_stops_the_fit(hsb_session):
+    from hlmshell.errors import BreakError
+    session, out = hsb_session
+    before = session.estimates.active
+
+    def interrupt():
+        raise BreakError()
+
+    session.interrupt_check = interrupt
+    try:
+        assert session.run("mixed mathach ses || id:") == 1
+    finally:
+        session.interrupt_check = None
+    assert session.estimates.active is before  # nothing posted
