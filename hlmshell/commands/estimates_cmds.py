@@ -252,5 +252,5 @@ def estimates_table(session, args):
                 v = res.scalars.get(st)
                 values.append(None if v is None or isinstance(v, str) else float(v))
         stats.append((st, values))
-    titles = ["active" if n == "." else n for n in names]
+    titles = ["Active" if n == "." else n for n in names]
     return EstimatesTable(titles, rows, show_se=bool(args.options.get("se")), stats=stats)

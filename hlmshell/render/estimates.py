@@ -92,13 +92,15 @@ def _cell(x, spec: str, cw: int) -> str:
 
 @to_text.register
 def _(obj: EstimatesTable) -> str:
+    """est_table.ado's layout: a 12-wide name column, then per model one space, the value
+    right-aligned in cw (10 for %10.0g) and two spaces; titles centred (Stata 17 output)."""
     n, vw, cw = len(obj.models), obj.vw, obj.cw
-    total = vw + 2 + n * (cw + 2)
+    total = vw + 2 + n * (cw + 3)
     rule = "-" * total
-    mid = "-" * (vw + 1) + "+" + "-" * (n * (cw + 2))
+    mid = "-" * (vw + 1) + "+" + "-" * (n * (cw + 3))
 
     def line(label: str, cells: list[str], align: str = ">") -> str:
-        return (f"{label:{align}{vw}} |" + "".join(f" {c} " for c in cells)).rstrip()
+        return (f"{label:{align}{vw}} |" + "".join(f" {c}  " for c in cells)).rstrip()
 
     def center(s: str) -> str:
         s = abbrev(s, cw)
@@ -129,7 +131,7 @@ def _(obj: EstimatesTable) -> str:
             lines.append(line(abbrev(name, vw), [_cell(x, spec, cw) for x in values]))
     lines.append(rule)
     if obj.show_se:
-        lines.append(f"{'legend: b/se':>{total}}")
+        lines.append(f"{'Legend: b/se':>{total}}")
     return "\n".join(lines)
 
 

@@ -88,13 +88,13 @@ def test_replay_rebuilds_the_model_display(two):
 def test_table_b_se_stats(two):
     rc, out = run(two, "est tab m0 m1, b se stats(N ll aic bic)")
     assert rc == 0
-    assert out[2] == "    Variable |     m0          m1"
+    assert out[2] == "    Variable |     m0           m1"
     assert out[4] == "mathach      |"
     assert out[5].startswith("         ses |            ")
-    assert any(line.startswith("           N |       7185        7185") for line in out)
-    assert out[-3] == " " * 26 + "legend: b/se"
+    assert any(line.startswith("           N |       7185         7185") for line in out)
+    assert out[-3] == " " * 28 + "Legend: b/se"
     rc, out = run(two, "est table")
-    assert out[2] == "    Variable |   active"
+    assert out[2] == "    Variable |   Active"
 
 
 def test_stats_lists_every_model(two):

@@ -277,18 +277,35 @@ def test_estimates_table_layout():
     rows = [TableRow("mathach", "ses", [None, 2.3914994], [None, .10569268]),
             TableRow("mathach", "_cons", [12.63707, 12.657623], [.24436813, .18800749]),
             TableRow("lnsig_e", "_cons", [1.8336797, 1.8058613], [.00841, .00841])]
-    obj = EstimatesTable(["active", "ses"], rows, show_se=True,
+    obj = EstimatesTable(["Active", "ses"], rows, show_se=True,
                          stats=[("N", [7185, 7185]), ("ll", [-23557.905, -23320.502])])
     out = lines(to_text(obj))
-    assert out[1] == "-" * 38
-    assert out[2] == "    Variable |   active       ses"
-    assert out[3] == "-" * 13 + "+" + "-" * 24
+    assert out[1] == "-" * 40
+    assert out[2] == "    Variable |   Active        ses"
+    assert out[3] == "-" * 13 + "+" + "-" * 26
     assert out[4] == "mathach      |"
-    assert out[5] == "         ses |              2.3914994"
-    assert out[6] == "             |              .10569268"
-    assert out[7] == "       _cons |   12.63707   12.657623"
-    assert out[-1] == " " * 26 + "legend: b/se"
-    assert "           N |       7185        7185" in out
+    assert out[5] == "         ses |               2.3914994"
+    assert out[6] == "             |               .10569268"
+    assert out[7] == "       _cons |   12.63707    12.657623"
+    assert out[-1] == " " * 28 + "Legend: b/se"
+    assert "           N |       7185         7185" in out
+    assert out[out.index("           N |       7185         7185") - 1] == "Statistics   |"
+
+
+def test_estimates_table_matches_real_stata_output():
+    """Three single-equation models as Stata prints them (regress, `estimates table, se`)."""
+    rows = [TableRow("", "shall", [-.44296458, -.47337245, -.7733207], [.04752832, .048536, .0692623]),
+            TableRow("", "_cons", [6.1349189, 1.8975555, 4.8730511], [.01930393, .02196062, .02790933])]
+    out = lines(to_text(EstimatesTable(["lnVio", "lnMur", "lnRob"], rows, show_se=True)))
+    assert out == ["", "-" * 53,
+                   "    Variable |   lnVio        lnMur        lnRob",
+                   "-------------+---------------------------------------",
+                   "       shall | -.44296458   -.47337245    -.7733207",
+                   "             |  .04752832      .048536     .0692623",
+                   "       _cons |  6.1349189    1.8975555    4.8730511",
+                   "             |  .01930393    .02196062    .02790933",
+                   "-" * 53,
+                   " " * 41 + "Legend: b/se"]
 
 
 def test_matrix_list_real_stata_layouts():
