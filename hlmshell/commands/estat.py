@@ -60,11 +60,10 @@ def estat_icc(session, args, result):
     level = _level(session, args)
     try:
         title, rows = model.icc(level)
-    except Exception as err:  # ModelError(321, ...) from the core
-        code = getattr(err, "code", None)
-        if code is None:
+    except Exception as err:  # the core's ModelError carries Stata's code (321 here)
+        if not isinstance(getattr(err, "code", None), int):
             raise
-        raise StataError(code, getattr(err, "message", str(err))) from None
+        raise StataError(err.code, str(err)) from None
     note = None
     if title.startswith("Conditional"):
         note = "Note: ICC is conditional on zero values of random-effects covariates."
@@ -132,7 +131,7 @@ def estat_ic(session, args, result):
         row.bic = -2 * row.ll + math.log(row.N) * row.df
     r = Returns()
     r.matrices["S"] = StataMatrix(np.array([[row.N, row.ll0, row.ll, row.df, row.aic, row.bic]]),
-                                  [row.name if row.name != "." else "."],
+                                  [row.name],
                                   ["N", "ll0", "ll", "df", "AIC", "BIC"])
     session.r = r
     return IcTable([row])
