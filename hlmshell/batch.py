@@ -30,7 +30,13 @@ def read_text(path: str) -> str:
 
 
 def run_text(session, text: str, *, echo: bool = True) -> int:
-    """Run commands as a do-file does; an `exit` ends the do-file early."""
+    """Run commands as a do-file does; an `exit` ends the do-file early (`exit, STATA`, or
+    an `exit` typed at the top level, leaves the shell)."""
+    return _run_lines(session, text, echo)[0]
+
+
+def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
+    """(rc, whether an `exit` ended the text early)."""
     from hlmshell.session import ExitRequest
     rc = 0
     try:
@@ -38,29 +44,36 @@ def run_text(session, text: str, *, echo: bool = True) -> int:
             rc = session.execute(line, echo=echo)
             if rc:
                 break
-    except ExitRequest:
-        if session.do_depth == 0:
+    except ExitRequest as exc:
+        if session.do_depth == 0 or getattr(exc, "leave", False):
             raise
-        rc = 0
+        session.write("\n")
+        return 0, True
+    return rc, False
+
+
+def run_do(session, text: str, directory: str, *, echo: bool = True) -> int:
+    """A do-file's text: its commands, then Stata's trailer (`. ` and `end of do-file`, or
+    at an error `end of do-file` and the `r(#);` again, raised as DoFileFailed)."""
+    session.do_depth += 1
+    session.do_dirs.append(directory)
+    quiet_before = session.quiet
+    if not echo:
+        session.quiet = True
+    try:
+        rc, exited = _run_lines(session, text, echo)
+    finally:
+        session.quiet = quiet_before
+        session.do_depth -= 1
+        session.do_dirs.pop()
+    if echo:
+        session.write("end of do-file" if rc or exited else ". \nend of do-file")
+    if rc:
+        raise DoFileFailed(rc)
     return rc
 
 
 def run_file(session, name: str, *, echo: bool = True) -> int:
     path = find_file(session, name, ".do")
     text = read_text(path)
-    session.do_depth += 1
-    session.do_dirs.append(os.path.dirname(os.path.abspath(path)))
-    quiet_before = session.quiet
-    if not echo:
-        session.quiet = True
-    try:
-        rc = run_text(session, text, echo=echo)
-    finally:
-        session.quiet = quiet_before
-        session.do_depth -= 1
-        session.do_dirs.pop()
-    if echo:
-        session.write("\nend of do-file" if not rc else "end of do-file")
-    if rc:
-        raise DoFileFailed(rc)
-    return rc
+    return run_do(session, text, os.path.dirname(os.path.abspath(path)), echo=echo)

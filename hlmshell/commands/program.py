@@ -1,34 +1,55 @@
-"""Running and steering the shell: do, run, exit, cd, pwd, set, help."""
+"""Running and steering the shell: do, run, exit, cd, pwd, set, log, help."""
 from __future__ import annotations
 
+import datetime
 import os
+import sys
 
 from hlmshell.batch import run_file
-from hlmshell.commands.registry import REGISTRY, command
+from hlmshell.commands.registry import REGISTRY, Registry, command
 from hlmshell.errors import StataError
-from hlmshell.syntax.spec import unquote
+from hlmshell.paths import find_file
+from hlmshell.syntax.spec import parse_option_list, split_options, unquote
 
 
 @command("do", syntax="anything", help="run the commands in a do-file, showing them")
 def do_cmd(session, args):
-    run_file(session, unquote(args.anything), echo=True)
+    """do filename"""
+    path = find_file(session, unquote(args.anything), ".do")
+    session.write("\n")  # Stata leaves an empty line before the do-file's first command
+    run_file(session, path, echo=True)
 
 
 @command("run", syntax="anything", help="run the commands in a do-file without output")
 def run_cmd(session, args):
+    """run filename"""
     run_file(session, unquote(args.anything), echo=False)
 
 
-@command("exit", syntax="[, CLEAR]", help="leave hlmshell (or end the running do-file)")
+@command("exit", syntax="[anything] [, CLEAR STATA]",
+         help="leave hlmshell (or end the running do-file)")
 def exit_cmd(session, args):
+    """exit [#] [, clear STATA]"""
     from hlmshell.session import ExitRequest
-    if session.do_depth == 0 and session.data.changed and not args.options.get("clear"):
+    code = args.anything.strip()
+    if code:
+        try:
+            number = int(code)
+        except ValueError:
+            raise StataError(198, "invalid syntax") from None
+        if number:  # `exit 198` in a do-file stops it with r(198)
+            raise StataError(number, "")
+    leave = session.do_depth == 0 or bool(args.options.get("stata"))
+    if leave and session.data.changed and not args.options.get("clear"):
         raise StataError(4, "no; dataset in memory has changed since last saved")
-    raise ExitRequest()
+    exc = ExitRequest()
+    exc.leave = leave  # batch.run_text ends only the do-file unless the shell is to be left
+    raise exc
 
 
 @command("cd", syntax="anything", help="change the working directory")
 def cd_cmd(session, args):
+    """cd [directory]"""
     target = unquote(args.anything) or os.path.expanduser("~")
     try:
         os.chdir(os.path.expanduser(target))
@@ -49,6 +70,7 @@ SETTINGS = {"more": ("on", "off"), "linesize": None, "level": None}
 
 @command("set", syntax="anything", help="set more off, set linesize #, set level #")
 def set_cmd(session, args):
+    """set more off | set linesize # | set level #"""
     words = args.anything.split()
     if len(words) != 2:
         raise StataError(198, "invalid syntax")
@@ -70,14 +92,168 @@ def set_cmd(session, args):
         session.settings[name] = value
 
 
-@command("help", abbrev="h", syntax="anything", help="syntax summary of a command")
+# --- log using / close / query ------------------------------------------------------------
+class TextLog:
+    """An open `log using` file: everything the session writes goes here too."""
+
+    def __init__(self, path: str, mode: str):
+        self.path = path
+        self.fh = open(path, mode, encoding="utf-8", buffering=1)
+        self.paused = False
+
+    def write(self, text: str) -> None:
+        if not self.paused and not self.fh.closed:
+            self.fh.write(text)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+LOG = Registry("subcommand")
+
+
+def _header(log: TextLog, event: str) -> str:
+    now = datetime.datetime.now()
+    when = f"{now.day:2d} {now.strftime('%b %Y, %H:%M:%S')}"
+    return (f"      name:  <unnamed>\n       log:  {log.path}\n  log type:  text\n"
+            f" {event:>9}:  {when}")
+
+
+@command("log", syntax="raw", help="log using filename [, replace append text]; log close")
+def log_cmd(session, args):
+    """log using filename [, append replace text] | log close | log query | log off | log on"""
+    word, _, rest = args.body.strip().partition(" ")
+    if word.startswith("using") and word != "using":  # `log using"x.log"`
+        word, rest = "using", word[5:] + " " + rest
+    sub = LOG.lookup(word or "query")
+    return sub.handler(session, rest)
+
+
+@LOG.command("using", syntax="raw", help="open a text log")
+def log_using(session, text: str):
+    main, opts = split_options(text)
+    flags = set()
+    for word, arg in parse_option_list(opts or ""):
+        full = next((o for o in ("replace", "append", "text", "smcl", "name") if o == word), None)
+        if full is None or (arg is not None) != (full == "name"):
+            raise StataError(198, f"option {word} not allowed")
+        flags.add(full)
+    if "smcl" in flags:
+        raise StataError(198, "only text logs are supported; use option text")
+    if {"replace", "append"} <= flags:
+        raise StataError(198, "options replace and append may not be combined")
+    name = unquote(main)
+    if not name:
+        raise StataError(198, "invalid file specification")
+    if session.logs:
+        raise StataError(604, "log file already open")
+    if not os.path.splitext(name)[1]:
+        name += ".log"
+    path = os.path.abspath(os.path.expanduser(name))
+    if os.path.exists(path) and not flags & {"replace", "append"}:
+        raise StataError(602, f"file {name} already exists")
+    try:
+        log = TextLog(path, "a" if "append" in flags else "w")
+    except OSError:
+        raise StataError(603, f"file {name} could not be opened") from None
+    rule = "-" * session.settings.get("linesize", 79)
+    log.write(rule + "\n")
+    session.logs.append(log)
+    return _header(log, "opened on")  # to the screen and the new log
+
+
+def _open_log(session) -> TextLog:
+    if not session.logs:
+        raise StataError(606, "no log file open")
+    return session.logs[-1]
+
+
+@LOG.command("close", syntax="raw", help="close the log")
+def log_close(session, text: str):
+    if text.strip() and text.strip() != "_all":
+        raise StataError(198, "invalid syntax")
+    log = _open_log(session)
+    session.write(_header(log, "closed on"))
+    log.write("-" * session.settings.get("linesize", 79) + "\n")
+    session.logs.remove(log)
+    log.close()
+
+
+@LOG.command("query", abbrev="q", syntax="raw", help="show the open log")
+def log_query(session, text: str):
+    if not session.logs:
+        return "no log file open"
+    log = session.logs[-1]
+    return (f"      name:  <unnamed>\n       log:  {log.path}\n  log type:  text\n"
+            f"    status:  {'off' if log.paused else 'on'}")
+
+
+@LOG.command("off", syntax="raw", help="suspend the log")
+def log_off(session, text: str):
+    _open_log(session).paused = True
+
+
+@LOG.command("on", syntax="raw", help="resume the log")
+def log_on(session, text: str):
+    _open_log(session).paused = False
+
+
+def close_logs(session) -> None:
+    """At the end of a session: close every open log (flushing it)."""
+    for log in list(session.logs):
+        log.close()
+    session.logs.clear()
+
+
+# --- help ---------------------------------------------------------------------------------
+def subregistry(cmd) -> Registry | None:
+    """The sub-registry (`estat icc`, `log using`, ...) a raw command dispatches through: a
+    Registry in the handler's module whose variable name abbreviates the command's (ESTAT,
+    EST for estimates, MAT for matrix)."""
+    module = sys.modules.get(cmd.handler.__module__)
+    found = [(name, v) for name, v in vars(module).items()
+             if isinstance(v, Registry) and v is not REGISTRY and cmd.name.startswith(name.lower())]
+    return max(found, key=lambda nv: len(nv[0]))[1] if found else None
+
+
+def shown_name(cmd) -> str:
+    """`summarize` with its minimum abbreviation marked as Stata's help underlines it: su̲mmarize
+    is written `su[mmarize]` here; a command with no shorter form is shown as it is."""
+    if cmd.minimum == cmd.name:
+        return cmd.name
+    return f"{cmd.minimum}[{cmd.name[len(cmd.minimum):]}]"
+
+
+def syntax_line(cmd) -> str:
+    doc = (cmd.handler.__doc__ or "").strip().splitlines()
+    if doc and doc[0].split()[:1] == [cmd.name]:
+        return doc[0]
+    if cmd.syntax == "raw":
+        return f"{cmd.name} ..."
+    return f"{cmd.name} {cmd.syntax.replace('anything', '...')}".strip()
+
+
+@command("help", abbrev="h", syntax="[anything]", help="syntax summary of a command")
 def help_cmd(session, args):
-    word = args.anything.strip()
+    """help [command]"""
+    word = unquote(args.anything)
     if not word:
-        lines = ["hlmshell commands (minimum abbreviation underlined by capitals in `help cmd`):", ""]
-        lines += [f"  {c.usage:<58} {c.help}" for c in (REGISTRY.commands[n] for n in REGISTRY.names())]
+        cmds = [REGISTRY.commands[n] for n in REGISTRY.names()]
+        width = max(len(shown_name(c)) for c in cmds) + 2
+        lines = ["Commands (the part outside [ ] is the shortest abbreviation):", ""]
+        lines += [f"  {shown_name(c):<{width}}{c.help}" for c in cmds]
+        lines += ["", "Type help command for its syntax."]
         return "\n".join(lines)
-    cmd = REGISTRY.find(word)
+    cmd = REGISTRY.find(word.split()[0])
     if cmd is None:
         raise StataError(111, f"help for {word} not found")
-    return f"{cmd.name} — {cmd.help}\n\nSyntax\n\n    {cmd.usage}"
+    lines = [f"{shown_name(cmd)} -- {cmd.help}", "", "Syntax", "", f"    {syntax_line(cmd)}"]
+    sub = subregistry(cmd)
+    if sub is not None:
+        subs = [sub.commands[n] for n in sub.names()]
+        width = max(len(shown_name(c)) for c in subs) + 2
+        lines += ["", "Subcommands", ""]
+        lines += [f"    {cmd.name} {shown_name(c):<{width}}{c.help}".rstrip() for c in subs]
+    if any(ch.isupper() for ch in cmd.syntax.partition(",")[2]):
+        lines += ["", "Capital letters in an option name are its shortest abbreviation."]
+    return "\n".join(lines)
