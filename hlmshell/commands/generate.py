@@ -16,6 +16,7 @@ from hlmshell.errors import StataError
 from hlmshell.render.formats import comma_int
 from hlmshell.syntax import expr as ast
 
+MAX_DOUBLE = 8.9884656743115795e307  # Stata's largest double; above it are . and .a-.z
 TYPE_RE = re.compile(r"^(byte|int|long|float|double|str([1-9][0-9]*)|strL)$")
 
 
@@ -98,7 +99,10 @@ def to_storage(values: np.ndarray, stype: str) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             v = np.trunc(values)
             return np.where((v < lo) | (v > hi), np.nan, v)
-    return coerce(values, stype)
+    stored = coerce(values, stype)
+    # beyond the type's range (float32 overflow, Stata's double maximum): missing
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(stored) & (np.abs(stored) < MAX_DOUBLE), stored, np.nan)
 
 
 def _plural(n: int, one: str, many: str) -> str:
