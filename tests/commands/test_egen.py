@@ -1,0 +1,124 @@
+"""egen: tag, group, mean, sd, count, total, min, max, rank; by(), bysort, if/in, errors."""
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+import pytest
+
+from hlmshell.dataset.dataset import Dataset
+from hlmshell.dataset.egen import EGEN_FUNCTIONS
+from hlmshell.session import Session
+
+NAN = float("nan")
+
+
+@pytest.fixture
+def s():
+    out = io.StringIO()
+    session = Session(out=out)
+    data = Dataset()
+    data.add("id", ["b", "a", "b", "a", "c", "b"], "str1")
+    data.add("k", [2, 1, 2, 1, 3, np.nan], "byte")
+    data.add("x", [1, 2, 3, 4, np.nan, 5], "float")
+    session.data = data
+    session.buf = out
+    return session
+
+
+def run(s, command: str, rc: int = 0) -> list[str]:
+    start = s.buf.tell()
+    assert s.run(command) == rc, s.buf.getvalue()[start:]
+    return [ln for ln in s.buf.getvalue()[start:].splitlines() if ln.strip()]
+
+
+def col(s, name):
+    return [None if isinstance(v, float) and math.isnan(v) else v for v in s.data.column(name).tolist()]
+
+
+def state(s):
+    return [(v.name, v.stype, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
+
+
+def test_table_holds_the_functions():
+    assert {"tag", "group", "mean", "sd", "count", "total", "min", "max", "rank"} <= set(EGEN_FUNCTIONS)
+
+
+def test_tag_marks_first_in_current_order(s):
+    assert run(s, "egen t = tag(id)") == []
+    var = s.data.var("t")
+    assert var.stype == "byte" and var.label == "tag(id)"
+    assert col(s, "t") == [1, 1, 0, 0, 1, 0]
+
+
+def test_tag_skips_missing_and_excluded(s):
+    run(s, "egen t = tag(k)")
+    assert col(s, "t") == [1, 1, 0, 0, 1, 0]
+    run(s, "egen t2 = tag(id) if x > 1")
+    assert col(s, "t2") == [0, 1, 1, 0, 1, 0]  # missing x counts as > 1, as in Stata
+
+
+def test_group_numbers_sorted_values(s):
+    run(s, "egen g = group(id)")
+    assert col(s, "g") == [2, 1, 2, 1, 3, 2]
+    assert s.data.var("g").stype == "float" and s.data.var("g").label == "group(id)"
+    assert run(s, "egen g2 = group(id k)") == ["(1 missing value generated)"]
+    assert col(s, "g2") == [2, 1, 2, 1, 3, None]
+
+
+def test_mean_and_sd_by_prefix(s):
+    run(s, "bysort id: egen m = mean(x)")
+    assert col(s, "id") == ["a", "a", "b", "b", "b", "c"]
+    assert col(s, "m") == [3, 3, 3, 3, 3, None]
+    assert s.data.var("m").label == "mean(x)"
+    run(s, "by id: egen sd = sd(x)")
+    assert col(s, "sd")[:2] == [pytest.approx(math.sqrt(2))] * 2
+    assert col(s, "sd")[2] == pytest.approx(2.0)
+
+
+def test_by_option_and_expressions(s):
+    run(s, "egen n = count(x), by(id)")
+    assert col(s, "n") == [3, 2, 3, 2, 0, 3]
+    run(s, "egen tot = total(x * 2), by(id)")
+    assert col(s, "tot") == [18, 12, 18, 12, 0, 18]
+    run(s, "egen lo = min(x), by(id)")
+    run(s, "egen hi = max(x), by(id)")
+    assert col(s, "lo") == [1, 2, 1, 2, None, 1] and col(s, "hi") == [5, 4, 5, 4, None, 5]
+
+
+def test_if_gives_missing_outside(s):
+    assert run(s, "egen m = mean(x) if k == 2") == ["(4 missing values generated)"]
+    assert col(s, "m") == [2, None, 2, None, None, None]
+
+
+def test_rank_with_ties():
+    out = io.StringIO()
+    session = Session(out=out)
+    data = Dataset()
+    data.add("v", [10, 20, 20, 5, np.nan], "float")
+    session.data = data
+    assert session.run("egen r = rank(v)") == 0
+    assert session.data.column("r").tolist()[:4] == [2, 3.5, 3.5, 1]
+    assert math.isnan(session.data.column("r")[4])
+
+
+def test_types_can_be_given(s):
+    run(s, "egen double m = mean(x)")
+    assert s.data.var("m").stype == "double"
+    assert col(s, "m")[0] == 3.0
+
+
+@pytest.mark.parametrize("command, rc, message", [
+    ("egen t = tag(nosuch)", 111, "variable nosuch not found"),
+    ("egen x = tag(id)", 110, "variable x already defined"),
+    ("egen t = nosuch(id)", 133, "unknown egen function nosuch()"),
+    ("egen m = mean(id)", 109, "type mismatch"),
+    ("egen m = mean()", 198, "invalid syntax"),
+    ("egen m mean(x)", 198, "invalid syntax"),
+    ("by id: egen m = mean(x)", 5, "not sorted"),
+])
+def test_errors_leave_data_unchanged(s, command, rc, message):
+    before = state(s)
+    assert run(s, command, rc=rc) == [message, f"r({rc});"]
+    assert state(s) == before

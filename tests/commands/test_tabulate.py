@@ -1,0 +1,177 @@
+"""tabulate: one-way and two-way layouts, r() results and errors."""
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from hlmshell.dataset.dataset import Dataset
+from hlmshell.render import to_text
+from hlmshell.render.tabulate import OneWay, TwoWay, wrap
+from hlmshell.session import Session
+
+
+def make_session(columns: dict) -> tuple[Session, io.StringIO]:
+    out = io.StringIO()
+    s = Session(out=out)
+    data = Dataset()
+    for name, (stype, values, label) in columns.items():
+        data.add(name, values, stype, label=label)
+    s.data = data
+    return s, out
+
+
+def run(s, out, command: str, rc: int = 0) -> list[str]:
+    start = out.tell()
+    assert s.run(command) == rc, out.getvalue()[start:]
+    text = [ln.rstrip() for ln in out.getvalue()[start:].splitlines()]
+    while text and not text[-1]:
+        text.pop()
+    while text and not text[0]:
+        text.pop(0)
+    return text
+
+
+def state(s):
+    return [(v.name, v.stype, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
+
+
+@pytest.fixture
+def data():
+    return make_session({
+        "g": ("byte", [1, 1, 2, 2, 2, 3, np.nan, 1, 2, 2], ""),
+        "h": ("byte", [0, 1, 0, 1, 1, 0, 1, 0, 0, 1], "Has a long label"),
+        "s": ("str12", ["b", "a", "b", "c", "", "a", "b", "a long value", "b", "c"], ""),
+        "v": ("float", [0.5, 1.25, 1000.5, 0.5, 0.5, 2, 3, 4, 5, 6], "value"),
+    })
+
+
+def test_oneway_name_header_and_missing_excluded(data):
+    s, out = data
+    assert run(s, out, "tab g") == [
+        "          g |      Freq.     Percent        Cum.",
+        "------------+-----------------------------------",
+        "          1 |          3       33.33       33.33",
+        "          2 |          5       55.56       88.89",
+        "          3 |          1       11.11      100.00",
+        "------------+-----------------------------------",
+        "      Total |          9      100.00",
+    ]
+    assert s.r.scalars == {"N": 9.0, "r": 3.0}
+
+
+def test_oneway_missing_option_adds_dot_row(data):
+    s, out = data
+    text = run(s, out, "tabulate g, missing")
+    assert text[5] == "          . |          1       10.00      100.00"
+    assert text[-1] == "      Total |         10      100.00"
+
+
+def test_oneway_label_header_wraps(data):
+    s, out = data
+    assert run(s, out, "tab h")[:2] == [" Has a long |", "      label |      Freq.     Percent        Cum."]
+
+
+def test_oneway_strings_widen_the_column(data):
+    s, out = data
+    assert run(s, out, "tab s") == [
+        "           s |      Freq.     Percent        Cum.",
+        "-------------+-----------------------------------",
+        "            a |          2       22.22       22.22"[1:],
+        "a long value |          1       11.11       33.33",
+        "           b |          4       44.44       77.78",
+        "           c |          2       22.22      100.00",
+        "-------------+-----------------------------------",
+        "       Total |          9      100.00",
+    ]
+
+
+def test_oneway_values_in_variable_format(data):
+    s, out = data
+    text = run(s, out, "tab v if v < 2")
+    assert text[0] == "      value |      Freq.     Percent        Cum."
+    assert [ln.split("|")[0].strip() for ln in text[2:4]] == [".5", "1.25"]
+
+
+def test_oneway_layout_with_thousands():
+    table = OneWay("tag(id)", ["0", "1"], [7025, 160])
+    assert to_text(table).splitlines()[1:] == [
+        "    tag(id) |      Freq.     Percent        Cum.",
+        "------------+-----------------------------------",
+        "          0 |      7,025       97.77       97.77",
+        "          1 |        160        2.23      100.00",
+        "------------+-----------------------------------",
+        "      Total |      7,185      100.00",
+    ]
+
+
+def test_wrap():
+    assert wrap("Repair Record 1978", 10) == ["Repair", "Record", "1978"]
+    assert wrap("smaller_hhsize", 11) == ["smaller_hhs", "ize"]
+    assert wrap("short", 11) == ["short"]
+
+
+def test_twoway_counts(data):
+    s, out = data
+    assert run(s, out, "tab g h") == [
+        "           |   Has a long label",
+        "         g |         0          1 |     Total",
+        "-----------+----------------------+----------",
+        "         1 |         2          1 |         3",
+        "         2 |         2          3 |         5",
+        "         3 |         1          0 |         1",
+        "-----------+----------------------+----------",
+        "     Total |         5          4 |         9",
+    ]
+    assert s.r.scalars == {"N": 9.0, "r": 3.0, "c": 2.0}
+
+
+def test_twoway_row_percentages_and_key():
+    table = TwoWay("rep78", "foreign", ["1", "2"], ["0", "1"], [[2, 0], [8, 2]], row=True)
+    assert [ln.rstrip() for ln in to_text(table).splitlines()[1:]] == [
+        "+----------------+",
+        "| Key            |",
+        "|----------------|",
+        "|   frequency    |",
+        "| row percentage |",
+        "+----------------+",
+        "",
+        "           |       foreign",
+        "     rep78 |         0          1 |     Total",
+        "-----------+----------------------+----------",
+        "         1 |         2          0 |         2",
+        "           |    100.00       0.00 |    100.00",
+        "-----------+----------------------+----------",
+        "         2 |         8          2 |        10",
+        "           |     80.00      20.00 |    100.00",
+        "-----------+----------------------+----------",
+        "     Total |        10          2 |        12",
+        "           |     83.33      16.67 |    100.00",
+    ]
+
+
+def test_twoway_column_percentages(data):
+    s, out = data
+    text = run(s, out, "tab g h, col")
+    assert text[-1] == "           |    100.00     100.00 |    100.00"
+    assert "column percentage" in "\n".join(text)
+
+
+@pytest.mark.parametrize("command, rc, message", [
+    ("tab nosuch", 111, "variable nosuch not found"),
+    ("tab g if g > 10", 2000, "no observations"),
+    ("tab g h s", 103, "too many variables specified"),
+    ("tab", 100, "varlist required"),
+    ("tab g, bogus", 198, "option bogus not allowed"),
+])
+def test_errors(data, command, rc, message):
+    s, out = data
+    before = state(s)
+    assert run(s, out, command, rc=rc) == [message, f"r({rc});"]
+    assert state(s) == before
+
+
+def test_too_many_values():
+    s, out = make_session({"x": ("double", np.arange(12001.0), "")})
+    assert run(s, out, "tab x", rc=134) == ["too many values", "r(134);"]
