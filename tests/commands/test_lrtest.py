@@ -102,3 +102,12 @@ def test_reml_note_for_two_reml_fits():
     rc, out = run(s, "lrtest a .")
     assert rc == 0
     assert "Note: LR tests based on REML are valid only when the fixed-effects" in out
+
+
+def test_unnested_mixed_models_are_r498():
+    s = new_session()
+    s.run("quietly mixed mathach ses sector || id:")
+    s.run("est store fe")
+    s.run("quietly mixed mathach || id: ses, cov(unstructured)")
+    rc, out = run(s, "lrtest fe .")
+    assert rc == 498 and out[0] == "Mixed models are not nested"
