@@ -45,6 +45,43 @@ def by_groups(session, args) -> tuple[list[str], np.ndarray | None]:
     return byvars, group_ids(data, byvars)
 
 
+def by_header(data, byvars: list[str], row: int) -> str:
+    """`-> sector = 0, id = 1224`: the by-group heading Stata prints before each group."""
+    from hlmshell.render.formats import fmt
+    parts = []
+    for name in byvars:
+        var = data.var(name)
+        value = var.values[row]
+        parts.append(f"{name} = {value if var.is_string else fmt(value, '%9.0g').strip()}")
+    return "-> " + ", ".join(parts)
+
+
+def repeat_by(session, args, produce) -> str | None:
+    """Run `produce(sample)` → text once per by-group (Stata's by prefix on a reporting
+    command): a rule, `-> g = v`, then the command's output."""
+    if args.in_range is not None:
+        raise StataError(190, "in may not be combined with by")
+    byvars, groups = by_groups(session, args)
+    if groups is None:
+        return None
+    sample = args.touse(session)
+    width = int(session.settings.get("linesize", 79))
+    blocks = []
+    _, first_rows = np.unique(groups, return_index=True)
+    for g in groups[np.sort(first_rows)]:
+        rows = groups == g
+        first = int(np.flatnonzero(rows)[0])
+        blocks.append("-" * width + "\n" + by_header(session.data, byvars, first))
+        try:
+            blocks.append(produce(sample & rows))
+        except StataError as err:
+            if err.code != 2000:
+                raise
+            blocks.append(err.message)
+        blocks.append("")
+    return "\n".join(blocks).rstrip("\n")
+
+
 class _GroupContext:
     """The session as `evaluate` sees it, with the data cut to one by-group."""
 

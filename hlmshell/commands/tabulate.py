@@ -37,13 +37,20 @@ def _levels(data, name: str, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
 
 
 @command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn NOLabel]",
-         help="one- and two-way tables of frequencies")
+         help="one- and two-way tables of frequencies", by_ok=True)
 def tabulate(session, args):
+    from hlmshell.commands.generate import repeat_by
+    from hlmshell.render import to_text
+    if len(args.varlist) > 2:
+        raise StataError(103, "too many variables specified")
+    if args.prefix is not None:
+        return repeat_by(session, args, lambda sample: to_text(_tabulate(session, args, sample)))
+    return _tabulate(session, args, args.touse(session))
+
+
+def _tabulate(session, args, rows):
     data = session.data
     names = args.varlist
-    if len(names) > 2:
-        raise StataError(103, "too many variables specified")
-    rows = args.touse(session)
     if not args.options.get("missing"):
         for name in names:
             col = data.column(name)

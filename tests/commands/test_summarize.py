@@ -145,3 +145,24 @@ def test_errors_leave_data_unchanged(small, command, rc, message):
         assert text[0] == message
     assert text[-1] == f"r({rc});"
     assert state(s) == before
+
+
+def test_by_prefix_repeats_per_group():
+    s, out = make_session({"g": ("byte", [2, 1, 2]), "v": ("float", [1, 5, 3])})
+    assert run(s, out, "bysort g: sum v") == [
+        "-" * 79,
+        "-> g = 1",
+        "",
+        "    Variable |        Obs        Mean    Std. dev.       Min        Max",
+        "-------------+---------------------------------------------------------",
+        "           v |          1           5           .          5          5",
+        "",
+        "-" * 79,
+        "-> g = 2",
+        "",
+        "    Variable |        Obs        Mean    Std. dev.       Min        Max",
+        "-------------+---------------------------------------------------------",
+        "           v |          2           2    1.414214          1          3",
+    ]
+    assert s.r.scalars["N"] == 2
+    assert run(s, out, "by g: sum v in 1", rc=190) == ["in may not be combined with by", "r(190);"]

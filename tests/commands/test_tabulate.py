@@ -175,3 +175,12 @@ def test_errors(data, command, rc, message):
 def test_too_many_values():
     s, out = make_session({"x": ("double", np.arange(12001.0), "")})
     assert run(s, out, "tab x", rc=134) == ["too many values", "r(134);"]
+
+
+def test_by_prefix_and_empty_groups(data):
+    s, out = data
+    text = run(s, out, "bysort h: tab g if h == 1")
+    assert text[:2] == ["-" * 79, "-> h = 0"]
+    assert text[2] == "no observations"
+    assert text[4:6] == ["-" * 79, "-> h = 1"]
+    assert text[-1] == "      Total |          4      100.00"
