@@ -108,6 +108,6 @@ def test_unnested_mixed_models_are_r498():
     s = new_session()
     s.run("quietly mixed mathach ses sector || id:")
     s.run("est store fe")
-    s.run("quietly mixed mathach || id: ses, cov(unstructured)")
+    s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "lrtest fe .")
     assert rc == 498 and out[0] == "Mixed models are not nested"
