@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from hlmshell.errors import StataError
@@ -13,28 +14,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("file", nargs="?", help="a do-file to run in batch mode, or - for stdin")
     opts = parser.parse_args(argv)
 
-    from hlmshell.batch import run_file, run_text
+    from hlmshell.batch import run_do, run_file
+    from hlmshell.commands.program import close_logs
     from hlmshell.session import ExitRequest, Session
     session = Session()
+    rc = 0
     try:
         if opts.file is None and sys.stdin.isatty():
             from hlmshell.repl.app import run_repl
             return run_repl(session)
-        if opts.file in (None, "-"):
-            rc = run_text(session, sys.stdin.read())
-        else:
-            try:
-                rc = run_file(session, opts.file)
-            except StataError as err:
-                session.write(err.message, force=True)  # empty if already printed
-                session.write(f"r({err.code});", force=True)
-                rc = err.code
+        try:
+            if opts.file in (None, "-"):  # standard input runs as a do-file does
+                run_do(session, sys.stdin.read(), os.getcwd())
+            else:
+                run_file(session, opts.file)
+        except StataError as err:  # the do-file failed, or could not be found
+            session.write(err.message, force=True)  # empty if already printed
+            session.write(f"r({err.code});", force=True)
+            rc = err.code
     except ExitRequest:
         rc = 0
     except KeyboardInterrupt:
         session.write("--Break--\nr(1);", force=True)
         rc = 1
-    sys.stdout.flush()
+    finally:
+        close_logs(session)
+        sys.stdout.flush()
     return min(rc, 255) if rc else 0
 
 
