@@ -79,47 +79,81 @@ def is_sorted_by(data, names: list[str]) -> bool:
 
 
 # ------------------------------------------------------------------ per-group helpers
-def _group_stat(values: np.ndarray, groups: np.ndarray, fn) -> np.ndarray:
-    """fn(nonmissing values of a group) broadcast to the group's rows; NaN elsewhere."""
-    out = np.full(len(values), np.nan)
-    ok = groups >= 0
-    for g in np.unique(groups[ok]):
-        rows = groups == g
-        v = values[rows]
-        out[rows] = fn(v[~np.isnan(v)])
+def _by_group(values: np.ndarray, groups: np.ndarray):
+    """Rows in the sample with a value, and their group ids (both for bincount)."""
+    ok = (groups >= 0) & ~np.isnan(values)
+    return ok, groups[ok], values[ok]
+
+
+def _broadcast(per_group: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    out = np.full(len(groups), np.nan)
+    inside = groups >= 0
+    out[inside] = per_group[groups[inside]]
     return out
 
 
-def _mean(v):
-    return v.mean() if v.size else np.nan
+def _sizes(groups: np.ndarray):
+    ng = int(groups.max()) + 1 if len(groups) and groups.max() >= 0 else 0
+    return ng
 
 
-def _sd(v):
-    return v.std(ddof=1) if v.size > 1 else np.nan
+def group_mean(values, groups):
+    ng = _sizes(groups)
+    _, g, v = _by_group(values, groups)
+    n = np.bincount(g, minlength=ng).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return _broadcast(np.bincount(g, v, minlength=ng) / n, groups)
 
 
-def _total(v):
-    return v.sum()  # Stata's total(): missing values count as 0
+def group_sd(values, groups):
+    ng = _sizes(groups)
+    _, g, v = _by_group(values, groups)
+    n = np.bincount(g, minlength=ng).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(g, v, minlength=ng) / n
+        ss = np.bincount(g, (v - mean[g]) ** 2, minlength=ng)
+        sd = np.where(n > 1, np.sqrt(ss / (n - 1)), np.nan)
+    return _broadcast(sd, groups)
+
+
+def group_total(values, groups):
+    ng = _sizes(groups)
+    _, g, v = _by_group(values, groups)
+    return _broadcast(np.bincount(g, v, minlength=ng), groups)
+
+
+def group_count(present, groups):
+    ng = _sizes(groups)
+    g = groups[(groups >= 0) & present]
+    return _broadcast(np.bincount(g, minlength=ng).astype(float), groups)
+
+
+def group_extreme(values, groups, which):
+    ng = _sizes(groups)
+    _, g, v = _by_group(values, groups)
+    fill = np.inf if which is np.minimum else -np.inf
+    per = np.full(ng, fill)
+    which.at(per, g, v)
+    per[~np.isfinite(per)] = np.nan
+    return _broadcast(per, groups)
 
 
 def _rank(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
     """Ranks within groups, ties get the average rank (Stata's default)."""
     out = np.full(len(values), np.nan)
-    ok = (groups >= 0) & ~np.isnan(values)
-    for g in np.unique(groups[ok]):
-        idx = np.flatnonzero(ok & (groups == g))
-        v = values[idx]
-        order = np.argsort(v, kind="stable")
-        ranks = np.empty(len(v))
-        sv = v[order]
-        i = 0
-        while i < len(sv):
-            j = i
-            while j + 1 < len(sv) and sv[j + 1] == sv[i]:
-                j += 1
-            ranks[order[i:j + 1]] = (i + j) / 2 + 1
-            i = j + 1
-        out[idx] = ranks
+    ok = np.flatnonzero((groups >= 0) & ~np.isnan(values))
+    order = ok[np.lexsort((values[ok], groups[ok]))]  # by group, then value
+    g, v = groups[order], values[order]
+    new_group = np.r_[True, g[1:] != g[:-1]]
+    new_value = new_group | np.r_[True, v[1:] != v[:-1]]
+    pos = np.arange(len(order))
+    start_group = np.maximum.accumulate(np.where(new_group, pos, 0))
+    run_id = np.cumsum(new_value) - 1
+    run_first = pos[new_value]
+    run_last = np.r_[run_first[1:], len(order)] - 1
+    # average of the 1-based positions within the group over each run of ties
+    ranks = (run_first[run_id] + run_last[run_id]) / 2 - start_group + 1
+    out[order] = ranks
     return out
 
 
@@ -149,27 +183,20 @@ def _numeric(call: EgenCall) -> np.ndarray:
 
 
 def _stat(fn):
-    return lambda call: (_group_stat(_numeric(call), call.groups, fn), None)
+    return lambda call: (fn(_numeric(call), call.groups), None)
 
 
 def _count(call: EgenCall):
     v = call.values
     present = (v != "") if v.dtype == object else ~np.isnan(v)
-    out = np.full(len(v), np.nan)
-    ok = call.groups >= 0
-    for g in np.unique(call.groups[ok]):
-        rows = call.groups == g
-        out[rows] = present[rows].sum()
-    return out, None
+    return group_count(present, call.groups), None
 
 
 def _total_fn(call: EgenCall):
     v = _numeric(call)
-    out = _group_stat(v, call.groups, _total)
+    out = group_total(v, call.groups)
     if call.options.get("missing"):  # total(x), missing: all-missing groups give missing
-        allmiss = _group_stat(np.where(np.isnan(v), np.nan, 1.0), call.groups,
-                              lambda w: float(w.size == 0))
-        out = np.where(allmiss == 1, np.nan, out)
+        out = np.where(group_count(~np.isnan(v), call.groups) == 0, np.nan, out)
     return out, None
 
 
@@ -199,10 +226,10 @@ def _group(call: EgenCall):
 
 EGEN_FUNCTIONS: dict[str, EgenFunction] = {
     f.name: f for f in (
-        EgenFunction("mean", _stat(_mean), "exp"),
-        EgenFunction("sd", _stat(_sd), "exp"),
-        EgenFunction("min", _stat(lambda v: v.min() if v.size else np.nan), "exp"),
-        EgenFunction("max", _stat(lambda v: v.max() if v.size else np.nan), "exp"),
+        EgenFunction("mean", _stat(group_mean), "exp"),
+        EgenFunction("sd", _stat(group_sd), "exp"),
+        EgenFunction("min", _stat(lambda v, g: group_extreme(v, g, np.minimum)), "exp"),
+        EgenFunction("max", _stat(lambda v, g: group_extreme(v, g, np.maximum)), "exp"),
         EgenFunction("total", _total_fn, "exp"),
         EgenFunction("count", _count, "exp"),
         EgenFunction("rank", lambda call: (_rank(_numeric(call), call.groups), None), "exp"),

@@ -122,3 +122,18 @@ def test_errors_leave_data_unchanged(s, command, rc, message):
     before = state(s)
     assert run(s, command, rc=rc) == [message, f"r({rc});"]
     assert state(s) == before
+
+
+def test_rank_and_stats_across_many_groups():
+    from scipy.stats import rankdata
+    from hlmshell.dataset.egen import _rank, group_sd
+    rng = np.random.default_rng(0)
+    v = rng.integers(0, 5, 300).astype(float)
+    v[::17] = np.nan
+    g = rng.integers(-1, 6, 300)  # -1: outside the sample
+    r, sd = _rank(v, g), group_sd(v, g)
+    for k in range(6):
+        m = (g == k) & ~np.isnan(v)
+        assert np.allclose(r[m], rankdata(v[m]))
+        assert np.allclose(sd[g == k], np.nanstd(v[g == k], ddof=1))
+    assert np.all(np.isnan(r[(g < 0) | np.isnan(v)])) and np.all(np.isnan(sd[g < 0]))
