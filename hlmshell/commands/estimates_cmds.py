@@ -16,6 +16,7 @@ from hlmshell.errors import StataError
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.estat import IcTable
 from hlmshell.render.ereturn import ReturnListing
+from hlmshell.render.formats import is_format
 from hlmshell.render.estimates import (DirRow, EstimatesDir, EstimatesTable, Notice, Replay,
                                        ReplayBlock, TableRow)
 from hlmshell.returns import Returns
@@ -208,7 +209,17 @@ def _hidden(name: str) -> bool:
     return any(re.match(r"^\d+b\.|^\d*o\.|^o\.", part) for part in name.split("#"))
 
 
-@sub("table", abbrev="tab", syntax="[anything] [, b se STATs(string) KEEP(string) DROP(string) *]")
+def _format_option(value, default: str) -> str:
+    """`b` / `b(%9.3f)`: True for the bare option, else the format text."""
+    if value is True or value is None:
+        return default
+    spec = str(value).strip()
+    if not is_format(spec):
+        raise StataError(120, "invalid %format")
+    return spec
+
+
+@sub("table", abbrev="tab", syntax="[anything] [, STATs(string) KEEP(string) DROP(string) *]")
 def estimates_table(session, args):
     names = _names(session, args.anything, ".")
     results = [session.estimates.get(n) for n in names]
@@ -253,4 +264,21 @@ def estimates_table(session, args):
                 values.append(None if v is None or isinstance(v, str) else float(v))
         stats.append((st, values))
     titles = ["Active" if n == "." else n for n in names]
-    return EstimatesTable(titles, rows, show_se=bool(args.options.get("se")), stats=stats)
+    opts = args.options
+    bfmt = _format_option(opts.get("b"), "%10.0g")
+    sefmt = _format_option(opts.get("se"), bfmt)
+    if "b" in opts or "se" in opts:
+        # est_table.ado: 7 wide (9 with omitted terms) or the width of the formats given
+        cw = max([7] + [int(re.match(r"%-?0?(\d+)", f).group(1))
+                        for f, given in ((bfmt, "b" in opts and opts["b"] is not True),
+                                         (sefmt, "se" in opts and opts["se"] is not True))
+                        if given])
+        if opts.get("b") is True or "b" not in opts:
+            cw = max(cw, 10)
+    else:
+        cw = 10
+    for word in opts:
+        if word not in ("b", "se", "stats", "keep", "drop"):
+            raise StataError(198, f"option {word} not allowed")
+    return EstimatesTable(titles, rows, show_se="se" in opts, stats=stats, cw=cw, bfmt=bfmt,
+                          sefmt=sefmt)

@@ -84,6 +84,7 @@ class EstimatesTable:
     vw: int = 12
     cw: int = 10
     bfmt: str = "%10.0g"
+    sefmt: str = "%10.0g"
 
 
 def _cell(x, spec: str, cw: int) -> str:
@@ -121,7 +122,7 @@ def _(obj: EstimatesTable) -> str:
         for r in (r for r in obj.rows if r.eq == eq):
             lines.append(line(abbrev(r.name, vw), [_cell(x, obj.bfmt, cw) for x in r.b]))
             if obj.show_se:
-                lines.append(line("", [_cell(x, obj.bfmt, cw) for x in r.se]))
+                lines.append(line("", [_cell(x, obj.sefmt, cw) for x in r.se]))
     if obj.stats:
         lines.append(mid)
         if multi:

@@ -126,3 +126,12 @@ def test_return_list_after_estat_icc():
     assert out[2].startswith("               r(icc2) =  .17931")
     assert "                r(ci2) :  1 x 2" in out
     assert run(s, "return foo")[0] == 198
+
+
+def test_table_formats_and_bad_options(two):
+    rc, out = run(two, "est tab m0 m1, b(%9.3f) se(%9.3f)")
+    assert rc == 0
+    assert out[2] == "    Variable |    m0          m1"
+    assert out[7].startswith("       _cons |    12.637      12.658")
+    assert run(two, "est tab m0, b(%q)")[0] == 120
+    assert run(two, "est tab m0, frobnicate")[0] == 198

@@ -331,3 +331,24 @@ def test_matrix_list_real_stata_layouts():
         "",
         "        headroom  displacement    gear_ratio         _cons",
         "y1    -791.71181     12.221453     2317.7772     12675.275"]
+
+
+def test_estimates_table_with_formats_matches_real_stata_output():
+    """`estimates table m1 m2 m3, b(%9.3f) se(%9.3f) stats(r2 N)` (Stata 17+ output)."""
+    rows = [TableRow("", "treat", [10.8, 10.797, 9.223], [.806, .816, 1.198]),
+            TableRow("", "centered", [None, .51, .328], [None, .032, .125])]
+    out = lines(to_text(EstimatesTable(["m1_linear", "m2_interact", "m3_quadratic"], rows, True,
+                                       [("r2", [.268, .268, .271]), ("N", [1000, 1000, 1000])],
+                                       cw=9, bfmt="%9.3f", sefmt="%9.3f")))
+    assert out == ["", "-" * 50,
+                   "    Variable | m1_linear   m2_inte~t   m3_quad~c",
+                   "-------------+------------------------------------",
+                   "       treat |    10.800      10.797       9.223",
+                   "             |     0.806       0.816       1.198",
+                   "    centered |                 0.510       0.328",
+                   "             |                 0.032       0.125",
+                   "-------------+------------------------------------",
+                   "          r2 |     0.268       0.268       0.271",
+                   "           N |      1000        1000        1000",
+                   "-" * 50,
+                   " " * 38 + "Legend: b/se"]
