@@ -28,6 +28,8 @@ def by_groups(session, args) -> tuple[list[str], np.ndarray | None]:
     `bysort a (b):` sorts by a b and groups by a, as Stata does."""
     if args.prefix is None:
         return [], None
+    if args.in_range is not None:
+        raise StataError(190, "in may not be combined with by")
     text = args.prefix
     inner = ""
     m = re.match(r"^([^()]*)\((.*)\)\s*$", text)
@@ -59,8 +61,6 @@ def by_header(data, byvars: list[str], row: int) -> str:
 def repeat_by(session, args, produce) -> str | None:
     """Run `produce(sample)` → text once per by-group (Stata's by prefix on a reporting
     command): a rule, `-> g = v`, then the command's output."""
-    if args.in_range is not None:
-        raise StataError(190, "in may not be combined with by")
     byvars, groups = by_groups(session, args)
     if groups is None:
         return None

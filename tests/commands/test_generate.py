@@ -145,6 +145,13 @@ def test_errors_leave_data_unchanged(s, command, rc, message):
     assert state(s) == before
 
 
+def test_by_with_in_is_refused(s):
+    before = state(s)
+    assert run(s, "bysort g: gen n = _n in 1/2", rc=190) == ["in may not be combined with by",
+                                                             "r(190);"]
+    assert state(s) == before
+
+
 def test_failed_bysort_leaves_order(s):
     before = state(s)
     run(s, "bysort g: gen y = nosuch", rc=111)
