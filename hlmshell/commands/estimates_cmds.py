@@ -139,6 +139,18 @@ def _text(obj) -> str:
     return to_text(obj)
 
 
+# -------------------------------------------------------------------------------- query
+@sub("query", abbrev="q", syntax="")
+def estimates_query(session, args):
+    res = session.estimates.active
+    if res is None:
+        return Notice("(no estimation results)")
+    cmd = res.macros.get("cmd", getattr(res, "cmd", ""))
+    name = session.estimates.active_name
+    where = f"; also stored as {name}" if name else "; not yet stored"
+    return Notice(f"(active results produced by {cmd}{where})")
+
+
 # ---------------------------------------------------------------------------------- dir
 def _depvar(result) -> str:
     return str(result.macros.get("depvar", ""))

@@ -8,6 +8,8 @@ from scipy.stats import chi2 as chi2_dist
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
+from hlmshell.render import to_text
+from hlmshell.render.estat import IcTable
 from hlmshell.render.lrtest import LRTest
 from hlmshell.returns import Returns
 
@@ -54,7 +56,7 @@ def check_nested(r, u, force: bool) -> None:
         raise StataError(498, f"dependent variables differ: {d_u} vs. {d_r}")
 
 
-@command("lrtest", syntax="anything [, FORCE]", help="likelihood-ratio test after estimation")
+@command("lrtest", syntax="anything [, FORCE STats]", help="likelihood-ratio test after estimation")
 def lrtest(session, args):
     names = args.anything.split()
     if not names or len(names) > 2:
@@ -83,4 +85,10 @@ def lrtest(session, args):
     ret = Returns()
     ret.scalars.update({"p": p, "df": float(df), "chi2": chi2})
     session.r = ret
-    return LRTest(rn, un, chi2, df, p, boundary_note=bool(boundary), reml_note=reml)
+    test = LRTest(rn, un, chi2, df, p, boundary_note=bool(boundary), reml_note=reml)
+    if not args.options.get("stats"):
+        return test
+    from hlmshell.commands.estat import ic_row  # `stats`: the estimates-stats table follows
+    labels = [store.active_name if n == "." and store.active_name else n for n in names]
+    table = IcTable([ic_row(lab, res) for lab, res in zip(labels, (a, b))])
+    return to_text(test) + "\n" + to_text(table)

@@ -135,3 +135,12 @@ def test_table_formats_and_bad_options(two):
     assert out[7].startswith("       _cons |    12.637      12.658")
     assert run(two, "est tab m0, b(%q)")[0] == 120
     assert run(two, "est tab m0, frobnicate")[0] == 198
+
+
+def test_query():
+    s = new_session()
+    assert run(s, "est query")[1][0] == "(no estimation results)"
+    s.run("quietly mixed mathach || id:")
+    assert run(s, "est q")[1][0] == "(active results produced by mixed; not yet stored)"
+    s.run("est sto m0")
+    assert run(s, "estimates query")[1][0] == "(active results produced by mixed; also stored as m0)"

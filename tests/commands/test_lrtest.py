@@ -111,3 +111,11 @@ def test_unnested_mixed_models_are_r498():
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "lrtest fe .")
     assert rc == 498 and out[0] == "Mixed models are not nested"
+
+
+def test_stats_option_adds_the_information_criteria(slope):
+    rc, out = run(slope, "lrtest . slope, stats")
+    assert rc == 0
+    assert "Akaike's information criterion and Bayesian information criterion" in out
+    assert "           . |      7,185          .   -23320.5       4      46649   46676.52" in out
+    assert "       slope |      7,185          .  -23318.23       6   46648.47   46689.75" in out
