@@ -148,3 +148,13 @@ def estat_group(session, args, result):
         raise StataError(459, "model is linear regression; no group information available")
     return GroupTable([GroupRow(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
                        for lv in model.levels])
+
+
+# ------------------------------------------------------------------------------- sd
+@subcommand("sd", syntax="[, Level(real) *]", help="random-effects parameters as standard deviations")
+def estat_sd(session, args, result):
+    """The random-effects table of the active `mixed` results in the sd metric."""
+    from hlmshell.commands.mixed import random_table  # the table `mixed` itself prints
+    from hlmshell.render import to_text
+    model = _model(result)
+    return "\n" + to_text(random_table(model, _level(session, args), True))

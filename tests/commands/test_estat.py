@@ -141,3 +141,13 @@ def test_group_live(m0):
     rc, out = run(m0, "estat gr")
     assert rc == 0
     assert out[5] == "             id |        160         14       44.9         67"
+
+
+def test_sd_shows_the_random_part_in_sd_metric():
+    s = new_session()
+    s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
+    rc, out = run(s, "estat sd")
+    assert rc == 0
+    assert out[3] == "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]"
+    assert any(line.startswith("             corr(ses,_cons) |  -.11289") for line in out)
+    assert any(line.startswith("                sd(Residual) |") for line in out)
