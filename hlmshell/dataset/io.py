@@ -20,8 +20,8 @@ import time
 
 import numpy as np
 
-from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, coerce, default_format,
-                                      is_string_type, string_type_for)
+from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
+                                      string_type_for)
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -306,7 +306,7 @@ def _column_type(cells: list[str]) -> tuple[str, np.ndarray]:
                 return stype, values
         return "double", values
     # float unless the text carries more precision than a float keeps
-    for text, v in zip(cells, numbers):
+    for v in numbers:
         if not np.isnan(v) and float(f"{np.float32(v):.7g}") != v:
             return "double", values
     return "float", values
@@ -387,4 +387,4 @@ def write_delimited(ds: Dataset, names: list[str], path: str, shown: str | None 
 
 
 __all__ = ["read_dta", "write_dta", "dta_bytes", "write_atomic", "read_delimited",
-           "write_delimited", "delimited_bytes", "coerce"]
+           "write_delimited", "delimited_bytes"]
