@@ -148,6 +148,6 @@ def test_sd_shows_the_random_part_in_sd_metric():
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "estat sd")
     assert rc == 0
-    assert out[3] == "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]"
+    assert out[2] == "  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]"
     assert any(line.startswith("             corr(ses,_cons) |  -.11289") for line in out)
     assert any(line.startswith("                sd(Residual) |") for line in out)
