@@ -19,9 +19,7 @@ def _strip(text: str) -> tuple[str, bool]:
             elif text.startswith("/*", i):
                 depth += 1
                 i += 2
-            else:
-                if c == "\n":
-                    out.append("\n")
+            else:  # a newline inside /* */ joins the lines, as in Stata's `/*` NL `*/` idiom
                 i += 1
             continue
         if quote:
