@@ -45,8 +45,8 @@ def test_describe_layout_in_memory(session):
     assert out == "\n".join([
         "",
         "Contains data",
-        " Observations:             7",
-        "    Variables:             4",
+        " Observations:             7".ljust(46),  # Stata pads to column 46
+        "    Variables:             4".ljust(46),
         RULE,
         "Variable      Storage   Display    Value",
         "    name         type    format    label      Variable label",
@@ -56,7 +56,7 @@ def test_describe_layout_in_memory(session):
         "y               float   %9.0g                 outcome",
         "a_rather_long~e long    %12.0g",
         RULE,
-        "Sorted by:",
+        "Sorted by: ",
         "", ""])
     assert session.r.scalars["N"] == 7 and session.r.scalars["k"] == 4
     assert session.r.scalars["width"] == 3 + 1 + 4 + 4
@@ -75,10 +75,10 @@ def test_describe_from_file_with_label_sort_and_changed(session, tmp_path, monke
     assert lines[2] == " Observations:             7                  Small data"
     assert lines[3].startswith("    Variables:             4                  ")
     assert len(lines[3]) == 46 + len("25 Nov 2026 19:19")  # the file's date and time
-    assert lines[-3] == "Sorted by: id x"
+    assert lines[-3] == "Sorted by: id  x  "
     run(session, "generate z = 1")
     rc, out = run(session, "describe")
-    assert out.split("\n")[-4:] == ["Sorted by: id x",
+    assert out.split("\n")[-4:] == ["Sorted by: id  x  ",
                                     "     Note: Dataset has changed since last saved.", "", ""]
     assert session.r.scalars["changed"] == 1
 
@@ -97,12 +97,12 @@ def test_describe_varlist_shows_only_the_table(session):
 def test_describe_short_and_empty():
     s = Session(out=io.StringIO())
     rc, out = run(s, "describe")
-    assert out == "\n".join(["", "Contains data", " Observations:             0",
-                             "    Variables:             0", "Sorted by:", "", ""])
+    assert out == "\n".join(["", "Contains data", " Observations:             0".ljust(46),
+                             "    Variables:             0".ljust(46), "Sorted by: ", "", ""])
     s.data = small()
     rc, out = run(s, "describe, short")
-    assert out.split("\n")[1:5] == ["Contains data", " Observations:             7",
-                                    "    Variables:             4", "Sorted by:"]
+    assert out.split("\n")[1:5] == ["Contains data", " Observations:             7".ljust(46),
+                                    "    Variables:             4".ljust(46), "Sorted by: "]
 
 
 def test_describe_renderer_large_numbers_and_linesize():
@@ -112,6 +112,20 @@ def test_describe_renderer_large_numbers_and_linesize():
     assert lines[2] == " Observations:     1,234,567                  Big"
     assert lines[4] == "-" * 60
     assert lines[8] == "v               double  %10.0g     lbl        x"
+
+
+def test_describe_long_labels_wrap_at_the_line_size():
+    rows = [DescribeRow("pracad", "float", "%9.0g", "",
+                        "proportion of students in the academic track"),
+            DescribeRow("ethnminor", "byte", "%10.0g", "allochtoon", "Ethnic Minority")]
+    lines = to_text(DescribeResult(rows, header=False)).split("\n")
+    assert lines[4:] == [
+        "pracad          float   %9.0g                 proportion of students in the",
+        "                                                academic track",
+        "ethnminor       byte    %10.0g     allochtoon",
+        "                                              Ethnic Minority"]
+    wide = to_text(DescribeResult(rows[:1], header=False, linesize=120)).split("\n")
+    assert wide[4] == "pracad          float   %9.0g                 " + rows[0].label
 
 
 # ---------------------------------------------------------------------------- list
