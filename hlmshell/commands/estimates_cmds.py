@@ -57,10 +57,6 @@ def _names(session, text: str, default: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _label(session, name: str) -> str:
-    return name if name != "." else "."
-
-
 # -------------------------------------------------------------------------------- store
 @sub("store", abbrev="sto", syntax="anything [, Title(string) noCOpy]")
 def estimates_store(session, args):
