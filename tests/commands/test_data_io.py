@@ -72,6 +72,8 @@ def test_use_errors_change_nothing(at_root, session, tmp_path):
         ("use hsb1 extra, clear", 198, "invalid 'extra'"),
         ("use hsb1, bogus", 198, "option bogus not allowed"),
         ("use", 198, "invalid file specification"),
+        ("use id if nosuch > 1 using hsb1, clear", 111, "variable nosuch not found"),
+        ("use id if id > 1 using hsb1, clear", 109, "type mismatch"),
     ]:
         rc, out = run(session, line)
         assert rc == code and out.startswith(message + "\n"), line

@@ -172,6 +172,14 @@ def test_list_clean_noobs(session):
                              "  +---+", "", ""])
 
 
+def test_list_separator_option(session):
+    rc, out = run(session, "list x, sep(0)")
+    assert rc == 0 and "|---|" not in out.split("\n", 4)[4]
+    rc, out = run(session, "list x in 1/4, sep(2)")
+    assert out.split("\n")[4:10] == ["  1. | 1 |", "  2. | 2 |", "     |---|", "  3. | 3 |",
+                                      "  4. | 4 |", "     +---+"]
+
+
 def test_list_wide_splits_into_blocks():
     cols = [ListColumn(f"var{k}", [str(10 ** 9 + k)]) for k in range(10)]
     text = to_text(ListResult(cols, obs=[1], linesize=79))
