@@ -29,7 +29,7 @@ def split_word(text: str) -> tuple[str, str]:
     text = text.strip()
     m = WORD_RE.match(text)
     if not m:
-        if text[:1] in "*":
+        if text[:1] == "*":
             return "*", text[1:]
         raise StataError(199, f"command {text.split()[0] if text.split() else text} is unrecognized")
     return m.group(), text[m.end():].strip()

@@ -1,0 +1,57 @@
+"""syntax/lines.py: comments, `///` continuation, is_complete for the REPL."""
+from __future__ import annotations
+
+import pytest
+
+from hlmshell.syntax.lines import is_complete, logical_lines
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("sum x\nsum y", ["sum x", "sum y"]),
+    ("\n\n  sum x  \n\n", ["sum x"]),
+    ("* a comment\nsum x", ["sum x"]),
+    ("   * indented comment\nsum x", ["sum x"]),
+    ("*comment without space\nsum x", ["sum x"]),
+    ("sum x // trailing", ["sum x"]),
+    ("// whole line\nsum x", ["sum x"]),
+    ("sum x /* inline */ y", ["sum x  y"]),
+    ("/* block\nover lines */ sum x", ["sum x"]),
+    ("/* outer /* nested */ still comment */ sum x", ["sum x"]),
+    ("sum x /* \n */ y", ["sum x  y"]),  # Stata's old continuation idiom
+    ("sum x ///\n y", ["sum x   y"]),
+    ("sum x /// comment after continuation\n y", ["sum x   y"]),
+    ("sum ///\n x ///\n y", ["sum   x   y"]),
+    ("* comment ///\n continued comment\nsum x", ["sum x"]),
+    ('di "a // b"', ['di "a // b"']),
+    ('di "a /* b */"', ['di "a /* b */"']),
+    ('di "a ///"', ['di "a ///"']),
+    ('di `"a // "b" c"\'', ['di `"a // "b" c"\'']),
+    ("di 2*3", ["di 2*3"]),  # * inside a line is an operator
+    ("di 6/2//comment", ["di 6/2//comment"]),  # // needs a blank before it
+    ("di 1 //comment", ["di 1"]),
+    ("sum x///\n y", ["sum x///", "y"]),  # /// needs a blank before it too
+    ("", []),
+    ("* only a comment", []),
+    ("sum x\r\nsum y", ["sum x", "sum y"]),
+])
+def test_logical_lines(text, expected):
+    assert logical_lines(text) == expected
+
+
+@pytest.mark.parametrize("text, complete", [
+    ("sum x", True),
+    ("", True),
+    ("sum x ///", False),
+    ("sum x ///   ", False),
+    ("///", False),
+    ("sum x ///\n y", True),
+    ("sum x ///\n y ///", False),
+    ("sum x///", True),
+    ("sum x /* open", False),
+    ("sum x /* open\n still */", True),
+    ("/* a /* b */", False),
+    ('di "///"', True),
+    ("sum x // not a continuation", True),
+])
+def test_is_complete(text, complete):
+    assert is_complete(text) is complete
