@@ -134,7 +134,7 @@ def estat_ic(session, args, result):
                                   [row.name],
                                   ["N", "ll0", "ll", "df", "AIC", "BIC"])
     session.r = r
-    return IcTable([row])
+    return IcTable([row], note="n" not in args.options)
 
 
 # ---------------------------------------------------------------------------- group

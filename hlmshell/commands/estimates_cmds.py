@@ -203,7 +203,7 @@ def estimates_stats(session, args):
     S = np.array([[r.N, r.ll0, r.ll, r.df, r.aic, r.bic] for r in rows])
     session.r = Returns(matrices={"S": StataMatrix(S, [r.name for r in rows],
                                                    ["N", "ll0", "ll", "df", "AIC", "BIC"])})
-    return IcTable(rows)
+    return IcTable(rows, note="n" not in args.options)
 
 
 # -------------------------------------------------------------------------------- table

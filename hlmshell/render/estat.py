@@ -37,8 +37,8 @@ class IccTable:
 @to_text.register
 def _(obj: IccTable) -> str:
     ci = f"[{_level_label(obj.level)}% conf. interval]"
-    lines = ["", obj.title, "-" * 78,
-             f"{'Level':>28} |        ICC   Std. err.     {ci}",
+    head = f"{'Level':>28} |        ICC   Std. err."
+    lines = ["", obj.title, "-" * 78, head + f"{ci:>{max(78 - len(head), len(ci) + 1)}}",
              "-" * 29 + "+" + "-" * 48]
     for r in obj.rows:
         lines.append(f"{abbrev(r.label, 28):>28} |  {fmt(r.icc, '%9.0g')}  {fmt(r.se, '%9.0g')}"
@@ -97,6 +97,7 @@ class IcRow:
 @dataclass
 class IcTable:
     rows: list[IcRow]
+    note: bool = True  # Stata omits the BIC note when N was given with n()
 
 
 IC_NOTE = "Note: BIC uses N = number of observations. See [R] BIC note."
@@ -112,7 +113,7 @@ def _(obj: IcTable) -> str:
         lines.append(f"{abbrev(r.name, 12):>12} | {fmt(r.N, '%10.0fc')}  {fmt(r.ll0, '%9.0g')}"
                      f"  {fmt(r.ll, '%9.0g')}  {fmt(r.df, '%6.0f')}  {fmt(r.aic, '%9.0g')}"
                      f"  {fmt(r.bic, '%9.0g')}")
-    lines += [rule, IC_NOTE]
+    lines += [rule] + ([IC_NOTE] if obj.note else [])
     return "\n".join(lines)
 
 

@@ -47,7 +47,9 @@ def test_icc_residual_title_and_conditional_note():
                     [IccRow("school", .3, .05, .2, .4), IccRow("class|school", .5, .05, .4, .6)],
                     90, "Note: ICC is conditional on zero values of random-effects covariates.")
     out = lines(to_text(cond))
-    assert "[90% conf. interval]" in out[3]
+    assert out[3].endswith("Std. err.     [90% conf. interval]") and len(out[3]) == 78
+    wide = IccTable("Intraclass correlation", [IccRow("id", .2, .02, .15, .25)], 99.5)
+    assert lines(to_text(wide))[3].endswith("Std. err.   [99.5% conf. interval]")
     assert out[6].startswith("                class|school |")
     assert out[-1] == "Note: ICC is conditional on zero values of random-effects covariates."
 
@@ -74,6 +76,11 @@ Random-effects covariance matrix for level id
 
 
 # -------------------------------------------------------------------------------- estat ic
+def test_ic_without_note_when_n_given():
+    out = lines(to_text(IcTable([IcRow(".", 160, np.nan, -23320.5, 4, 46649, 46661.31)], note=False)))
+    assert out[-1] == "-" * 77
+
+
 def test_ic_matches_handout():
     handout = {
         ".": (IcRow(".", 7185, np.nan, -23318.23414, 6, 46648.46828, 46689.75),
