@@ -58,7 +58,8 @@ def _names(session, text: str, default: str) -> list[str]:
 
 
 # -------------------------------------------------------------------------------- store
-@sub("store", abbrev="sto", syntax="anything [, Title(string) noCOpy]")
+@sub("store", abbrev="sto", syntax="anything [, Title(string) noCOpy]",
+     help="store the active results under a name")
 def estimates_store(session, args):
     if session.estimates.active is None:
         raise StataError(301, "last estimation results not found, nothing to store")
@@ -82,7 +83,7 @@ def _set_title(result, title: str) -> None:
 
 
 # ------------------------------------------------------------------------------ restore
-@sub("restore", abbrev="res", syntax="anything [, noHeader DROP]")
+@sub("restore", abbrev="res", syntax="anything [, noHeader DROP]", help="make stored results active")
 def estimates_restore(session, args):
     words = args.anything.split()
     if len(words) != 1:
@@ -111,7 +112,7 @@ def replay_body(result):
                          ["sample"] if getattr(result, "sample", None) is not None else [])
 
 
-@sub("replay", abbrev="r", syntax="[anything] [, noHeader *]")
+@sub("replay", abbrev="r", syntax="[anything] [, noHeader *]", help="redisplay stored results")
 def estimates_replay(session, args):
     names = _names(session, args.anything, ".")
     out = Replay()
@@ -136,7 +137,7 @@ def _text(obj) -> str:
 
 
 # -------------------------------------------------------------------------------- query
-@sub("query", abbrev="q", syntax="")
+@sub("query", abbrev="q", syntax="", help="say where the active results come from")
 def estimates_query(session, args):
     res = session.estimates.active
     if res is None:
@@ -157,7 +158,7 @@ def _npar(result) -> int:
     return int(np.shape(getattr(b, "values", b))[-1]) if b is not None else 0
 
 
-@sub("dir", abbrev="dir", syntax="[anything] [, Width(integer) *]")
+@sub("dir", abbrev="dir", syntax="[anything] [, Width(integer) *]", help="list stored results")
 def estimates_dir(session, args):
     names = _names(session, args.anything, "_all")
     rows = []
@@ -172,7 +173,7 @@ def estimates_dir(session, args):
 
 
 # --------------------------------------------------------------------------------- drop
-@sub("drop", abbrev="drop", syntax="anything")
+@sub("drop", abbrev="drop", syntax="anything", help="drop stored results")
 def estimates_drop(session, args):
     for name in _names(session, args.anything, "_all"):
         if name != ".":
@@ -180,7 +181,7 @@ def estimates_drop(session, args):
     return None
 
 
-@sub("clear", abbrev="clear", syntax="")
+@sub("clear", abbrev="clear", syntax="", help="drop all stored results")
 def estimates_clear(session, args):
     for name in list(session.estimates.stored):
         session.estimates.drop(name)
@@ -188,7 +189,7 @@ def estimates_clear(session, args):
 
 
 # -------------------------------------------------------------------------------- stats
-@sub("stats", abbrev="stat", syntax="[anything] [, n(real) *]")
+@sub("stats", abbrev="stat", syntax="[anything] [, n(real) *]", help="AIC and BIC of stored results")
 def estimates_stats(session, args):
     names = _names(session, args.anything, ".")
     rows = []
@@ -227,7 +228,8 @@ def _format_option(value, default: str) -> str:
     return spec
 
 
-@sub("table", abbrev="tab", syntax="[anything] [, STATs(string) KEEP(string) DROP(string) *]")
+@sub("table", abbrev="tab", syntax="[anything] [, STATs(string) KEEP(string) DROP(string) *]",
+     help="compare coefficients of stored results")
 def estimates_table(session, args):
     names = _names(session, args.anything, ".")
     results = [session.estimates.get(n) for n in names]

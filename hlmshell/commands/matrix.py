@@ -60,7 +60,7 @@ def _as_matrix(m) -> StataMatrix:
 
 
 # ------------------------------------------------------------------------------ define
-@sub("define", abbrev="def", syntax="raw")
+@sub("define", abbrev="def", syntax="raw", help="A = matrix expression")
 def matrix_define(session, args):
     m = ASSIGN_RE.match(args.body)
     if not m:
@@ -81,7 +81,7 @@ def define(session, name: str, text: str):
 
 
 # -------------------------------------------------------------------------------- list
-@sub("list", abbrev="l", syntax="raw")
+@sub("list", abbrev="l", syntax="raw", help="display a matrix (or e(b), e(V), r(...))")
 def matrix_list(session, args):
     from hlmshell.syntax.spec import parse_option_list, split_options
     main, opts = split_options(args.body)
@@ -107,13 +107,13 @@ def matrix_list(session, args):
 
 
 # --------------------------------------------------------------------------------- dir
-@sub("dir", abbrev="dir", syntax="")
+@sub("dir", abbrev="dir", syntax="", help="list the matrices defined")
 def matrix_dir(session, args):
     return MatrixDir([(n, *m.values.shape) for n, m in reversed(list(session.matrices.items()))])
 
 
 # -------------------------------------------------------------------------------- drop
-@sub("drop", abbrev="drop", syntax="raw")
+@sub("drop", abbrev="drop", syntax="raw", help="drop matrices (or _all)")
 def matrix_drop(session, args):
     names = args.body.split()
     if not names:
@@ -146,12 +146,12 @@ def _set_names(session, body: str, which: str) -> None:
     session.matrices[m.group(1)] = mat
 
 
-@sub("rownames", abbrev="rown", syntax="raw")
+@sub("rownames", abbrev="rown", syntax="raw", help="A = names")
 def matrix_rownames(session, args):
     _set_names(session, args.body, "row")
 
 
-@sub("colnames", abbrev="coln", syntax="raw")
+@sub("colnames", abbrev="coln", syntax="raw", help="A = names")
 def matrix_colnames(session, args):
     _set_names(session, args.body, "col")
 
