@@ -125,7 +125,8 @@ def _stata_fun(state, covs):
     return fun
 
 
-def build_result(spec, method, design, model, theta, dev, free, snapped, summary, log) -> MixedFit:
+def build_result(spec, method, design, model, theta, dev, free, snapped, summary, log,
+                 dev_linear) -> MixedFit:
     beta_k, s2, XXinv, cache, lams = model.solution(theta)
     k_f = len(design.fixed_names)
     beta = np.zeros(k_f)
@@ -179,7 +180,8 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
     else:
         chi2, pval = np.nan, np.nan
 
-    ll_c, chi2_c, p_c = _lr_linear(design, method, ll)
+    ll_c = -dev_linear / 2      # theta = 0: OLS ll (ML) or stata-reference 3.4's REML ll_c
+    chi2_c = max(2 * (ll - ll_c), 0.0)
     df_c = k_r - 1
     lr_chibar = df_c == 1 and k_rs == 2
     if model.levels:
@@ -224,25 +226,6 @@ def _boundary_text(groupvar, effects, S):
         w = np.linalg.eigvalsh(S)
         if w.min() <= 1e-10 * scale and not any(d <= 1e-12 * scale):
             yield f"{groupvar}: the random-effects covariance matrix is singular (boundary).", f"{groupvar}:singular"
-
-
-def _lr_linear(design, method, ll):
-    """ll of the linear regression on the same X (ML: OLS ll; REML: restricted ll)."""
-    X, y = design.X, design.y
-    n, p = X.shape
-    if p:
-        coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-        rss = float(np.sum((y - X @ coef) ** 2))
-    else:
-        rss = float(y @ y)
-    if method == "ML":
-        ll_c = -n / 2 * (np.log(2 * np.pi) + 1 + np.log(rss / n))
-    else:
-        s2 = rss / (n - p)
-        ld = np.linalg.slogdet(X.T @ X)[1] if p else 0.0
-        ll_c = -(n - p) / 2 * (np.log(2 * np.pi) + 1 + np.log(s2)) - 0.5 * ld
-    chi2_c = max(2 * (ll - ll_c), 0.0)
-    return float(ll_c), float(chi2_c), np.nan
 
 
 # ---------------------------------------------------------------------------- tables
@@ -375,6 +358,7 @@ def recovariance(fit: MixedFit, level_index: int, correlation=False):
         sd = np.sqrt(np.diag(S))
         with np.errstate(divide="ignore", invalid="ignore"):
             S = S / np.outer(sd, sd)
+        np.fill_diagonal(S, np.where(sd > 0, 1.0, np.nan))
     names = [e.replace(".", "_") for e in lv.effects]
     return S, names
 

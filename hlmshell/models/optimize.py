@@ -55,6 +55,7 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
         gf = g[free]
         w, U = np.linalg.eigh(H)
         scale = max(np.abs(w).max(), 1e-12)
+        convex = w.min() > 0
         w = np.maximum(np.abs(w), 1e-10 * scale)   # saddle-free Newton direction
         step_f = -U @ ((U.T @ gf) / w)
         decrement = float(-gf @ step_f)
@@ -66,13 +67,18 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
             if th[c] == 0.0 and H[j, j] < 0:
                 step[c] = 0.1 * max(1.0, float(np.abs(th).max()))
                 decrement = max(decrement, 1.0)
-        if decrement < 1e-11 or np.max(np.abs(step)) < 1e-12:
+        # decrement = twice the predicted deviance reduction; rounding in the deviance is
+        # ~1e-13 relative, so the test is relative to its size
+        if decrement < 1e-11 * max(1.0, abs(dev) / 1e4) or np.max(np.abs(step)) < 1e-12:
             converged = True
             break
-        t = 1.0
+        # trust radius: far from the optimum the quadratic model overshoots badly
+        radius = 0.5 * max(0.2, float(np.abs(th).max()))
+        big = float(np.abs(step).max())
+        t = 1.0 if big <= radius else radius / big
         while True:
             cand = th + t * step
-            jump = [c for c in bset if abs(cand[c]) < 0.5 * abs(th[c])]
+            jump = [c for c in bset if abs(cand[c]) < 0.5 * abs(th[c])] if convex and t == 1.0 else []
             if jump:    # compare with the boundary point (one batched call)
                 alt = cand.copy()
                 alt[jump] = 0.0
@@ -80,14 +86,16 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
                 if d2[1] <= d2[0]:
                     cand = alt
             # the full step is usually accepted: evaluate its stencil directly
-            dn, gn, Hn = _stencil(model, cand, free) if t == 1.0 else (model.deviance(cand), None, None)
+            dn, gn, Hn = _stencil(model, cand, free) if t == 1.0 or (t < 1 and big > radius and
+                                                                     t == radius / big) \
+                else (model.deviance(cand), None, None)
             if np.isfinite(dn) and dn <= dev - 1e-4 * t * decrement:
                 break
             t *= 0.5
             if t < 1e-10:
                 break
         if t < 1e-10:   # no descent possible: at the optimum within rounding
-            converged = decrement < 1e-6
+            converged = decrement < 1e-6 * max(1.0, abs(dev) / 1e4)
             break
         th = cand
         if gn is None:
@@ -146,10 +154,14 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     model = LMM(design, reml=(method == "REML"))
     theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
                              zip(model.levels, model.q, model.zscale)]) if model.levels else np.zeros(0)
-    if len(theta0):     # scale the start along a short grid: one batched evaluation
-        grid = np.array([0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0])
-        devs = model.deviance(grid[:, None] * theta0[None])
-        theta0 = grid[int(np.nanargmin(devs))] * theta0
+    # scale the start along a short grid in one batched evaluation; theta = 0 is the linear
+    # model, whose (restricted) deviance gives ll_c for the LR test at no extra cost
+    grid = np.array([0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0])
+    devs = model.deviance(grid[:, None] * theta0[None])
+    dev_linear = float(devs[0])
+    if len(theta0):
+        theta0 = grid[1 + int(np.nanargmin(devs[1:]))] * theta0
+        theta0 = _coordinate_start(model, theta0)
     log: list[float] = []
     maxiter = int(spec.maxiter)
     free = np.ones(len(theta0), dtype=bool)
@@ -169,7 +181,26 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
                          converged=bool(conv),
                          message="converged" if conv else "convergence not achieved")
     from .inference import build_result
-    return build_result(spec, method, design, model, th, dev, free, snapped, summary, log)
+    return build_result(spec, method, design, model, th, dev, free, snapped, summary, log,
+                        dev_linear)
+
+
+def _coordinate_start(model: LMM, theta0):
+    """Rescale each diagonal-type coordinate separately (others fixed) over a few factors,
+    all in one batched evaluation: slopes and intercepts live on different scales."""
+    coords = [model.offsets[l] + c for l, lv in enumerate(model.levels)
+              for c in cv.boundary_coords(lv.covariance, model.q[l])]
+    if len(coords) < 2:
+        return theta0
+    f = np.array([0.1, 0.25, 0.5, 1.0, 2.0])
+    pts = np.repeat(theta0[None], len(coords) * len(f), axis=0)
+    for i, c in enumerate(coords):
+        pts[i * len(f):(i + 1) * len(f), c] *= f
+    devs = model.deviance(pts).reshape(len(coords), len(f))
+    out = theta0.copy()
+    for i, c in enumerate(coords):
+        out[c] *= f[int(np.nanargmin(devs[i]))]
+    return out
 
 
 def _canonical(model: LMM, th):
