@@ -133,15 +133,9 @@ class GroupTable:
 
 
 def group_table_lines(rows: list[GroupRow]) -> list[str]:
-    lines = ["-" * 61,
-             "                |     No. of       Observations per group",
-             " Group variable |     groups    Minimum    Average    Maximum",
-             "-" * 16 + "+" + "-" * 44]
-    for r in rows:
-        lines.append(f" {abbrev(r.var, 12):>14} |   {fmt(r.n_groups, '%8.0fc')}  {fmt(r.g_min, '%9.0fc')}"
-                     f"  {fmt(r.g_avg, '%9.1fc')}  {fmt(r.g_max, '%9.0fc')}")
-    lines.append("-" * 61)
-    return lines
+    """The same table as the multi-level `mixed` header (stata-reference.md 3.6)."""
+    from hlmshell.render.mixed import GroupInfo, group_table
+    return group_table([GroupInfo(r.var, r.n_groups, r.g_min, r.g_avg, r.g_max) for r in rows])
 
 
 @to_text.register
