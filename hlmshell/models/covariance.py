@@ -109,3 +109,21 @@ def stata_params(cov: str, Sigma: np.ndarray) -> np.ndarray:
                 r = np.clip(Sigma[j, k] / den, -1.0, 1.0) if den > 0 else 0.0
                 out.append(np.arctanh(r))
         return np.array(out)
+
+
+def zero_coordinate(cov: str, q: int, theta: np.ndarray, c: int) -> np.ndarray:
+    """theta with boundary coordinate c set to 0. For unstructured (c = a Cholesky diagonal
+    l_kk) the rest of row k is rescaled so that var k (= T_kk) is kept: the optimum of a
+    nearly singular fit lies along that curved valley, not at l_kk = 0 with the row fixed."""
+    th = np.array(theta, dtype=float)
+    th[c] = 0.0
+    if cov != "unstructured":
+        return th
+    L = np.tensordot(np.asarray(theta, dtype=float), basis(cov, q), 1)
+    k = next(j for j in range(q) if boundary_coords(cov, q)[j] == c)
+    off = L[k, :k]
+    tot = float(L[k, k] ** 2 + off @ off)
+    if k > 0 and off @ off > 0:
+        L[k, :k] = off * np.sqrt(tot / (off @ off))
+    L[k, k] = 0.0
+    return np.array([L[i, j] for j in range(q) for i in range(j, q)])

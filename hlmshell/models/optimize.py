@@ -51,6 +51,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
         return th, dev, g, 0, True
     fidx = np.flatnonzero(free)
     bset = [c for c in bcoords if free[c]]
+    bowner = {c: next((l, model.offsets[l]) for l in range(len(model.levels))
+                      if model.offsets[l] <= c < model.offsets[l + 1]) for c in bset}
     while it < maxiter:
         gf = g[free]
         w, U = np.linalg.eigh(H)
@@ -78,10 +80,13 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
         t = 1.0 if big <= radius else radius / big
         while True:
             cand = th + t * step
-            jump = [c for c in bset if abs(cand[c]) < 0.5 * abs(th[c])] if convex and t == 1.0 else []
+            jump = [c for c in bset if abs(cand[c]) < 0.8 * abs(th[c])] if convex and t == 1.0 else []
             if jump:    # compare with the boundary point (one batched call)
                 alt = cand.copy()
-                alt[jump] = 0.0
+                for c in jump:
+                    l, off = bowner[c]
+                    sl = slice(model.offsets[l], model.offsets[l + 1])
+                    alt[sl] = cv.zero_coordinate(model.levels[l].covariance, model.q[l], alt[sl], c - off)
                 d2 = model.deviance(np.stack([cand, alt]))
                 if d2[1] <= d2[0]:
                     cand = alt
