@@ -18,6 +18,7 @@ from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 
 from hlmshell.repl.completer import StataCompleter
+from hlmshell.repl.lexer import make_lexer
 from hlmshell.syntax.lines import is_complete
 
 PROMPT = ". "
@@ -70,6 +71,7 @@ def make_prompt_session(session, *, input=None, output=None, history: History | 
         key_bindings=key_bindings(),
         history=history if history is not None else make_history(),
         completer=StataCompleter(session),
+        lexer=make_lexer(),
         complete_while_typing=False,
         enable_history_search=False,
         input=input,

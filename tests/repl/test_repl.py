@@ -138,3 +138,12 @@ def test_logging_from_the_repl_echoes_commands(s, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     drive(s, ["log using l" + ENTER, "di 6*7" + ENTER, "log close" + ENTER, CTRL_D])
     assert ". di 6*7\n42\n\n. log close\n" in (tmp_path / "l.log").read_text()
+
+
+def test_lexer_is_optional():
+    from prompt_toolkit.document import Document
+    from hlmshell.repl.lexer import make_lexer
+    lexer = make_lexer()
+    if lexer is not None:
+        line = lexer.lex_document(Document('di "x" // note'))(0)
+        assert "".join(text for _, text in line) == 'di "x" // note'
