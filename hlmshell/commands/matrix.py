@@ -199,7 +199,7 @@ class MatrixExpr:
         return tok
 
     def parse(self):
-        value = self.sum()
+        value = self.join()
         if self.i != len(self.toks):
             raise StataError(198, "invalid syntax")
         return value
@@ -251,9 +251,7 @@ class MatrixExpr:
                 return float(value)
             raise StataError(111, f"matrix {text} not found")
         if text == "(":
-            if self._is_literal():
-                return self.literal()
-            value = self.sum()
+            value = self.join()
             self.take(")")
             return value
         raise StataError(198, "invalid syntax")
@@ -282,41 +280,38 @@ class MatrixExpr:
             raise StataError(503, "conformability error")
         return list(range(first - 1, last))
 
-    def _is_literal(self) -> bool:
-        depth = 0
-        for _, t in self.toks[self.i:]:
-            if t == "(":
-                depth += 1
-            elif t == ")":
-                if depth == 0:
-                    return False
-                depth -= 1
-            elif depth == 0 and t in (",", "\\"):
-                return True
-        return False
-
-    def literal(self) -> StataMatrix:
-        rows, row = [], []
-        while True:
-            v = self.sum()
-            if isinstance(v, StataMatrix):
-                if v.values.shape != (1, 1):
-                    raise StataError(503, "conformability error")
-                v = float(v.values[0, 0])
-            row.append(v)
-            sep = self.take()[1]
-            if sep == ",":
-                continue
-            rows.append(row)
-            row = []
-            if sep == "\\":
-                continue
-            if sep == ")":
-                break
-            raise StataError(198, "invalid syntax")
-        if len({len(r) for r in rows}) != 1:
+    def join(self):
+        """`A \\ B` stacks rows, `A, B` joins columns; `(1,2\\3,4)` is the same with numbers.
+        Joined matrices keep their names; anything built from numbers gets r#/c# names."""
+        rows = [self.row_join()]
+        while self.peek()[1] == "\\":
+            self.take()
+            rows.append(self.row_join())
+        if len(rows) == 1:
+            return rows[0][0]
+        parts = [_mat(r) for r, _ in rows]
+        if len({p.values.shape[1] for p in parts}) != 1:
             raise StataError(503, "conformability error")
-        return StataMatrix(np.array(rows, dtype=float))
+        named = all(n for _, n in rows)
+        return StataMatrix(np.vstack([p.values for p in parts]),
+                           [n for p in parts for n in p.rownames] if named else [],
+                           list(parts[0].colnames) if named else [])
+
+    def row_join(self) -> tuple:
+        """(value, named): `named` is False when a number took part."""
+        items = [self.sum()]
+        while self.peek()[1] == ",":
+            self.take()
+            items.append(self.sum())
+        named = all(isinstance(x, StataMatrix) for x in items)
+        if len(items) == 1:
+            return items[0], named
+        parts = [_mat(x) for x in items]
+        if len({p.values.shape[0] for p in parts}) != 1:
+            raise StataError(503, "conformability error")
+        return StataMatrix(np.hstack([p.values for p in parts]),
+                           list(parts[0].rownames) if named else [],
+                           [n for p in parts for n in p.colnames] if named else []), named
 
     def function(self, fname: str):
         self.take("(")

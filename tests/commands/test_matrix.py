@@ -119,3 +119,17 @@ def test_row_and_column_names():
     assert s.matrices["A"].rownames == ["a", "b"]
     assert s.matrices["A"].colnames == ["x:u", "x:v"]
     assert run(s, "mat rownames A = a")[0] == 503
+
+
+def test_joins():
+    s = new_session(data=False)
+    s.run("mat A = (1,2\\3,4)")
+    s.run("mat rownames A = a b")
+    assert s.run("mat B = A, A") == 0
+    assert s.matrices["B"].values.tolist() == [[1, 2, 1, 2], [3, 4, 3, 4]]
+    assert s.matrices["B"].rownames == ["a", "b"] and s.matrices["B"].colnames == ["c1", "c2", "c1", "c2"]
+    assert s.run("mat C = A \\ (5,6)") == 0
+    assert s.matrices["C"].values.tolist() == [[1, 2], [3, 4], [5, 6]]
+    assert s.matrices["C"].rownames == ["a", "b", "r1"]  # each piece keeps its names
+    assert s.run("mat D = (1\\2\\3)") == 0 and s.matrices["D"].values.shape == (3, 1)
+    assert run(s, "mat E = A, (1,2)")[0] == 503
