@@ -72,6 +72,10 @@ def render_display(text: str, session) -> str:
             pos += 1
         if pos >= n:
             break
+        if text[pos] == ",":  # `di 1, 2`: a comma shows as one blank
+            emit(" ")
+            pos += 1
+            continue
         m = _STYLE_RE.match(text, pos)
         if m and m.group(2).lower() in _STYLES[m.group(1)]:
             pos = m.end()

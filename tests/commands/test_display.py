@@ -44,6 +44,7 @@ def shown(session, body):
     ('"a" + "b"', "ab"),
     ('"ab" * 3', "ababab"),
     ("1 2", "12"),
+    ('1, 2 "x"', "1 2x"),
     ('"x" _col(5) "y"', "x   y"),
     ('"x" _skip(3) "y"', "x   y"),
     ('"x" _s "y"', "x y"),
