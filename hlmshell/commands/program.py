@@ -47,7 +47,7 @@ def exit_cmd(session, args):
     raise exc
 
 
-@command("cd", syntax="anything", help="change the working directory")
+@command("cd", syntax="[anything]", help="change the working directory")
 def cd_cmd(session, args):
     """cd [directory]"""
     target = unquote(args.anything) or os.path.expanduser("~")
@@ -143,7 +143,7 @@ def log_using(session, text: str):
     if {"replace", "append"} <= flags:
         raise StataError(198, "options replace and append may not be combined")
     name = unquote(main)
-    if not name:
+    if not name or '"' in name:
         raise StataError(198, "invalid file specification")
     if session.logs:
         raise StataError(604, "log file already open")

@@ -85,6 +85,8 @@ def test_log_errors_and_query(s):
     assert rc == 198
     out, rc = run(s, "log using")
     assert rc == 198
+    out, rc = run(s, 'log using "')
+    assert rc == 198
     out, rc = run(s, "log frobnicate")
     assert rc != 0
 
@@ -101,7 +103,7 @@ def test_log_off_on(s, tmp_path):
 
 
 # --- cd, pwd, set --------------------------------------------------------------------------
-def test_cd_pwd(s, tmp_path):
+def test_cd_pwd(s, tmp_path, monkeypatch):
     (tmp_path / "sub dir").mkdir()
     out, rc = run(s, 'cd "sub dir"')
     assert rc == 0 and out.splitlines()[0] == str(tmp_path / "sub dir")
@@ -109,6 +111,9 @@ def test_cd_pwd(s, tmp_path):
     assert out.splitlines()[0] == str(tmp_path / "sub dir")
     out, rc = run(s, "cd ..")
     assert os.getcwd() == str(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "sub dir"))
+    out, rc = run(s, "cd")  # Unix Stata: cd alone goes home
+    assert rc == 0 and os.getcwd() == str(tmp_path / "sub dir")
     out, rc = run(s, "cd nosuch")
     assert rc == 170 and out.startswith("unable to change to nosuch")
 
