@@ -6,9 +6,11 @@ and failed commands that changed the state."""
 from __future__ import annotations
 
 import collections
+import os
 import random
 import re
 import sys
+import tempfile
 import time
 
 from fuzz_commands import check, command_line, fresh_session
@@ -17,6 +19,7 @@ from fuzz_commands import check, command_line, fresh_session
 def main() -> int:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    os.chdir(tempfile.mkdtemp(prefix="hlmshell-fuzz-"))  # fuzzed `save`/`log` write here
     rng = random.Random(seed)
     session = fresh_session(seed)
     codes: collections.Counter = collections.Counter()

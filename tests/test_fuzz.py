@@ -3,11 +3,25 @@ a traceback or a hang, and a failed command leaves data, estimates and stored re
 were. The long campaign is tests/fuzz_campaign.py; this is its short run for CI."""
 from __future__ import annotations
 
+import os
+import tempfile
+
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from fuzz_commands import check, command_line, fresh_session
 
 SESSION = fresh_session()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def scratch_directory():
+    """Fuzzed `save`, `log using` and `export` write files: keep them out of the repository."""
+    cwd = os.getcwd()
+    with tempfile.TemporaryDirectory() as scratch:
+        os.chdir(scratch)
+        yield
+        os.chdir(cwd)
 
 
 def _run(line: str) -> None:
