@@ -144,9 +144,22 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
         names += cv.stata_names(lv.covariance, q, L)
     names.append("lnsig_e")
     phi, _, V_theta = state.delta(_stata_fun(state, covs))
+    # atr of a correlation involving a zero variance is arbitrary: no variance for it
+    pos = 0
+    for lv, q, S in zip(model.levels, model.q, Sig):
+        nm = cv.stata_names(lv.covariance, q, 1)
+        zero = np.diag(_clean_boundary(S, s2)) == 0
+        for i, name in enumerate(nm):
+            if name.startswith("atr"):
+                ids = [int(x) - 1 for x in name.split("_")[2:]]
+                if lv.covariance == "exchangeable" and zero.any() or zero[ids].any():
+                    V_theta[pos + i, :] = np.nan
+                    V_theta[:, pos + i] = np.nan
+        pos += len(nm)
 
     levels, notes, flags = [], [], []
     for lv, S in zip(model.levels, Sig):
+        S = _clean_boundary(S, s2)
         sizes = lv.sizes
         levels.append(LevelFit(lv.groupvar, lv.covariance, list(lv.effects), lv.n_groups,
                                int(sizes.min()), float(sizes.mean()), int(sizes.max()), S))
@@ -205,6 +218,16 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
         boundary=boundary, boundary_notes=notes,
         _state=dict(design=design, model=model, theta=theta, vstate=state, covs=covs,
                     XXinv=XXinv, beta_k=beta_k))
+
+
+def _clean_boundary(S, s2):
+    """Exact zeros for variances below 1e-10 of the residual variance (sd ratio 1e-5):
+    numerically they are the boundary, and their covariances are 0 with them."""
+    S = S.copy()
+    z = np.diag(S) <= 1e-10 * s2
+    S[z, :] = 0.0
+    S[:, z] = 0.0
+    return S
 
 
 def _boundary_text(groupvar, effects, S):
@@ -332,7 +355,7 @@ def _degenerate(items, vals, lv, stddev):
     covariances involving a zero variance."""
     S = lv.Sigma
     d = np.diag(S)
-    tiny = 1e-12 * max(float(d.max()), 1e-300)
+    tiny = 0.0      # Sigma was cleaned: boundary variances are exact zeros
     out = []
     for (lab, kind, _f), v in zip(items, vals):
         if kind in ("var", "sd"):
@@ -387,7 +410,9 @@ def icc(fit: MixedFit, level=95):
         tot = v.sum() + s2
         return np.array([v[: i + 1].sum() / tot for i in range(G)])
 
-    vals, se, _ = st.delta(fun)
+    zero = np.array([lv.Sigma[-1, -1] == 0 for lv in fit.levels])
+    degenerate = np.array([zero[: i + 1].any() for i in range(G)])   # ICC on its boundary
+    vals, se, _ = st.delta(fun, degenerate)
     rows = []
     for i in range(G):
         lab = "|".join(fit.levels[j].groupvar for j in range(i, -1, -1))

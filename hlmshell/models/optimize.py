@@ -122,8 +122,11 @@ def _snap_boundary(model: LMM, th, dev, maxiter):
     for l, lv in enumerate(model.levels):
         off = model.offsets[l]
         scale = max(1.0, float(np.max(np.abs(th[off:model.offsets[l + 1]]))))
-        for c in cv.boundary_coords(lv.covariance, model.q[l]):
-            if abs(th[off + c]) < 1e-3 * scale:
+        bc = cv.boundary_coords(lv.covariance, model.q[l])
+        for c in range(model.offsets[l + 1] - off):
+            # diagonal-type coordinates near 0; other (off-diagonal) ones only when tiny,
+            # e.g. a Cholesky row left over below a zero variance
+            if abs(th[off + c]) < (1e-3 if c in bc else 1e-6) * scale:
                 snapped.append(off + c)
     if not snapped:
         return th, dev, free, [], 0

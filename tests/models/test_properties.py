@@ -152,3 +152,30 @@ def test_iteration_callback(hsb):
     r = fit(MODELS["m1"], hsb, on_iteration=lambda i, v: seen.append((i, v)))
     assert [i for i, _ in seen] == list(range(len(r.iteration_log)))
     assert seen[-1][1] == pytest.approx(r.ll, abs=1e-6)
+
+
+def test_zero_variance_boundary():
+    """Negative within-group correlation: var(_cons) = 0 exactly; its SE/CI, the ICC's SE
+    and lns are undefined; the residual variance and fixed effects keep finite SEs; the LR
+    statistic is 0 with p = 1 (stata-reference 3.4)."""
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(30), 10)
+    x = rng.normal(size=300)
+    e = rng.normal(size=300)
+    e = e - 0.9 * np.bincount(g, e)[g] / 10
+    data = {"y": 1 + x + e, "x": x, "g": g.astype(float)}
+    for cov, slopes in (("identity", ()), ("unstructured", ("x",))):
+        for method in ("ML", "REML"):
+            r = fit(ModelSpec("y", (C("x"),), (RandomLevel("g", slopes, covariance=cov),), method=method), data)
+            assert r.converged and r.boundary
+            assert (r.levels[0].Sigma == 0).all()
+            assert np.isneginf(r.theta[0]) and np.isnan(r.V_theta[0]).all()
+            assert np.isfinite(r.V_theta[-1, -1]) and np.isfinite(np.diag(r.V_beta)).all()
+            sec = r.re_table()
+            assert all(np.isnan(row.se) for row in sec[0].rows)
+            assert np.isfinite(sec[1].rows[0].se)
+            assert r.chi2_c == 0.0
+    r = fit(ModelSpec("y", (C("x"),), (RandomLevel("g"),)), data)
+    assert r.p_c == 1.0 and r.lr_chibar
+    title, rows = r.icc()
+    assert rows[0].icc == 0 and np.isnan(rows[0].se)
