@@ -48,6 +48,19 @@ def _inv_logdet(A):
     return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum((-2, -1))
 
 
+def _small_mm(Ainv, B):
+    """Batched (q x q)(q x m) for tiny q: elementwise products beat matmul's per-matrix loop."""
+    q = Ainv.shape[-1]
+    if q == 1:
+        return Ainv * B
+    if q == 2:
+        out = np.empty_like(B)
+        out[..., 0, :] = Ainv[..., 0, 0, None] * B[..., 0, :] + Ainv[..., 0, 1, None] * B[..., 1, :]
+        out[..., 1, :] = Ainv[..., 1, 0, None] * B[..., 0, :] + Ainv[..., 1, 1, None] * B[..., 1, :]
+        return out
+    return Ainv @ B
+
+
 class LMM:
     """Sufficient statistics and the (profiled) deviance of one design."""
 
@@ -83,6 +96,11 @@ class LMM:
             A = np.column_stack(cols)
             self.M0 = (A.T @ A)[None]
         self.nfev = 0
+        if len(self.levels) == 1:   # precomputed layouts for the one-level fast path
+            q, G = self.q[0], self.M0.shape[0]
+            self._Gf = self.M0[:, :q, :q].reshape(G, q * q)
+            self._Hr = np.ascontiguousarray(self.M0[:, :q, q:].transpose(1, 0, 2)).reshape(q, -1)
+            self._WWsum = self.M0[:, q:, q:].sum(0)
 
     # ---- parameters -------------------------------------------------------------------
     def lambdas(self, theta):
@@ -99,6 +117,8 @@ class LMM:
     # gradients a finite-difference Hessian needs cost one pass (numpy call overhead, not
     # arithmetic, dominates at these sizes).
     def _forward(self, theta):
+        if len(self.levels) == 1:
+            return self._forward1(theta)
         self.nfev += 1
         lams = self.lambdas(theta)          # each (P, q, q)
         P = theta.shape[0]
@@ -140,8 +160,40 @@ class LMM:
         Q[:, p, p] = 1.0
         return beta, r2, ldXX, Q, XXinv
 
+    # ---- one level: the same algebra with the group sums done as BLAS products -------------
+    def _forward1(self, theta):
+        self.nfev += 1
+        lams = self.lambdas(theta)
+        Lam = lams[0]                                       # (P, q, q)
+        P, q = Lam.shape[0], self.q[0]
+        G = self.M0.shape[0]
+        dW = self._WWsum.shape[0]
+        kr = (Lam[:, :, None, :, None] * Lam[:, None, :, None, :]).reshape(P, q * q, q * q)
+        A = (self._Gf @ kr).reshape(P, G, q, q) + np.eye(q)   # Lambda' G_g Lambda + I
+        Ainv, ld = _inv_logdet(A)
+        B = (np.swapaxes(Lam, 1, 2) @ self._Hr).reshape(P, q, G, dW).transpose(0, 2, 1, 3)
+        K = _small_mm(Ainv, B)
+        R = self._WWsum - np.swapaxes(B.reshape(P, G * q, dW), 1, 2) @ K.reshape(P, G * q, dW)
+        cache = [(Lam[:, None], None, None, Ainv, K)]
+        return R, ld, cache, lams
+
+    def _backward1(self, cache, Rbar):
+        Lam, _, _, Ainv, K = cache[0]
+        Lam = Lam[:, 0]
+        P, G, q, dW = K.shape
+        KS = (K.reshape(P, G * q, dW) @ Rbar).reshape(P, G, q, dW)
+        Abar = (KS[:, :, :, None, :] * K[:, :, None, :, :]).sum(-1) + Ainv
+        C = (self._Gf.T @ Abar.reshape(P, G, q * q)).reshape(P, q, q, q, q)  # sum_g G_g (x) Abar_g
+        L1 = np.einsum("pijkl,pjk->pil", C, Lam)
+        Bbar_r = (-2.0 * KS).transpose(0, 2, 1, 3).reshape(P, q, G * dW)
+        L2 = self._Hr @ np.swapaxes(Bbar_r, 1, 2)
+        Lbar = 2.0 * L1 + L2
+        return Lbar.reshape(P, -1) @ self.Eflat[0].T
+
     def _backward(self, cache, Rbar):
         """theta gradients (P, k) given the adjoints of R (ld_bar = 1 at every level)."""
+        if len(self.levels) == 1:
+            return self._backward1(cache, Rbar)
         P = Rbar.shape[0]
         grad = np.zeros((P, self.offsets[-1]))
         Sbar = Rbar[:, None]
