@@ -67,19 +67,28 @@ class LMM:
     def __init__(self, design: Design, reml: bool = False):
         self.reml = reml
         rows = design.rows
-        y = design.y_all[rows]
-        X = design.X_all[np.ix_(rows, design.keep)]
-        self.n, self.p = X.shape
+        allrows = len(rows) == len(design.y_all)
+        self.n, self.p = len(rows), len(design.keep)
         self.levels = design.levels
         self.q = [lv.Z_all.shape[1] for lv in self.levels]
         self.E = [cv.basis(lv.covariance, q) for lv, q in zip(self.levels, self.q)]
         self.k = [len(E) for E in self.E]
         self.Eflat = [E.reshape(len(E), -1) for E in self.E]
         self.offsets = np.concatenate([[0], np.cumsum(self.k)]).astype(int)
-        Zs = [lv.Z_all[rows] for lv in self.levels]
-        cols = [Z[:, j] for Z in reversed(Zs) for j in range(Z.shape[1])]
-        cols += [X[:, j] for j in range(self.p)] + [y]
-        d = len(cols)
+        # the columns of [Z_L .. Z_1 X y] as contiguous rows of one (d, n) array
+        blocks = [lv.Z_all for lv in reversed(self.levels)] + [design.X_all[:, design.keep],
+                                                             design.y_all[:, None]]
+        d = sum(b.shape[1] for b in blocks)
+        AT = np.empty((d, self.n))
+        r = 0
+        for b in blocks:
+            AT[r:r + b.shape[1]] = (b if allrows else b[rows]).T
+            r += b.shape[1]
+        cols = list(AT)
+        Zs, r = [], d - self.p - 1
+        for q in self.q:        # outermost level's Z sits last among the Z rows
+            Zs.append(AT[r - q:r].T)
+            r -= q
         self.zscale = [np.sqrt(np.mean(Z ** 2, axis=0)) for Z in Zs]
         if self.levels:
             g = self.levels[-1].group
