@@ -91,6 +91,23 @@ def _header_types_old(f, head: bytes):
     return (None if None in types else types), sort
 
 
+def _complete(path: str) -> bool:
+    """False for a format-117+ file that does not end with its closing tag: a file cut short
+    (pyreadstat reads one cut after its data as if it were whole)."""
+    tail = b"</stata_dta>"
+    try:
+        with open(path, "rb") as f:
+            if not f.read(11).startswith(b"<stata_dta>"):
+                return True  # the older formats have no closing tag
+            f.seek(0, os.SEEK_END)
+            if f.tell() < len(tail):
+                return False
+            f.seek(-len(tail), os.SEEK_END)
+            return f.read() == tail
+    except OSError:
+        return False
+
+
 def _check_readable(path: str, shown: str) -> None:
     if os.path.isdir(path):
         raise StataError(603, f"file {shown} could not be opened")
@@ -116,6 +133,8 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
                                           output_format="dict")
     except Exception:  # pyreadstat raises its own error types for every bad file
         raise StataError(610, f"file {shown} not Stata format") from None
+    if not _complete(path):
+        raise StataError(610, f"file {shown} not Stata format")
     names = list(meta.column_names)
     types, sort = _header_types(path)
     if types is None or len(types) != len(names):

@@ -1,0 +1,299 @@
+"""Bad files through Session.execute: truncated, corrupt or unreadable .dta files, odd text
+files, empty datasets, awkward variable names, and saves that cannot (or fail to) finish.
+
+Every failure must give Stata's return code and leave the session exactly as it was (data,
+estimates, r(), scalars, matrices: `fingerprint`), and every file on disk intact."""
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from fuzz_commands import fingerprint, fresh_session
+
+from hlmshell.batch import run_file
+from hlmshell.errors import StataError
+from hlmshell.session import Session
+
+ROOT = Path(__file__).resolve().parents[1]
+HSB = ROOT / "data" / "hsb.dta"
+
+
+@pytest.fixture
+def s(tmp_path, monkeypatch):
+    """The small two-level session of the fuzz harness, with estimates, r() and a scalar and
+    matrix posted, working in a temporary directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("HLMSHELL_DATAPATH", raising=False)
+    session = fresh_session(5)
+    for line in ["qui mixed y x || g:", "est store m1", "scalar k = 3", "mat A = e(b)",
+                 "qui sum y"]:
+        assert session.execute(line) == 0, session.out.getvalue()
+    session.data.changed = True  # unsaved work that must never be dropped silently
+    return session
+
+
+def run(session: Session, line: str) -> tuple[int, str]:
+    start = session.out.tell()
+    rc = session.execute(line)
+    return rc, session.out.getvalue()[start:]
+
+
+def fails(session: Session, line: str, code: int, message: str | None = None) -> str:
+    """Run `line`; it must fail with r(code), print no traceback and change nothing."""
+    before = fingerprint(session)
+    filename = session.data.filename
+    rc, out = run(session, line)
+    assert rc == code, out
+    assert f"r({code});" in out
+    assert "Traceback" not in out and "internal error" not in out, out
+    if message is not None:
+        assert message in out, out
+    assert fingerprint(session) == before
+    assert session.data.filename == filename
+    return out
+
+
+def digest(path) -> bytes:
+    return Path(path).read_bytes()
+
+
+# ---------------------------------------------------------------------------- reading .dta
+CUTS = [0, 1, 11, 100, 600, 2_000, 50_000, 150_000, -200, -40, -20, -12, -1]
+
+
+@pytest.mark.parametrize("cut", CUTS)
+def test_truncated_dta_is_not_stata_format(s, tmp_path, cut):
+    raw = HSB.read_bytes()
+    (tmp_path / "cut.dta").write_bytes(raw[:cut] if cut >= 0 else raw[:len(raw) + cut])
+    fails(s, "use cut, clear", 610, "file cut.dta not Stata format")
+    fails(s, "merge m:1 g using cut", 610)
+
+
+def test_corrupt_dta_random_bytes_and_text(s, tmp_path):
+    rng = np.random.default_rng(1)
+    (tmp_path / "noise.dta").write_bytes(rng.integers(0, 256, 5_000, dtype=np.uint8).tobytes())
+    (tmp_path / "text.dta").write_text("id,score\n1,2\n3,4\n")
+    (tmp_path / "fake.dta").write_bytes(b"<stata_dta><header><release>118</release>" + b"\0" * 300)
+    for name in ["noise", "text", "fake"]:
+        fails(s, f"use {name}, clear", 610, f"file {name}.dta not Stata format")
+        fails(s, f"use {name}.dta, clear", 610)
+        fails(s, f"use y using {name}, clear", 610)
+
+
+def test_directory_named_like_a_dataset(s, tmp_path):
+    (tmp_path / "x.dta").mkdir()
+    fails(s, "use x, clear", 603, "file x.dta could not be opened")
+    fails(s, "merge m:1 g using x", 603)
+    fails(s, "save x, replace", 603)
+    fails(s, "save x", 602)  # exists, and no replace
+    assert (tmp_path / "x.dta").is_dir()
+
+
+def test_unreadable_file(s, tmp_path, monkeypatch):
+    """We run as root, so chmod 000 cannot stop us reading: `open` is made to raise
+    PermissionError for the one file instead."""
+    shutil.copy(HSB, tmp_path / "locked.dta")
+    (tmp_path / "locked.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "locked.do").write_text("di 1\n")
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if "locked" in str(file):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
+    fails(s, "use locked, clear", 603, "file locked.dta could not be opened")
+    fails(s, "merge m:1 g using locked", 603)
+    fails(s, "import delimited locked.csv, clear", 603)
+    with pytest.raises(StataError) as err:
+        run_file(s, "locked.do")
+    assert err.value.code == 603
+
+
+def test_missing_file(s):
+    fails(s, "use nosuch, clear", 601, "file nosuch.dta not found")
+    fails(s, "import delimited nosuch.csv, clear", 601)
+    fails(s, "merge m:1 g using nosuch", 601)
+
+
+# ---------------------------------------------------------------------------- text files
+def test_latin1_do_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l1.do").write_bytes('di "caf\xe9 \xdf"\nscalar n = "na\xefve"\n'
+                                     .encode("latin-1"))
+    session = Session(out=io.StringIO())
+    assert run_file(session, "l1.do") == 0
+    assert "café ß" in session.out.getvalue()
+    assert session.scalars["n"] == "naïve"
+
+
+def test_latin1_csv(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "l1.csv").write_bytes("name,score\ncaf\xe9,1\nna\xefve,2\n".encode("latin-1"))
+    session = Session(out=io.StringIO())
+    rc, out = run(session, "import delimited l1.csv")
+    assert rc == 0 and "ISO-8859-1" in out
+    assert list(session.data.column("name")) == ["café", "naïve"]
+    assert run(session, "save l1, replace")[0] == 0
+    assert run(session, "use l1, clear")[0] == 0
+    assert list(session.data.column("name")) == ["café", "naïve"]
+
+
+def test_ragged_csv(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "rag.csv").write_text("a,b,c\n1,2\n3,4,5,6\n\n7\n")
+    session = Session(out=io.StringIO())
+    rc, out = run(session, "import delimited rag.csv")
+    assert rc == 0, out
+    d = session.data
+    assert d.names == ["a", "b", "c", "v4"]
+    assert d.nobs == 4
+    assert np.isnan(d.column("c")[0]) and d.column("v4")[1] == 6
+    assert run(session, "sum")[0] == 0
+
+
+def test_empty_csv(s, tmp_path):
+    (tmp_path / "empty.csv").write_text("")
+    (tmp_path / "header.csv").write_text("a,b\n")
+    fails(s, "import delimited empty.csv", 4)  # the data in memory changed: clear needed
+    for name, k in [("empty", 0), ("header", 2)]:
+        rc, out = run(s, f"import delimited {name}.csv, clear")
+        assert rc == 0 and f"({k} vars, 0 obs)" in out
+        assert s.data.nobs == 0 and len(s.data.names) == k
+        for line in ["des", "sum", "list", "count"]:
+            assert run(s, line)[0] == 0, line
+
+
+# ---------------------------------------------------------------------------- odd datasets
+ZERO_OBS_OK = ["des", "sum", "list", "count", "gen q = y", "replace y = 1", "sort g",
+               "egen m = mean(y)", "egen k = group(g)", "drop x", "keep y g"]
+ZERO_OBS_FAIL = [("tab g", 2000), ("tab g h", 2000), ("mixed y x || g:", 2000),
+                 ("predict p", 459), ("list in 1", 198)]
+
+
+def test_zero_observations(s, tmp_path):
+    assert run(s, "keep if 0")[0] == 0
+    assert run(s, "save zero")[0] == 0
+    assert run(s, "use zero, clear")[0] == 0
+    assert s.data.nobs == 0 and s.data.names == ["y", "x", "z", "g", "h", "s"]
+    for line, code in ZERO_OBS_FAIL:
+        fails(s, line, code)
+    for line in ZERO_OBS_OK:
+        rc, out = run(s, line)
+        assert rc == 0, (line, out)
+    assert run(s, "save zero2")[0] == 0
+    assert run(s, "use zero2, clear")[0] == 0 and s.data.nobs == 0
+
+
+def test_zero_variables(s, tmp_path):
+    assert run(s, "drop _all")[0] == 0
+    assert s.data.names == []
+    fails(s, "save novars", 111, "no variables defined")
+    assert not (tmp_path / "novars.dta").exists()
+    fails(s, "export delimited novars.csv", 111)
+    fails(s, "mixed y x || g:", 111)
+    fails(s, "tab", 100)
+    for line in ["des", "sum", "list", "count"]:
+        assert run(s, line)[0] == 0, line
+
+
+def test_names_that_are_command_names(s, tmp_path):
+    for line in ["rename x sum", "rename z list", "rename h mixed", "gen by = g",
+                 "gen use = 1", "gen save = 2"]:
+        assert run(s, line)[0] == 0, line
+    fails(s, "rename y if", 101)
+    fails(s, "gen in = 1", 198)
+    fails(s, "gen double = 1", 198)
+    fails(s, "gen _all = 1", 198)
+    for line in ["sum sum", "list sum list in 1/2", "tab mixed", "sum sum if sum > 0",
+                 "egen q = mean(sum), by(by)", "qui mixed y sum || by:", "save coll"]:
+        rc, out = run(s, line)
+        assert rc == 0, (line, out)
+    assert run(s, "use coll, clear")[0] == 0
+    assert s.data.names[:3] == ["y", "sum", "list"] and "mixed" in s.data.names
+
+
+# ---------------------------------------------------------------------------- saving
+def test_save_to_a_missing_directory(s, tmp_path):
+    fails(s, "save nodir/sub/a", 603, "file nodir/sub/a.dta could not be opened")
+    fails(s, "save nodir/sub/a, replace", 603)
+    fails(s, "export delimited using nodir/a.csv", 603)
+    assert not (tmp_path / "nodir").exists()
+
+
+def test_save_over_an_existing_file_needs_replace(s, tmp_path):
+    shutil.copy(HSB, tmp_path / "keep.dta")
+    (tmp_path / "keep.csv").write_text("a\n1\n")
+    old, old_csv = digest(tmp_path / "keep.dta"), digest(tmp_path / "keep.csv")
+    fails(s, "save keep", 602, "file keep.dta already exists")
+    fails(s, "save keep.dta", 602)
+    fails(s, "export delimited keep.csv", 602, "file keep.csv already exists")
+    assert digest(tmp_path / "keep.dta") == old and digest(tmp_path / "keep.csv") == old_csv
+
+
+class _Failing:
+    """A file object that writes the first `limit` bytes, then fails as a full disk does."""
+
+    def __init__(self, fh, limit, exc):
+        self.fh, self.limit, self.exc = fh, limit, exc
+
+    def write(self, data):
+        self.fh.write(data[:self.limit])
+        self.fh.flush()
+        raise self.exc
+
+    def __getattr__(self, name):
+        return getattr(self.fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.fh.close()
+
+
+@pytest.mark.parametrize("exc, code", [(OSError(28, "No space left on device"), 603),
+                                       (KeyboardInterrupt(), 1)])
+@pytest.mark.parametrize("line, name", [("save keep, replace", "keep.dta"),
+                                        ("export delimited keep.csv, replace", "keep.csv")])
+def test_replace_failing_midway_keeps_the_old_file(s, tmp_path, monkeypatch, exc, code, line,
+                                                   name):
+    shutil.copy(HSB, tmp_path / name)
+    old = digest(tmp_path / name)
+    import hlmshell.dataset.io as dio
+    real_fdopen = os.fdopen
+    monkeypatch.setattr(dio.os, "fdopen", lambda fd, *a, **k: _Failing(real_fdopen(fd, *a, **k),
+                                                                         1000, exc))
+    fails(s, line, code)
+    assert digest(tmp_path / name) == old
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no temporary file left
+
+
+def test_replace_writes_a_new_file_by_rename(s, tmp_path, monkeypatch):
+    """save, replace: a temporary file in the same directory, renamed over the target."""
+    shutil.copy(HSB, tmp_path / "keep.dta")
+    import hlmshell.dataset.io as dio
+    renames = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        renames.append((os.path.dirname(os.path.abspath(src)), os.path.basename(dst)))
+        assert os.path.basename(src) != "keep.dta"
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(dio.os, "replace", spy)
+    rc, out = run(s, "save keep, replace")
+    assert rc == 0 and "file keep.dta saved" in out
+    assert renames == [(str(tmp_path), "keep.dta")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.dta"]
+    assert s.data.changed is False
+    check = Session(out=io.StringIO())
+    assert check.execute(f'use "{tmp_path / "keep.dta"}"') == 0
+    assert check.data.names == s.data.names and check.data.nobs == s.data.nobs
