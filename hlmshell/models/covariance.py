@@ -127,3 +127,22 @@ def zero_coordinate(cov: str, q: int, theta: np.ndarray, c: int) -> np.ndarray:
         L[k, :k] = off * np.sqrt(tot / (off @ off))
     L[k, k] = 0.0
     return np.array([L[i, j] for j in range(q) for i in range(j, q)])
+
+
+def from_relative(cov: str, T: np.ndarray) -> np.ndarray:
+    """theta whose Lambda Lambda' approximates the relative covariance T (a start value)."""
+    q = T.shape[0]
+    w, U = np.linalg.eigh(0.5 * (T + T.T))
+    T = (U * np.maximum(w, 1e-4 * max(w.max(), 1e-4))) @ U.T
+    d = np.sqrt(np.diag(T))
+    if cov == "identity":
+        return np.array([float(np.sqrt(np.mean(np.diag(T))))])
+    if cov == "independent":
+        return d
+    if cov == "exchangeable":
+        v = float(np.mean(np.diag(T)))
+        c = float((T.sum() - np.trace(T)) / (q * (q - 1)))
+        c = min(max(c, -v / (q - 1) * 0.9), 0.9 * v)
+        return np.array([np.sqrt(v - c), np.sqrt(v + (q - 1) * c)])
+    L = np.linalg.cholesky(T)
+    return np.array([L[i, j] for j in range(q) for i in range(j, q)])

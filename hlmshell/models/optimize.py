@@ -169,7 +169,12 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     dev_linear = float(devs[0])
     if len(theta0):
         theta0 = grid[1 + int(np.nanargmin(devs[1:]))] * theta0
-        theta0 = _coordinate_start(model, theta0)
+        mom = _moment_start(model)
+        if mom is not None:     # keep whichever start is better
+            d2 = model.deviance(np.stack([theta0, mom]))
+            theta0 = mom if d2[1] < d2[0] else theta0
+        else:
+            theta0 = _coordinate_start(model, theta0)
     log: list[float] = []
     maxiter = int(spec.maxiter)
     free = np.ones(len(theta0), dtype=bool)
@@ -191,6 +196,33 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     from .inference import build_result
     return build_result(spec, method, design, model, th, dev, free, snapped, summary, log,
                         dev_linear)
+
+
+def _moment_start(model: LMM):
+    """One level: method-of-moments start from the per-group OLS fits of y - X b_ols on Z
+    (all from the sufficient statistics): Sigma ~ cov(b_g) - s2 mean((Z_g'Z_g)^-1)."""
+    if len(model.levels) != 1:
+        return None
+    q, p = model.q[0], model.p
+    M = model.M0
+    R = M.sum(0)[q:, q:]
+    XX, Xy, yy = R[:p, :p], R[:p, p], R[p, p]
+    try:
+        b = np.linalg.solve(XX, Xy) if p else np.zeros(0)
+        ZZ = M[:, :q, :q]
+        Ze = M[:, :q, -1] - M[:, :q, q:q + p] @ b
+        det = np.linalg.det(ZZ)
+        ok = det > 1e-8 * np.maximum(np.einsum("gii->g", ZZ), 1e-300) ** q
+        if ok.sum() < max(3, q + 1):
+            return None
+        ZZi = np.linalg.inv(ZZ[ok])
+        bg = (ZZi @ Ze[ok][:, :, None])[:, :, 0]
+        s2 = float(yy - Xy @ b) / max(model.n - p, 1)
+        S = np.cov(bg.T).reshape(q, q) - s2 * ZZi.mean(0)
+        th = cv.from_relative(model.levels[0].covariance, S / s2)
+    except np.linalg.LinAlgError:
+        return None
+    return th if np.all(np.isfinite(th)) else None
 
 
 def _coordinate_start(model: LMM, theta0):
