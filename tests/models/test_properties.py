@@ -179,3 +179,20 @@ def test_zero_variance_boundary():
     assert r.p_c == 1.0 and r.lr_chibar
     title, rows = r.icc()
     assert rows[0].icc == 0 and np.isnan(rows[0].se)
+
+
+def test_string_group_codes_long_short_and_missing():
+    """Packed short-string keys, the long-string fallback and "" as missing give the same
+    grouping as integer ids."""
+    rng = np.random.default_rng(9)
+    g = rng.integers(0, 12, size=200)
+    y = rng.normal(size=200) + g * 0.3
+    base = fit(ModelSpec("y", (), (RandomLevel("g"),)), {"y": y, "g": g.astype(float)})
+    for fmt in ("{}", "group-number-{:04d}", "é{}"):
+        s = np.array([fmt.format(v) for v in g], dtype=object)
+        r = fit(ModelSpec("y", (), (RandomLevel("s"),)), {"y": y, "s": s})
+        assert r.ll == pytest.approx(base.ll, abs=1e-9) and r.levels[0].n_groups == 12
+    s = np.array([str(v) for v in g], dtype=object)
+    s[:5] = ""
+    r = fit(ModelSpec("y", (), (RandomLevel("s"),)), {"y": y, "s": s})
+    assert r.n == 195 and not r.sample[:5].any()
