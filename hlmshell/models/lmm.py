@@ -48,6 +48,37 @@ def _inv_logdet(A):
     return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum((-2, -1))
 
 
+def _group_crossprod(cols, g, G):
+    """Per-group cross-products of the columns: one bincount per pair of DISTINCT columns
+    (a slope is usually also a regressor, _cons appears in Z and X), O(n) memory."""
+    uniq, where = [], []
+    for c in cols:
+        for u, v in enumerate(uniq):
+            if c is v or np.array_equal(c, v):
+                where.append(u)
+                break
+        else:
+            where.append(len(uniq))
+            uniq.append(c)
+    ones = [bool(np.all(v == 1.0)) for v in uniq]
+    cache = {}
+    d = len(cols)
+    M = np.empty((G, d, d))
+    for i in range(d):
+        for j in range(i, d):
+            a, b = sorted((where[i], where[j]))
+            if (a, b) not in cache:
+                if ones[a] and ones[b]:
+                    w = None
+                elif ones[a] or ones[b]:
+                    w = uniq[b] if ones[a] else uniq[a]
+                else:
+                    w = uniq[a] * uniq[b]
+                cache[a, b] = np.bincount(g, weights=w, minlength=G).astype(float)
+            M[:, i, j] = M[:, j, i] = cache[a, b]
+    return M
+
+
 def _small_mm(Ainv, B):
     """Batched (q x q)(q x m) for tiny q: elementwise products beat matmul's per-matrix loop."""
     q = Ainv.shape[-1]
@@ -93,10 +124,7 @@ class LMM:
         if self.levels:
             g = self.levels[-1].group
             G = self.levels[-1].n_groups
-            M = np.empty((G, d, d))
-            for i in range(d):      # one bincount per pair: O(n) memory, vectorised
-                for j in range(i, d):
-                    M[:, i, j] = M[:, j, i] = np.bincount(g, weights=cols[i] * cols[j], minlength=G)
+            M = _group_crossprod(cols, g, G)
             self.M0 = M
             # reduceat starts of children blocks for every level below the top
             self.starts = [None] + [np.flatnonzero(np.r_[True, lv.parent[1:] != lv.parent[:-1]])
