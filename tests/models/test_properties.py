@@ -196,3 +196,20 @@ def test_string_group_codes_long_short_and_missing():
     s[:5] = ""
     r = fit(ModelSpec("y", (), (RandomLevel("s"),)), {"y": y, "s": s})
     assert r.n == 195 and not r.sample[:5].any()
+
+
+def test_dataframe_input_and_reml_three_levels(hsb):
+    import pandas as pd
+    df = pd.DataFrame(hsb)
+    a = fit(MODELS["m2"], df)
+    b = fit(MODELS["m2"], hsb)
+    assert a.ll == b.ll and np.array_equal(a.beta, b.beta)
+    data = synth(8, n_outer=10, missing=True)
+    spec = ModelSpec("y", (C("x"),), (RandomLevel("school", ("x",), covariance="un"), RandomLevel("class")),
+                     method="REML")
+    r = fit(spec, data)
+    assert r.converged and r.method == "REML"
+    model, th = r._state["model"], r._state["theta"]
+    dev, g = model.deviance(th, True)
+    assert np.max(np.abs(g[~np.isclose(th, 0)])) <= 1e-6 * abs(dev)
+    assert r.reses(1).shape == (len(data["y"]), 1)
