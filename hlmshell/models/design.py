@@ -155,17 +155,20 @@ def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
     """Greedy rank test in `order`: a column is dropped when its residual on the kept ones
     is (relatively) zero. Stata keeps earlier columns and _cons."""
     dropped = set()
-    Q = np.zeros((Xs.shape[0], 0))
+    Q = np.empty((Xs.shape[0], len(order)))
+    m = 0
     for j in order:
         x = Xs[:, j]
         nx = np.linalg.norm(x)
-        r = x - Q @ (Q.T @ x)
-        r = r - Q @ (Q.T @ r)  # re-orthogonalise once (classical Gram-Schmidt twice is stable)
+        Qm = Q[:, :m]
+        r = x - Qm @ (Qm.T @ x)
+        r = r - Qm @ (Qm.T @ r)  # re-orthogonalise once (classical Gram-Schmidt twice is stable)
         nr = np.linalg.norm(r)
         if nx == 0 or nr <= tol * nx:
             dropped.add(j)
             continue
-        Q = np.column_stack([Q, r / nr])
+        Q[:, m] = r / nr
+        m += 1
     return dropped
 
 

@@ -169,11 +169,11 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     dev_linear = float(devs[0])
     if len(theta0):
         theta0 = grid[1 + int(np.nanargmin(devs[1:]))] * theta0
-        mom = _moment_start(model)
+        mom = _moment_start(model) if len(theta0) > 1 else None   # k = 1: the grid is a 1-D search
         if mom is not None:     # keep whichever start is better
             d2 = model.deviance(np.stack([theta0, mom]))
             theta0 = mom if d2[1] < d2[0] else theta0
-        else:
+        elif len(theta0) > 1:
             theta0 = _coordinate_start(model, theta0)
     log: list[float] = []
     maxiter = int(spec.maxiter)
