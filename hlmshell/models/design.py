@@ -107,6 +107,27 @@ def _fmt_level(v: float) -> str:
 def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
     """Expand the fixed terms into (names, columns over all rows, omitted-as-base flags)."""
     names, columns, base_flags = [], [], []
+    lev_cache, ind_cache = {}, {}
+
+    def _levels(var):
+        if var not in lev_cache:
+            x = cols[var]
+            vals = x[ok]
+            if np.any(vals != np.round(vals)):
+                raise ModelError(452, "factor variables may not contain noninteger values")
+            if np.any(vals < 0):
+                raise ModelError(452, "factor variables may not contain negative values")
+            lev_cache[var] = np.unique(vals)
+        return lev_cache[var]
+
+    def _indicator(var, lv):
+        if (var, lv) not in ind_cache:
+            x = cols[var]
+            ind = (x == lv).astype(float)
+            ind[np.isnan(x)] = np.nan
+            ind_cache[var, lv] = ind
+        return ind_cache[var, lv]
+
     cont_sets = {tuple(sorted(f.var for f in t.factors if not f.categorical))
                  for t in spec.fixed if all(not f.categorical for f in t.factors)}
     for term in spec.fixed:
@@ -115,30 +136,16 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
         # Stata puts bases on factors unless a categorical x continuous interaction lacks its
         # continuous lower-order term (then every level is identified).
         use_base = not conts or tuple(sorted(f.var for f in conts)) in cont_sets
-        cont_prod = np.ones(n_rows)
-        for f in conts:
-            cont_prod = cont_prod * cols[f.var]
-        combos = [([], np.ones(n_rows), False)]  # (parts, column, any_base)
+        combos = [([], False)]  # (parts, any_base); columns built only for non-base combos
         for f in cats:
-            x = cols[f.var]
-            vals = x[ok & ~np.isnan(x)]
-            if np.any(vals != np.round(vals)):
-                raise ModelError(452, "factor variables may not contain noninteger values")
-            if np.any(vals < 0):
-                raise ModelError(452, "factor variables may not contain negative values")
-            levels = np.unique(vals)
+            levels = _levels(f.var)
             base = levels[0] if f.base is None else float(f.base)
             if f.base is not None and base not in levels:
                 raise ModelError(111, f"{f.var}: level {f.base:g} not found")  # ib#. of an absent level
-            new = []
-            for parts, col, anyb in combos:
-                for lv in levels:
-                    isb = use_base and lv == base
-                    ind = np.where(np.isnan(x), np.nan, (x == lv).astype(float))
-                    new.append((parts + [(f.var, lv, isb)], col * ind, anyb or isb))
-            combos = new
+            combos = [(parts + [(f.var, lv, use_base and lv == base)], anyb or (use_base and lv == base))
+                      for parts, anyb in combos for lv in levels]
         single_cont = not cats and len(conts) == 1
-        for parts, col, anyb in combos:
+        for parts, anyb in combos:
             out = []
             for var, lv, isb in parts:
                 mark = "b" if isb else ("o" if anyb else "")
@@ -146,7 +153,16 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
             for f in conts:
                 out.append(f.var if single_cont else ("co." if anyb else "c.") + f.var)
             names.append("#".join(out))
-            columns.append(np.zeros(n_rows) if anyb else col * cont_prod)
+            if anyb:
+                col = np.zeros(n_rows)
+            else:
+                col = None
+                for var, lv, _ in parts:
+                    col = _indicator(var, lv) if col is None else col * _indicator(var, lv)
+                for f in conts:
+                    col = cols[f.var] if col is None else col * cols[f.var]
+                col = np.ones(n_rows) if col is None else col
+            columns.append(col)
             base_flags.append(anyb)
     return names, columns, base_flags
 
@@ -298,7 +314,8 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
     omitted = np.array(base_flags, dtype=bool)
     cand = [j for j in range(len(names)) if not omitted[j]]
     order = ([len(names) - 1] if spec.constant else []) + [j for j in cand if names[j] != "_cons"]
-    drop = _collinear(X_all[rows], order) if order else set()
+    Xs = X_all if len(rows) == n_rows else X_all[rows]
+    drop = _collinear(Xs, order) if order else set()
     dropped = [names[j] for j in sorted(drop)]
     for j in drop:
         omitted[j] = True
@@ -314,9 +331,13 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         cov = resolve_covariance(lev.covariance, len(eff))
         Z_all = np.column_stack([cols[s] for s in lev.slopes] + ([np.ones(n_rows)] if lev.constant else []))
         valid = np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
-        key_all = _nested_key([np.where(valid, c, 0) for c in gcodes[: li + 1]])
-        ukeys, inv = np.unique(key_all[valid], return_inverse=True)
-        inv = inv.ravel()
+        if li == 0:     # codes are already dense and sorted: no second sort
+            inv = gcodes[0][valid]
+            ukeys = np.arange(int(inv.max()) + 1 if len(inv) else 0)
+        else:
+            key_all = _nested_key([np.where(valid, c, 0) for c in gcodes[: li + 1]])
+            ukeys, inv = np.unique(key_all[valid], return_inverse=True)
+            inv = inv.ravel()
         in_sample = np.zeros(len(ukeys), dtype=bool)
         in_sample[inv[ok[valid]]] = True
         idx = np.cumsum(in_sample) - 1
