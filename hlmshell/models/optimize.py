@@ -129,14 +129,15 @@ def _snap_boundary(model: LMM, th, dev, maxiter):
             if abs(th[off + c]) < (1e-3 if c in bc else 1e-6) * scale:
                 snapped.append(off + c)
     if not snapped:
-        return th, dev, free, [], 0
+        return th, dev, free, [], []
     trial = th.copy()
     trial[snapped] = 0.0
     free[snapped] = False
-    t2, d2, g2, it, _ = newton(model, trial, free, maxiter)
+    steps: list[float] = []
+    t2, d2, g2, it, _ = newton(model, trial, free, maxiter, log=steps, it0=1)
     if d2 <= dev + 1e-8:
-        return t2, d2, free, snapped, it
-    return th, dev, np.ones(len(th), dtype=bool), [], 0
+        return t2, d2, free, snapped, steps
+    return th, dev, np.ones(len(th), dtype=bool), [], []
 
 
 def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray | None = None,
@@ -185,8 +186,12 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     th = _canonical(model, th)
     snapped = []
     if conv:
-        th, dev, free, snapped, it2 = _snap_boundary(model, th, dev, maxiter)
-        iters += it2
+        th, dev, free, snapped, steps = _snap_boundary(model, th, dev, max(maxiter - iters, 1))
+        for v in steps:     # the refinement on the boundary continues the iteration log
+            iters += 1
+            log.append(v)
+            if on_iteration:
+                on_iteration(len(log) - 1, v)
         th = _canonical(model, th)
         dev, g = model.deviance(th, True)
     gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
