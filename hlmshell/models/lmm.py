@@ -79,17 +79,18 @@ def _group_crossprod(cols, g, G):
     return M
 
 
-def _small_mm(Ainv, B):
-    """Batched (q x q)(q x m) for tiny q: elementwise products beat matmul's per-matrix loop."""
+def _small_mm_t(Ainv, B):
+    """K = A^-1 B per group with B, K in (P, q, G, m) layout; Ainv is (P, G, q, q)."""
     q = Ainv.shape[-1]
-    if q == 1:
-        return Ainv * B
-    if q == 2:
-        out = np.empty_like(B)
-        out[..., 0, :] = Ainv[..., 0, 0, None] * B[..., 0, :] + Ainv[..., 0, 1, None] * B[..., 1, :]
-        out[..., 1, :] = Ainv[..., 1, 0, None] * B[..., 0, :] + Ainv[..., 1, 1, None] * B[..., 1, :]
-        return out
-    return Ainv @ B
+    if q <= 3:
+        K = np.empty_like(B)
+        for i in range(q):
+            acc = Ainv[:, :, i, 0, None] * B[:, 0]
+            for j in range(1, q):
+                acc += Ainv[:, :, i, j, None] * B[:, j]
+            K[:, i] = acc
+        return K
+    return np.swapaxes(Ainv @ B.transpose(0, 2, 1, 3), 1, 2)
 
 
 class LMM:
@@ -208,22 +209,28 @@ class LMM:
         kr = (Lam[:, :, None, :, None] * Lam[:, None, :, None, :]).reshape(P, q * q, q * q)
         A = (self._Gf @ kr).reshape(P, G, q, q) + np.eye(q)   # Lambda' G_g Lambda + I
         Ainv, ld = _inv_logdet(A)
-        B = (np.swapaxes(Lam, 1, 2) @ self._Hr).reshape(P, q, G, dW).transpose(0, 2, 1, 3)
-        K = _small_mm(Ainv, B)
-        R = self._WWsum - np.swapaxes(B.reshape(P, G * q, dW), 1, 2) @ K.reshape(P, G * q, dW)
-        cache = [(Lam[:, None], None, None, Ainv, K)]
+        # B and K kept in a (P, q, G, dW) layout: contiguous for the elementwise small
+        # products and directly reshapeable for the BLAS group sums
+        B = (np.swapaxes(Lam, 1, 2) @ self._Hr).reshape(P, q, G, dW)
+        K = _small_mm_t(Ainv, B)
+        R = self._WWsum - np.swapaxes(B.reshape(P, q * G, dW), 1, 2) @ K.reshape(P, q * G, dW)
+        cache = [(Lam[:, None], None, None, Ainv, K.transpose(0, 2, 1, 3))]
         return R, ld, cache, lams
 
     def _backward1(self, cache, Rbar):
-        Lam, _, _, Ainv, K = cache[0]
+        Lam, _, _, Ainv, Kg = cache[0]
         Lam = Lam[:, 0]
-        P, G, q, dW = K.shape
-        KS = (K.reshape(P, G * q, dW) @ Rbar).reshape(P, G, q, dW)
-        Abar = (KS[:, :, :, None, :] * K[:, :, None, :, :]).sum(-1) + Ainv
+        K = Kg.transpose(0, 2, 1, 3)                        # back to (P, q, G, dW), a view
+        P, q, G, dW = K.shape
+        KS = (K.reshape(P, q * G, dW) @ Rbar).reshape(P, q, G, dW)
+        Abar = np.empty((P, G, q, q))
+        for i in range(q):
+            for j in range(i, q):
+                Abar[:, :, i, j] = Abar[:, :, j, i] = (KS[:, i] * K[:, j]).sum(-1)  # symmetric
+        Abar += Ainv
         C = (self._Gf.T @ Abar.reshape(P, G, q * q)).reshape(P, q, q, q, q)  # sum_g G_g (x) Abar_g
         L1 = np.einsum("pijkl,pjk->pil", C, Lam)
-        Bbar_r = (-2.0 * KS).transpose(0, 2, 1, 3).reshape(P, q, G * dW)
-        L2 = self._Hr @ np.swapaxes(Bbar_r, 1, 2)
+        L2 = self._Hr @ np.swapaxes(-2.0 * KS.reshape(P, q, G * dW), 1, 2)
         Lbar = 2.0 * L1 + L2
         return Lbar.reshape(P, -1) @ self.Eflat[0].T
 
