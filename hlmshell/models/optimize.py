@@ -222,7 +222,15 @@ def _moment_start(model: LMM):
             return None
         ZZi = np.linalg.inv(ZZ[ok])
         bg = (ZZi @ Ze[ok][:, :, None])[:, :, 0]
-        s2 = float(yy - Xy @ b) / max(model.n - p, 1)
+        # pooled within-group residual variance (Swamy): e'e_g - e'Z (Z'Z)^-1 Z'e per group
+        Mo = M[ok]
+        XXg, Xyg, yyg = Mo[:, q:q + p, q:q + p], Mo[:, q:q + p, -1], Mo[:, -1, -1]
+        ee = yyg - 2 * Xyg @ b + np.einsum("gij,i,j->g", XXg, b, b)
+        rss = ee - np.einsum("gi,gi->g", Ze[ok], bg)
+        dfw = float(model.levels[0].sizes[ok].sum()) - ok.sum() * q
+        s2 = float(rss.sum()) / dfw if dfw > 0 else float(yy - Xy @ b) / max(model.n - p, 1)
+        if not s2 > 0:
+            return None
         S = np.cov(bg.T).reshape(q, q) - s2 * ZZi.mean(0)
         th = cv.from_relative(model.levels[0].covariance, S / s2)
     except np.linalg.LinAlgError:
