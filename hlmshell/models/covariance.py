@@ -14,11 +14,14 @@ point for Newton rather than a constraint.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 
+@lru_cache(maxsize=None)
 def basis(cov: str, q: int) -> np.ndarray:
-    """E (k x q x q) with Lambda = tensordot(theta, E)."""
+    """E (k x q x q) with Lambda = tensordot(theta, E). Cached: treat as read-only."""
     if cov == "identity":
         return np.eye(q)[None]
     if cov == "independent":
@@ -40,16 +43,17 @@ def basis(cov: str, q: int) -> np.ndarray:
     raise ValueError(cov)
 
 
-def boundary_coords(cov: str, q: int) -> list[int]:
+@lru_cache(maxsize=None)
+def boundary_coords(cov: str, q: int) -> tuple[int, ...]:
     """Indices of theta whose zero value is a boundary (variance 0 / corr +-1) and whose sign
     is arbitrary (the deviance is even in them)."""
     if cov in ("identity", "independent", "exchangeable"):
-        return list(range(len(basis(cov, q))))
+        return tuple(range(len(basis(cov, q))))
     out, k = [], 0
     for j in range(q):
         out.append(k)
         k += q - j
-    return out
+    return tuple(out)
 
 
 def canonical(cov: str, q: int, theta: np.ndarray) -> np.ndarray:

@@ -130,9 +130,11 @@ def _snap_boundary(model: LMM, th, dev, maxiter):
                 snapped.append(off + c)
     if not snapped:
         return th, dev, free, [], []
+    free[snapped] = False
+    if np.all(th[snapped] == 0.0):     # already there (boundary jump): converged with them at 0
+        return th, dev, free, snapped, []
     trial = th.copy()
     trial[snapped] = 0.0
-    free[snapped] = False
     steps: list[float] = []
     t2, d2, g2, it, _ = newton(model, trial, free, maxiter, log=steps, it0=1)
     if d2 <= dev + 1e-8:
