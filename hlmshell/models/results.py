@@ -116,10 +116,9 @@ class MixedFit:
 
     # ----- tables -------------------------------------------------------------------
     def fe_table(self, level: float = 95):
-        """Rows (name, coef, se, z, p, lo, hi) for the non-omitted fixed effects.
-
-        Returns a list of `FERow` (a NamedTuple with those fields plus `omitted`, `base`).
-        """
+        """One `FERow(name, coef, se, z, p, lo, hi, omitted, base)` per column of e(b), in
+        order. Base/omitted columns are included with NaN statistics and their flags set,
+        so a renderer can skip them (or show `(base)`/`(omitted)` under baselevels)."""
         from .inference import fe_table
         return fe_table(self, level)
 
