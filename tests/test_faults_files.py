@@ -297,3 +297,42 @@ def test_replace_writes_a_new_file_by_rename(s, tmp_path, monkeypatch):
     check = Session(out=io.StringIO())
     assert check.execute(f'use "{tmp_path / "keep.dta"}"') == 0
     assert check.data.names == s.data.names and check.data.nobs == s.data.nobs
+
+
+def test_file_names_with_a_nul_byte(s, tmp_path):
+    fails(s, 'save "a\x00b"', 603)
+    fails(s, 'save "a\x00b", replace', 603)
+    fails(s, 'export delimited using "a\x00b.csv"', 603)
+    fails(s, 'use "a\x00b", clear', 601)
+    fails(s, 'import delimited "a\x00b.csv", clear', 601)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_save_replace_writes_through_a_symbolic_link(s, tmp_path):
+    (tmp_path / "real").mkdir()
+    shutil.copy(HSB, tmp_path / "real" / "data.dta")
+    (tmp_path / "link.dta").symlink_to(tmp_path / "real" / "data.dta")
+    rc, out = run(s, "save link, replace")
+    assert rc == 0, out
+    assert (tmp_path / "link.dta").is_symlink()
+    check = Session(out=io.StringIO())
+    assert check.execute(f'use "{tmp_path / "real" / "data.dta"}"') == 0
+    assert check.data.names == s.data.names
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["data.dta"]
+
+
+def test_special_files_are_not_replaced(s, tmp_path):
+    """A pipe (or a device, such as /dev/null when run as root) named as the target must not
+    be replaced by a regular file; reading one must not wait for a writer."""
+    from fuzz_commands import time_limit
+    os.mkfifo(tmp_path / "pipe.dta")
+    os.mkfifo(tmp_path / "pipe.csv")
+    fails(s, "save pipe, replace", 603)
+    fails(s, "export delimited pipe.csv, replace", 603)
+    with time_limit(10):
+        out = fails(s, "use pipe, clear", run(s, "use pipe, clear")[0])
+        assert "r(60" in out
+        fails(s, "import delimited pipe.csv, clear", run(s, "import delimited pipe.csv, clear")[0])
+    import stat
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.dta").st_mode)
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.csv").st_mode)

@@ -254,10 +254,15 @@ def write_atomic(path: str, payload: bytes, shown: str | None = None) -> None:
     """Write `payload` to a temporary file next to `path`, then rename it over `path`.
 
     A failure at any point leaves an existing `path` untouched (r(603) for an unwritable
-    place)."""
+    place). A symbolic link is written through (the file it points to is replaced, the link
+    kept); a target that is not a regular file (a directory, a device, a pipe) is refused
+    rather than replaced by a regular file."""
     shown = shown or path
-    folder = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
+    if "\0" in path:
+        raise StataError(603, f"file {shown} could not be opened")
+    path = os.path.realpath(path)
+    folder = os.path.dirname(path)
+    if os.path.lexists(path) and not os.path.isfile(path):
         raise StataError(603, f"file {shown} could not be opened")
     try:
         fd, tmp = tempfile.mkstemp(prefix=".hlmshell-", suffix=".tmp", dir=folder)
