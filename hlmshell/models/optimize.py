@@ -165,18 +165,20 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     model = LMM(design, reml=(method == "REML"))
     theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
                              zip(model.levels, model.q, model.zscale)]) if model.levels else np.zeros(0)
-    # scale the start along a short grid in one batched evaluation; theta = 0 is the linear
-    # model, whose (restricted) deviance gives ll_c for the LR test at no extra cost
+    # one batched evaluation: theta = 0 (the linear model, whose (restricted) deviance gives
+    # ll_c for the LR test at no extra cost), the start scaled along a grid, and the
+    # method-of-moments start (one level, k > 1; for k = 1 the grid is already a 1-D search)
     grid = np.array([0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0])
-    devs = model.deviance(grid[:, None] * theta0[None])
+    mom = _moment_start(model) if len(theta0) > 1 else None
+    pts = grid[:, None] * theta0[None]
+    if mom is not None:
+        pts = np.vstack([pts, mom])
+    devs = model.deviance(pts)
     dev_linear = float(devs[0])
     if len(theta0):
-        theta0 = grid[1 + int(np.nanargmin(devs[1:]))] * theta0
-        mom = _moment_start(model) if len(theta0) > 1 else None   # k = 1: the grid is a 1-D search
-        if mom is not None:     # keep whichever start is better
-            d2 = model.deviance(np.stack([theta0, mom]))
-            theta0 = mom if d2[1] < d2[0] else theta0
-        elif len(theta0) > 1:
+        best = 1 + int(np.nanargmin(devs[1:]))
+        theta0 = pts[best]
+        if mom is None and len(theta0) > 1:
             theta0 = _coordinate_start(model, theta0)
     log: list[float] = []
     maxiter = int(spec.maxiter)
