@@ -336,3 +336,17 @@ def test_special_files_are_not_replaced(s, tmp_path):
     import stat
     assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.dta").st_mode)
     assert stat.S_ISFIFO(os.stat(tmp_path / "pipe.csv").st_mode)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_csv(tmp_path, monkeypatch, encoding):
+    """Spreadsheets save "Unicode text" as UTF-16 with a byte-order mark, in either byte
+    order (it was read as Latin-1: names like __a_ and NULs inside every value)."""
+    monkeypatch.chdir(tmp_path)
+    bom = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    (tmp_path / "u.csv").write_bytes(bom + "name\tscore\ncafé\t1\n".encode(encoding))
+    session = Session(out=io.StringIO())
+    rc, out = run(session, "import delimited u.csv")
+    assert rc == 0 and "(encoding automatically selected: UTF-16)" in out, out
+    assert session.data.names == ["name", "score"]
+    assert list(session.data.column("name")) == ["café"] and session.data.column("score")[0] == 1

@@ -296,7 +296,13 @@ def write_dta(ds: Dataset, path: str, shown: str | None = None) -> None:
 
 # ---------------------------------------------------------------------------- delimited text
 def _decode(raw: bytes) -> tuple[str, str]:
-    """Text and the encoding used: UTF-8 (with or without BOM), else Latin-1."""
+    """Text and the encoding used: UTF-16 with its BOM (as Excel's "Unicode text" is saved),
+    UTF-8 (with or without BOM), else Latin-1."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig"), "UTF-8"
     except UnicodeDecodeError:
