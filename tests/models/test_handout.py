@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hsb_models import MODELS
 
-from hlmshell.models import ModelSpec, RandomLevel, fit
+from hlmshell.models import Factor, ModelSpec, RandomLevel, Term, fit
 
 # name -> fixed {col: (coef, se)}, re rows {label: (est, se, lo, hi)}, ll (printed), LR, Wald, ic
 REF = {
@@ -191,3 +191,17 @@ def test_reml_null_model(hsb):
         for g, e in zip(re[lab][1:], vals):
             assert g == pytest.approx(e, rel=2e-4)
     assert round(r.chi2_c, 2) == pytest.approx(986.12, abs=0.011) and r.lr_chibar
+
+
+def test_reml_models_of_stata_reference_section_10(hsb):
+    """L5 part 2 and 3 (REML): ll and Wald chi2 to the printed digits. grp_cent_ses is
+    ses - meanses stored as float (it reproduces the printed ll; the centring on the
+    sample school mean does not)."""
+    r = fit(ModelSpec("mathach", (Term((Factor("meanses"),)),), (RandomLevel("id"),), method="REML"), hsb)
+    assert round(r.ll, 3) == pytest.approx(-23480.642, abs=1e-9)
+    assert round(r.chi2, 2) == pytest.approx(263.15, abs=1e-9)
+    data = dict(hsb, gcs=(hsb["ses"] - hsb["meanses"]).astype(np.float32).astype(float))
+    r = fit(ModelSpec("mathach", (Term((Factor("gcs"),)),),
+                      (RandomLevel("id", ("gcs",), covariance="unstructured"),), method="REML"), data)
+    assert round(r.ll, 3) == pytest.approx(-23357.118, abs=1e-9)
+    assert round(r.chi2, 2) == pytest.approx(292.40, abs=1e-9)
