@@ -61,6 +61,10 @@ def big_data(n=1_000_000, groups=10_000, seed=0):
     return {"y": y, "x": x, "g": g.astype(float)}
 
 
+def big_spec():
+    return ModelSpec("y", (Term((Factor("x"),)),), (RandomLevel("g", ("x",), covariance="unstructured"),))
+
+
 def main():
     import pyreadstat
     df, _ = pyreadstat.read_dta(os.path.join(ROOT, "data", "hsb.dta"))
@@ -76,7 +80,7 @@ def main():
         print(f"{name:6} {t_h * 1e3:12.2f} {t_s * 1e3:15.1f} {t_s / t_h:8.0f}x   {ll:.4f}   {sm_res.llf:.4f}")
 
     big = big_data()
-    spec = ModelSpec("y", (Term((Factor("x"),)),), (RandomLevel("g", ("x",), covariance="unstructured"),))
+    spec = big_spec()
     tracemalloc.start()
     t = time.perf_counter()
     res = fit(spec, big)
@@ -93,6 +97,19 @@ def main():
           f"converged {res.converged}, ll {res.ll:.3f}")
     print("Sigma =", np.array2string(res.levels[0].Sigma, precision=4).replace("\n", ""),
           f" sigma2 = {res.sigma2:.4f}")
+    # whole-process peak RSS of a fresh interpreter that only generates the data and fits
+    code = ("import resource,sys,time; sys.path.insert(0, %r); sys.path.insert(0, %r);"
+            "from fit_speed import big_data, big_spec; from hlmshell.models import fit;"
+            "d = big_data(); r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
+            "t = time.perf_counter(); fit(big_spec(), d); t = time.perf_counter() - t;"
+            "print(r0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, t)"
+            % (ROOT, os.path.join(ROOT, "benchmarks")))
+    import subprocess
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+    if len(out) == 3:
+        r0, r1, t = int(out[0]), int(out[1]), float(out[2])
+        print(f"fresh process: fit {t:.2f} s (incl. first-call imports), peak RSS {r1 / 1024:.0f} MB "
+              f"(after data generation {r0 / 1024:.0f} MB)")
 
 
 if __name__ == "__main__":
