@@ -92,29 +92,6 @@ def stata_names(cov: str, q: int, L: int) -> list[str]:
         [f"atr{L}_1_{j + 1}_{k + 1}" for j in range(q) for k in range(j + 1, q)]
 
 
-def stata_params(cov: str, Sigma: np.ndarray) -> np.ndarray:
-    """Sigma (absolute) -> (lns..., atr...) values; -inf/+-inf on the boundary."""
-    q = Sigma.shape[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sd = np.sqrt(np.maximum(np.diag(Sigma), 0.0))
-        if cov == "identity":
-            return np.array([np.log(sd[0])])
-        if cov == "independent":
-            return np.log(sd)
-        if cov == "exchangeable":
-            v = float(np.mean(np.diag(Sigma)))
-            c = float((Sigma.sum() - np.trace(Sigma)) / (q * (q - 1)))
-            r = np.clip(c / v, -1.0, 1.0) if v > 0 else 0.0
-            return np.array([0.5 * np.log(v), np.arctanh(r)])
-        out = list(np.log(sd))
-        for j in range(q):
-            for k in range(j + 1, q):
-                den = sd[j] * sd[k]
-                r = np.clip(Sigma[j, k] / den, -1.0, 1.0) if den > 0 else 0.0
-                out.append(np.arctanh(r))
-        return np.array(out)
-
-
 def zero_coordinate(cov: str, q: int, theta: np.ndarray, c: int) -> np.ndarray:
     """theta with boundary coordinate c set to 0. For unstructured (c = a Cholesky diagonal
     l_kk) the rest of row k is rescaled so that var k (= T_kk) is kept: the optimum of a
@@ -150,3 +127,27 @@ def from_relative(cov: str, T: np.ndarray) -> np.ndarray:
         return np.array([np.sqrt(v - c), np.sqrt(v + (q - 1) * c)])
     L = np.linalg.cholesky(T)
     return np.array([L[i, j] for j in range(q) for i in range(j, q)])
+
+
+def stata_params_batch(cov: str, T: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """Vectorised stata_params for relative covariances T (P, q, q) and ln sigma_e s (P,):
+    Sigma = exp(2 s) T. Used for the delta-method Jacobian in one pass."""
+    q = T.shape[-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        d = np.diagonal(T, axis1=1, axis2=2)
+        if cov == "identity":
+            return (s + 0.5 * np.log(d[:, 0]))[:, None]
+        if cov == "independent":
+            return s[:, None] + 0.5 * np.log(d)
+        if cov == "exchangeable":
+            v = d.mean(1)
+            c = (T.sum((1, 2)) - d.sum(1)) / (q * (q - 1))
+            r = np.clip(c / v, -1.0, 1.0)
+            return np.column_stack([s + 0.5 * np.log(v), np.arctanh(r)])
+        out = [s[:, None] + 0.5 * np.log(d)]
+        sd = np.sqrt(d)
+        for j in range(q):
+            for k in range(j + 1, q):
+                r = np.clip(T[:, j, k] / (sd[:, j] * sd[:, k]), -1.0, 1.0)
+                out.append(np.arctanh(r)[:, None])
+        return np.concatenate(out, axis=1)

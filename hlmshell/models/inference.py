@@ -97,12 +97,19 @@ class VarianceState:
         val = np.atleast_1d(np.asarray(fun(self.psi), dtype=float))
         k = len(self.psi)
         J = np.zeros((len(val), k))
+        hs = 1e-6 * np.maximum(np.abs(self.psi), 0.05)
         with np.errstate(invalid="ignore"):   # inf - inf at boundary parameters -> NaN
-            for j in range(k):
-                h = 1e-6 * max(abs(self.psi[j]), 0.05)
-                e = np.zeros(k)
-                e[j] = h
-                J[:, j] = (np.asarray(fun(self.psi + e)) - np.asarray(fun(self.psi - e))) / (2 * h)
+            if getattr(fun, "batched", False):
+                pts = np.repeat(self.psi[None], 2 * k, axis=0)
+                pts[2 * np.arange(k), np.arange(k)] += hs
+                pts[2 * np.arange(k) + 1, np.arange(k)] -= hs
+                F = fun(pts)
+                J[:] = ((F[0::2] - F[1::2]) / (2 * hs[:, None])).T
+            else:
+                for j in range(k):
+                    e = np.zeros(k)
+                    e[j] = hs[j]
+                    J[:, j] = (np.asarray(fun(self.psi + e)) - np.asarray(fun(self.psi - e))) / (2 * hs[j])
         J[~np.isfinite(J)] = 0.0
         f = self.free
         V = J[:, f] @ self.cov[np.ix_(f, f)] @ J[:, f].T
@@ -118,10 +125,15 @@ class VarianceState:
 
 
 def _stata_fun(state, covs):
+    """psi -> Stata's (lns..., atr..., lnsig_e); accepts one psi or a batch (P, k+1)."""
     def fun(psi):
-        Sig, s2 = state.sigmas(psi)
-        parts = [cv.stata_params(c, S) for c, S in zip(covs, Sig)]
-        return np.concatenate(parts + [[psi[-1]]])
+        ps = np.atleast_2d(psi)
+        s = ps[:, -1]
+        parts = [cv.stata_params_batch(c, L @ np.swapaxes(L, 1, 2), s)
+                 for c, L in zip(covs, state.model.lambdas(ps[:, :-1]))]
+        out = np.concatenate(parts + [s[:, None]], axis=1)
+        return out[0] if np.ndim(psi) == 1 else out
+    fun.batched = True
     return fun
 
 
