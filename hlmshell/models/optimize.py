@@ -1,11 +1,13 @@
 """fit(): design -> sufficient statistics -> Newton on the profiled deviance -> MixedFit.
 
-Newton with the analytic gradient and a Hessian from forward differences of that gradient
-(k is small: 1-6 parameters per model), eigenvalue-modified when not positive definite and
-with a backtracking line search: deterministic, quadratically convergent, and it ends
-at a tight optimum (Stata itself stops ~1e-5 short). Boundary optima (a Cholesky diagonal
-at 0) are stationary points of the even deviance; they are snapped to exactly 0 when doing
-so does not lower the likelihood.
+Start: the linear model (theta = 0, which also gives ll_c), a grid of scalings of a default
+start and, for one-level models, a method-of-moments start, all in one batched evaluation.
+Newton: analytic gradient, Hessian from forward differences of it (k is small), eigenvalue
+moduli when not positive definite (saddle-free), a trust radius and backtracking. It is
+deterministic, quadratically convergent, and ends at a tight optimum (Stata itself stops
+~1e-5 short). Boundary optima (a Cholesky diagonal at 0) are stationary points of the even
+deviance; coordinates heading there are tried at exactly 0 (keeping the effect's variance)
+and fixed at 0 when that is not worse.
 """
 from __future__ import annotations
 
@@ -37,9 +39,9 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
            on_iteration=None, log=None, it0: int = 0, bcoords=()):
     """Minimise model.deviance over theta[free]. Returns theta, dev, grad, iterations, converged.
 
-    bcoords: boundary-type coordinates; when a step shrinks one of them a lot, the point with
-    it exactly 0 is tried as well, which avoids the slow (linear) approach to a boundary
-    optimum through the quartic region of the deviance."""
+    bcoords: boundary-type coordinates; when a (convex) step shrinks one of them by over 20%,
+    the point with it exactly 0 is tried as well, which avoids the slow (linear) approach
+    to a boundary optimum through the quartic region of the deviance."""
     th = theta0.copy()
     dev, g, H = _stencil(model, th, free)
     if log is not None and it0 == 0:
