@@ -57,6 +57,10 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
                       if model.offsets[l] <= c < model.offsets[l + 1]) for c in bset}
     while it < maxiter:
         gf = g[free]
+        if not (np.all(np.isfinite(H)) and np.all(np.isfinite(gf))):
+            if not np.all(np.isfinite(gf)):
+                break               # cannot continue from here: reported as not converged
+            H = np.eye(len(gf)) * max(1.0, float(np.abs(gf).max()))   # steepest descent
         w, U = np.linalg.eigh(H)
         scale = max(np.abs(w).max(), 1e-12)
         convex = w.min() > 0
