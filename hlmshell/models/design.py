@@ -6,6 +6,7 @@ made out of sample; the estimation arrays are the sample rows of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
@@ -128,26 +129,35 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
             ind_cache[var, lv] = ind
         return ind_cache[var, lv]
 
-    cont_sets = {tuple(sorted(f.var for f in t.factors if not f.categorical))
-                 for t in spec.fixed if all(not f.categorical for f in t.factors)}
+    def key(cat_vars, cont_vars):
+        return frozenset(cat_vars), tuple(sorted(cont_vars))
+
+    present = {key([f.var for f in t.factors if f.categorical],
+                   [f.var for f in t.factors if not f.categorical]) for t in spec.fixed}
+    if spec.constant:
+        present.add(key([], []))
     for term in spec.fixed:
         cats = [f for f in term.factors if f.categorical]
         conts = [f for f in term.factors if not f.categorical]
-        # Stata puts bases on factors unless a categorical x continuous interaction lacks its
-        # continuous lower-order term (then every level is identified).
-        use_base = not conts or tuple(sorted(f.var for f in conts)) in cont_sets
-        combos = [([], False)]  # (parts, any_base); columns built only for non-base combos
+        cont_vars = [f.var for f in conts]
+        combos = [([], False)]  # (parts, omitted); columns built only for estimable cells
         for f in cats:
             levels = _levels(f.var)
             base = levels[0] if f.base is None else float(f.base)
             if f.base is not None and base not in levels:
                 raise ModelError(111, f"{f.var}: level {f.base:g} not found")  # ib#. of an absent level
-            combos = [(parts + [(f.var, lv, use_base and lv == base)], anyb or (use_base and lv == base))
-                      for parts, anyb in combos for lv in levels]
+            combos = [(parts + [(f.var, lv, lv == base)], False)
+                      for parts, _ in combos for lv in levels]
+        # A cell is a base (omitted) cell when dropping some of its base-level factors gives
+        # a term the model already has (the constant counts as the empty term): Stata's
+        # a##b omits every cell with a base level, a#b alone only the all-base cell, and
+        # i.a#c.x without c.x keeps every level.
+        combos = [(parts, _is_base_cell(parts, cont_vars, present, key)) for parts, _ in combos]
         single_cont = not cats and len(conts) == 1
         for parts, anyb in combos:
             out = []
             for var, lv, isb in parts:
+                isb = isb and anyb
                 mark = "b" if isb else ("o" if anyb else "")
                 out.append(f"{_fmt_level(lv)}{mark}.{var}")
             for f in conts:
@@ -165,6 +175,16 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
             columns.append(col)
             base_flags.append(anyb)
     return names, columns, base_flags
+
+
+def _is_base_cell(parts, cont_vars, present, key) -> bool:
+    base_vars = [v for v, _lv, isb in parts if isb]
+    all_vars = [v for v, _lv, _ in parts]
+    for r in range(1, len(base_vars) + 1):
+        for drop in combinations(base_vars, r):
+            if key([v for v in all_vars if v not in drop], cont_vars) in present:
+                return True
+    return False
 
 
 def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:

@@ -213,3 +213,21 @@ def test_dataframe_input_and_reml_three_levels(hsb):
     dev, g = model.deviance(th, True)
     assert np.max(np.abs(g[~np.isclose(th, 0)])) <= 1e-6 * abs(dev)
     assert r.reses(1).shape == (len(data["y"]), 1)
+
+
+def test_factor_interaction_bases(hsb):
+    """Base cells follow from the lower-order terms present (Stata's fvexpand + omission):
+    a##b omits every cell with a base level; a#b alone only the all-base cell (the constant
+    plays its role); i.a#c.x without c.x keeps every level. Same likelihood either way."""
+    a, b = Factor("sector", True), Factor("himinty", True)
+    full = fit(ModelSpec("mathach", (Term((a,)), Term((b,)), Term((a, b))), (RandomLevel("id"),)), hsb)
+    assert full.fixed_names == ["0b.sector", "1.sector", "0b.himinty", "1.himinty",
+                                "0b.sector#0b.himinty", "0b.sector#1o.himinty",
+                                "1o.sector#0b.himinty", "1.sector#1.himinty", "_cons"]
+    cells = fit(ModelSpec("mathach", (Term((a, b)),), (RandomLevel("id"),)), hsb)
+    assert cells.fixed_names[0] == "0b.sector#0b.himinty"
+    assert cells.omitted == [True, False, False, False, False] and cells.dropped == []
+    assert cells.ll == pytest.approx(full.ll, abs=1e-8)
+    slopes = fit(ModelSpec("mathach", (Term((a,)), Term((Factor("ses"), a))), (RandomLevel("id"),)), hsb)
+    assert slopes.fixed_names == ["0b.sector", "1.sector", "0.sector#c.ses", "1.sector#c.ses", "_cons"]
+    assert slopes.omitted == [True, False, False, False, False]
