@@ -350,3 +350,27 @@ def test_utf16_csv(tmp_path, monkeypatch, encoding):
     assert rc == 0 and "(encoding automatically selected: UTF-16)" in out, out
     assert session.data.names == ["name", "score"]
     assert list(session.data.column("name")) == ["café"] and session.data.column("score")[0] == 1
+
+
+def test_repeated_sort_variables_still_save(s, tmp_path):
+    """`sort x x x` recorded x three times as the sort order, and save then failed with
+    r(9999) (struct.error) writing the sort list."""
+    for line in ["sort x x x", "save dup", "use dup, clear"]:
+        rc, out = run(s, line)
+        assert rc == 0, (line, out)
+    assert s.data.sortedby == ["x"]
+    assert run(s, "gsort g g x")[0] == 0 and s.data.sortedby == ["g", "x"]
+    s.data.sortedby = ["x"] * 3000  # however it came about
+    assert run(s, "save dup, replace")[0] == 0
+    assert run(s, "use dup, clear")[0] == 0 and s.data.sortedby == ["x"]
+
+
+def test_huge_strings(s, tmp_path):
+    """`"a" * 1e300` once asked Python for an impossible string (r(9999) OverflowError);
+    a long string variable cannot be saved (no strL) and is refused before it is encoded."""
+    fails(s, 'scalar a = 1e300 * "a"', 1000)
+    fails(s, 'gen t = s * 1e12', 1000)
+    assert run(s, 'di "ab" * 3')[1].startswith("ababab")
+    assert run(s, 'gen u = "a" * 3000')[0] == 0
+    fails(s, "save long", 920)
+    assert not (tmp_path / "long.dta").exists()

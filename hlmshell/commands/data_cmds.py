@@ -78,7 +78,7 @@ def sort(session, args):
         order[first:stop] = first + sort_order(sub, args.varlist)
         data.take(order, sortedby=[])
         return None
-    data.take(sort_order(data, args.varlist), sortedby=list(args.varlist))
+    data.take(sort_order(data, args.varlist), sortedby=list(dict.fromkeys(args.varlist)))
     return None
 
 
@@ -105,7 +105,7 @@ def gsort(session, args):
     if not names:
         raise StataError(100, "varlist required")
     order = sort_order(data, names, descending)
-    data.take(order, sortedby=[] if any(descending) else names)
+    data.take(order, sortedby=[] if any(descending) else list(dict.fromkeys(names)))
     return None
 
 

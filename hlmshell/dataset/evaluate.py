@@ -37,6 +37,8 @@ from hlmshell.errors import StataError
 from hlmshell.syntax import expr as ast
 from hlmshell.dataset.functions import lookup, is_string_array
 
+MAX_STRLEN = 2_000_000_000  # Stata's longest string (a strL); "a" * 1e300 must not be tried
+
 __all__ = ["evaluate", "resolve_variable", "c_value"]
 
 
@@ -364,6 +366,10 @@ class _Evaluator:
             if sa and sb:
                 raise _mismatch()
             s, k = (a, b) if sa else (b, a)
+            counts = np.where(np.isnan(k) | (k < 1), 0, np.minimum(k, MAX_STRLEN + 1))
+            lengths = np.asarray(np.frompyfunc(len, 1, 1)(np.asarray(s, dtype=object)), dtype=float)
+            if np.sum(lengths * counts) > MAX_STRLEN:
+                raise StataError(1000, "system limit exceeded: string too long")
             rep = np.frompyfunc(lambda x, n: "" if math.isnan(n) or n < 1 else x * int(n), 2, 1)
             return np.asarray(rep(s, k), dtype=object)
         if sa or sb:

@@ -181,6 +181,8 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
     """The storage type written for a variable and its values, ready for numpy packing."""
     var = ds.vars[name]
     if var.is_string:
+        if any(len(v) > 2045 for v in var.values):  # before encoding: values may be huge
+            raise StataError(920, f"variable {name} is too long for a str# (strL not supported)")
         encoded = [v.encode("utf-8") for v in var.values]
         width = max([len(e) for e in encoded] + [1])
         declared = int(var.stype[3:]) if var.stype[3:].isdigit() else width
@@ -211,7 +213,7 @@ def dta_bytes(ds: Dataset) -> bytes:
               + struct.pack("<H", len(label)) + label + b"</label><timestamp>"
               + bytes([len(stamp)]) + stamp + b"</timestamp></header>")
     codes = [int(t[3:]) if t.startswith("str") else _TYPE_CODE[t] for t, _ in written]
-    sortpos = [names.index(s) + 1 for s in ds.sortedby if s in names]
+    sortpos = [names.index(s) + 1 for s in dict.fromkeys(ds.sortedby) if s in names]
     if written:
         record = np.dtype([(f"v{i}", "S" + t[3:] if t.startswith("str") else "<" + _NUMPY[t])
                            for i, (t, _) in enumerate(written)])
