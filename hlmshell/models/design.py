@@ -190,6 +190,12 @@ def _is_base_cell(parts, cont_vars, present, key) -> bool:
 def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
     """Greedy rank test in `order`: a column is dropped when its residual on the kept ones
     is (relatively) zero. Stata keeps earlier columns and _cons."""
+    Xo = Xs[:, order]
+    norms = np.linalg.norm(Xo, axis=0)
+    if norms.all():     # common case, one LAPACK call: full rank -> nothing to drop
+        R = np.linalg.qr(Xo, mode="r")
+        if np.all(np.abs(np.diag(R)) > 1e3 * tol * norms):
+            return set()
     dropped = set()
     Q = np.empty((Xs.shape[0], len(order)))
     m = 0
