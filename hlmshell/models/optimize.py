@@ -177,12 +177,15 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     grid = np.array([0.0, 0.05, 0.1, 0.2, 0.35, 0.5, 0.75, 1.0, 1.5, 2.5, 4.0])
     mom = _moment_start(model) if len(theta0) > 1 else None
     pts = grid[:, None] * theta0[None]
-    if mom is not None:
-        pts = np.vstack([pts, mom])
+    if mom is not None:     # the moment start, and its nearly singular directions at 0
+        pts = np.vstack([pts, mom] + ([_jump_small(model, mom)] if _jump_small(model, mom) is not None
+                                       else []))
     devs = model.deviance(pts)
     dev_linear = float(devs[0])
     if len(theta0):
         best = 1 + int(np.nanargmin(devs[1:]))
+        if mom is not None and len(pts) == len(grid) + 2 and devs[-1] <= devs[best] + 0.1:
+            best = len(pts) - 1     # nearly as good and on the boundary: Newton is fast there
         theta0 = pts[best]
         if mom is None and len(theta0) > 1:
             theta0 = _coordinate_start(model, theta0)
@@ -246,6 +249,20 @@ def _moment_start(model: LMM):
     except np.linalg.LinAlgError:
         return None
     return th if np.all(np.isfinite(th)) else None
+
+
+def _jump_small(model: LMM, th, rel=0.1):
+    """th with its small boundary-type coordinates (< rel of the level's scale) set to 0,
+    keeping the effects' variances; None when there are none."""
+    out, any_ = th.copy(), False
+    for l, lv in enumerate(model.levels):
+        sl = slice(model.offsets[l], model.offsets[l + 1])
+        scale = float(np.max(np.abs(th[sl]))) if sl.stop > sl.start else 0.0
+        for c in cv.boundary_coords(lv.covariance, model.q[l]):
+            if 0 < abs(out[sl][c]) < rel * scale:
+                out[sl] = cv.zero_coordinate(lv.covariance, model.q[l], out[sl], c)
+                any_ = True
+    return out if any_ else None
 
 
 def _coordinate_start(model: LMM, theta0):
