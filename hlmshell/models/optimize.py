@@ -17,6 +17,7 @@ import numpy as np
 
 from . import covariance as cv
 from .design import build_design
+from .inference import build_result
 from .lmm import LMM
 from .results import FitSummary, MixedFit, ModelError
 from .spec import ModelSpec
@@ -196,22 +197,23 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
                for c in cv.boundary_coords(lv.covariance, model.q[l])]
     th, dev, g, iters, conv = newton(model, theta0, free, maxiter, on_iteration, log,
                                      bcoords=bcoords)
-    th = _canonical(model, th)
+    th_n = _canonical(model, th)
     snapped = []
     if conv:
-        th, dev, free, snapped, steps = _snap_boundary(model, th, dev, max(maxiter - iters, 1))
+        th_s, dev, free, snapped, steps = _snap_boundary(model, th_n, dev, max(maxiter - iters, 1))
         for v in steps:     # the refinement on the boundary continues the iteration log
             iters += 1
             log.append(v)
             if on_iteration:
                 on_iteration(len(log) - 1, v)
-        th = _canonical(model, th)
-        dev, g = model.deviance(th, True)
+        th_n = _canonical(model, th_s)
+    if snapped or not np.array_equal(th_n, th):     # otherwise g is already the final gradient
+        dev, g = model.deviance(th_n, True)
+    th = th_n
     gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
     summary = FitSummary(iterations=iters, function_evaluations=model.nfev, gradient_norm=gnorm,
                          converged=bool(conv),
                          message="converged" if conv else "convergence not achieved")
-    from .inference import build_result
     return build_result(spec, method, design, model, th, dev, free, snapped, summary, log,
                         dev_linear)
 
