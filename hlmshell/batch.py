@@ -9,7 +9,13 @@ from hlmshell.syntax.lines import logical_lines
 
 
 class DoFileFailed(StataError):
-    """A do-file stopped at an error whose message was already printed."""
+    """A do-file stopped at an error whose message was already printed.
+
+    The failing command has already undone its own changes; the commands before it
+    completed, and (as in Stata) their work stays: `keeps_state` tells Session not to roll
+    back the `do` command as a whole."""
+
+    keeps_state = True
 
     def __init__(self, code: int):
         super().__init__(code, "")
@@ -44,6 +50,11 @@ def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
             rc = session.execute(line, echo=echo)
             if rc:
                 break
+    except KeyboardInterrupt:  # Ctrl-C between two commands: stop here, as inside one
+        if session.do_depth == 0:
+            raise
+        session.write("--Break--\nr(1);\n\n", force=True)
+        return 1, False
     except ExitRequest as exc:
         if session.do_depth == 0 or getattr(exc, "leave", False):
             raise

@@ -104,7 +104,8 @@ class Session:
             self._restore(saved)
             rc = self._report(BreakError(), capture)
         except StataError as err:
-            self._restore(saved)
+            if not getattr(err, "keeps_state", False):
+                self._restore(saved)
             rc = self._report(err, capture)
         except RecursionError:
             self._restore(saved)

@@ -213,3 +213,19 @@ def test_data_side_model_faults(m, line, code):
     fails(m, "qui " + line, code)
     rc, out = run(m, "cap " + line)
     assert rc == 0 and m.rc == code and m.estimates.active is active
+
+
+@pytest.mark.parametrize("prefix", ["", "capture ", "quietly "])
+def test_a_failing_do_file_keeps_the_work_of_its_earlier_commands(s, tmp_path, prefix):
+    """As in Stata: a do-file that stops at an error has still done what came before the
+    error (it used to be rolled back with the `do` command as a whole: the whole run lost)."""
+    (tmp_path / "clean.do").write_text("gen a = 1\nscalar k = 5\nreplace y = 0 in 1\n"
+                                       "gen a = 2\ndi 3\n")
+    rc, out = run(s, prefix + "do clean")
+    if prefix == "capture ":
+        assert rc == 0 and s.rc == 110
+    else:
+        assert rc == 110, out
+    assert "a" in s.data.names and np.all(s.data.column("a") == 1)
+    assert s.scalars["k"] == 5 and s.data.column("y")[0] == 0 and s.data.changed is True
+    fails(s, "use base", 4, CHANGED)

@@ -201,7 +201,38 @@ def test_cli_break_between_commands(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(hlmshell.batch, "logical_lines", lines)
     rc = cli.main(["c.do"])
     out = capsys.readouterr().out
-    assert rc == 1 and "one" in out and out.rstrip().endswith("--Break--\nr(1);")
+    assert rc == 1 and "one" in out
+    assert out.endswith("--Break--\nr(1);\n\nend of do-file\nr(1);\n"), out
+
+
+def test_break_between_commands_of_a_nested_do_file(s, tmp_path, monkeypatch):
+    """Ctrl-C between two commands of a do-file run by `do` stops that do-file with r(1);
+    what its earlier commands did stays, as in Stata."""
+    (tmp_path / "inner.do").write_text("gen a = 1\nscalar k = 5\ndi 2\n")
+    import hlmshell.batch
+    real = hlmshell.batch.logical_lines
+
+    def lines(text):
+        for i, line in enumerate(real(text)):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield line
+    monkeypatch.setattr(hlmshell.batch, "logical_lines", lines)
+    active = s.estimates.active
+    rc, out = run(s, "do inner")
+    assert rc == 1 and "--Break--\nr(1);" in out and ". di 2" not in out
+    assert "a" in s.data.names and s.scalars["k"] == 5 and s.estimates.active is active
+
+
+def test_break_inside_a_nested_do_file_keeps_the_earlier_work(s, tmp_path, monkeypatch):
+    interrupt_fit(monkeypatch, s)
+    (tmp_path / "inner.do").write_text("gen a = 1\nscalar k = 5\nmixed y x || g:\ndi 2\n")
+    y = s.data.column("y").copy()
+    active = s.estimates.active
+    rc, out = run(s, "do inner")
+    assert rc == 1 and out.count("r(1);") == 2 and ". di 2" not in out
+    assert "a" in s.data.names and s.scalars["k"] == 5
+    assert np.array_equal(s.data.column("y"), y) and s.estimates.active is active
 
 
 # ---------------------------------------------------------------------------- real SIGINT
