@@ -140,6 +140,24 @@ def test_break_during_save_leaves_no_file(s, tmp_path, monkeypatch):
     assert s.data.changed is True  # not saved: still unsaved work
 
 
+@pytest.mark.parametrize("line", ["use side, clear", "import delimited side.csv, clear",
+                                  "merge m:1 g using side"])
+def test_break_while_reading_a_file(s, monkeypatch, line):
+    side = fresh_session(1)
+    for cmd in ["keep g h", "bysort g: keep if _n == 1", "rename h hh", "save side",
+                "export delimited side.csv"]:
+        assert side.execute(cmd) == 0
+    import pyreadstat
+
+    import hlmshell.dataset.io as dio
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pyreadstat, "read_dta", broken)
+    monkeypatch.setattr(dio, "_column_type", broken)
+    breaks(s, line)
+
+
 def test_capture_records_the_break(s, monkeypatch):
     """As Stata's capture does (see [P] break: `capture noisily break ...`): _rc is 1."""
     interrupt_fit(monkeypatch, s)
