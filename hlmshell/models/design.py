@@ -192,7 +192,7 @@ def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
     is (relatively) zero. Stata keeps earlier columns and _cons."""
     Xo = Xs[:, order]
     norms = np.linalg.norm(Xo, axis=0)
-    if norms.all():     # common case, one LAPACK call: full rank -> nothing to drop
+    if norms.all() and Xo.shape[0] >= Xo.shape[1]:  # common case, one LAPACK call: full rank
         R = np.linalg.qr(Xo, mode="r")
         if np.all(np.abs(np.diag(R)) > 1e3 * tol * norms):
             return set()

@@ -140,6 +140,17 @@ class LMM:
             self._Hr = np.ascontiguousarray(self.M0[:, :q, q:].transpose(1, 0, 2)).reshape(q, -1)
             self._WWsum = self.M0[:, q:, q:].sum(0)
 
+    def exact_fit(self) -> bool:
+        """X explains y exactly (OLS residual ~ rounding): every likelihood is +inf."""
+        qz = sum(self.q)
+        R = self.M0.sum(0)[qz:, qz:]
+        p = self.p
+        yy = R[p, p]
+        if not p:
+            return yy <= 0
+        r2 = yy - R[:p, p] @ np.linalg.lstsq(R[:p, :p], R[:p, p], rcond=None)[0]
+        return bool(r2 <= 1e-11 * yy)
+
     # ---- parameters -------------------------------------------------------------------
     def lambdas(self, theta):
         """Relative factors per level; theta (k,) -> list of (q,q), theta (P,k) -> (P,q,q)."""

@@ -170,6 +170,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     if n <= p:
         raise ModelError(2001, "insufficient observations")
     model = LMM(design, reml=(method == "REML"))
+    if model.exact_fit():
+        raise ModelError(430, "likelihood evaluates to missing")   # zero residual variance
     theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
                              zip(model.levels, model.q, model.zscale)]) if model.levels else np.zeros(0)
     # one batched evaluation: theta = 0 (the linear model, whose (restricted) deviance gives

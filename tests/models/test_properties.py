@@ -231,3 +231,22 @@ def test_factor_interaction_bases(hsb):
     slopes = fit(ModelSpec("mathach", (Term((a,)), Term((Factor("ses"), a))), (RandomLevel("id"),)), hsb)
     assert slopes.fixed_names == ["0b.sector", "1.sector", "0.sector#c.ses", "1.sector#c.ses", "_cons"]
     assert slopes.omitted == [True, False, False, False, False]
+
+
+def test_degenerate_inputs_raise_model_errors():
+    """Found by the shell's fuzzing: more repeated regressors than rows, and exact fits."""
+    rng = np.random.default_rng(0)
+    g = np.repeat(np.arange(12), 10).astype(float)
+    x = rng.normal(size=120)
+    data = {"x": x, "y": 1 + x + rng.normal(size=120), "g": g, "c": np.full(120, 3.0)}
+    many = tuple(C("x") for _ in range(130))
+    r = fit(ModelSpec("y", many, (RandomLevel("g"),)), data)
+    assert r.converged and r.dropped == ["x"] * 129 and r.fixed_names[1] == "o.x"
+    for spec in (ModelSpec("x", many, ()), ModelSpec("x", (C("x"),), (RandomLevel("g"),)),
+                 ModelSpec("c", (), (RandomLevel("g"),))):
+        with pytest.raises(ModelError) as e:
+            fit(spec, data)
+        assert e.value.code == 430
+    with pytest.raises(ModelError) as e:
+        fit(ModelSpec("y", (C("x"),), (RandomLevel("g"),)), {k: v[:2] for k, v in data.items()})
+    assert e.value.code == 2001
