@@ -24,3 +24,14 @@ def syntax_error(message: str = "invalid syntax") -> StataError:
 
 def var_not_found(name: str) -> StataError:
     return StataError(111, f"variable {name} not found")
+
+
+class ResultError(StataError):
+    """A command that did its work but must still end with an error code, as an estimation
+    that stops at iterate(#) does: its output is shown and its results kept, then r(#)."""
+
+    keeps_state = True
+
+    def __init__(self, code: int, message: str, output=None):
+        super().__init__(code, message)
+        self.output = output

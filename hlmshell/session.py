@@ -106,6 +106,8 @@ class Session:
         except StataError as err:
             if not getattr(err, "keeps_state", False):
                 self._restore(saved)
+            if getattr(err, "output", None) is not None:
+                self.write(to_text(err.output))
             rc = self._report(err, capture)
         except RecursionError:
             self._restore(saved)
