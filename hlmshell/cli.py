@@ -17,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     from hlmshell.batch import run_do, run_file
     from hlmshell.commands.program import close_logs
     from hlmshell.session import ExitRequest, Session
+    # text that cannot be encoded (a lone surrogate from a non-UTF-8 pipe) is shown escaped
+    sys.stdout.reconfigure(errors="backslashreplace")
     session = Session()
     rc = 0
     try:

@@ -98,7 +98,7 @@ class TextLog:
 
     def __init__(self, path: str, mode: str):
         self.path = path
-        self.fh = open(path, mode, encoding="utf-8", buffering=1)
+        self.fh = open(path, mode, encoding="utf-8", errors="backslashreplace", buffering=1)
         self.paused = False
 
     def write(self, text: str) -> None:
