@@ -354,8 +354,18 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
         if not eff:
             continue  # an empty RE equation contributes nothing
-        cov = resolve_covariance(lev.covariance, len(eff))
         Z_all = np.column_stack([cols[s] for s in lev.slopes] + ([np.ones(n_rows)] if lev.constant else []))
+        # Stata runs _rmcoll on each RE equation: collinear effects are dropped with the
+        # same note as fixed ones (the constant is kept first, then slopes in typed order)
+        zorder = ([len(eff) - 1] if lev.constant else []) + list(range(len(lev.slopes)))
+        zdrop = _collinear(Z_all[rows], zorder)
+        if zdrop:
+            dropped += [eff[j] for j in sorted(zdrop)]
+            zkeep = [j for j in range(len(eff)) if j not in zdrop]
+            eff, Z_all = [eff[j] for j in zkeep], Z_all[:, zkeep]
+            if not eff:
+                continue
+        cov = resolve_covariance(lev.covariance, len(eff))
         valid = np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
         if li == 0:     # codes are already dense and sorted: no second sort
             inv = gcodes[0][valid]
