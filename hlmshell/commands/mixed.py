@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from hlmshell.commands.registry import command
-from hlmshell.errors import StataError
+from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
 from hlmshell.render.formats import abbrev
 from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
@@ -41,11 +41,19 @@ def mixed(session, args):
                         nolrtest=call.options.nolrtest)
     session.estimates.post(result)
     notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
+    if call.levels and not fit.levels:
+        # Stata: every `||` equation is empty (`|| id:, noconstant`): fit by regression
+        notes.append(note_text("all random-effects equations are empty; model is linear "
+                               "regression", head="Note: ").replace("\n      ", "\n    "))
     out = build_output(result, call.options, level)
     out.notes = notes
-    if call.options.log:
+    if call.options.log and fit.levels:  # linear regression: no iterations, no log
         out.log = MixedIterationLog(list(fit.iteration_log), crittype(fit.method),
                                     bool(fit.converged))
+    if not fit.converged:
+        # Stata keeps and shows the unconverged estimates (e(converged)=0, e(rc)=430);
+        # the command itself ends with r(430)
+        raise ResultError(430, "convergence not achieved", output=out)
     return out
 
 
@@ -79,7 +87,18 @@ def estimate(session, call: MixedCall):
         result = fit(call.model_spec(), data, sample=sample, on_iteration=on_iteration)
     except ModelError as err:
         raise StataError(err.code, err.message) from None
+    if result.levels and _residual_vanishes(result, data[call.depvar]):
+        # y is explained exactly by the fixed and random effects (e.g. constant within
+        # groups): the likelihood grows without bound as var(Residual) -> 0
+        raise StataError(430, "likelihood evaluates to missing")
     return result, variables
+
+
+def _residual_vanishes(result, y) -> bool:
+    y = np.asarray(y, dtype=float)[np.asarray(result.sample, dtype=bool)]
+    scale = float(np.var(y)) or float(np.mean(y * y))
+    sigma2 = float(getattr(result, "sigma2", math.nan))
+    return bool(scale > 0 and sigma2 <= 1e-8 * scale)
 
 
 def crittype(method: str) -> str:
@@ -132,9 +151,22 @@ def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
     return RandomEffectsTable(sections, residual, level)
 
 
+def identification_notes(model) -> list[str]:
+    """Plain-English reasons why some variances cannot be told apart (no Stata equivalent:
+    Stata's optimizer just struggles there)."""
+    levels = list(getattr(model, "levels", []) or [])
+    if levels and int(levels[-1].g_max) == 1 and "_cons" in levels[-1].effects:
+        lv = levels[-1]
+        return [f"Each group of {lv.groupvar} holds a single observation, so the random "
+                f"intercept at level {lv.groupvar} is not identified separately from the "
+                "residual; how the variance is split between them is arbitrary."]
+    return []
+
+
 def boundary_note(model) -> str | None:
     """The core's plain-English boundary notes as one `Note:` paragraph below the tables."""
-    notes = [n.strip() for n in getattr(model, "boundary_notes", []) or [] if n and n.strip()]
+    notes = identification_notes(model)
+    notes += [n.strip() for n in getattr(model, "boundary_notes", []) or [] if n and n.strip()]
     if not notes and not getattr(model, "boundary", False):
         return None
     if not notes:
@@ -157,9 +189,9 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
                                  p=_f(s.get("p")), crittype=crittype(m.get("method", "ML")),
                                  chi2type=m.get("chi2type", "Wald"),
                                  show_groups=not opts.nogroup)
-    if not opts.nofetable:
+    if not opts.nofetable and int(s.get("k_f", 1)) > 0:  # Stata: no table without fixed effects
         out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level)
-    if not opts.noretable and model.levels:
+    if not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
     if not opts.nolrtest and "ll_c" in s:
         out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),

@@ -82,7 +82,7 @@ class MixedFit:
     beta: np.ndarray
     V_beta: np.ndarray
     omitted: list[bool]              # base level or dropped for collinearity
-    dropped: list[str]               # original names of columns dropped as collinear
+    dropped: list[str]               # names dropped as collinear: fixed columns, then RE effects per level
     # random part
     levels: list[LevelFit]
     sigma2: float                    # residual variance
