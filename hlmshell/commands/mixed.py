@@ -67,6 +67,9 @@ def touse(session, call: MixedCall) -> np.ndarray:
     return args.touse(session)
 
 
+# numpy's overflow/invalid warnings from degenerate fits must not reach the user's screen:
+# the numbers concerned come out missing and are printed "."
+@np.errstate(all="ignore")
 def estimate(session, call: MixedCall):
     """Fit the model; returns (MixedFit, the variables of e(datasignaturevars))."""
     from hlmshell.models import ModelError, fit
@@ -176,6 +179,7 @@ def boundary_note(model) -> str | None:
     return note_text(" ".join(notes))
 
 
+@np.errstate(all="ignore")
 def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     """The display of stored `mixed` results (estimation and replay alike; no log)."""
     model = result.model
