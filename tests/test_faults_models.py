@@ -348,3 +348,23 @@ def test_unstructured_with_one_effect_is_identity(session):
 def test_random_slope_without_constant(session):
     text, res = fit_ok(session, "mixed y x || g: x, nocons")
     assert res.macros["revars"] == "x" and "var(x)" in text and "var(_cons)" not in text
+
+
+def test_noretable_drops_the_lr_test_line_too(session):
+    # Stata prints the LR test inside the random-effects table (DiVarComp)
+    rc, text = run(session, "mixed, noretable")
+    assert rc == 0 and "Random-effects" not in text and "LR test" not in text
+    rc, text = run(session, "mixed")
+    assert rc == 0 and "LR test vs. linear model" in text
+
+
+def test_postestimation_after_linear_regression(session):
+    fit_ok(session, "mixed y x")
+    for line, code, msg in [("estat icc", 459, "model is linear regression; no random effects"),
+                            ("estat group", 459,
+                             "model is linear regression; no group information available"),
+                            ("predict r1, reffects", 459,
+                             "model is linear regression; no random effects")]:
+        assert_fails(session, line, code, msg)
+    for line in ("estat ic", "predict xb1", "predict f1, fitted", "predict e1, residuals"):
+        fit_ok(session, line)

@@ -197,7 +197,7 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
         out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level)
     if not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
-    if not opts.nolrtest and "ll_c" in s:
+    if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table
         out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),
                                 chibar=bool(getattr(model, "lr_chibar", int(s["df_c"]) == 1)))
     note = boundary_note(model)
