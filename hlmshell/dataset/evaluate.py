@@ -370,8 +370,8 @@ class _Evaluator:
             lengths = np.asarray(np.frompyfunc(len, 1, 1)(np.asarray(s, dtype=object)), dtype=float)
             if np.sum(lengths * counts) > MAX_STRLEN:
                 raise StataError(1000, "system limit exceeded: string too long")
-            rep = np.frompyfunc(lambda x, n: "" if math.isnan(n) or n < 1 else x * int(n), 2, 1)
-            return np.asarray(rep(s, k), dtype=object)
+            rep = np.frompyfunc(lambda x, n: x * int(n), 2, 1)
+            return np.asarray(rep(s, counts), dtype=object)  # capped: "" * 1e300 is ""
         if sa or sb:
             raise _mismatch()
         with np.errstate(all="ignore"):

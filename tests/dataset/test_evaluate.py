@@ -493,3 +493,10 @@ def test_evaluator_never_raises_anything_but_stata_errors(pieces):
             assert out.shape == (3,) and out.dtype in (np.float64, object)
             if out.dtype == np.float64:
                 assert not np.any(np.isinf(out))
+
+
+
+def test_repeating_an_empty_string_a_huge_number_of_times_is_empty(ctx):
+    # found by the fuzz campaign: "" * 1e300 overflowed the int conversion (r(9999))
+    assert di('"" * 1e300', ctx) == ""
+    assert di('"ab" * 2', ctx) == "abab"
