@@ -16,6 +16,14 @@ import time
 from fuzz_commands import check, command_line, fresh_session
 
 
+def template(message: str, line: str) -> str:
+    """The message with the words taken from the command line blanked, so `variable foo not
+    found` and `variable bar not found` count as one distinct error."""
+    for word in sorted(set(re.findall(r"[^\s,()\[\]\"]+", line)), key=len, reverse=True):
+        message = message.replace(word, "…")
+    return re.sub(r"\d+", "#", message)[:80]
+
+
 def main() -> int:
     total = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
@@ -35,7 +43,7 @@ def main() -> int:
         if rc > 0:
             tail = session.out.getvalue()[before:].strip().splitlines()
             if len(tail) >= 2:
-                messages.add(re.sub(r"\d+", "#", tail[-2])[:80])
+                messages.add((rc, template(tail[-2], line)))
         if problem:
             kind = problem.split(":")[0]
             problems[kind] += 1
