@@ -138,6 +138,14 @@ def test_groups_of_one_observation_say_not_identified(session):
     assert var_total == pytest.approx(math.exp(2 * ols.matrices["b"].values[0, -1]), rel=1e-6)
 
 
+def test_groups_of_one_with_tiny_residual_is_not_an_exact_fit(session):
+    # a ridge (intercept vs residual), not an unbounded likelihood: no r(430) 'missing'
+    rc, text = run(session, "mixed y if g < 2 || obs: x c, cov(id) || k: x lev2 two, nocons "
+                            "|| h: x, cov(un)")
+    assert rc in (0, 430) and "likelihood evaluates to missing" not in text
+    assert "Each group of h holds a single observation" in " ".join(text.split())
+
+
 def test_two_groups_fit(session):
     text, res = fit_ok(session, "mixed y x || two:")
     assert res.matrices["N_g"].values[0, 0] == 2

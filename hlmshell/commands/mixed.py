@@ -98,6 +98,8 @@ def estimate(session, call: MixedCall):
 
 
 def _residual_vanishes(result, y) -> bool:
+    if int(result.levels[-1].g_max) == 1:
+        return False  # groups of one: var(Residual) trades off with the intercept (a ridge)
     y = np.asarray(y, dtype=float)[np.asarray(result.sample, dtype=bool)]
     scale = float(np.var(y)) or float(np.mean(y * y))
     sigma2 = float(getattr(result, "sigma2", math.nan))
