@@ -48,9 +48,19 @@ def _inv_logdet(A):
     return np.linalg.inv(A), 2.0 * np.log(np.diagonal(C, axis1=-2, axis2=-1)).sum((-2, -1))
 
 
+# per-group 2 x 2 products in components (row-major 00, 01, 10, 11):
+# (X Y)[ik] = X[i0] Y[0k] + X[i1] Y[1k]
+_I0, _J0 = np.array([0, 0, 2, 2]), np.array([0, 1, 0, 1])
+_I1, _J1 = np.array([1, 1, 3, 3]), np.array([2, 3, 2, 3])
+_EYE2 = np.eye(2)
+
+
 def _group_crossprod(cols, g, G):
-    """Per-group cross-products of the columns: one bincount per pair of DISTINCT columns
-    (a slope is usually also a regressor, _cons appears in Z and X), O(n) memory."""
+    """Per-group cross-products of the columns, computed once per pair of DISTINCT columns
+    (a slope is usually also a regressor, _cons appears in Z and X). Rows sorted by group
+    (the usual layout): np.add.reduceat over the group blocks, else bincount. One pair at a
+    time through one reused buffer: O(n) memory, and no large short-lived temporaries
+    (fresh pages from the OS cost more than the arithmetic at this size)."""
     uniq, where = [], []
     for c in cols:
         for u, v in enumerate(uniq):
@@ -60,23 +70,34 @@ def _group_crossprod(cols, g, G):
         else:
             where.append(len(uniq))
             uniq.append(c)
-    ones = [bool(np.all(v == 1.0)) for v in uniq]
-    cache = {}
-    d = len(cols)
-    M = np.empty((G, d, d))
-    for i in range(d):
-        for j in range(i, d):
-            a, b = sorted((where[i], where[j]))
-            if (a, b) not in cache:
-                if ones[a] and ones[b]:
-                    w = None
-                elif ones[a] or ones[b]:
-                    w = uniq[b] if ones[a] else uniq[a]
-                else:
-                    w = uniq[a] * uniq[b]
-                cache[a, b] = np.bincount(g, weights=w, minlength=G).astype(float)
-            M[:, i, j] = M[:, j, i] = cache[a, b]
-    return M
+    du, n = len(uniq), len(g)
+    ones = [bool(c[0] == 1.0 and np.all(c == 1.0)) for c in uniq]
+    starts = None
+    if n and G and g[0] == 0 and g[-1] == G - 1 and not (g[1:] < g[:-1]).any():
+        starts = np.flatnonzero(g[1:] != g[:-1]) + 1
+        if len(starts) != G - 1:    # an empty group (not produced by design.py): no blocks
+            starts = None
+        else:
+            starts = np.r_[0, starts]
+    S = np.empty((du, du, G))
+    tmp = np.empty(n)
+    for a in range(du):
+        for b in range(a, du):
+            if ones[a] and ones[b]:
+                col = None
+            elif ones[a] or ones[b]:
+                col = uniq[b] if ones[a] else uniq[a]
+            else:
+                col = np.multiply(uniq[a], uniq[b], out=tmp)
+            if starts is None:
+                S[a, b] = np.bincount(g, weights=col, minlength=G)
+            elif col is None:
+                S[a, b] = np.diff(np.r_[starts, n])
+            else:
+                np.add.reduceat(col, starts, out=S[a, b])
+            S[b, a] = S[a, b]
+    w = np.asarray(where)
+    return np.ascontiguousarray(np.moveaxis(S[w[:, None], w[None, :]], -1, 0))
 
 
 def _small_mm_t(Ainv, B):
@@ -95,6 +116,9 @@ def _small_mm_t(Ainv, B):
 
 class LMM:
     """Sufficient statistics and the (profiled) deviance of one design."""
+
+    # one level: largest G q^2 dW^2 (float64 elements) for the per-group outer products
+    OUTER_LIMIT = 1 << 22
 
     def __init__(self, design: Design, reml: bool = False):
         self.reml = reml
@@ -136,9 +160,24 @@ class LMM:
         self.nfev = 0
         if len(self.levels) == 1:   # precomputed layouts for the one-level fast path
             q, G = self.q[0], self.M0.shape[0]
-            self._Gf = self.M0[:, :q, :q].reshape(G, q * q)
-            self._Hr = np.ascontiguousarray(self.M0[:, :q, q:].transpose(1, 0, 2)).reshape(q, -1)
+            dW = self.M0.shape[1] - q
+            self._Gm = np.ascontiguousarray(self.M0[:, :q, :q])
+            self._Gf = self._Gm.reshape(G, q * q)
             self._WWsum = self.M0[:, q:, q:].sum(0)
+            H = self.M0[:, :q, q:]
+            if G * q * q * dW * dW <= self.OUTER_LIMIT:
+                # H_g (x) H_g per group: S = WW - sum_g H_g' C_g H_g is then ONE product;
+                # rows in (component, group) order for q <= 2, (group, component) above
+                O = H[:, :, None, :, None] * H[:, None, :, None, :]
+                O = O.reshape(G, q * q, dW * dW)
+                self._O = np.ascontiguousarray(O.transpose(1, 0, 2) if q <= 2 else O).reshape(-1, dW * dW)
+                self._OT = np.ascontiguousarray(self._O.T)
+                self._Gc = np.ascontiguousarray(self._Gf.T)           # (q^2, G)
+                if q == 2:
+                    self._Gc0, self._Gc1 = self._Gc[_I0], self._Gc[_I1]
+            else:           # wide W: the same algebra through K = A^-1 Lambda' H (O(G q dW))
+                self._O = None
+                self._Hr = np.ascontiguousarray(H.transpose(1, 0, 2)).reshape(q, -1)
 
     def exact_fit(self) -> bool:
         """X explains y exactly (OLS residual ~ rounding): every likelihood is +inf."""
@@ -165,8 +204,8 @@ class LMM:
     # Every array carries a leading batch axis P of parameter vectors, so that the k+1
     # gradients a finite-difference Hessian needs cost one pass (numpy call overhead, not
     # arithmetic, dominates at these sizes).
-    def _forward(self, theta):
-        if len(self.levels) == 1:
+    def _forward(self, theta, general: bool = False):
+        if len(self.levels) == 1 and not general:
             return self._forward1(theta)
         self.nfev += 1
         lams = self.lambdas(theta)          # each (P, q, q)
@@ -190,27 +229,98 @@ class LMM:
         R = M[:, 0] if self.levels else np.broadcast_to(self.M0, (P,) + self.M0.shape[1:])
         return R, ld, cache, lams
 
-    def _top(self, R):
+    def _top(self, R, full: bool = True):
+        """beta, r2, log|X'V*^-1X|, Q = [beta; -1][beta; -1]' and (X'V*^-1X)^-1 from R.
+        full=False (ML deviance/gradient): only beta, r2 and Q (ldXX, XXinv are None)."""
         p = self.p
         P = R.shape[0]
         XX, Xy, yy = R[:, :p, :p], R[:, :p, p], R[:, p, p]
-        if p:
+        if not p:
+            beta, ldXX, XXinv = np.zeros((P, 0)), np.zeros(P), np.zeros((P, 0, 0))
+        elif full:
             C = np.linalg.cholesky(XX)
             Ci = np.linalg.inv(C)
             XXinv = np.swapaxes(Ci, 1, 2) @ Ci
             beta = (XXinv @ Xy[..., None])[..., 0]
             ldXX = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum(-1)
         else:
-            beta, ldXX, XXinv = np.zeros((P, 0)), np.zeros(P), np.zeros((P, 0, 0))
+            beta, ldXX, XXinv = np.linalg.solve(XX, Xy[..., None])[..., 0], None, None
         r2 = yy - (Xy * beta).sum(-1)
-        Q = np.empty((P, p + 1, p + 1))
-        Q[:, :p, :p] = beta[:, :, None] * beta[:, None, :]
-        Q[:, :p, p] = Q[:, p, :p] = -beta
-        Q[:, p, p] = 1.0
+        v = np.empty((P, p + 1))
+        v[:, :p] = beta
+        v[:, p] = -1.0
+        Q = v[:, :, None] * v[:, None, :]
         return beta, r2, ldXX, Q, XXinv
 
     # ---- one level: the same algebra with the group sums done as BLAS products -------------
+    # With C_g = Lambda A_g^-1 Lambda' (q x q), S = WW - sum_g H_g' C_g H_g: ONE product of
+    # the C_g with the precomputed H_g (x) H_g. Adjoint: with D_g = H_g S_bar H_g' and
+    # F_g = Lambda A_g^-1, d(log|A| + <S_bar, S>)/dLambda = 2 sum_g (G_g - D_g + G_g C_g D_g) F_g.
+    # For q <= 2 the per-group q x q matrices are held as q^2 components of (P, G) planes,
+    # (P, q^2, G): products of a fixed q^2 x q^2 matrix with them are batched BLAS calls,
+    # per-group products are a few elementwise operations, the inverse is in closed form and
+    # the final sum over groups is the Gram matrix of the component planes.
     def _forward1(self, theta):
+        if self._O is None:
+            return self._forward1_wide(theta)
+        self.nfev += 1
+        P, q = theta.shape[0], self.q[0]
+        Lam = (theta @ self.Eflat[0]).reshape(P, q, q)
+        dW = self._WWsum.shape[0]
+        if q == 1:
+            l2 = Lam[:, 0] ** 2                                 # (P, 1)
+            A = l2 * self._Gc[0] + 1.0                          # (P, G)
+            Ainv = 1.0 / A
+            ld = np.log(A).sum(-1)
+            C = l2 * Ainv
+        elif q == 2:
+            kr = (Lam[:, :, None, :, None] * Lam[:, None, :, None, :]).reshape(P, 4, 4)
+            A = np.swapaxes(kr, 1, 2) @ self._Gc                 # (P, 4, G): Lambda' G_g Lambda
+            a, b, d = A[:, 0] + 1.0, A[:, 1], A[:, 3] + 1.0
+            det = a * d - b * b
+            ld = np.log(det).sum(-1)
+            Ainv = np.empty_like(A)
+            np.divide(d, det, out=Ainv[:, 0])
+            np.divide(a, det, out=Ainv[:, 3])
+            np.divide(b, det, out=Ainv[:, 1])
+            np.negative(Ainv[:, 1], out=Ainv[:, 1])
+            Ainv[:, 2] = Ainv[:, 1]
+            C = kr @ Ainv                                        # Lambda A^-1 Lambda'
+        else:
+            G = self._Gf.shape[0]
+            kr = (Lam[:, :, None, :, None] * Lam[:, None, :, None, :]).reshape(P, q * q, q * q)
+            A = (self._Gf @ kr).reshape(P, G, q, q) + np.eye(q)   # Lambda' G_g Lambda + I
+            Ainv, ld = _inv_logdet(A)
+            C = Ainv.reshape(P, G, q * q) @ np.swapaxes(kr, 1, 2)  # Lambda A^-1 Lambda'
+        R = self._WWsum - (C.reshape(P, -1) @ self._O).reshape(P, dW, dW)
+        return R, ld, ("outer", Lam, Ainv, C), [Lam]
+
+    def _backward1_outer(self, cache, Rbar):
+        _, Lam, Ainv, C = cache
+        P, q = Lam.shape[0], self.q[0]
+        D = Rbar.reshape(P, -1) @ self._OT                  # H_g S_bar H_g'
+        if q == 1:
+            g = self._Gc[0]
+            N = g - D + g * C * D
+            Lbar = 2.0 * (N * Ainv).sum(-1) * Lam[:, 0, 0]
+            return Lbar[:, None] @ self.Eflat[0].T
+        if q == 2:
+            D = D.reshape(P, 4, -1)
+            i0, j0, i1, j1 = _I0, _J0, _I1, _J1
+            GC = self._Gc0 * C[:, j0] + self._Gc1 * C[:, j1]    # G_g C_g
+            N = (GC[:, i0] * D[:, j0] + GC[:, i1] * D[:, j1]) - D + self._Gc
+            LI = (Lam[:, :, None, :, None] * _EYE2[None, None, :, None, :]).reshape(P, 4, 4)
+            F = LI @ Ainv                                       # Lambda A_g^-1
+            M = (N @ np.swapaxes(F, 1, 2)).reshape(P, 2, 2, 2, 2)   # sum_g N_ia F_bj
+            Lbar = 2.0 * (M[:, :, 0, 0, :] + M[:, :, 1, 1, :])
+            return Lbar.reshape(P, -1) @ self.Eflat[0].T
+        G = self._Gf.shape[0]
+        D = D.reshape(P, G, q, q)
+        N = self._Gm - D + self._Gm @ (C.reshape(P, G, q, q) @ D)
+        Lbar = 2.0 * (N @ (Lam[:, None] @ Ainv)).sum(1)
+        return Lbar.reshape(P, -1) @ self.Eflat[0].T
+
+    def _forward1_wide(self, theta):
         self.nfev += 1
         lams = self.lambdas(theta)
         Lam = lams[0]                                       # (P, q, q)
@@ -229,6 +339,8 @@ class LMM:
         return R, ld, cache, lams
 
     def _backward1(self, cache, Rbar):
+        if cache[0] == "outer":
+            return self._backward1_outer(cache, Rbar)
         Lam, _, _, Ainv, Kg = cache[0]
         Lam = Lam[:, 0]
         K = Kg.transpose(0, 2, 1, 3)                        # back to (P, q, G, dW), a view
@@ -247,7 +359,7 @@ class LMM:
 
     def _backward(self, cache, Rbar):
         """theta gradients (P, k) given the adjoints of R (ld_bar = 1 at every level)."""
-        if len(self.levels) == 1:
+        if len(self.levels) == 1 and (cache[0] == "outer" or cache[0][1] is None):
             return self._backward1(cache, Rbar)
         P = Rbar.shape[0]
         grad = np.zeros((P, self.offsets[-1]))
@@ -280,7 +392,7 @@ class LMM:
         single = th.ndim == 1
         th = th.reshape(1, -1) if single else th
         R, ld, cache, _ = self._forward(th)
-        beta, r2, ldXX, Q, XXinv = self._top(R)
+        beta, r2, ldXX, Q, XXinv = self._top(R, self.reml)
         n, p = self.n, self.p
         with np.errstate(invalid="ignore", divide="ignore"):
             if self.reml:
@@ -306,7 +418,7 @@ class LMM:
         theta, s = ps[:, :-1], ps[:, -1]
         s2 = np.exp(2 * s)
         R, ld, cache, _ = self._forward(theta)
-        beta, r2, ldXX, Q, XXinv = self._top(R)
+        beta, r2, ldXX, Q, XXinv = self._top(R, self.reml)
         nu = self.n - self.p if self.reml else self.n
         val = ld + (ldXX if self.reml else 0.0) + nu * (LOG2PI + 2 * s) + r2 / s2
         if not grad:
@@ -318,9 +430,10 @@ class LMM:
         return (float(val[0]), g[0]) if single else (val, g)
 
     def solution(self, theta):
-        """beta, s2, (X'V*^-1X)^-1 (relative), the level caches and factors at one theta."""
+        """beta, s2, (X'V*^-1X)^-1 (relative), the level caches (K = A^-1 B per group, as
+        blup.py needs them) and factors at one theta."""
         th = np.asarray(theta, dtype=float).reshape(1, -1)
-        R, ld, cache, lams = self._forward(th)
+        R, ld, cache, lams = self._forward(th, general=True)
         beta, r2, ldXX, Q, XXinv = self._top(R)
         s2 = float(r2[0]) / (self.n - self.p if self.reml else self.n)
         return beta[0], s2, XXinv[0], cache, [L[0] for L in lams]
