@@ -17,7 +17,7 @@ from hlmshell.models.spec import ModelSpec, RandomLevel, Term
 from hlmshell.syntax.factor import Resolver, parse_terms, split_words, term_variables
 from hlmshell.syntax.spec import clauses, parse_option_list, split_options, top_level_positions
 
-COVARIANCE_ABBREV = (("independent", "ind"), ("exchangeable", "exc"), ("identity", "id"),
+COVARIANCE_ABBREV = (("independent", "ind"), ("exchangeable", "ex"), ("identity", "id"),
                      ("unstructured", "un"))
 
 # (name, minimum abbreviation, argument type or None, replay allowed)

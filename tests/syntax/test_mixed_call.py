@@ -41,12 +41,13 @@ def test_handout_forms(text, fixed, slopes, cov):
 
 @pytest.mark.parametrize("word, full", [
     ("un", "unstructured"), ("unstr", "unstructured"), ("unstructured", "unstructured"),
-    ("ind", "independent"), ("exch", "exchangeable"), ("id", "identity"), ("IDENTITY", "identity")])
+    ("ind", "independent"), ("exch", "exchangeable"), ("id", "identity"), ("IDENTITY", "identity"),
+    ("ex", "exchangeable")])  # mixed.sthlp: {opt ex:changeable}
 def test_covariance_abbreviations(word, full):
     assert covariance_name(word) == full
 
 
-@pytest.mark.parametrize("bad", ["u", "in", "ex", "i", "foo", ""])
+@pytest.mark.parametrize("bad", ["u", "in", "e", "i", "foo", ""])
 def test_bad_covariance(bad):
     with pytest.raises(StataError) as e:
         parse_mixed(f"y || id: x, cov({bad})")
