@@ -114,6 +114,12 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
         if var not in lev_cache:
             x = cols[var]
             vals = x[ok]
+            if len(vals) and 0 <= vals.min() and vals.max() < 1e6:   # usual case: no sort
+                iv = vals.astype(np.int64)
+                if (iv != vals).any():
+                    raise ModelError(452, "factor variables may not contain noninteger values")
+                lev_cache[var] = np.flatnonzero(np.bincount(iv)).astype(float)
+                return lev_cache[var]
             if np.any(vals != np.round(vals)):
                 raise ModelError(452, "factor variables may not contain noninteger values")
             if np.any(vals < 0):
@@ -190,9 +196,24 @@ def _is_base_cell(parts, cont_vars, present, key) -> bool:
 def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
     """Greedy rank test in `order`: a column is dropped when its residual on the kept ones
     is (relatively) zero. Stata keeps earlier columns and _cons."""
+    # Common case, full rank, decided from the Gram matrix scaled to unit diagonal: its
+    # Cholesky pivots are the squared relative residuals |R_jj / x_j|^2 of a QR, computed
+    # with an absolute error ~ n eps. Pivots above 1e-8 are far inside the QR test below
+    # (|R_jj| > 1e3 tol |x_j|, i.e. 1e-12 squared); anything closer goes through the QR.
+    Gm = Xs.T @ Xs
+    Go = Gm[np.ix_(order, order)]
+    n2 = np.diag(Go)
+    if n2.all() and Xs.shape[0] >= len(order) and np.isfinite(n2).all():
+        d = np.sqrt(n2)
+        try:
+            Lc = np.linalg.cholesky(Go / d[:, None] / d[None, :])
+            if np.all(np.diag(Lc) ** 2 > 1e-8):
+                return set()
+        except np.linalg.LinAlgError:
+            pass
     Xo = Xs[:, order]
     norms = np.linalg.norm(Xo, axis=0)
-    if norms.all() and Xo.shape[0] >= Xo.shape[1]:  # common case, one LAPACK call: full rank
+    if norms.all() and Xo.shape[0] >= Xo.shape[1]:  # one LAPACK call: full rank
         R = np.linalg.qr(Xo, mode="r")
         if np.all(np.abs(np.diag(R)) > 1e3 * tol * norms):
             return set()
@@ -227,13 +248,24 @@ def _omit_name(name: str) -> str:
     return "#".join(parts)
 
 
+def _dense_codes(keys: np.ndarray) -> np.ndarray:
+    """np.unique(keys, return_inverse=True)[1]: codes 0..k-1 in sorted order of the keys;
+    O(n) without a sort when the rows are already sorted by the key (the usual layout)."""
+    n = len(keys)
+    if n > 1 and not (keys[1:] < keys[:-1]).any():
+        codes = np.empty(n, dtype=np.int64)
+        codes[0] = 0
+        np.cumsum(keys[1:] != keys[:-1], out=codes[1:])
+        return codes
+    return np.unique(keys, return_inverse=True)[1].ravel()
+
+
 def _factorize(values: np.ndarray) -> np.ndarray:
     """Codes 0..k-1 in sorted order of the values. Short byte strings are packed into
     big-endian uint64 (same order as the bytes) because sorting string arrays is slow."""
     if values.dtype.kind == "S" and values.dtype.itemsize <= 8:
         values = values.astype("S8").view(">u8").astype(np.uint64)
-    _, inv = np.unique(values, return_inverse=True)
-    return inv.ravel()
+    return _dense_codes(values)
 
 
 def _packed_strings(arr: np.ndarray):
@@ -247,9 +279,23 @@ def _packed_strings(arr: np.ndarray):
         text = "\x00".join(lst)
     except TypeError:
         return None
-    if text.count("\x00") != len(lst) - 1:
+    n = len(lst)
+    raw = text.encode("utf-8")
+    if n and (len(raw) + 1) % n == 0 and (len(raw) + 1) // n <= 9:
+        # all strings of the same length L (ids usually are): one reshape, no per-length pass
+        L = (len(raw) + 1) // n - 1
+        B = np.empty(n * (L + 1), dtype=np.uint8)
+        B[:-1] = np.frombuffer(raw, dtype=np.uint8)
+        B[-1] = 0
+        B = B.reshape(n, L + 1)
+        # exactly n - 1 NULs, all at the separator positions: the strings are the rows
+        if not B[:, L].any() and (L == 0 or B[:, :L].all()):
+            packed = np.zeros((n, 8), dtype=np.uint8)
+            packed[:, :L] = B[:, :L]
+            return packed.view(">u8").ravel().astype(np.uint64), np.full(n, L == 0)
+    if text.count("\x00") != n - 1:
         return None
-    b = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    b = np.frombuffer(raw, dtype=np.uint8)
     ends = np.r_[np.flatnonzero(b == 0), len(b)]
     starts = np.r_[0, ends[:-1] + 1]
     lens = ends - starts
@@ -273,7 +319,7 @@ def _group_codes(data, var: str, n_rows: int):
             key, miss = packed
             codes = np.full(n_rows, -1, dtype=np.int64)
             if (~miss).any():
-                codes[~miss] = np.unique(key[~miss], return_inverse=True)[1].ravel()
+                codes[~miss] = _dense_codes(key[~miss])
             return codes
     arr = _column(data, var)
     miss = _missing(arr)

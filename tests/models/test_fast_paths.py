@@ -79,3 +79,32 @@ def test_crossprod_sorted_and_unsorted_agree():
     ref = np.stack([A[g == k].T @ A[g == k] for k in range(G)])
     assert np.allclose(M, ref, rtol=1e-12, atol=1e-12)
     assert np.allclose(Mu, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("values", [
+    ["1224", "1224", "1288", "1296", "1296", "9586"],        # equal lengths, sorted
+    ["b2", "a1", "b2", "c3", "a1"],                            # equal lengths, unsorted
+    ["ab", "", "c", "ab", "", "zz"],                           # mixed lengths and missing
+    ["", "", ""],                                              # all missing
+    ["é1", "e1", "é1", "z9"],                                  # UTF-8 (2-byte) characters
+    ["a\x00", "a\x00", "b\x00"],                               # NUL inside: not packed
+    ["abcdefghi", "b"],                                        # longer than 8 bytes
+])
+def test_group_codes_match_sorted_unique(values):
+    from hlmshell.models.design import _group_codes
+    arr = np.array(values, dtype=object)
+    codes = _group_codes({"g": arr}, "g", len(arr))
+    ok = np.array([v != "" for v in values])
+    assert (codes[~ok] == -1).all()
+    uniq = sorted(set(v for v in values if v))
+    assert list(codes[ok]) == [uniq.index(v) for v in values if v]
+
+
+def test_numeric_group_codes_sorted_and_unsorted():
+    from hlmshell.models.design import _group_codes
+    for v in ([3.0, 3.0, 5.0, 7.5, 7.5, np.nan, 9.0], [5.0, 3.0, np.nan, 5.0, -1.0, 3.0]):
+        arr = np.array(v)
+        codes = _group_codes({"g": arr}, "g", len(arr))
+        ok = ~np.isnan(arr)
+        assert (codes[~ok] == -1).all()
+        assert (codes[ok] == np.unique(arr[ok], return_inverse=True)[1]).all()
