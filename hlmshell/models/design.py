@@ -281,20 +281,20 @@ def _packed_strings(arr: np.ndarray):
         return None
     n = len(lst)
     raw = text.encode("utf-8")
-    if n and (len(raw) + 1) % n == 0 and (len(raw) + 1) // n <= 9:
-        # all strings of the same length L (ids usually are): one reshape, no per-length pass
-        L = (len(raw) + 1) // n - 1
-        B = np.empty(n * (L + 1), dtype=np.uint8)
-        B[:-1] = np.frombuffer(raw, dtype=np.uint8)
-        B[-1] = 0
-        B = B.reshape(n, L + 1)
-        # exactly n - 1 NULs, all at the separator positions: the strings are the rows
-        if not B[:, L].any() and (L == 0 or B[:, :L].all()):
-            packed = np.zeros((n, 8), dtype=np.uint8)
-            packed[:, :L] = B[:, :L]
-            return packed.view(">u8").ravel().astype(np.uint64), np.full(n, L == 0)
     if text.count("\x00") != n - 1:
         return None
+    if n and (len(raw) + 1) % n == 0 and (len(raw) + 1) // n <= 9:
+        # all strings of the same length L (ids usually are)? Then the n - 1 NULs sit
+        # exactly every L + 1 bytes, and each key is the 8 bytes read (big-endian) from its
+        # string's start, shifted to keep the first L: one strided read, no per-byte pass
+        L = (len(raw) + 1) // n - 1
+        buf = np.zeros(n * (L + 1) + 8, dtype=np.uint8)
+        buf[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+        if not buf[L:n * (L + 1):L + 1].any():
+            if L == 0:
+                return np.zeros(n, dtype=np.uint64), np.ones(n, dtype=bool)
+            v = np.ndarray((n,), dtype=">u8", buffer=buf, offset=0, strides=(L + 1,))
+            return v.astype(np.uint64) >> np.uint64(8 * (8 - L)), np.zeros(n, dtype=bool)
     b = np.frombuffer(raw, dtype=np.uint8)
     ends = np.r_[np.flatnonzero(b == 0), len(b)]
     starts = np.r_[0, ends[:-1] + 1]

@@ -131,20 +131,16 @@ class LMM:
         self.k = [len(E) for E in self.E]
         self.Eflat = [E.reshape(len(E), -1) for E in self.E]
         self.offsets = np.concatenate([[0], np.cumsum(self.k)]).astype(int)
-        # the columns of [Z_L .. Z_1 X y] as contiguous rows of one (d, n) array
-        blocks = [lv.Z_all for lv in reversed(self.levels)] + [design.X_all[:, design.keep],
-                                                             design.y_all[:, None]]
-        d = sum(b.shape[1] for b in blocks)
-        AT = np.empty((d, self.n))
-        r = 0
-        for b in blocks:
-            AT[r:r + b.shape[1]] = (b if allrows else b[rows]).T
-            r += b.shape[1]
-        cols = list(AT)
-        Zs, r = [], d - self.p - 1
-        for q in self.q:        # outermost level's Z sits last among the Z rows
-            Zs.append(AT[r - q:r].T)
-            r -= q
+        # the columns of [Z_L .. Z_1 X y] (views: no n x d copy for the full sample)
+        mats = [lv.Z_all for lv in reversed(self.levels)] + [design.X_all, design.y_all[:, None]]
+        picks = [range(lv.Z_all.shape[1]) for lv in reversed(self.levels)] + [design.keep, [0]]
+        cols, Zs = [], []
+        for i, (b, js) in enumerate(zip(mats, picks)):
+            if not allrows:
+                b = b[rows]
+            if i < len(self.levels):
+                Zs.insert(0, b)             # in self.levels order (outermost first)
+            cols += [b[:, j] for j in js]
         self.zscale = [np.sqrt(np.mean(Z ** 2, axis=0)) for Z in Zs]
         if self.levels:
             g = self.levels[-1].group
@@ -171,7 +167,6 @@ class LMM:
                 O = H[:, :, None, :, None] * H[:, None, :, None, :]
                 O = O.reshape(G, q * q, dW * dW)
                 self._O = np.ascontiguousarray(O.transpose(1, 0, 2) if q <= 2 else O).reshape(-1, dW * dW)
-                self._OT = np.ascontiguousarray(self._O.T)
                 self._Gc = np.ascontiguousarray(self._Gf.T)           # (q^2, G)
                 if q == 2:
                     self._Gc0, self._Gc1 = self._Gc[_I0], self._Gc[_I1]
@@ -298,7 +293,7 @@ class LMM:
     def _backward1_outer(self, cache, Rbar):
         _, Lam, Ainv, C = cache
         P, q = Lam.shape[0], self.q[0]
-        D = Rbar.reshape(P, -1) @ self._OT                  # H_g S_bar H_g'
+        D = Rbar.reshape(P, -1) @ self._O.T                 # H_g S_bar H_g'
         if q == 1:
             g = self._Gc[0]
             N = g - D + g * C * D

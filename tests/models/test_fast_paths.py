@@ -89,6 +89,8 @@ def test_crossprod_sorted_and_unsorted_agree():
     ["é1", "e1", "é1", "z9"],                                  # UTF-8 (2-byte) characters
     ["a\x00", "a\x00", "b\x00"],                               # NUL inside: not packed
     ["abcdefghi", "b"],                                        # longer than 8 bytes
+    ["abcdefgh", "abcdefgg", "abcdefgh", "aaaaaaaa"],          # 8 bytes, the limit
+    ["b", "a", "c", "a"],                                      # one byte
 ])
 def test_group_codes_match_sorted_unique(values):
     from hlmshell.models.design import _group_codes
