@@ -11,6 +11,7 @@ and fixed at 0 when that is not worse.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Mapping
 
 import numpy as np
@@ -23,17 +24,29 @@ from .results import FitSummary, MixedFit, ModelError
 from .spec import ModelSpec
 
 
-def _stencil(model: LMM, th: np.ndarray, free: np.ndarray):
+def _stencil(model: LMM, th: np.ndarray, free: np.ndarray, idx=None):
     """Deviance, gradient and forward-difference Hessian (of the analytic gradient) at th,
-    from ONE batched evaluation of th and th + h_j e_j for the free j."""
-    idx = np.flatnonzero(free)
+    from ONE batched evaluation of th and th + h_j e_j for the free j (idx: their indices)."""
+    if idx is None:
+        idx = np.flatnonzero(free)
+    k = len(idx)
     hs = 1e-6 * np.maximum(np.abs(th[idx]), 0.05)
-    pts = np.repeat(th[None], len(idx) + 1, axis=0)
-    pts[np.arange(1, len(idx) + 1), idx] += hs
+    pts = np.empty((k + 1, len(th)))
+    pts[:] = th
+    pts[_ARANGE1[:k], idx] += hs
     dev, G = model.deviance(pts, True)
     g = G[0]
-    Hf = (G[1:, idx] - g[idx]).T / hs[None, :]
+    Hf = (G[1:, idx] - g[idx]).T / hs
     return float(dev[0]), g, 0.5 * (Hf + Hf.T)
+
+
+_ARANGE1 = np.arange(1, 257)
+
+
+def _eigh(H):
+    if H.shape[0] == 1:
+        return H[0].copy(), np.ones((1, 1))
+    return np.linalg.eigh(H)
 
 
 def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
@@ -44,7 +57,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
     the point with it exactly 0 is tried as well, which avoids the slow (linear) approach
     to a boundary optimum through the quartic region of the deviance."""
     th = theta0.copy()
-    dev, g, H = _stencil(model, th, free)
+    fidx = np.flatnonzero(free)
+    dev, g, H = _stencil(model, th, free, fidx)
     if log is not None and it0 == 0:
         log.append(-dev / 2)
         if on_iteration:
@@ -52,28 +66,28 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
     it, converged = 0, False
     if not free.any():
         return th, dev, g, 0, True
-    fidx = np.flatnonzero(free)
     bset = [c for c in bcoords if free[c]]
     bowner = {c: next((l, model.offsets[l]) for l in range(len(model.levels))
                       if model.offsets[l] <= c < model.offsets[l + 1]) for c in bset}
     while it < maxiter:
-        gf = g[free]
-        if not (np.all(np.isfinite(H)) and np.all(np.isfinite(gf))):
+        gf = g[fidx]
+        # (a finite sum: all finite; else the element test)
+        if not (math.isfinite(float(H.sum())) and math.isfinite(float(gf.sum()))) and \
+                not (np.all(np.isfinite(H)) and np.all(np.isfinite(gf))):
             if not np.all(np.isfinite(gf)):
                 break               # cannot continue from here: reported as not converged
             H = np.eye(len(gf)) * max(1.0, float(np.abs(gf).max()))   # steepest descent
-        w, U = np.linalg.eigh(H)
+        w, U = _eigh(H)
         scale = max(np.abs(w).max(), 1e-12)
         convex = w.min() > 0
         w = np.maximum(np.abs(w), 1e-10 * scale)   # saddle-free Newton direction
         step_f = -U @ ((U.T @ gf) / w)
         decrement = float(-gf @ step_f)
         step = np.zeros_like(th)
-        step[free] = step_f
+        step[fidx] = step_f
         # a zero boundary coordinate with negative curvature: leave the saddle
         for c in bset:
-            j = int(np.searchsorted(fidx, c))
-            if th[c] == 0.0 and H[j, j] < 0:
+            if th[c] == 0.0 and H[(j := int(np.searchsorted(fidx, c))), j] < 0:
                 step[c] = 0.1 * max(1.0, float(np.abs(th).max()))
                 decrement = max(decrement, 1.0)
         # decrement = twice the predicted deviance reduction; rounding in the deviance is
@@ -98,8 +112,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
                 if d2[1] <= d2[0]:
                     cand = alt
             # the full step is usually accepted: evaluate its stencil directly
-            dn, gn, Hn = _stencil(model, cand, free) if t == 1.0 or (t < 1 and big > radius and
-                                                                     t == radius / big) \
+            dn, gn, Hn = _stencil(model, cand, free, fidx) if t == 1.0 or (t < 1 and big > radius and
+                                                                           t == radius / big) \
                 else (model.deviance(cand), None, None)
             if np.isfinite(dn) and dn <= dev - 1e-4 * t * decrement:
                 break
@@ -111,7 +125,7 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
             break
         th = cand
         if gn is None:
-            dev, g, H = _stencil(model, th, free)
+            dev, g, H = _stencil(model, th, free, fidx)
         else:
             dev, g, H = dn, gn, Hn
         it += 1
