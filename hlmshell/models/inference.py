@@ -61,12 +61,13 @@ class VarianceState:
 
     def __init__(self, model, theta, s2, free):
         self.model = model
-        self.psi = np.r_[theta, 0.5 * np.log(s2)]
-        self.free = np.r_[free, True]
+        self.psi = np.append(theta, 0.5 * np.log(s2))
+        self.free = np.append(free, True)
         k = len(self.psi)
         idx = np.flatnonzero(self.free)
         hs = 1e-4 * np.maximum(np.abs(self.psi[idx]), 0.05)
-        pts = np.repeat(self.psi[None], 2 * len(idx), axis=0)
+        pts = np.empty((2 * len(idx), k))
+        pts[:] = self.psi
         r = np.arange(len(idx))
         pts[2 * r, idx] += hs
         pts[2 * r + 1, idx] -= hs
@@ -94,18 +95,23 @@ class VarianceState:
 
     def delta(self, fun, degenerate=None):
         """value, SE of fun(psi) (vector); NaN SE where degenerate or not identified."""
-        val = np.atleast_1d(np.asarray(fun(self.psi), dtype=float))
         k = len(self.psi)
-        J = np.zeros((len(val), k))
         hs = 1e-6 * np.maximum(np.abs(self.psi), 0.05)
+        if getattr(fun, "batched", False):    # psi and the 2k stencil points in one call
+            pts = np.empty((2 * k + 1, k))
+            pts[:] = self.psi
+            r = np.arange(k)
+            pts[2 * r + 1, r] += hs
+            pts[2 * r + 2, r] -= hs
+            with np.errstate(invalid="ignore"):   # inf - inf at boundary parameters -> NaN
+                F = np.asarray(fun(pts), dtype=float)
+                val = F[0]
+                J = ((F[1::2] - F[2::2]) / (2 * hs[:, None])).T
+        else:
+            val = np.atleast_1d(np.asarray(fun(self.psi), dtype=float))
+            J = np.zeros((len(val), k))
         with np.errstate(invalid="ignore"):   # inf - inf at boundary parameters -> NaN
-            if getattr(fun, "batched", False):
-                pts = np.repeat(self.psi[None], 2 * k, axis=0)
-                pts[2 * np.arange(k), np.arange(k)] += hs
-                pts[2 * np.arange(k) + 1, np.arange(k)] -= hs
-                F = fun(pts)
-                J[:] = ((F[0::2] - F[1::2]) / (2 * hs[:, None])).T
-            else:
+            if not getattr(fun, "batched", False):
                 for j in range(k):
                     e = np.zeros(k)
                     e[j] = hs[j]
@@ -139,7 +145,7 @@ def _stata_fun(state, covs):
 
 def build_result(spec, method, design, model, theta, dev, free, snapped, summary, log,
                  dev_linear) -> MixedFit:
-    beta_k, s2, XXinv, cache, lams = model.solution(theta)
+    beta_k, s2, XXinv = model.fixed(theta)
     k_f = len(design.fixed_names)
     beta = np.zeros(k_f)
     beta[design.keep] = beta_k

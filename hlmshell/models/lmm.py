@@ -424,6 +424,14 @@ class LMM:
         g = np.column_stack([self._backward(cache, Rbar), 2 * nu - 2 * r2 / s2])
         return (float(val[0]), g[0]) if single else (val, g)
 
+    def fixed(self, theta):
+        """beta, s2 and (X'V*^-1X)^-1 (relative) at one theta (fast path; no level caches)."""
+        th = np.asarray(theta, dtype=float).reshape(1, -1)
+        R = self._forward(th)[0]
+        beta, r2, ldXX, Q, XXinv = self._top(R, True)
+        s2 = float(r2[0]) / (self.n - self.p if self.reml else self.n)
+        return beta[0], s2, XXinv[0]
+
     def solution(self, theta):
         """beta, s2, (X'V*^-1X)^-1 (relative), the level caches (K = A^-1 B per group, as
         blup.py needs them) and factors at one theta."""
