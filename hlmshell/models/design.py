@@ -196,6 +196,8 @@ def _is_base_cell(parts, cont_vars, present, key) -> bool:
 def _collinear(Xs: np.ndarray, order: list[int], tol: float = 1e-9) -> set[int]:
     """Greedy rank test in `order`: a column is dropped when its residual on the kept ones
     is (relatively) zero. Stata keeps earlier columns and _cons."""
+    if len(order) == 1:     # one column: dropped only when it is all zero
+        return set() if (Xs[:, order[0]] != 0).any() else {order[0]}
     # Common case, full rank, decided from the Gram matrix scaled to unit diagonal: its
     # Cholesky pivots are the squared relative residuals |R_jj / x_j|^2 of a QR, computed
     # with an absolute error ~ n eps. Pivots above 1e-8 are far inside the QR test below

@@ -182,7 +182,13 @@ class LMM:
         yy = R[p, p]
         if not p:
             return yy <= 0
-        r2 = yy - R[:p, p] @ np.linalg.lstsq(R[:p, :p], R[:p, p], rcond=None)[0]
+        try:        # X has full rank after the collinearity drop: solve; else lstsq
+            b = np.linalg.solve(R[:p, :p], R[:p, p]) if np.all(np.diag(R)[:p] > 0) else None
+        except np.linalg.LinAlgError:
+            b = None
+        if b is None or not np.all(np.isfinite(b)):
+            b = np.linalg.lstsq(R[:p, :p], R[:p, p], rcond=None)[0]
+        r2 = yy - R[:p, p] @ b
         return bool(r2 <= 1e-11 * yy)
 
     # ---- parameters -------------------------------------------------------------------
@@ -238,6 +244,8 @@ class LMM:
             XXinv = np.swapaxes(Ci, 1, 2) @ Ci
             beta = (XXinv @ Xy[..., None])[..., 0]
             ldXX = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum(-1)
+        elif p == 1:
+            beta, ldXX, XXinv = Xy / XX[:, 0], None, None
         else:
             beta, ldXX, XXinv = np.linalg.solve(XX, Xy[..., None])[..., 0], None, None
         r2 = yy - (Xy * beta).sum(-1)
