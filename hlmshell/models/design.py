@@ -414,7 +414,7 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
             if not eff:
                 continue
         cov = resolve_covariance(lev.covariance, len(eff))
-        valid = np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
+        valid = gcodes[0] >= 0 if li == 0 else np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
         if li == 0:     # codes are already dense and sorted: no second sort
             inv = gcodes[0][valid]
             ukeys = np.arange(int(inv.max()) + 1 if len(inv) else 0)
@@ -424,9 +424,12 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
             inv = inv.ravel()
         in_sample = np.zeros(len(ukeys), dtype=bool)
         in_sample[inv[ok[valid]]] = True
-        idx = np.cumsum(in_sample) - 1
-        g_all = np.full(n_rows, -1, dtype=np.int64)
-        g_all[valid] = np.where(in_sample[inv], idx[inv], -1)
+        if li == 0 and in_sample.all():     # every group has sample rows: codes unchanged
+            g_all = gcodes[0].copy()
+        else:
+            idx = np.cumsum(in_sample) - 1
+            g_all = np.full(n_rows, -1, dtype=np.int64)
+            g_all[valid] = np.where(in_sample[inv], idx[inv], -1)
         levels.append(dict(groupvar=lev.groupvar, effects=eff, covariance=cov, Z_all=Z_all,
                            group_all=g_all, keys=ukeys[in_sample]))
     out_levels = []
