@@ -247,11 +247,22 @@ def _moment_start(model: LMM):
         b = np.linalg.solve(XX, Xy) if p else np.zeros(0)
         ZZ = M[:, :q, :q]
         Ze = M[:, :q, -1] - M[:, :q, q:q + p] @ b
-        det = np.linalg.det(ZZ)
+        if q == 2:      # closed forms: LAPACK call overhead dominates at 2 x 2
+            a, c, d = ZZ[:, 0, 0], ZZ[:, 0, 1], ZZ[:, 1, 1]
+            det = a * d - c * c
+        else:
+            det = np.linalg.det(ZZ)
         ok = det > 1e-8 * np.maximum(np.einsum("gii->g", ZZ), 1e-300) ** q
         if ok.sum() < max(3, q + 1):
             return None
-        ZZi = np.linalg.inv(ZZ[ok])
+        if q == 2:
+            ZZi = np.empty((int(ok.sum()), 2, 2))
+            dk = det[ok]
+            ZZi[:, 0, 0] = d[ok] / dk
+            ZZi[:, 1, 1] = a[ok] / dk
+            ZZi[:, 0, 1] = ZZi[:, 1, 0] = -c[ok] / dk
+        else:
+            ZZi = np.linalg.inv(ZZ[ok])
         bg = (ZZi @ Ze[ok][:, :, None])[:, :, 0]
         # pooled within-group residual variance (Swamy): e'e_g - e'Z (Z'Z)^-1 Z'e per group
         Mo = M[ok]
@@ -262,7 +273,8 @@ def _moment_start(model: LMM):
         s2 = float(rss.sum()) / dfw if dfw > 0 else float(yy - Xy @ b) / max(model.n - p, 1)
         if not s2 > 0:
             return None
-        S = np.cov(bg.T).reshape(q, q) - s2 * ZZi.mean(0)
+        bc = bg - bg.mean(0)
+        S = (bc.T @ bc) / (len(bg) - 1) - s2 * ZZi.mean(0)      # sample covariance of b_g
         th = cv.from_relative(model.levels[0].covariance, S / s2)
     except np.linalg.LinAlgError:
         return None
