@@ -239,11 +239,20 @@ class LMM:
         if not p:
             beta, ldXX, XXinv = np.zeros((P, 0)), np.zeros(P), np.zeros((P, 0, 0))
         elif full:
-            C = np.linalg.cholesky(XX)
-            Ci = np.linalg.inv(C)
-            XXinv = np.swapaxes(Ci, 1, 2) @ Ci
-            beta = (XXinv @ Xy[..., None])[..., 0]
-            ldXX = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum(-1)
+            try:
+                C = np.linalg.cholesky(XX)
+            except np.linalg.LinAlgError:
+                # X'V*^-1X not numerically positive definite (a degenerate theta, e.g. an
+                # exact fit): finite beta, NaN log-determinant, instead of an exception
+                XXinv = np.linalg.pinv(XX, hermitian=True)
+                beta = (XXinv @ Xy[..., None])[..., 0]
+                sign, ldXX = np.linalg.slogdet(XX)
+                ldXX = np.where(sign > 0, ldXX, np.nan)
+            else:
+                Ci = np.linalg.inv(C)
+                XXinv = np.swapaxes(Ci, 1, 2) @ Ci
+                beta = (XXinv @ Xy[..., None])[..., 0]
+                ldXX = 2.0 * np.log(np.diagonal(C, axis1=1, axis2=2)).sum(-1)
         elif p == 1:
             beta, ldXX, XXinv = Xy / XX[:, 0], None, None
         else:
