@@ -134,25 +134,29 @@ class LMM:
         # the columns of [Z_L .. Z_1 X y] (views: no n x d copy for the full sample)
         mats = [lv.Z_all for lv in reversed(self.levels)] + [design.X_all, design.y_all[:, None]]
         picks = [range(lv.Z_all.shape[1]) for lv in reversed(self.levels)] + [design.keep, [0]]
-        cols, Zs = [], []
-        for i, (b, js) in enumerate(zip(mats, picks)):
+        cols = []
+        for b, js in zip(mats, picks):
             if not allrows:
                 b = b[rows]
-            if i < len(self.levels):
-                Zs.insert(0, b)             # in self.levels order (outermost first)
             cols += [b[:, j] for j in js]
-        self.zscale = [np.sqrt(np.mean(Z ** 2, axis=0)) for Z in Zs]
         if self.levels:
             g = self.levels[-1].group
             G = self.levels[-1].n_groups
             M = _group_crossprod(cols, g, G)
             self.M0 = M
+            # rms of each Z column (start values) from the diagonal of sum_g M_g
+            dsum = np.einsum("gii->i", M)
+            self.zscale, off = [], 0
+            for q in reversed(self.q):
+                self.zscale.insert(0, np.sqrt(dsum[off:off + q] / self.n))
+                off += q
             # reduceat starts of children blocks for every level below the top
             self.starts = [None] + [np.flatnonzero(np.r_[True, lv.parent[1:] != lv.parent[:-1]])
                                     for lv in self.levels[1:]]
         else:
             A = np.column_stack(cols)
             self.M0 = (A.T @ A)[None]
+            self.zscale = []
         self.nfev = 0
         if len(self.levels) == 1:   # precomputed layouts for the one-level fast path
             q, G = self.q[0], self.M0.shape[0]
