@@ -77,14 +77,18 @@ class VarianceState:
         H = 0.5 * (H + H.T)
         f = self.free
         self.cov = np.full((k, k), np.nan)
-        Hf = H[np.ix_(f, f)]
+        allfree = bool(f.all())
+        Hf = H if allfree else H[np.ix_(f, f)]
         try:
             w = np.linalg.eigvalsh(Hf)
             ok = w.min() > 1e-10 * max(w.max(), 1e-300)
         except np.linalg.LinAlgError:
             ok = False
         if ok:
-            self.cov[np.ix_(f, f)] = 2.0 * np.linalg.inv(Hf)   # info = H/2 (H of -2ll)
+            if allfree:
+                self.cov = 2.0 * np.linalg.inv(Hf)               # info = H/2 (H of -2ll)
+            else:
+                self.cov[np.ix_(f, f)] = 2.0 * np.linalg.inv(Hf)
         self.singular = not ok
 
     def sigmas(self, psi):
@@ -118,7 +122,10 @@ class VarianceState:
                     J[:, j] = (np.asarray(fun(self.psi + e)) - np.asarray(fun(self.psi - e))) / (2 * hs[j])
         J[~np.isfinite(J)] = 0.0
         f = self.free
-        V = J[:, f] @ self.cov[np.ix_(f, f)] @ J[:, f].T
+        if f.all():
+            V = J @ self.cov @ J.T
+        else:
+            V = J[:, f] @ self.cov[np.ix_(f, f)] @ J[:, f].T
         se = np.sqrt(np.maximum(np.diag(V), 0.0))
         fixed_dep = np.abs(J[:, ~f]).max(axis=1) if (~f).any() else np.zeros(len(val))
         bad = ~np.isfinite(val) | (fixed_dep > 1e-6 * np.maximum(np.abs(val), 1.0))
@@ -149,8 +156,11 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
     k_f = len(design.fixed_names)
     beta = np.zeros(k_f)
     beta[design.keep] = beta_k
-    V_beta = np.zeros((k_f, k_f))
-    V_beta[np.ix_(design.keep, design.keep)] = s2 * XXinv
+    if len(design.keep) == k_f:
+        V_beta = s2 * XXinv
+    else:
+        V_beta = np.zeros((k_f, k_f))
+        V_beta[np.ix_(design.keep, design.keep)] = s2 * XXinv
     n, p = model.n, model.p
     ll = -dev / 2
 

@@ -222,7 +222,7 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
             log.append(v)
             if on_iteration:
                 on_iteration(len(log) - 1, v)
-        th_n = _canonical(model, th_s)
+        th_n = _canonical(model, th_s) if snapped else th_s
     if snapped or not np.array_equal(th_n, th):     # otherwise g is already the final gradient
         dev, g = model.deviance(th_n, True)
     th = th_n
