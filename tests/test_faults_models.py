@@ -227,11 +227,19 @@ def test_zero_variance_boundary(session):
 
 @pytest.mark.parametrize("line", ["mixed ycon x || g:", "mixed ycon || g:, reml",
                                   "mixed ycon x", "mixed lev2 x || g:", "mixed lev2 || g:, reml",
-                                  pytest.param("mixed lev2 || g: x", marks=pytest.mark.xfail(
-                                      reason="core: LinAlgError in lmm._top (reported)"))])
+                                  "mixed lev2 || g: x",
+                                  "mixed two c.x#c.x obs || two: c, cov(id) reml",
+                                  "mixed lev2 i.two in 1/30 || g: obs, cov(un) iterate(3)"])
 def test_exact_fit_likelihood_missing(session, line):
     # y constant, or constant within groups: var(Residual) -> 0 and the likelihood -> +inf
     assert_fails(session, line, 430, "likelihood evaluates to missing")
+
+
+def test_overflowing_outcome_initial_values_not_feasible(session):
+    # squares of +-1e300 overflow: no start value has a finite likelihood (Stata's r(1400))
+    assert session.run("generate double big = cond(mod(_n,2), 1e300, -1e300)") == 0
+    session.data.changed = False
+    assert_fails(session, "mixed big x || g: x, cov(exch)", 1400, "initial values not feasible")
 
 
 # ------------------------------------------------------------------- 7. not converged

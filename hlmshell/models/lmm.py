@@ -260,7 +260,11 @@ class LMM:
         elif p == 1:
             beta, ldXX, XXinv = Xy / XX[:, 0], None, None
         else:
-            beta, ldXX, XXinv = np.linalg.solve(XX, Xy[..., None])[..., 0], None, None
+            try:
+                beta = np.linalg.solve(XX, Xy[..., None])[..., 0]
+            except np.linalg.LinAlgError:   # exactly singular at a degenerate theta
+                beta = (np.linalg.pinv(XX, hermitian=True) @ Xy[..., None])[..., 0]
+            ldXX, XXinv = None, None
         r2 = yy - (Xy * beta).sum(-1)
         v = np.empty((P, p + 1))
         v[:, :p] = beta

@@ -200,6 +200,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     devs = model.deviance(pts)
     dev_linear = float(devs[0])
     if len(theta0):
+        if np.isnan(devs[1:]).all():    # e.g. y so large that its squares overflow
+            raise ModelError(1400, "initial values not feasible")
         best = 1 + int(np.nanargmin(devs[1:]))
         if mom is not None and len(pts) == len(grid) + 2 and devs[-1] <= devs[best] + 0.1:
             best = len(pts) - 1     # nearly as good and on the boundary: Newton is fast there
