@@ -158,7 +158,7 @@ def save_cmd(session, args):
     else:
         raise StataError(198, "invalid file specification")
     lines = write_messages(path, shown, bool(opts.get("replace")))
-    write_dta(data, path, shown)
+    data.timestamp = write_dta(data, path, shown)
     data.changed = False
     data.filename = path
     return "\n".join(lines + [f"file {shown} saved"])

@@ -3,7 +3,6 @@ are in render/describe.py and render/listing.py."""
 from __future__ import annotations
 
 import os
-import time
 
 import numpy as np
 
@@ -31,13 +30,6 @@ def shown_filename(path: str | None) -> str | None:
     return path if rel.startswith("..") else rel
 
 
-def _timestamp(path: str | None) -> str:
-    if not path or not os.path.isfile(path):
-        return ""
-    stamp = time.localtime(os.path.getmtime(path))
-    return f"{stamp.tm_mday:>2} {time.strftime('%b %Y %H:%M', stamp)}"
-
-
 @command("describe", abbrev="d", syntax="[varlist] [, Short]",
          help="describe the data in memory: storage types, formats, labels")
 def describe_cmd(session, args):
@@ -50,7 +42,7 @@ def describe_cmd(session, args):
                                  "changed": float(bool(data.changed))})
     return DescribeResult(rows=rows, short=bool(args.options.get("short")), nobs=data.nobs, nvars=len(data.names), header=header,
                           filename=shown_filename(data.filename), data_label=data.label,
-                          timestamp=_timestamp(data.filename), sortedby=list(data.sortedby),
+                          timestamp=data.timestamp, sortedby=list(data.sortedby),
                           changed=bool(data.changed and data.vars),
                           linesize=session.settings.get("linesize", 79))
 

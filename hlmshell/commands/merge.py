@@ -149,7 +149,7 @@ def merge_cmd(session, args):
     if gen is not None:
         result.add(gen, np.array(codes, dtype=float), "byte", "%23.0g", "Matching result from merge")
     result.sortedby = list(keys)
-    result.filename, result.label = master.filename, master.label
+    result.filename, result.label, result.timestamp = master.filename, master.label, master.timestamp
     result.changed = True
     session.data = result
     return MergeResult(codes.count(1), codes.count(2), codes.count(3), gen or "_merge")

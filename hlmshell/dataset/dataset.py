@@ -78,6 +78,7 @@ class Dataset:
         self.changed = False
         self.filename: str | None = None
         self.label = ""
+        self.timestamp = ""     # when the file was saved, as `describe` shows it
         self.sortedby: list[str] = []
 
     @property
@@ -105,7 +106,7 @@ class Dataset:
         new = Dataset()
         new.vars = {n: replace(v) for n, v in self.vars.items()}
         new.nobs, new.changed, new.filename = self.nobs, self.changed, self.filename
-        new.label, new.sortedby = self.label, list(self.sortedby)
+        new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
         return new
 
     # --- changes -------------------------------------------------------------------------

@@ -158,6 +158,8 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
         ds.sortedby = ds.sortedby[:cut]
     ds.label = meta.file_label or ""
+    if meta.modification_time:
+        ds.timestamp = dta_timestamp(meta.modification_time.timetuple())
     ds.filename = os.path.abspath(path)
     ds.changed = False
     return ds
@@ -201,12 +203,18 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
     return stype, packed
 
 
-def dta_bytes(ds: Dataset) -> bytes:
-    """The dataset as a .dta format-118 file (little-endian)."""
+def dta_timestamp(t: time.struct_time | None = None) -> str:
+    """A .dta header time stamp as Stata writes it: ' 5 Jan 2026 09:30' (now by default)."""
+    t = t or time.localtime()
+    return f"{t.tm_mday:>2} {time.strftime('%b %Y %H:%M', t)}"
+
+
+def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
+    """The dataset as a .dta format-118 file (little-endian), time-stamped `stamp` (now)."""
     names = ds.names
     k, n = len(names), ds.nobs
     written = [_write_type(ds, name) for name in names]
-    stamp = time.strftime("%d %b %Y %H:%M").encode("ascii")
+    stamp = (stamp or dta_timestamp()).encode("ascii")
     label = ds.label.encode("utf-8")[:320]
     header = (b"<stata_dta><header><release>118</release><byteorder>LSF</byteorder><K>"
               + struct.pack("<H", k) + b"</K><N>" + struct.pack("<Q", n) + b"</N><label>"
@@ -292,8 +300,11 @@ def write_atomic(path: str, payload: bytes, shown: str | None = None) -> None:
             os.unlink(tmp)
 
 
-def write_dta(ds: Dataset, path: str, shown: str | None = None) -> None:
-    write_atomic(path, dta_bytes(ds), shown)
+def write_dta(ds: Dataset, path: str, shown: str | None = None) -> str:
+    """Write the dataset; returns the time stamp written."""
+    stamp = dta_timestamp()
+    write_atomic(path, dta_bytes(ds, stamp), shown)
+    return stamp
 
 
 # ---------------------------------------------------------------------------- delimited text

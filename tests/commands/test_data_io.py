@@ -2,6 +2,7 @@
 messages as Stata prints them, r() codes, and nothing changed after a failure."""
 import io
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,12 +112,12 @@ def test_save_messages_and_replace(at_root, session, tmp_path, monkeypatch):
     assert (rc, out) == (0, "file hsb.dta saved\n\n")
     assert session.data.changed is False
     assert session.data.filename == str(tmp_path / "hsb.dta")
-    before = open("hsb.dta", "rb").read()
+    before = Path("hsb.dta").read_bytes()
     run(session, "generate two = 2")
     state = snapshot(session)
     rc, out = run(session, "save hsb")
     assert (rc, out) == (602, "file hsb.dta already exists\nr(602);\n\n")
-    assert open("hsb.dta", "rb").read() == before and snapshot(session) == state
+    assert Path("hsb.dta").read_bytes() == before and snapshot(session) == state
     rc, out = run(session, "save hsb, replace")
     assert (rc, out) == (0, "file hsb.dta saved\n\n")
     assert read_dta("hsb.dta").names[-1] == "two" and session.data.changed is False
@@ -178,7 +179,7 @@ def test_import_export_delimited(at_root, session, tmp_path):
     assert (rc, out) == (602, f"file {csv} already exists\nr(602);\n\n")
     rc, out = run(session, f"export delimited id size using {csv} in 1/3, replace")
     assert rc == 0
-    lines = open(csv).read().splitlines()
+    lines = Path(csv).read_text().splitlines()
     assert lines[0] == "id,size" and len(lines) == 4
     assert lines[1] == f"{session.data.column('id')[0]},{int(session.data.column('size')[0])}"
     run(session, "generate z = 1")

@@ -83,6 +83,25 @@ def test_describe_from_file_with_label_sort_and_changed(session, tmp_path, monke
     assert session.r.scalars["changed"] == 1
 
 
+def test_describe_time_stamp_is_the_files_own(session, tmp_path, monkeypatch):
+    # Stata shows the time stamp written in the .dta header, not the file system's mtime
+    hsb = os.path.join(os.path.dirname(__file__), "..", "..", "data", "hsb.dta")
+    with open(hsb, "rb") as f:
+        header = f.read(300)
+    stamp = header.split(b"<timestamp>")[1][1:].split(b"</timestamp>")[0].decode()
+    assert stamp == "25 Nov 2026 18:50"     # the shared data as delivered
+    run(session, f"use {hsb}, clear")
+    assert run(session, "describe, short")[1].split("\n")[3].endswith("  " + stamp)
+    # after save: the time stamp written, which `use` then reads back
+    monkeypatch.chdir(tmp_path)
+    run(session, "save copy")
+    shown = run(session, "describe, short")[1].split("\n")[3][46:]
+    with open("copy.dta", "rb") as f:
+        assert f"<timestamp>\x11{shown}</timestamp>".encode() in f.read(300)
+    run(session, "use copy, clear")
+    assert run(session, "describe, short")[1].split("\n")[3][46:] == shown
+
+
 def test_describe_varlist_shows_only_the_table(session):
     rc, out = run(session, "d y id")
     assert out == "\n".join(["", "Variable      Storage   Display    Value",

@@ -1,6 +1,7 @@
 """dataset/io.py: .dta read/write (storage types, labels, float32 values, atomic writes,
 bad files) and delimited text (typing, ragged rows, encodings, empty files)."""
 import os
+from pathlib import Path
 
 import numpy as np
 import pyreadstat
@@ -94,7 +95,7 @@ def test_zero_observations_round_trip(tmp_path):
 def test_write_failure_keeps_the_old_file(tmp_path, monkeypatch):
     path = str(tmp_path / "keep.dta")
     dio.write_dta(sample(), path)
-    before = open(path, "rb").read()
+    before = Path(path).read_bytes()
 
     def boom(*a, **k):
         raise OSError("disk full")
@@ -102,7 +103,7 @@ def test_write_failure_keeps_the_old_file(tmp_path, monkeypatch):
     with pytest.raises(StataError) as err:
         dio.write_dta(Dataset(), path)
     assert err.value.code == 603
-    assert open(path, "rb").read() == before
+    assert Path(path).read_bytes() == before
     assert os.listdir(tmp_path) == ["keep.dta"]  # no temporary file left behind
 
 
@@ -116,7 +117,7 @@ def test_not_stata_format(tmp_path, content):
 
 
 def test_truncated_dta(tmp_path):
-    good = open(HSB, "rb").read()
+    good = Path(HSB).read_bytes()
     path = tmp_path / "cut.dta"
     path.write_bytes(good[: len(good) // 2])
     with pytest.raises(StataError) as err:
@@ -207,7 +208,7 @@ def test_csv_round_trip(tmp_path):
     ds = sample()
     path = str(tmp_path / "o.csv")
     dio.write_delimited(ds, ds.names, path)
-    text = open(path, encoding="utf-8").read().splitlines()
+    text = Path(path).read_text(encoding="utf-8").splitlines()
     assert text[0] == "b,i,l,f,d,s"
     assert text[1] == "1,300,70000,1.1,0.1,ab"
     assert text[2].startswith("-127,-32767,,,1e-300,")
