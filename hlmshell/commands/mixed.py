@@ -115,45 +115,18 @@ def _f(x) -> float:
     return math.nan if x is None else float(x)
 
 
-def _row_field(row, name, index, default=None):
-    if hasattr(row, name):
-        return getattr(row, name)
-    try:
-        return row[index]
-    except (IndexError, TypeError):
-        return default
-
-
 def fixed_rows(model, level: float) -> list[FixedRow]:
-    rows = []
-    for r in model.fe_table(level):
-        rows.append(FixedRow(str(_row_field(r, "name", 0)), _f(_row_field(r, "coef", 1)),
-                             _f(_row_field(r, "se", 2)), _f(_row_field(r, "z", 3)),
-                             _f(_row_field(r, "p", 4)), _f(_row_field(r, "lo", 5)),
-                             _f(_row_field(r, "hi", 6)),
-                             omitted=bool(_row_field(r, "omitted", 7, False)),
-                             base=bool(_row_field(r, "base", 8, False))))
-    return rows
+    return [FixedRow(**r._asdict()) for r in model.fe_table(level)]
 
 
 def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
-    sections, residual = [], []
-    levels = list(model.levels)
-    k = 0
-    for sec in model.re_table(level, stddev):
-        title = _row_field(sec, "title", 0, "")
-        rows = [RERow(str(_row_field(r, "label", 0)), _f(_row_field(r, "estimate", 1)),
-                      _f(_row_field(r, "se", 2)), _f(_row_field(r, "lo", 3)),
-                      _f(_row_field(r, "hi", 4)))
-                for r in _row_field(sec, "rows", 1, [])]
-        if not title:
-            residual += rows
-            continue
-        if ":" not in title and k < len(levels):
-            title = f"{abbrev(levels[k].groupvar, 12)}: {levels[k].vartype}"
-        sections.append(RESection(title, rows))
-        k += 1
-    return RandomEffectsTable(sections, residual, level)
+    """The core's sections (one per level, then the residual's) as the renderer's table,
+    each level titled as Stata does: the level variable abbreviated to 12 characters."""
+    *sections, residual = model.re_table(level, stddev)
+    rows = lambda sec: [RERow(**r._asdict()) for r in sec.rows]
+    return RandomEffectsTable([RESection(f"{abbrev(lv.groupvar, 12)}: {lv.vartype}", rows(sec))
+                               for lv, sec in zip(model.levels, sections)],
+                              rows(residual), level)
 
 
 def identification_notes(model) -> list[str]:

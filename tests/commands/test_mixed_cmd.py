@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from hlmshell.estimates.results import EstimationResult, data_signature, from_mixed
+from hlmshell.models.inference import FERow, RERow, RESection
 from hlmshell.render import to_text
 from hlmshell.render.ereturn import ReturnListing
 
@@ -82,17 +83,15 @@ class FakeModel0(SimpleNamespace):
     """MixedFit-shaped object holding the handout's model-0 numbers."""
 
     def fe_table(self, level=95):
-        Row = SimpleNamespace
-        return [Row(name="_cons", coef=12.63707, se=.2436178, z=51.87, p=0.0, lo=12.15959,
-                    hi=13.11455, omitted=False, base=False)]
+        return [FERow(name="_cons", coef=12.63707, se=.2436178, z=51.87, p=0.0, lo=12.15959,
+                      hi=13.11455, omitted=False, base=False)]
 
     def re_table(self, level=95, stddev=False):
-        Row = SimpleNamespace
-        return [SimpleNamespace(title="id: Identity", rows=[
-                    Row(label="var(_cons)", estimate=8.55352, se=1.068642, lo=6.69575, hi=10.92674)]),
-                SimpleNamespace(title="", rows=[
-                    Row(label="var(Residual)", estimate=39.14839, se=.6606469, lo=37.87473,
-                        hi=40.46489)])]
+        return [RESection("id: Identity", [
+                    RERow("var(_cons)", estimate=8.55352, se=1.068642, lo=6.69575, hi=10.92674)]),
+                RESection("", [
+                    RERow("var(Residual)", estimate=39.14839, se=.6606469, lo=37.87473,
+                          hi=40.46489)])]
 
 
 def fake_model0():
