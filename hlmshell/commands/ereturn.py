@@ -32,7 +32,7 @@ def ereturn(session, args):
     scalars = {n: v for n, v in res.scalars.items() if keep(n)}
     macros = {n: v for n, v in res.macros.items() if keep(n)}
     matrices = {n: m for n, m in res.matrices.items() if keep(n)}
-    functions = list(getattr(res, "functions", []))
+    functions = res.functions
     return ReturnListing("e", scalars, macros, matrices, functions)
 
 

@@ -35,11 +35,10 @@ def split_subcommand(body: str) -> tuple[str, str]:
     return (m.group(1) or ""), m.group(2)
 
 
-def _model(result):
-    model = getattr(result, "model", None)
-    if model is None or not getattr(model, "levels", None):
-        raise StataError(459, "model is linear regression; no random effects")
-    return model
+def _model(result, message="model is linear regression; no random effects"):
+    if result.model is None or not result.model.levels:
+        raise StataError(459, message)
+    return result.model
 
 
 def _name(name: str) -> str:
@@ -58,12 +57,11 @@ def _level(session, args) -> float:
 def estat_icc(session, args, result):
     model = _model(result)
     level = _level(session, args)
+    from hlmshell.models import ModelError
     try:
         title, rows = model.icc(level)
-    except Exception as err:  # the core's ModelError carries Stata's code (321 here)
-        if not isinstance(getattr(err, "code", None), int):
-            raise
-        raise StataError(err.code, str(err)) from None
+    except ModelError as err:   # carries Stata's code (321 here)
+        raise StataError(err.code, err.message) from None
     note = None
     if title.startswith("Conditional"):
         note = "Note: ICC is conditional on zero values of random-effects covariates."
@@ -143,9 +141,7 @@ def estat_group(session, args, result):
     if args.body.strip():
         raise StataError(198, "options not allowed with subcommand group"
                          if args.body.strip().startswith(",") else "invalid syntax")
-    model = getattr(result, "model", None)
-    if model is None or not getattr(model, "levels", None):
-        raise StataError(459, "model is linear regression; no group information available")
+    model = _model(result, "model is linear regression; no group information available")
     return GroupTable([GroupRow(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
                        for lv in model.levels])
 

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from hlmshell.commands import mixed as mixed_cmd
 from hlmshell.commands.estat import ic_row, split_subcommand
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
@@ -77,9 +78,7 @@ def estimates_store(session, args):
 
 
 def _set_title(result, title: str) -> None:
-    macros = getattr(result, "macros", None)
-    if isinstance(macros, dict):
-        macros["estimates_title"] = title.strip('"')
+    result.macros["estimates_title"] = title.strip('"')
 
 
 # ------------------------------------------------------------------------------ restore
@@ -101,15 +100,10 @@ def estimates_restore(session, args):
 # ------------------------------------------------------------------------------- replay
 def replay_body(result):
     """The estimation command's own display rebuilt from stored results."""
-    try:
-        from hlmshell.commands import mixed as mixed_cmd  # the command that made the results
-    except ImportError:  # pragma: no cover - the mixed command is always there in a release
-        mixed_cmd = None
-    build = getattr(mixed_cmd, "replay_output", None)
-    if build is not None and getattr(result, "cmd", "mixed") == "mixed":
-        return build(result)
+    if result.cmd == "mixed":
+        return mixed_cmd.replay_output(result)
     return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),
-                         ["sample"] if getattr(result, "sample", None) is not None else [])
+                         result.functions)
 
 
 @sub("replay", abbrev="r", syntax="[anything] [, noHeader *]", help="redisplay stored results")
@@ -121,7 +115,7 @@ def estimates_replay(session, args):
         if name == "." and session.estimates.active_name:
             name = session.estimates.active_name
         header = "active results" if name == "." else f"Model {name}"
-        title = getattr(result, "macros", {}).get("estimates_title", "")
+        title = result.macros.get("estimates_title", "")
         if title and name != ".":
             header += f" ({title})"
         out.blocks.append(ReplayBlock(header, replay_body(result),
@@ -142,7 +136,7 @@ def estimates_query(session, args):
     res = session.estimates.active
     if res is None:
         return Notice("(no estimation results)")
-    cmd = res.macros.get("cmd", getattr(res, "cmd", ""))
+    cmd = res.macros.get("cmd", res.cmd)
     name = session.estimates.active_name
     where = f"; also stored as {name}" if name else "; not yet stored"
     return Notice(f"(active results produced by {cmd}{where})")
@@ -155,7 +149,7 @@ def _depvar(result) -> str:
 
 def _npar(result) -> int:
     b = result.matrices.get("b")
-    return int(np.shape(getattr(b, "values", b))[-1]) if b is not None else 0
+    return b.values.shape[-1] if b is not None else 0
 
 
 @sub("dir", abbrev="dir", syntax="[anything] [, Width(integer) *]", help="list stored results")
@@ -164,7 +158,7 @@ def estimates_dir(session, args):
     rows = []
     for name in names:
         res = session.estimates.get(name)
-        rows.append(DirRow(name, str(res.macros.get("cmd", getattr(res, "cmd", ""))), _depvar(res),
+        rows.append(DirRow(name, str(res.macros.get("cmd", res.cmd)), _depvar(res),
                            _npar(res), str(res.macros.get("estimates_title", ""))))
     if not rows:
         return None

@@ -18,10 +18,9 @@ def _get(result, name: str, default=math.nan):
     """An e() scalar or macro, falling back to the numeric core's field."""
     if name in result.scalars:
         return result.scalars[name]
-    if name in getattr(result, "macros", {}):
+    if name in result.macros:
         return result.macros[name]
-    model = getattr(result, "model", None)
-    return getattr(model, name, default) if model is not None else default
+    return getattr(result.model, name, default)
 
 
 def _num(x) -> str:
@@ -47,7 +46,7 @@ def check_nested(r, u, force: bool) -> None:
     n_r, n_u = _get(r, "N"), _get(u, "N")
     if n_r != n_u:
         raise StataError(498, f"observations differ: {_num(n_u)} vs. {_num(n_r)}")
-    s_r, s_u = getattr(r, "sample", None), getattr(u, "sample", None)
+    s_r, s_u = r.sample, u.sample
     if s_r is not None and s_u is not None and np.shape(s_r) == np.shape(s_u) \
             and not np.array_equal(s_r, s_u):
         raise StataError(498, "samples differ")

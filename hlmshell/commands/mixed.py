@@ -30,7 +30,7 @@ def mixed(session, args):
         float(session.settings.get("level", 95))
     if call.replay:
         result = session.estimates.active
-        if result is None or getattr(result, "cmd", None) != "mixed":
+        if result is None or result.cmd != "mixed":
             raise StataError(301, "last estimates not found")
         return replay_output(result, call.options, level)
     if not session.data.names:
@@ -80,7 +80,7 @@ def estimate(session, call: MixedCall):
             raise StataError(109, "type mismatch")
     data = {v: session.data.column(v) for v in variables}
     sample = touse(session, call)
-    check = getattr(session, "interrupt_check", None)
+    check = session.interrupt_check
 
     def on_iteration(i, value):  # lets a Break (Ctrl-C) stop a long fit between iterations
         if check is not None:
@@ -102,7 +102,7 @@ def _residual_vanishes(result, y) -> bool:
         return False  # groups of one: var(Residual) trades off with the intercept (a ridge)
     y = np.asarray(y, dtype=float)[np.asarray(result.sample, dtype=bool)]
     scale = float(np.var(y)) or float(np.mean(y * y))
-    sigma2 = float(getattr(result, "sigma2", math.nan))
+    sigma2 = float(result.sigma2)
     return bool(scale > 0 and sigma2 <= 1e-8 * scale)
 
 
@@ -132,9 +132,8 @@ def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
 def identification_notes(model) -> list[str]:
     """Plain-English reasons why some variances cannot be told apart (no Stata equivalent:
     Stata's optimizer just struggles there)."""
-    levels = list(getattr(model, "levels", []) or [])
-    if levels and int(levels[-1].g_max) == 1 and "_cons" in levels[-1].effects:
-        lv = levels[-1]
+    lv = model.levels[-1] if model.levels else None
+    if lv is not None and int(lv.g_max) == 1 and "_cons" in lv.effects:
         return [f"Each group of {lv.groupvar} holds a single observation, so the random "
                 f"intercept at level {lv.groupvar} is not identified separately from the "
                 "residual; how the variance is split between them is arbitrary."]
@@ -144,8 +143,8 @@ def identification_notes(model) -> list[str]:
 def boundary_note(model) -> str | None:
     """The core's plain-English boundary notes as one `Note:` paragraph below the tables."""
     notes = identification_notes(model)
-    notes += [n.strip() for n in getattr(model, "boundary_notes", []) or [] if n and n.strip()]
-    if not notes and not getattr(model, "boundary", False):
+    notes += [n.strip() for n in model.boundary_notes if n and n.strip()]
+    if not notes and not model.boundary:
         return None
     if not notes:
         notes = ["The maximum is on the boundary of the parameter space; standard errors "
@@ -174,7 +173,7 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
         out.random = random_table(model, level, opts.stddev)
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table
         out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),
-                                chibar=bool(getattr(model, "lr_chibar", int(s["df_c"]) == 1)))
+                                chibar=bool(model.lr_chibar))
     note = boundary_note(model)
     if note:
         out.footnotes.append(note)

@@ -55,7 +55,7 @@ def _missing_note(values: np.ndarray) -> str | None:
          help="predictions, residuals and random effects after mixed")
 def predict(session, args):
     result = session.estimates.require()
-    model = getattr(result, "model", None)
+    model = result.model
     if model is None:
         raise StataError(321, "predict not available after this command")
     chosen = [s for s in STATS if args.options.get(s)]
@@ -63,7 +63,7 @@ def predict(session, args):
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
     if stat == "scores":
-        if getattr(model, "method", "ML") == "REML":
+        if model.method == "REML":
             raise StataError(198, "option scores is not available after REML estimation")
         raise StataError(198, "option scores not allowed")
     words = args.anything.split()
@@ -74,7 +74,7 @@ def predict(session, args):
             stype = "float"  # Stata promotes to float for non-integer predictions
     if not words:
         raise StataError(100, "varlist required")
-    sample = np.asarray(getattr(model, "sample", getattr(result, "sample", None)), dtype=bool)
+    sample = np.asarray(model.sample, dtype=bool)
     if sample.shape[0] != session.data.nobs:
         raise StataError(459, f"predict, {stat} requires that the data used in estimation "
                               "be in memory")
