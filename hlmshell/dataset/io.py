@@ -67,8 +67,14 @@ def _header_types_xml(f, head: bytes):
     f.seek(offsets[4] + len(b"<sortlist>"))
     size = 4 if wide else 2
     raw = struct.unpack(order + f"{k + 1}{'I' if wide else 'H'}", f.read(size * (k + 1)))
+    return _types_and_sort(types, raw)
+
+
+def _types_and_sort(types: list, sortlist) -> tuple[list | None, list[int]]:
+    """The storage types (None if one is unknown) and the 0-based sort variables: the
+    header's sort list is 1-based and ends at its first 0."""
     sort = []
-    for pos in raw:
+    for pos in sortlist:
         if pos == 0:
             break
         sort.append(pos - 1)
@@ -83,12 +89,7 @@ def _header_types_old(f, head: bytes):
     types = [_OLD_CODES.get(c) or (f"str{c}" if 1 <= c <= 244 else None) for c in codes]
     f.seek(109 + k + 33 * k)
     raw = struct.unpack(order + f"{k + 1}h", f.read(2 * (k + 1)))
-    sort = []
-    for pos in raw:
-        if pos == 0:
-            break
-        sort.append(pos - 1)
-    return (None if None in types else types), sort
+    return _types_and_sort(types, raw)
 
 
 def _complete(path: str) -> bool:
