@@ -1,41 +1,18 @@
 """drop, keep, sort, gsort, rename, label variable, order."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
-from hlmshell.dataset.dataset import Dataset
-from hlmshell.session import Session
+from session_helpers import col, data_session, state
+from session_helpers import run_nonblank as run
 
 
 @pytest.fixture
 def s():
-    out = io.StringIO()
-    session = Session(out=out)
-    data = Dataset()
-    data.add("id", [3, 1, 2, 1, 3], "byte")
-    data.add("x", [5, np.nan, 1, 2, 4], "float")
-    data.add("name", ["e", "b", "c", "a", "d"], "str1")
-    session.data = data
-    session.buf = out
-    return session
-
-
-def run(s, command: str, rc: int = 0) -> list[str]:
-    start = s.buf.tell()
-    assert s.run(command) == rc, s.buf.getvalue()[start:]
-    return [ln for ln in s.buf.getvalue()[start:].splitlines() if ln.strip()]
-
-
-def col(s, name):
-    return [None if isinstance(v, float) and np.isnan(v) else v for v in s.data.column(name).tolist()]
-
-
-def state(s):
-    return [(v.name, v.stype, v.label, repr(v.values.tolist())) for v in s.data.vars.values()], \
-        s.data.nobs
+    return data_session({"id": ("byte", [3, 1, 2, 1, 3]),
+                         "x": ("float", [5, np.nan, 1, 2, 4]),
+                         "name": ("str1", ["e", "b", "c", "a", "d"])})[0]
 
 
 def test_drop_and_keep_variables(s):

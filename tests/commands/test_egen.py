@@ -1,44 +1,24 @@
 """egen: tag, group, mean, sd, count, total, min, max, rank; by(), bysort, if/in, errors."""
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
 
-from hlmshell.dataset.dataset import Dataset
+from session_helpers import col, data_session, state
+from session_helpers import run_nonblank as run
+
 from hlmshell.dataset.egen import EGEN_FUNCTIONS
-from hlmshell.session import Session
 
 NAN = float("nan")
 
 
 @pytest.fixture
 def s():
-    out = io.StringIO()
-    session = Session(out=out)
-    data = Dataset()
-    data.add("id", ["b", "a", "b", "a", "c", "b"], "str1")
-    data.add("k", [2, 1, 2, 1, 3, np.nan], "byte")
-    data.add("x", [1, 2, 3, 4, np.nan, 5], "float")
-    session.data = data
-    session.buf = out
-    return session
-
-
-def run(s, command: str, rc: int = 0) -> list[str]:
-    start = s.buf.tell()
-    assert s.run(command) == rc, s.buf.getvalue()[start:]
-    return [ln for ln in s.buf.getvalue()[start:].splitlines() if ln.strip()]
-
-
-def col(s, name):
-    return [None if isinstance(v, float) and math.isnan(v) else v for v in s.data.column(name).tolist()]
-
-
-def state(s):
-    return [(v.name, v.stype, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
+    return data_session({"id": ("str1", ["b", "a", "b", "a", "c", "b"]),
+                         "k": ("byte", [2, 1, 2, 1, 3, np.nan]),
+                         "x": ("float", [1, 2, 3, 4, np.nan, 5])})[0]
 
 
 def test_table_holds_the_functions():
@@ -93,11 +73,7 @@ def test_if_gives_missing_outside(s):
 
 
 def test_rank_with_ties():
-    out = io.StringIO()
-    session = Session(out=out)
-    data = Dataset()
-    data.add("v", [10, 20, 20, 5, np.nan], "float")
-    session.data = data
+    session, _ = data_session({"v": ("float", [10, 20, 20, 5, np.nan])})
     assert session.run("egen r = rank(v)") == 0
     assert session.data.column("r").tolist()[:4] == [2, 3.5, 3.5, 1]
     assert math.isnan(session.data.column("r")[4])

@@ -4,29 +4,10 @@ Live values are compared with the handout's printed numbers: variance-based quan
 within 2e-4 relative or 1.5 units of the last printed digit (numerics.md: Stata stops its
 iterations ~1e-5 short of the exact optimum we report); likelihood-based ones to the digit.
 """
-import io
-from pathlib import Path
-
 import pytest
 
-from hlmshell.dataset.io import read_dta
-from hlmshell.session import Session
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_session() -> Session:
-    s = Session(out=io.StringIO())
-    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
-    return s
-
-
-def run(s: Session, cmd: str) -> tuple[int, list[str]]:
-    start = s.out.tell()
-    rc = s.run(cmd)
-    s.out.seek(start)
-    text = s.out.read()
-    return rc, [line.rstrip() for line in text.split("\n")]
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as run
 
 
 def close(value: float, printed: float, last_digit: float) -> bool:
@@ -35,15 +16,13 @@ def close(value: float, printed: float, last_digit: float) -> bool:
 
 @pytest.fixture(scope="module")
 def m0():
-    s = new_session()
-    assert s.run("quietly mixed mathach || id:") == 0
-    return s
+    return hsb_after("quietly mixed mathach || id:")
 
 
 # ---------------------------------------------------------------------------- errors
 @pytest.mark.parametrize("sub", ["icc", "ic", "recov", "group"])
 def test_no_estimates_is_r301(sub):
-    s = new_session()
+    s = hsb_session()
     rc, out = run(s, f"estat {sub}")
     assert rc == 301 and out[0] == "last estimates not found"
 
@@ -59,7 +38,7 @@ def test_group_takes_no_options(m0):
 
 
 def test_icc_needs_a_random_intercept():
-    s = new_session()
+    s = hsb_session()
     assert s.run("quietly mixed mathach ses || id: ses, noconstant") == 0
     rc, _ = run(s, "estat icc")
     assert rc == 321
@@ -83,7 +62,7 @@ def test_icc_null_model_live(m0):
 
 
 def test_icc_titles_and_level_option():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses || id:")
     rc, out = run(s, "estat icc, level(90)")
     assert out[1] == "Residual intraclass correlation"
@@ -97,7 +76,7 @@ def test_icc_titles_and_level_option():
 
 # ------------------------------------------------------------------ estat recovariance
 def test_recovariance_live_matches_handout():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "estat recov")
     assert rc == 0
@@ -121,7 +100,7 @@ def test_recovariance_abbreviation_needs_five_letters(m0):
 
 # ---------------------------------------------------------------------------- estat ic
 def test_ic_live_matches_handout():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "estat ic")
     assert out[6] == "           . |      7,185          .  -23318.23       6   46648.47   46689.75"
@@ -144,7 +123,7 @@ def test_group_live(m0):
 
 
 def test_sd_shows_the_random_part_in_sd_metric():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")
     rc, out = run(s, "estat sd")
     assert rc == 0

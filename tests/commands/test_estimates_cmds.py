@@ -1,40 +1,18 @@
 """`estimates store/restore/replay/dir/drop/table/stats` and `ereturn list` / `return list`."""
-import io
-from pathlib import Path
-
 import pytest
 
-from hlmshell.dataset.io import read_dta
-from hlmshell.session import Session
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_session() -> Session:
-    s = Session(out=io.StringIO())
-    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
-    return s
-
-
-def run(s: Session, cmd: str) -> tuple[int, list[str]]:
-    start = s.out.tell()
-    rc = s.run(cmd)
-    s.out.seek(start)
-    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as run
 
 
 @pytest.fixture()
 def two():
-    s = new_session()
-    assert s.run("quietly mixed mathach || id:") == 0
-    assert s.run("est sto m0") == 0
-    assert s.run("quietly mixed mathach ses || id:") == 0
-    assert s.run("estimates store m1") == 0
-    return s
+    return hsb_after("quietly mixed mathach || id:", "est sto m0",
+                     "quietly mixed mathach ses || id:", "estimates store m1")
 
 
 def test_store_needs_results_and_one_valid_name():
-    s = new_session()
+    s = hsb_session()
     assert run(s, "est store x") == (301, ["last estimation results not found, nothing to store",
                                            "r(301);", "", ""])
     s.run("quietly mixed mathach || id:")
@@ -105,7 +83,7 @@ def test_stats_lists_every_model(two):
 
 
 def test_ereturn_list_matches_handout_layout():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach || id:")
     rc, out = run(s, "ereturn list")
     assert out[1] == "scalars:"
@@ -118,7 +96,7 @@ def test_ereturn_list_matches_handout_layout():
 
 
 def test_return_list_after_estat_icc():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach || id:")
     s.run("quietly estat icc")
     rc, out = run(s, "return list")
@@ -138,7 +116,7 @@ def test_table_formats_and_bad_options(two):
 
 
 def test_query():
-    s = new_session()
+    s = hsb_session()
     assert run(s, "est query")[1][0] == "(no estimation results)"
     s.run("quietly mixed mathach || id:")
     assert run(s, "est q")[1][0] == "(active results produced by mixed; not yet stored)"

@@ -1,40 +1,22 @@
 """generate / replace: storage types, messages, by-groups, errors with the data unchanged."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
-from hlmshell.dataset.dataset import Dataset
-from hlmshell.session import Session
+from session_helpers import data_session, state
+from session_helpers import run_nonblank as run
 
 
 @pytest.fixture
 def s():
-    out = io.StringIO()
-    session = Session(out=out)
-    data = Dataset()
-    data.add("g", [2, 1, 2, 1, 2], "byte")
-    data.add("x", [1.5, np.nan, 3, 4, 5], "float")
-    data.add("name", ["a", "bb", "c", "d", "e"], "str2")
-    session.data = data
-    session.buf = out
-    return session
-
-
-def run(s, command: str, rc: int = 0) -> list[str]:
-    start = s.buf.tell()
-    assert s.run(command) == rc, s.buf.getvalue()[start:]
-    return [ln for ln in s.buf.getvalue()[start:].splitlines() if ln.strip()]
+    return data_session({"g": ("byte", [2, 1, 2, 1, 2]),
+                         "x": ("float", [1.5, np.nan, 3, 4, 5]),
+                         "name": ("str2", ["a", "bb", "c", "d", "e"])})[0]
 
 
 def values(s, name):
     return s.data.column(name).tolist()
-
-
-def state(s):
-    return [(v.name, v.stype, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
 
 
 def test_default_float_with_float32_rounding(s):

@@ -1,35 +1,14 @@
 """`lrtest`: the handout's three tests live on hsb.dta, r() results and Stata's r(498) checks."""
-import io
-from pathlib import Path
-
 import pytest
 
-from hlmshell.dataset.io import read_dta
-from hlmshell.session import Session
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_session() -> Session:
-    s = Session(out=io.StringIO())
-    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
-    return s
-
-
-def run(s: Session, cmd: str) -> tuple[int, list[str]]:
-    start = s.out.tell()
-    rc = s.run(cmd)
-    s.out.seek(start)
-    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as run
 
 
 @pytest.fixture(scope="module")
 def slope():
-    s = new_session()
-    assert s.run("quietly mixed mathach ses || id: ses, cov(unstructured)") == 0
-    assert s.run("est store slope") == 0
-    assert s.run("quietly mixed mathach ses || id:") == 0
-    return s
+    return hsb_after("quietly mixed mathach ses || id: ses, cov(unstructured)", "est store slope",
+                     "quietly mixed mathach ses || id:")
 
 
 def test_handout_first_lrtest(slope):
@@ -53,7 +32,7 @@ def test_order_typed_does_not_matter(slope):
 
 
 def test_handout_sector_and_interaction_tests():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses sector || id: ses, cov(unstr)")
     s.run("est store sector")
     s.run("quietly mixed mathach ses sector || id:")
@@ -73,7 +52,7 @@ def test_errors(slope):
     assert rc == 111 and out[0] == "estimation result nosuch not found"
     rc, out = run(slope, "lrtest slope slope")
     assert rc == 498 and out[0] == "df(unrestricted) = df(restricted) = 6"
-    s = new_session()
+    s = hsb_session()
     rc, out = run(s, "lrtest . slope")
     assert rc == 301 and out[0] == "last estimates not found"
     s.run("quietly mixed mathach || id:")
@@ -87,7 +66,7 @@ def test_errors(slope):
 
 
 def test_force_skips_the_checks():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach || id:")
     s.run("est store ml")
     s.run("quietly mixed mathach ses || id:, reml")
@@ -95,7 +74,7 @@ def test_force_skips_the_checks():
 
 
 def test_reml_note_for_two_reml_fits():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses || id:, reml")
     s.run("est store a")
     s.run("quietly mixed mathach ses || id: ses, reml")
@@ -105,7 +84,7 @@ def test_reml_note_for_two_reml_fits():
 
 
 def test_unnested_mixed_models_are_r498():
-    s = new_session()
+    s = hsb_session()
     s.run("quietly mixed mathach ses sector || id:")
     s.run("est store fe")
     s.run("quietly mixed mathach ses || id: ses, cov(unstructured)")

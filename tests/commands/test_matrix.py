@@ -1,37 +1,15 @@
 """`matrix define/list/dir/drop` and matrix expressions; the handout's `mat list` blocks."""
-import io
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from hlmshell.dataset.io import read_dta
-from hlmshell.session import Session
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_session(data: bool = True) -> Session:
-    s = Session(out=io.StringIO())
-    if data:
-        s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
-    return s
-
-
-def run(s: Session, cmd: str) -> tuple[int, list[str]]:
-    start = s.out.tell()
-    rc = s.run(cmd)
-    s.out.seek(start)
-    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as run
 
 
 @pytest.fixture(scope="module")
 def handout():
-    s = new_session()
-    for cmd in ("qui mixed mathach || id:", "mat base=e(b)", "qui mixed mathach ses || id:",
-                "mat ses=e(b)"):
-        assert s.run(cmd) == 0
-    return s
+    return hsb_after("qui mixed mathach || id:", "mat base=e(b)", "qui mixed mathach ses || id:",
+                     "mat ses=e(b)")
 
 
 def test_handout_mat_list_blocks(handout):
@@ -55,7 +33,7 @@ def test_mat_list_e_b_and_e_V(handout):
 
 
 def test_literals_and_expressions():
-    s = new_session(data=False)
+    s = hsb_session(data=False)
     assert s.run("mat A = (1,2\\3,4)") == 0
     assert s.matrices["A"].values.tolist() == [[1, 2], [3, 4]]
     rc, out = run(s, "mat list A")
@@ -84,7 +62,7 @@ def test_names_follow_stata_rules(handout):
 
 
 def test_dir_and_drop():
-    s = new_session(data=False)
+    s = hsb_session(data=False)
     s.run("mat A = (1,2)")
     s.run("mat B = (1\\2\\3)")
     rc, out = run(s, "mat dir")
@@ -98,7 +76,7 @@ def test_dir_and_drop():
 
 
 def test_errors():
-    s = new_session(data=False)
+    s = hsb_session(data=False)
     rc, out = run(s, "mat list e(b)")
     assert rc == 111 and out[0] == "matrix e(b) not found"
     assert run(s, "mat X = Y")[0] == 111
@@ -110,7 +88,7 @@ def test_errors():
 
 
 def test_row_and_column_names():
-    s = new_session(data=False)
+    s = hsb_session(data=False)
     s.run("mat A = (1,2\\3,4)")
     assert s.run("mat rownames A = a b") == 0
     assert s.run("matrix colnames A = x:u x:v") == 0
@@ -122,7 +100,7 @@ def test_row_and_column_names():
 
 
 def test_joins():
-    s = new_session(data=False)
+    s = hsb_session(data=False)
     s.run("mat A = (1,2\\3,4)")
     s.run("mat rownames A = a b")
     assert s.run("mat B = A, A") == 0

@@ -4,36 +4,16 @@ No Stata-printed BLUPs of the HSB models are available, so the numbers are check
 identities that hold exactly: xb = Xb, fitted = xb + Zu, residuals = y - fitted,
 rstandard = residuals / sigma_e, BLUPs constant within a school.
 """
-import io
-from pathlib import Path
-
 import numpy as np
 import pytest
 
-from hlmshell.dataset.io import read_dta
-from hlmshell.session import Session
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def new_session() -> Session:
-    s = Session(out=io.StringIO())
-    s.data = read_dta(str(ROOT / "data" / "hsb.dta"))
-    return s
-
-
-def run(s: Session, cmd: str) -> tuple[int, list[str]]:
-    start = s.out.tell()
-    rc = s.run(cmd)
-    s.out.seek(start)
-    return rc, [line.rstrip() for line in s.out.read().split("\n")]
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as run
 
 
 @pytest.fixture(scope="module")
 def slope():
-    s = new_session()
-    assert s.run("quietly mixed mathach ses || id: ses, cov(unstructured)") == 0
-    return s
+    return hsb_after("quietly mixed mathach ses || id: ses, cov(unstructured)")
 
 
 def col(s, name):
@@ -41,7 +21,7 @@ def col(s, name):
 
 
 def test_no_estimates_is_r301():
-    assert run(new_session(), "predict x")[0] == 301
+    assert run(hsb_session(), "predict x")[0] == 301
 
 
 def test_xb_is_the_default_and_a_float(slope):

@@ -1,39 +1,14 @@
 """summarize: Stata 17 layout, detail block, r() results, errors (with the data unchanged)."""
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
 import pytest
 
-from hlmshell.dataset.dataset import Dataset
-from hlmshell.session import Session
-
-
-def make_session(columns: dict) -> tuple[Session, io.StringIO]:
-    out = io.StringIO()
-    s = Session(out=out)
-    data = Dataset()
-    for name, (stype, values) in columns.items():
-        data.add(name, values, stype)
-    s.data = data
-    return s, out
-
-
-def run(s, out, command: str, rc: int = 0) -> list[str]:
-    start = out.tell()
-    assert s.run(command) == rc, out.getvalue()[start:]
-    text = [ln.rstrip() for ln in out.getvalue()[start:].splitlines()]
-    while text and not text[-1]:
-        text.pop()
-    while text and not text[0]:
-        text.pop(0)
-    return text
-
-
-def state(s):
-    return [(v.name, v.stype, v.label, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
+from session_helpers import data_session as make_session
+from session_helpers import run_trimmed as run
+from session_helpers import state
 
 
 @pytest.fixture

@@ -1,40 +1,15 @@
 """tabulate: one-way and two-way layouts, r() results and errors."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pytest
 
-from hlmshell.dataset.dataset import Dataset
+from session_helpers import data_session as make_session
+from session_helpers import run_trimmed as run
+from session_helpers import state
+
 from hlmshell.render import to_text
 from hlmshell.render.tabulate import OneWay, TwoWay, wrap
-from hlmshell.session import Session
-
-
-def make_session(columns: dict) -> tuple[Session, io.StringIO]:
-    out = io.StringIO()
-    s = Session(out=out)
-    data = Dataset()
-    for name, (stype, values, label) in columns.items():
-        data.add(name, values, stype, label=label)
-    s.data = data
-    return s, out
-
-
-def run(s, out, command: str, rc: int = 0) -> list[str]:
-    start = out.tell()
-    assert s.run(command) == rc, out.getvalue()[start:]
-    text = [ln.rstrip() for ln in out.getvalue()[start:].splitlines()]
-    while text and not text[-1]:
-        text.pop()
-    while text and not text[0]:
-        text.pop(0)
-    return text
-
-
-def state(s):
-    return [(v.name, v.stype, repr(v.values.tolist())) for v in s.data.vars.values()], s.data.nobs
 
 
 @pytest.fixture
