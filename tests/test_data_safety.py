@@ -12,36 +12,28 @@ import numpy as np
 import pytest
 
 from fuzz_commands import fingerprint, fresh_session
+from session_helpers import HSB, post_results
+from session_helpers import execute_text as run
 
 from hlmshell.batch import run_text
 from hlmshell.session import ExitRequest, Session
 
-ROOT = Path(__file__).resolve().parents[1]
 CHANGED = "no; dataset in memory has changed since last saved"
 
 
 @pytest.fixture
-def s(tmp_path, monkeypatch):
+def s(tmp_path, tmp_cwd):
     """Fuzz data saved as base.dta, a fit posted and stored, r(), a scalar and a matrix."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HLMSHELL_DATAPATH", raising=False)
-    shutil.copy(ROOT / "data" / "hsb.dta", tmp_path / "hsb.dta")
+    shutil.copy(HSB, tmp_path / "hsb.dta")
     (tmp_path / "other.csv").write_text("a,b\n1,2\n3,4\n")
     session = fresh_session(11)
     side = fresh_session(2)
     for line in ["keep g h", "bysort g: keep if _n == 1", "rename h hh", "save side"]:
         assert side.execute(line) == 0
-    for line in ["save base", "qui mixed y x || g:", "est store m1", "scalar k = 3",
-                 "mat A = e(b)", "qui sum y"]:
-        assert session.execute(line) == 0, session.out.getvalue()
+    assert session.execute("save base") == 0, session.out.getvalue()
+    post_results(session)
     assert session.data.changed is False
     return session
-
-
-def run(session: Session, line: str) -> tuple[int, str]:
-    start = session.out.tell()
-    rc = session.execute(line)
-    return rc, session.out.getvalue()[start:]
 
 
 def fails(session: Session, line: str, code: int, message: str | None = None) -> str:

@@ -15,33 +15,21 @@ import numpy as np
 import pytest
 
 from fuzz_commands import fingerprint, fresh_session
+from session_helpers import HSB, post_results
+from session_helpers import execute_text as run
 
 from hlmshell.batch import run_file
 from hlmshell.errors import StataError
 from hlmshell.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-HSB = ROOT / "data" / "hsb.dta"
-
 
 @pytest.fixture
-def s(tmp_path, monkeypatch):
+def s(tmp_cwd):
     """The small two-level session of the fuzz harness, with estimates, r() and a scalar and
     matrix posted, working in a temporary directory."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HLMSHELL_DATAPATH", raising=False)
-    session = fresh_session(5)
-    for line in ["qui mixed y x || g:", "est store m1", "scalar k = 3", "mat A = e(b)",
-                 "qui sum y"]:
-        assert session.execute(line) == 0, session.out.getvalue()
+    session = post_results(fresh_session(5))
     session.data.changed = True  # unsaved work that must never be dropped silently
     return session
-
-
-def run(session: Session, line: str) -> tuple[int, str]:
-    start = session.out.tell()
-    rc = session.execute(line)
-    return rc, session.out.getvalue()[start:]
 
 
 def fails(session: Session, line: str, code: int, message: str | None = None) -> str:

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 from fuzz_commands import fingerprint, fresh_session
+from session_helpers import ROOT, post_results
+from session_helpers import execute_text as run
 
 import hlmshell.models
 from hlmshell import cli
@@ -25,25 +27,12 @@ from hlmshell.batch import DoFileFailed, run_file, run_text
 from hlmshell.dataset.dataset import Dataset
 from hlmshell.session import Session
 
-ROOT = Path(__file__).resolve().parents[1]
-
 
 @pytest.fixture
-def s(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HLMSHELL_DATAPATH", raising=False)
-    session = fresh_session(7)
-    for line in ["qui mixed y x || g:", "est store m1", "scalar k = 3", "mat A = e(b)",
-                 "qui sum y"]:
-        assert session.execute(line) == 0, session.out.getvalue()
+def s(tmp_cwd):
+    session = post_results(fresh_session(7))
     session.data.changed = True
     return session
-
-
-def run(session: Session, line: str) -> tuple[int, str]:
-    start = session.out.tell()
-    rc = session.execute(line)
-    return rc, session.out.getvalue()[start:]
 
 
 def breaks(session: Session, line: str) -> None:
