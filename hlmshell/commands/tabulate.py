@@ -43,6 +43,9 @@ def tabulate(session, args):
     from hlmshell.render import to_text
     if len(args.varlist) > 2:
         raise StataError(103, "too many variables specified")
+    for opt in ("row", "column"):   # two-way options: Stata's one-way syntax lacks them
+        if len(args.varlist) == 1 and args.options.get(opt):
+            raise StataError(198, f"option {opt} not allowed")
     if args.prefix is not None:
         return repeat_by(session, args, lambda sample: to_text(_tabulate(session, args, sample)))
     return _tabulate(session, args, args.touse(session))
