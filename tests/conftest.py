@@ -1,6 +1,6 @@
 """Fixtures shared by every test folder, and this folder on sys.path so that the helper
-modules here (session_helpers, fuzz_commands) import from the test modules in every
-subfolder, whatever pytest's import mode."""
+modules here (session_helpers, handout_blocks, fuzz_commands) import from the test modules
+in every subfolder, whatever pytest's import mode."""
 import os
 import sys
 

@@ -11,6 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from handout_blocks import ERETURN_M0, MIXED_M0, MIXED_M5
+
 from hlmshell.estimates.results import EstimationResult, data_signature, from_mixed
 from hlmshell.models.inference import FERow, RERow, RESection
 from hlmshell.render import to_text
@@ -18,65 +20,6 @@ from hlmshell.render.ereturn import ReturnListing
 
 ROOT = Path(__file__).resolve().parents[2]
 NAN = math.nan
-
-EREturn_M0 = """\
-
-scalars:
-               e(rank) =  3
-                e(k_f) =  1
-                e(k_r) =  2
-                  e(k) =  3
-               e(k_rs) =  2
-               e(k_rc) =  0
-              e(k_res) =  0
-          e(converged) =  1
-                 e(ic) =  1
-                 e(ll) =  -23557.90510815813
-               e(ll_c) =  -24049.86601856097
-               e(df_c) =  1
-             e(chi2_c) =  983.9218208056773
-                e(p_c) =  2.8059555978e-216
-                  e(N) =  7185
-           e(nrgroups) =  1
-              e(small) =  0
-               e(df_m) =  0
-                  e(p) =  .
-               e(chi2) =  .
-                 e(rc) =  0
-
-macros:
-            e(cmdline) : "mixed mathach || id:"
-  e(datasignaturevars) : "mathach id"
-      e(datasignature) : "7185:2:1423354169:3944075123"
-           e(chi2type) : "Wald"
-         e(rstructlab) : "Independent"
-         e(rstructure) : "independent"
-          e(estat_cmd) : "mixed_estat"
-            e(predict) : "mixed_p"
-              e(redim) : "1"
-              e(ivars) : "id"
-           e(vartypes) : "Identity"
-             e(revars) : "_cons"
-                e(cmd) : "mixed"
-              e(title) : "Mixed-effects ML regression"
-          e(technique) : "nr"
-          e(ml_method) : "d0"
-                e(opt) : "moptimize"
-             e(method) : "ML"
-          e(optmetric) : "matsqrt"
-             e(depvar) : "mathach"
-         e(properties) : "b V"
-
-matrices:
-                  e(b) :  1 x 3
-                  e(V) :  3 x 3
-              e(g_max) :  1 x 1
-              e(g_avg) :  1 x 1
-              e(g_min) :  1 x 1
-                e(N_g) :  1 x 1
-
-functions:
-             e(sample)"""
 
 
 class FakeModel0(SimpleNamespace):
@@ -115,7 +58,7 @@ def result0() -> EstimationResult:
 def test_ereturn_list_matches_handout():
     r = result0()
     text = to_text(ReturnListing("e", r.scalars, r.macros, r.matrices, r.functions))
-    assert text.split("\n") == EREturn_M0.split("\n")
+    assert text.split("\n") == ERETURN_M0.split("\n")
 
 
 def test_b_and_V_names():
@@ -162,69 +105,6 @@ def test_display_from_stored_results_matches_handout_model0():
 
 
 # ------------------------------------------------------------------ live, on data/hsb.dta
-HANDOUT_M0 = """\
-
-Mixed-effects ML regression                     Number of obs     =      7,185
-Group variable: id                              Number of groups  =        160
-                                                Obs per group:
-                                                              min =         14
-                                                              avg =       44.9
-                                                              max =         67
-                                                Wald chi2(0)      =          .
-Log likelihood = -23557.905                     Prob > chi2       =          .
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-       _cons |   12.63707   .2436178    51.87   0.000     12.15959    13.11455
-------------------------------------------------------------------------------
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Identity                 |
-                  var(_cons) |    8.55352   1.068642       6.69575    10.92674
------------------------------+------------------------------------------------
-               var(Residual) |   39.14839   .6606469      37.87473    40.46489
-------------------------------------------------------------------------------
-LR test vs. linear model: chibar2(01) = 983.92        Prob >= chibar2 = 0.0000
-"""
-
-HANDOUT_M5 = """\
-
-Mixed-effects ML regression                     Number of obs     =      7,185
-Group variable: id                              Number of groups  =        160
-                                                Obs per group:
-                                                              min =         14
-                                                              avg =       44.9
-                                                              max =         67
-                                                Wald chi2(3)      =     621.52
-Log likelihood = -23281.589                     Prob > chi2       =     0.0000
-
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-         ses |   2.959745   .1429495    20.70   0.000     2.679569    3.239921
-    1.sector |   2.128714   .3434358     6.20   0.000     1.455593    2.801836
-             |
-sector#c.ses |
-          1  |  -1.312909   .2153851    -6.10   0.000    -1.735056   -.8907615
-             |
-       _cons |   11.75256   .2301634    51.06   0.000     11.30145    12.20368
-------------------------------------------------------------------------------
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Unstructured             |
-                    var(ses) |    .073949   .0888935      .0070099    .7801067
-                  var(_cons) |    3.75385   .5494602      2.817633    5.001144
-              cov(ses,_cons) |   .5268683   .3298837     -.1196919    1.173429
------------------------------+------------------------------------------------
-               var(Residual) |   36.77872   .6226819      35.57831    38.01963
-------------------------------------------------------------------------------
-LR test vs. linear model: chi2(3) = 343.64                Prob > chi2 = 0.0000
-
-Note: LR test is conservative and provided only for reference.
-"""
-
 NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)(e[-+]\d+)?$")
 
 
@@ -291,7 +171,7 @@ def nonblank(lines):
 
 def test_live_model0_matches_handout(hsb_session):
     ours = run(hsb_session, "mixed mathach || id:, nolog")
-    want = nonblank(HANDOUT_M0.split("\n"))
+    want = nonblank(MIXED_M0.split("\n"))
     got = nonblank(ours)
     assert len(got) == len(want), "\n".join(got)
     bad = [(w, g) for w, g in zip(want, got) if not same_line(w, g)]
@@ -315,7 +195,7 @@ def test_live_model0_log(hsb_session):
 
 def test_live_model5_matches_handout(hsb_session):
     ours = run(hsb_session, "mixed mathach c.ses##i.sector || id: ses, cov(unstr) nolog")
-    want = nonblank(HANDOUT_M5.split("\n"))
+    want = nonblank(MIXED_M5.split("\n"))
     got = nonblank(ours)
     # Boundary fit (numerics.md): Stata stops inside the boundary, so its random-effects
     # SEs and CIs are artefacts (not compared) and its estimates are off the exact optimum

@@ -7,38 +7,14 @@ we follow models 2-6.
 """
 import math
 
+from handout_blocks import MIXED_M0, MIXED_M5
+
 from hlmshell.render import to_text
 from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
                                    MixedHeader, MixedIterationLog, MixedOutput, RandomEffectsTable,
                                    RERow, RESection, fixed_lines, note_text)
 
 NAN = math.nan
-
-M0 = """\
-
-Mixed-effects ML regression                     Number of obs     =      7,185
-Group variable: id                              Number of groups  =        160
-                                                Obs per group:
-                                                              min =         14
-                                                              avg =       44.9
-                                                              max =         67
-                                                Wald chi2(0)      =          .
-Log likelihood = -23557.905                     Prob > chi2       =          .
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-       _cons |   12.63707   .2436178    51.87   0.000     12.15959    13.11455
-------------------------------------------------------------------------------
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Identity                 |
-                  var(_cons) |    8.55352   1.068642       6.69575    10.92674
------------------------------+------------------------------------------------
-               var(Residual) |   39.14839   .6606469      37.87473    40.46489
-------------------------------------------------------------------------------
-LR test vs. linear model: chibar2(01) = 983.92        Prob >= chibar2 = 0.0000
-"""
 
 M2 = """\
 
@@ -68,43 +44,6 @@ id: Unstructured             |
                var(Residual) |   36.83154   .6293445      35.61847    38.08592
 ------------------------------------------------------------------------------
 LR test vs. linear model: chi2(3) = 461.47                Prob > chi2 = 0.0000
-
-Note: LR test is conservative and provided only for reference.
-"""
-
-M5 = """\
-
-Mixed-effects ML regression                     Number of obs     =      7,185
-Group variable: id                              Number of groups  =        160
-                                                Obs per group:
-                                                              min =         14
-                                                              avg =       44.9
-                                                              max =         67
-                                                Wald chi2(3)      =     621.52
-Log likelihood = -23281.589                     Prob > chi2       =     0.0000
-
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-         ses |   2.959745   .1429495    20.70   0.000     2.679569    3.239921
-    1.sector |   2.128714   .3434358     6.20   0.000     1.455593    2.801836
-             |
-sector#c.ses |
-          1  |  -1.312909   .2153851    -6.10   0.000    -1.735056   -.8907615
-             |
-       _cons |   11.75256   .2301634    51.06   0.000     11.30145    12.20368
-------------------------------------------------------------------------------
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Unstructured             |
-                    var(ses) |    .073949   .0888935      .0070099    .7801067
-                  var(_cons) |    3.75385   .5494602      2.817633    5.001144
-              cov(ses,_cons) |   .5268683   .3298837     -.1196919    1.173429
------------------------------+------------------------------------------------
-               var(Residual) |   36.77872   .6226819      35.57831    38.01963
-------------------------------------------------------------------------------
-LR test vs. linear model: chi2(3) = 343.64                Prob > chi2 = 0.0000
 
 Note: LR test is conservative and provided only for reference.
 """
@@ -179,7 +118,7 @@ def model0():
 
 def test_model0_layout():
     got = lines(to_text(model0()))
-    want = expected(M0)
+    want = expected(MIXED_M0)
     # the handout's model-0 block dropped the blank line after the header (see module doc)
     assert got[:10] == want[:9] + [""]
     assert got[10:] == want[9:]
@@ -225,7 +164,7 @@ def test_model5_layout():
                          ("cov(ses,_cons)", .5268683, .3298837, -.1196919, 1.173429)],
                         ("var(Residual)", 36.77872, .6226819, 35.57831, 38.01963)),
         lrtest=LRTestLine(343.64, 3, 0.0, chibar=False))
-    assert lines(to_text(out)) == expected(M5)
+    assert lines(to_text(out)) == expected(MIXED_M5)
 
 
 def test_model5b_layout():

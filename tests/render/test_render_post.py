@@ -6,6 +6,8 @@ trailing spaces ignored.
 """
 import numpy as np
 
+from handout_blocks import ERETURN_M0
+
 from hlmshell.matrix import StataMatrix
 from hlmshell.render import to_text
 from hlmshell.render.ereturn import ReturnListing
@@ -163,64 +165,7 @@ def test_ereturn_list_matches_handout():
     matrices = {"b": (1, 3), "V": (3, 3), "g_max": (1, 1), "g_avg": (1, 1), "g_min": (1, 1),
                 "N_g": StataMatrix(np.array([[160.0]]))}
     out = lines(to_text(ReturnListing("e", scalars, macros, matrices, ["sample"])))
-    assert out == [""] + expect("""
-scalars:
-               e(rank) =  3
-                e(k_f) =  1
-                e(k_r) =  2
-                  e(k) =  3
-               e(k_rs) =  2
-               e(k_rc) =  0
-              e(k_res) =  0
-          e(converged) =  1
-                 e(ic) =  1
-                 e(ll) =  -23557.90510815813
-               e(ll_c) =  -24049.86601856097
-               e(df_c) =  1
-             e(chi2_c) =  983.9218208056773
-                e(p_c) =  2.8059555978e-216
-                  e(N) =  7185
-           e(nrgroups) =  1
-              e(small) =  0
-               e(df_m) =  0
-                  e(p) =  .
-               e(chi2) =  .
-                 e(rc) =  0
-
-macros:
-            e(cmdline) : "mixed mathach || id:"
-  e(datasignaturevars) : "mathach id"
-      e(datasignature) : "7185:2:1423354169:3944075123"
-           e(chi2type) : "Wald"
-         e(rstructlab) : "Independent"
-         e(rstructure) : "independent"
-          e(estat_cmd) : "mixed_estat"
-            e(predict) : "mixed_p"
-              e(redim) : "1"
-              e(ivars) : "id"
-           e(vartypes) : "Identity"
-             e(revars) : "_cons"
-                e(cmd) : "mixed"
-              e(title) : "Mixed-effects ML regression"
-          e(technique) : "nr"
-          e(ml_method) : "d0"
-                e(opt) : "moptimize"
-             e(method) : "ML"
-          e(optmetric) : "matsqrt"
-             e(depvar) : "mathach"
-         e(properties) : "b V"
-
-matrices:
-                  e(b) :  1 x 3
-                  e(V) :  3 x 3
-              e(g_max) :  1 x 1
-              e(g_avg) :  1 x 1
-              e(g_min) :  1 x 1
-                e(N_g) :  1 x 1
-
-functions:
-             e(sample)
-""")
+    assert out == [""] + expect(ERETURN_M0)
 
 
 def test_return_list_of_r_results():

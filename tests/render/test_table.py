@@ -7,6 +7,8 @@ extra digits where the handout rounds), never a live computation.
 import numpy as np
 import pytest
 
+from handout_blocks import FE_M5, SUM_HSB2, SUM_LEVEL2, TAB_TAG
+
 from hlmshell.render.formats import fmt
 from hlmshell.render.table import Table, align, hline, row, row_text, rule, separate
 
@@ -18,15 +20,6 @@ def g9(x):
 
 
 # --------------------------------------------------------------------------- tab tag
-
-TAB_TAG = """\
-    tag(id) |      Freq.     Percent        Cum.
-------------+-----------------------------------
-          0 |      7,025       97.77       97.77
-          1 |        160        2.23      100.00
-------------+-----------------------------------
-      Total |      7,185      100.00"""
-
 
 def test_tabulate_tag():
     # tabulate: label column 11 (its minimum) + " |", Freq/Percent/Cum 11/12/12
@@ -44,21 +37,6 @@ def test_tabulate_tag():
 
 
 # --------------------------------------------------------------------------- summarize
-
-# `use hsb2.dta` / `sum`.  The handout prints the rule under the header of this one table
-# with a stray leading space (" -----..."), a copy artefact: the same rule is flush left
-# in the handout's other summarize tables (hsb1, hsb, `sum size- meanses if tag==1`).
-SUM_HSB2 = """\
-    Variable |        Obs        Mean    Std. dev.       Min        Max
--------------+---------------------------------------------------------
-          id |          0
-        size |        160    1097.825    629.5064        100       2713
-      sector |        160       .4375    .4976359          0          1
-      pracad |        160    .5139375    .2558967          0          1
-     disclim |        160    -.015125    .9769777     -2.416      2.756
--------------+---------------------------------------------------------
-     himinty |        160        .275    .4479162          0          1
-     meanses |        160   -.0001875    .4139731     -1.188       .831"""
 
 HSB2 = [  # name, N, mean, sd, min, max
     ("id", 0, None, None, None, None),
@@ -89,34 +67,10 @@ def test_summarize_hsb2():
 def test_summarize_if_tag():
     # `sum size- meanses if tag==1`: the same numbers without id, so the separator moves
     lines = summarize_lines(HSB2[1:])
-    assert lines == [
-        "    Variable |        Obs        Mean    Std. dev.       Min        Max",
-        "-------------+---------------------------------------------------------",
-        "        size |        160    1097.825    629.5064        100       2713",
-        "      sector |        160       .4375    .4976359          0          1",
-        "      pracad |        160    .5139375    .2558967          0          1",
-        "     disclim |        160    -.015125    .9769777     -2.416      2.756",
-        "     himinty |        160        .275    .4479162          0          1",
-        "-------------+---------------------------------------------------------",
-        "     meanses |        160   -.0001875    .4139731     -1.188       .831",
-    ]
+    assert lines == SUM_LEVEL2.split("\n")
 
 
 # --------------------------------------------------------------------------- model tables
-
-FE_MODEL5 = """\
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-         ses |   2.959745   .1429495    20.70   0.000     2.679569    3.239921
-    1.sector |   2.128714   .3434358     6.20   0.000     1.455593    2.801836
-             |
-sector#c.ses |
-          1  |  -1.312909   .2153851    -6.10   0.000    -1.735056   -.8907615
-             |
-       _cons |   11.75256   .2301634    51.06   0.000     11.30145    12.20368
-------------------------------------------------------------------------------"""
-
 
 def test_coefficient_table():
     t = Table(13, (11, 11, 9, 8, 13, 12))
@@ -135,7 +89,7 @@ def test_coefficient_table():
              t.row(""),
              line("_cons", 11.752561, 0.23016344, 51.0622, 0.0, 11.301453, 12.203677),
              t.full()]
-    assert "\n".join(lines) == FE_MODEL5
+    assert "\n".join(lines) == FE_M5
 
 
 RE_MODEL2 = """\
