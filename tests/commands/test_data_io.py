@@ -7,16 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from session_helpers import run_fresh_out as run
+
 from hlmshell.dataset.io import read_dta, write_dta
 from hlmshell.session import Session
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def run(session: Session, line: str) -> tuple[int, str]:
-    session.out = io.StringIO()
-    rc = session.run(line)
-    return rc, session.out.getvalue()
 
 
 def snapshot(session: Session):

@@ -6,6 +6,8 @@ import os
 import numpy as np
 import pytest
 
+from session_helpers import run_fresh_out as run
+
 from hlmshell.dataset.dataset import Dataset
 from hlmshell.dataset.io import read_dta, write_dta
 from hlmshell.render import to_text
@@ -13,12 +15,6 @@ from hlmshell.render.listing import MergeResult
 from hlmshell.session import Session
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def run(session, line):
-    session.out = io.StringIO()
-    rc = session.run(line)
-    return rc, session.out.getvalue()
 
 
 def snapshot(session):

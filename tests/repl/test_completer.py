@@ -13,9 +13,7 @@ from hlmshell.session import Session
 
 
 @pytest.fixture
-def s(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("HLMSHELL_DATAPATH", raising=False)
+def s(tmp_path, tmp_cwd):
     for name in ("hsb1.dta", "hsb2.dta", "notes.txt", "model.do", "a.log"):
         (tmp_path / name).write_text("")
     (tmp_path / "data").mkdir()
