@@ -5,7 +5,7 @@ import os
 
 from hlmshell.errors import StataError
 from hlmshell.paths import find_file
-from hlmshell.syntax.lines import logical_lines
+from hlmshell.syntax.lines import do_lines
 
 
 class DoFileFailed(StataError):
@@ -46,10 +46,13 @@ def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
     from hlmshell.session import ExitRequest
     rc = 0
     try:
-        for line in logical_lines(text):
-            rc = session.execute(line, echo=echo)
-            if rc:
-                break
+        for typed, line in do_lines(text):
+            if line:
+                rc = session.execute(line, echo=echo, typed=typed)
+                if rc:
+                    break
+            elif echo:      # Stata echoes blank and comment lines, without a blank line after
+                session.write(f". {typed}")
     except KeyboardInterrupt:  # Ctrl-C between two commands: stop here, as inside one
         if session.do_depth == 0:
             raise

@@ -72,12 +72,14 @@ class Session:
                 break
         return rc
 
-    def execute(self, line: str, *, echo: bool = False) -> int:
-        """One logical line: echo, dispatch, render; errors print message and r(#)."""
+    def execute(self, line: str, *, echo: bool = False, typed: str | None = None) -> int:
+        """One logical line: echo (`typed`, the line as written, if given), dispatch,
+        render; errors print message and r(#)."""
+        shown = f". {line if typed is None else typed}"
         if echo:
-            self.write(f". {line}")
+            self.write(shown)
         else:
-            self.log_only(f". {line}")
+            self.log_only(shown)
         rc = self._dispatch(line)
         self.write("\n")
         return rc

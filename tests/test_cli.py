@@ -83,9 +83,26 @@ def test_continuation_and_every_comment_style(tmp_path):
         "di 4\n")
     p = hlm("c.do", cwd=tmp_path)
     assert p.returncode == 0, p.stdout
-    outputs = [b.split("\n")[1] for b in p.stdout.split("\n. ")[:-1]]
-    assert outputs == ["3", "3", "a // not a commentb", "4"]
-    assert "99" not in p.stdout and "98" not in p.stdout
+    # Stata's log: every line echoed as typed (comments and continuations too, the latter
+    # after "> "); a blank line follows the output of each command that ran
+    assert p.stdout == (
+        ". * a star comment ///\n"
+        ">   still the comment\n"
+        ". // a line comment\n"
+        ". di 1 + ///  the rest of this line is ignored\n"
+        ">    2 // trailing comment\n"
+        "3\n\n"
+        ". /* a block\n"
+        ">    di 99\n"
+        "> */ di 3\n"
+        "3\n\n"
+        '. di "a // not a comment" /* inline */ "b"\n'
+        "a // not a commentb\n\n"
+        ".    * indented star comment\n"
+        ". /* nested /* block */ di 98 */\n"
+        ". di 4\n"
+        "4\n\n"
+        ". \nend of do-file\n")
 
 
 def test_missing_do_file(tmp_path):
@@ -100,7 +117,7 @@ def test_stdin_dash_and_pipe(tmp_path):
     for args in (("-",), ()):
         p = hlm(*args, cwd=tmp_path, stdin="di 2*3\ndi 1 ///\n+ 1\n")
         assert p.returncode == 0
-        assert p.stdout == ". di 2*3\n6\n\n. di 1  + 1\n2\n\n. \nend of do-file\n"
+        assert p.stdout == ". di 2*3\n6\n\n. di 1 ///\n> + 1\n2\n\n. \nend of do-file\n"
     p = hlm("-", cwd=tmp_path, stdin="di 1\nnosuch\n")
     assert p.returncode == 199
     assert p.stdout.endswith("r(199);\n\nend of do-file\nr(199);\n")
@@ -123,3 +140,16 @@ def test_data_files_are_found_from_the_repository_root(tmp_path):
     p = hlm(str(tmp_path / "u.do"), cwd=ROOT)
     assert p.returncode == 0, p.stdout
     assert "\n. di _N\n7185\n" in p.stdout
+
+
+def test_a_reader_that_closes_the_pipe_ends_the_run_quietly(tmp_path):
+    # `hlmshell long.do | head -1`: no traceback on stderr, exit status 128 + SIGPIPE
+    (tmp_path / "long.do").write_text("di 1\n" * 20000)
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "hlmshell", "long.do"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b". di 1\n"
+    proc.stdout.close()
+    rc = proc.wait(timeout=120)
+    assert proc.stderr.read() == b"" and rc == 141
+    proc.stderr.close()

@@ -203,9 +203,9 @@ def test_cli_break_between_commands(tmp_path, monkeypatch, capsys):
     import hlmshell.batch
 
     def lines(text):
-        yield 'di "one"'
+        yield 'di "one"', 'di "one"'
         raise KeyboardInterrupt
-    monkeypatch.setattr(hlmshell.batch, "logical_lines", lines)
+    monkeypatch.setattr(hlmshell.batch, "do_lines", lines)
     rc = cli.main(["c.do"])
     out = capsys.readouterr().out
     assert rc == 1 and "one" in out
@@ -217,14 +217,14 @@ def test_break_between_commands_of_a_nested_do_file(s, tmp_path, monkeypatch):
     what its earlier commands did stays, as in Stata."""
     (tmp_path / "inner.do").write_text("gen a = 1\nscalar k = 5\ndi 2\n")
     import hlmshell.batch
-    real = hlmshell.batch.logical_lines
+    real = hlmshell.batch.do_lines
 
     def lines(text):
         for i, line in enumerate(real(text)):
             if i == 2:
                 raise KeyboardInterrupt
             yield line
-    monkeypatch.setattr(hlmshell.batch, "logical_lines", lines)
+    monkeypatch.setattr(hlmshell.batch, "do_lines", lines)
     active = s.estimates.active
     rc, out = run(s, "do inner")
     assert rc == 1 and "--Break--\nr(1);" in out and ". di 2" not in out

@@ -30,9 +30,20 @@ BOUNDARY_ROWS = ("var(ses)", "var(_cons)", "cov(ses,_cons)", "var(Residual)")
 
 
 def blocks(text: str) -> list[tuple[str, list[str]]]:
+    """(command, its output lines) per echoed command; a command continued with `///` is
+    echoed on `> ` lines, joined here as Stata joins them."""
     out: list[tuple[str, list[str]]] = []
+    echo = False
     for line in text.splitlines():
-        if line.startswith(". ") and line[2:].strip():
+        if line.startswith((". *", ". //")):
+            echo = False
+            continue    # a comment of the do-file, echoed as Stata echoes it
+        if echo and line.startswith("> "):
+            command = out[-1][0].removesuffix("///")
+            out[-1] = (" ".join((command + " " + line[2:]).split()), [])
+            continue
+        echo = line.startswith(". ") and bool(line[2:].strip())
+        if echo:
             out.append((" ".join(line[2:].split()), []))
         elif out and line.strip() not in ("", ".") and not line.startswith("Iteration "):
             out[-1][1].append(line.rstrip())

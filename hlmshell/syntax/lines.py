@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 
-def _strip(text: str) -> tuple[str, bool]:
+def _strip(text: str, breaks: list[int] | None = None) -> tuple[str, bool]:
     """Remove comments; return the text with `///` continuations joined and whether a
-    /* block comment is still open at the end."""
+    /* block comment is still open at the end. `breaks` receives the position in `text` of
+    every newline that ends a logical line."""
     out: list[str] = []
     i, n = 0, len(text)
     quote = None  # '"' inside "..." ; '`' inside `"..."'
@@ -30,8 +31,11 @@ def _strip(text: str) -> tuple[str, bool]:
                 out.append("'")
                 i += 1
                 quote = None
-            elif c == "\n":
+            elif c == "\n":     # an unclosed quote ends with its line
                 quote = None
+                line_start = True
+                if breaks is not None:
+                    breaks.append(i)
             i += 1
             continue
         if line_start and c in " \t":
@@ -51,6 +55,8 @@ def _strip(text: str) -> tuple[str, bool]:
         if c == "\n":
             out.append("\n")
             line_start = True
+            if breaks is not None:
+                breaks.append(i)
         elif text.startswith("///", i) and prev_space:
             j = text.find("\n", i)
             i = n if j < 0 else j + 1
@@ -82,6 +88,21 @@ def logical_lines(text: str) -> list[str]:
     """The commands in `text`, comments removed, continuations joined, blank lines dropped."""
     stripped, _ = _strip(text)
     return [line.strip() for line in stripped.split("\n") if line.strip()]
+
+
+def do_lines(text: str):
+    """A do-file's lines as Stata runs them: (typed, command) for every logical line, blank
+    and comment-only ones included, since Stata echoes those too. `typed` is the line as
+    written, its continuation lines after "\n> " (Stata's echo); `command` the logical line,
+    "" when there is nothing to run."""
+    breaks: list[int] = []
+    stripped, _ = _strip(text, breaks)
+    starts = [0] + [b + 1 for b in breaks]
+    for command, start, end in zip(stripped.split("\n"), starts, breaks + [len(text)]):
+        if start == end == len(text):
+            break                       # the newline that ends the file
+        typed = "\n> ".join(part.rstrip() for part in text[start:end].split("\n"))
+        yield typed, command.strip()
 
 
 def is_complete(text: str) -> bool:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from hlmshell.syntax.lines import is_complete, logical_lines
+from hlmshell.syntax.lines import do_lines, is_complete, logical_lines
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -55,3 +57,27 @@ def test_logical_lines(text, expected):
 ])
 def test_is_complete(text, complete):
     assert is_complete(text) is complete
+
+
+def test_an_unclosed_quote_ends_with_its_line():
+    # the next line starts afresh: a `*` there begins a comment
+    assert logical_lines('di "a\n* comment\ndi 2') == ['di "a', "di 2"]
+
+
+def test_do_lines_keep_every_line_as_typed_for_the_echo():
+    text = ("* note ///\n  more note\n\nuse hsb, clear  // load\n"
+            "mixed y x ///\n    || id:\n/* a\n b */ di 1\n")
+    assert list(do_lines(text)) == [
+        ("* note ///\n>   more note", ""),
+        ("", ""),
+        ("use hsb, clear  // load", "use hsb, clear"),
+        ("mixed y x ///\n>     || id:", "mixed y x      || id:"),
+        ("/* a\n>  b */ di 1", "di 1"),
+    ]
+    assert list(do_lines("a\r\nb")) == [("a", "a"), ("b", "b")]
+    assert list(do_lines("")) == [] and list(do_lines("\n")) == [("", "")]
+
+
+@given(st.text(alphabet='ab */"\n\r\t', max_size=60))
+def test_do_lines_commands_are_the_logical_lines(text):
+    assert [c for _, c in do_lines(text) if c] == logical_lines(text)
