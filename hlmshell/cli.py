@@ -39,6 +39,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         session.write("--Break--\nr(1);", force=True)
         rc = 1
+    except BrokenPipeError:     # the reader went away (`hlmshell run.do | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        rc = 141                # 128 + SIGPIPE, as a shell reports a pipeline cut short
     finally:
         close_logs(session)
         sys.stdout.flush()
