@@ -129,6 +129,44 @@ matrices:
 functions:
              e(sample)"""
 
+# ------------------------------------------------------------------------ mixed, model 2
+# `mixed mathach ses || id: ses, cov(unstructured)`: the random-effects table, and the whole
+# output, which holds it
+RE_M2 = """\
+------------------------------------------------------------------------------
+  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
+-----------------------------+------------------------------------------------
+id: Unstructured             |
+                    var(ses) |   .3983418   .2324055      .1269513    1.249898
+                  var(_cons) |   4.785235   .6648578      3.644499    6.283024
+              cov(ses,_cons) |  -.1558654   .2956225     -.7352749    .4235441
+-----------------------------+------------------------------------------------
+               var(Residual) |   36.83154   .6293445      35.61847    38.08592
+------------------------------------------------------------------------------"""
+
+MIXED_M2 = f"""\
+
+Mixed-effects ML regression                     Number of obs     =      7,185
+Group variable: id                              Number of groups  =        160
+                                                Obs per group:
+                                                              min =         14
+                                                              avg =       44.9
+                                                              max =         67
+                                                Wald chi2(1)      =     414.12
+Log likelihood = -23318.235                     Prob > chi2       =     0.0000
+
+------------------------------------------------------------------------------
+     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
+-------------+----------------------------------------------------------------
+         ses |   2.394934   .1176881    20.35   0.000      2.16427    2.625598
+       _cons |   12.66559   .1890996    66.98   0.000     12.29496    13.03621
+------------------------------------------------------------------------------
+{RE_M2}
+LR test vs. linear model: chi2(3) = 461.47                Prob > chi2 = 0.0000
+
+Note: LR test is conservative and provided only for reference.
+"""
+
 # ------------------------------------------------------------------------ mixed, model 5
 # `mixed mathach c.ses##i.sector || id: ses, cov(unstr)`: the fixed-effects table, and the
 # whole output, which holds it

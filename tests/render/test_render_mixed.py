@@ -7,7 +7,7 @@ we follow models 2-6.
 """
 import math
 
-from handout_blocks import MIXED_M0, MIXED_M5
+from handout_blocks import MIXED_M0, MIXED_M2, MIXED_M5
 
 from hlmshell.render import to_text
 from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
@@ -15,38 +15,6 @@ from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTes
                                    RERow, RESection, fixed_lines, note_text)
 
 NAN = math.nan
-
-M2 = """\
-
-Mixed-effects ML regression                     Number of obs     =      7,185
-Group variable: id                              Number of groups  =        160
-                                                Obs per group:
-                                                              min =         14
-                                                              avg =       44.9
-                                                              max =         67
-                                                Wald chi2(1)      =     414.12
-Log likelihood = -23318.235                     Prob > chi2       =     0.0000
-
-------------------------------------------------------------------------------
-     mathach | Coefficient  Std. err.      z    P>|z|     [95% conf. interval]
--------------+----------------------------------------------------------------
-         ses |   2.394934   .1176881    20.35   0.000      2.16427    2.625598
-       _cons |   12.66559   .1890996    66.98   0.000     12.29496    13.03621
-------------------------------------------------------------------------------
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Unstructured             |
-                    var(ses) |   .3983418   .2324055      .1269513    1.249898
-                  var(_cons) |   4.785235   .6648578      3.644499    6.283024
-              cov(ses,_cons) |  -.1558654   .2956225     -.7352749    .4235441
------------------------------+------------------------------------------------
-               var(Residual) |   36.83154   .6293445      35.61847    38.08592
-------------------------------------------------------------------------------
-LR test vs. linear model: chi2(3) = 461.47                Prob > chi2 = 0.0000
-
-Note: LR test is conservative and provided only for reference.
-"""
 
 M5B = """\
 
@@ -135,7 +103,7 @@ def test_model2_layout():
                          ("cov(ses,_cons)", -.1558654, .2956225, -.7352749, .4235441)],
                         ("var(Residual)", 36.83154, .6293445, 35.61847, 38.08592)),
         lrtest=LRTestLine(461.47, 3, 0.0, chibar=False))
-    assert lines(to_text(out)) == expected(M2)
+    assert lines(to_text(out)) == expected(MIXED_M2)
 
 
 def model5_rows(base1=False):

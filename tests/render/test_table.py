@@ -7,7 +7,7 @@ extra digits where the handout rounds), never a live computation.
 import numpy as np
 import pytest
 
-from handout_blocks import FE_M5, SUM_HSB2, SUM_LEVEL2, TAB_TAG
+from handout_blocks import FE_M5, RE_M2, SUM_HSB2, SUM_LEVEL2, TAB_TAG
 
 from hlmshell.render.formats import fmt
 from hlmshell.render.table import Table, align, hline, row, row_text, rule, separate
@@ -92,19 +92,6 @@ def test_coefficient_table():
     assert "\n".join(lines) == FE_M5
 
 
-RE_MODEL2 = """\
-------------------------------------------------------------------------------
-  Random-effects parameters  |   Estimate   Std. err.     [95% conf. interval]
------------------------------+------------------------------------------------
-id: Unstructured             |
-                    var(ses) |   .3983418   .2324055      .1269513    1.249898
-                  var(_cons) |   4.785235   .6648578      3.644499    6.283024
-              cov(ses,_cons) |  -.1558654   .2956225     -.7352749    .4235441
------------------------------+------------------------------------------------
-               var(Residual) |   36.83154   .6293445      35.61847    38.08592
-------------------------------------------------------------------------------"""
-
-
 def test_random_effects_table():
     t = Table(29, (11, 11, 14, 12))
     assert t.width == 78
@@ -120,7 +107,7 @@ def test_random_effects_table():
     lines += [t.sep(), t.row("var(Residual)", [g9(v) for v in
                                                 (36.831541, 0.62934451, 35.618471, 38.085921)]),
               t.full()]
-    assert "\n".join(lines) == RE_MODEL2
+    assert "\n".join(lines) == RE_M2
 
 
 ESTAT_IC = """\
