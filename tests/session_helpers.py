@@ -2,7 +2,7 @@
 
 Sessions: `hsb_session` (data/hsb.dta read in directly), `hsb_after` (the same after some
 commands, e.g. fits) and `data_session` (a small dataset given inline). Every one writes to
-an io.StringIO.
+an io.StringIO. `post_results` leaves estimates, a scalar, a matrix and r() in a session.
 
 Runners (each returns what the command printed, in the shape its tests compare):
 `run_lines` -> (rc, lines), `run_nonblank` / `run_trimmed` -> lines (asserting the rc),
@@ -53,6 +53,16 @@ def data_session(columns: dict) -> tuple[Session, io.StringIO]:
     s.data = data
     s.buf = out
     return s, out
+
+
+def post_results(session: Session) -> Session:
+    """Fit `mixed y x || g:` and store it as m1, define scalar k and matrix A, leave r() from
+    `summarize y`: results a failed command must leave as they were. For a session holding
+    y, x and g (fuzz_commands.fresh_session's)."""
+    for line in ["qui mixed y x || g:", "est store m1", "scalar k = 3", "mat A = e(b)",
+                 "qui sum y"]:
+        assert session.execute(line) == 0, session.out.getvalue()
+    return session
 
 
 # ---------------------------------------------------------------------------- runners
@@ -112,12 +122,3 @@ def state(s: Session):
     return [(v.name, v.stype, v.label, repr(v.values.tolist())) for v in s.data.vars.values()], \
         s.data.nobs
 
-
-def post_results(session: Session) -> Session:
-    """Fit `mixed y x || g:` and store it as m1, define scalar k and matrix A, leave r() from
-    `summarize y`: results a failed command must leave as they were. For a session holding
-    y, x and g (fuzz_commands.fresh_session's)."""
-    for line in ["qui mixed y x || g:", "est store m1", "scalar k = 3", "mat A = e(b)",
-                 "qui sum y"]:
-        assert session.execute(line) == 0, session.out.getvalue()
-    return session
