@@ -139,6 +139,8 @@ class Session:
             if err.message:
                 self.write(err.message, force=True)
             self.write(f"r({err.code});", force=True)
+        elif err.message and not self.quiet:    # `capture noisily`: the message, no r(#)
+            self.write(err.message)
         return err.code
 
     def _snapshot(self) -> _State:

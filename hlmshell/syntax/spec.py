@@ -247,8 +247,15 @@ def _find_keyword(text: str, keyword: str) -> tuple[int, int] | None:
     return None
 
 
+# a weight clause: `[fw=pop]`, `[pweight = w]`, `[weight=w]`
+WEIGHT = re.compile(r"\[\s*(?:[fapi]w(?:eight)?|weight)\s*=")
+
+
 def clauses(text: str) -> tuple[str, dict[str, str]]:
-    """Split `main if … in … using …` into the main part and its clauses, in any order."""
+    """Split `main if … in … using …` into the main part and its clauses, in any order.
+    No command here takes weights: a weight clause is Stata's r(101)."""
+    if WEIGHT.search(text):
+        raise StataError(101, "weights not allowed")
     found = sorted((span, kw) for kw in ("if", "in", "using")
                    if (span := _find_keyword(text, kw)) is not None)
     if not found:

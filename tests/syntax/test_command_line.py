@@ -123,8 +123,17 @@ def test_capture_sets_rc_and_hides_the_error(s):
 
 def test_capture_noisily_shows_output(s):
     assert output(s, "cap noi di 5") == ("5\n\n", 0)
-    out, rc = output(s, "cap noi di nosuch")
-    assert rc == 0 and s.rc == 111
+    # the error message is shown, as Stata's `capture noisily` shows it; the r(#) is not
+    assert output(s, "cap noi di nosuch") == ("nosuch not found\n\n", 0)
+    assert s.rc == 111
+    assert output(s, "capture noisily nosuchcommand") == (
+        "command nosuchcommand is unrecognized\n\n", 0)
+
+
+@pytest.mark.parametrize("line", ["sum x [fw=w]", "tab x [aweight = w]", "list x in 1 [pw=w]",
+                                  "mixed y x [iw=w] || g:", "mixed y x || g: [weight=w]"])
+def test_weights_are_not_allowed(s, line):
+    assert output(s, line) == ("weights not allowed\nr(101);\n\n", 101)
 
 
 def test_noisily_inside_quietly_block(s):
