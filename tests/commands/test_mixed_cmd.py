@@ -139,20 +139,9 @@ def same_line(expected: str, ours: str, exempt_after: int | None = None) -> bool
 @pytest.fixture(scope="module")
 def hsb_session():
     from hlmshell.session import Session
-    data = ROOT / "data" / "hsb.dta"
-    if not data.exists():
-        pytest.skip("data/hsb.dta not found")
     out = io.StringIO()
     session = Session(out=out)
-    if session.run(f'use "{data}", clear') != 0:
-        # the `use` command is not there: load the file directly
-        import pyreadstat
-        from hlmshell.dataset.dataset import Dataset
-        df, _ = pyreadstat.read_dta(str(data))
-        d = Dataset()
-        for name in df.columns:
-            d.add(name, df[name].to_numpy(dtype=float), "float")
-        session.data = d
+    assert session.run(f'use "{ROOT / "data" / "hsb.dta"}", clear') == 0
     return session, out
 
 
@@ -312,6 +301,21 @@ id: Identity                 |
 LR test vs. linear model: chibar2(01) = 338.63        Prob >= chibar2 = 0.0000
 """,
 }
+
+
+def test_level_variable_abbreviated_in_the_tables(hsb_session):
+    # Stata abbreviates a level variable to 12 characters in the header, the level title of
+    # the random-effects table and estat group: `schooliden~r`
+    session, out = hsb_session
+    assert session.run("rename id schoolidentifier") == 0
+    try:
+        text = run(hsb_session, "mixed mathach ses || schoolidentifier: ses, nolog")
+        assert "Group variable: schoolidenti~r                  Number of groups  =        160" in text
+        assert "schooliden~r: Independent    |" in text
+        assert "   schooliden~r |        160         14       44.9         67" in run(
+            hsb_session, "estat group")
+    finally:
+        assert session.run("rename schoolidentifier id") == 0
 
 
 @pytest.mark.parametrize("command", list(HANDOUT_MORE))

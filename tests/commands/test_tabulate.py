@@ -139,6 +139,8 @@ def test_twoway_column_percentages(data):
     ("tab g h s", 103, "too many variables specified"),
     ("tab", 100, "varlist required"),
     ("tab g, bogus", 198, "option bogus not allowed"),
+    ("tab g, row", 198, "option row not allowed"),       # two-way options only
+    ("tab g, col", 198, "option column not allowed"),
 ])
 def test_errors(data, command, rc, message):
     s, out = data
