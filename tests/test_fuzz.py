@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from fuzz_commands import check, command_line, fresh_session
+from fuzz_commands import check, command_line, fresh_session, time_limit
 
 SESSION = fresh_session()
 
@@ -46,3 +46,22 @@ def test_arbitrary_text(text):
 def test_invalid_utf8_bytes(raw):
     # bytes from a file that is not UTF-8 reach the shell decoded as Latin-1 or with escapes
     _run(raw.decode("utf-8", errors="surrogateescape"))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False))
+def test_generated_do_files(rng):
+    # several generated lines joined by newlines, `///` continuations and block comments, run
+    # as a do-file (each typed line echoed, stop at the first error): no traceback, no hang
+    from hlmshell.batch import run_text
+    from hlmshell.session import ExitRequest
+    seps = ["\n", "\n", " ///\n", "\n/* ", " */\n", "\n* ", "\n\n", "\r\n"]
+    text = "".join(command_line(rng) + rng.choice(seps) for _ in range(rng.randint(1, 5)))
+    start = SESSION.out.tell()
+    try:
+        with time_limit(60):
+            run_text(SESSION, text)
+    except ExitRequest:
+        pass
+    out = SESSION.out.getvalue()[start:]
+    assert "internal error" not in out and "Traceback" not in out, (text, out[-300:])
