@@ -87,6 +87,7 @@ GSORT_RE = re.compile(r"([+-]?)\s*([A-Za-z_][A-Za-z0-9_]*|\*)")
 
 @command("gsort", syntax="anything [, MFirst]", help="sort ascending (+) or descending (-)")
 def gsort(session, args):
+    """gsort [+|-]varname [[+|-]varname ...] [, mfirst]"""
     data = session.data
     text = args.anything.strip()
     names, descending = [], []
@@ -111,6 +112,7 @@ def gsort(session, args):
 
 @command("rename", abbrev="ren", syntax="anything", help="rename a variable")
 def rename(session, args):
+    """rename oldname newname"""
     words = args.anything.split()
     if len(words) != 2:
         raise StataError(198, "invalid syntax" if len(words) < 2 else "too many variables specified")
@@ -154,6 +156,7 @@ def label_variable(session, text: str):
 
 @command("label", abbrev="la", syntax="raw", help="label variable var \"text\"")
 def label(session, args):
+    """label variable varname ["label"]"""
     word, _, rest = args.anything.strip().partition(" ")
     sub = LABEL.lookup(word)
     return sub.handler(session, rest)

@@ -89,6 +89,9 @@ USE_OPTIONS = Spec(", CLEAR NOLabel")
 @command("use", syntax="raw", help="load a Stata dataset: use FILE [, clear] or "
                                    "use varlist [if] [in] using FILE [, clear]")
 def use_cmd(session, args):
+    """use filename [, clear]
+use varlist [if] [in] using filename [, clear]
+    """
     main, opt_text = split_options(args.body)
     opts = options(USE_OPTIONS, opt_text)
     span = find_using(main)
@@ -145,6 +148,7 @@ def write_messages(path: str, shown: str, replace: bool) -> list[str]:
 
 @command("save", abbrev="sa", syntax="raw", help="save the data: save [FILE] [, replace]")
 def save_cmd(session, args):
+    """save [filename] [, replace]"""
     main, opt_text = split_options(args.body)
     opts = options(SAVE_OPTIONS, opt_text)
     name = file_token(main)
@@ -167,6 +171,7 @@ def save_cmd(session, args):
 # ---------------------------------------------------------------------------- clear
 @command("clear", syntax="[anything]", help="remove the data from memory (clear all: everything)")
 def clear_cmd(session, args):
+    """clear [all | results]"""
     what = args.anything.strip()
     if what not in ("", "all", "*", "results"):
         raise StataError(198, "invalid syntax")
@@ -218,12 +223,14 @@ def _sub(registry: Registry, body: str):
 @command("import", syntax="raw", help="import delimited [using] FILE [, clear delimiters() "
                                       "varnames(1|nonames)]")
 def import_cmd(session, args):
+    """import delimited [using] filename [, clear delimiters(chars) varnames(1|nonames) encoding(name)]"""
     cmd, rest = _sub(IMPORT, args.body)
     return cmd.handler(session, rest)
 
 
 @command("export", syntax="raw", help="export delimited [varlist] using FILE [, replace]")
 def export_cmd(session, args):
+    """export delimited [varlist] using filename [if] [in] [, replace delimiter(char) novarnames]"""
     cmd, rest = _sub(EXPORT, args.body)
     return cmd.handler(session, rest)
 

@@ -44,6 +44,10 @@ def _bind(session, body: str) -> tuple[Args, re.Match, dict]:
 @command("egen", syntax="raw", help="extended generate: tag, group, mean, sd, count, total, "
          "min, max, rank", by_ok=True)
 def egen(session, raw):
+    """egen [type] newvar = fcn(arguments) [if] [in] [, by(varlist)]
+        fcn: tag(varlist) group(varlist) mean(exp) sd(exp) count(exp) total(exp) min(exp) max(exp) rank(exp)
+        also with the prefix: bysort varlist: egen ...
+    """
     args, m, options = _bind(session, raw.anything)
     args.prefix, args.bysort = raw.prefix, raw.bysort
     stype, name, fname, argtext = m.group(1), m.group(2), m.group(3), m.group(4).strip()

@@ -23,6 +23,7 @@ def _list_only(body: str, what: str) -> None:
 
 @command("ereturn", abbrev="eret", syntax="raw", help="list the e() results")
 def ereturn(session, args):
+    """ereturn list [, all]"""
     _list_only(args.body, "ereturn")
     res = session.estimates.active
     if res is None:
@@ -38,6 +39,7 @@ def ereturn(session, args):
 
 @command("return", abbrev="ret", syntax="raw", help="list the r() results")
 def return_list(session, args):
+    """return list"""
     _list_only(args.body, "return")
     r = session.r
     if not (r.scalars or r.macros or r.matrices):

@@ -22,6 +22,7 @@ subcommand = ESTAT.command
 
 @command("estat", syntax="raw", help="postestimation statistics: icc, recovariance, ic, group")
 def estat(session, args):
+    """estat subcommand [, options]"""
     result = session.estimates.require()
     word, body = split_subcommand(args.body)
     sub = ESTAT.lookup(word)

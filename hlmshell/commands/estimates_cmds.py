@@ -29,6 +29,7 @@ NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
 @command("estimates", abbrev="est", syntax="raw", help="store, restore, list and compare estimation results")
 def estimates(session, args):
+    """estimates subcommand [namelist] [, options]"""
     word, body = split_subcommand(args.body)
     if not word:  # bare `estimates` replays the active results
         return estimates_replay(session, EST.lookup("replay").spec.bind("", [], 0))

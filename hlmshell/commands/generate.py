@@ -158,6 +158,7 @@ def _parse_target(anything: str) -> tuple[str | None, str]:
 @command("generate", abbrev="g", syntax="anything =exp [if] [in]",
          help="create a new variable", by_ok=True)
 def generate(session, args):
+    """generate [type] newvar = exp [if] [in]"""
     data = session.data
     stype, name = _parse_target(args.anything)
     name = name.split(":")[0]
@@ -208,6 +209,7 @@ def _promote(stype: str, values: np.ndarray) -> str:
 @command("replace", syntax="anything =exp [if] [in]", help="change the values of a variable",
          by_ok=True)
 def replace(session, args):
+    """replace oldvar = exp [if] [in]"""
     data = session.data
     words = args.anything.split()
     if len(words) != 1:

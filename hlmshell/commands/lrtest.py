@@ -57,6 +57,9 @@ def check_nested(r, u, force: bool) -> None:
 
 @command("lrtest", syntax="anything [, FORCE STats]", help="likelihood-ratio test after estimation")
 def lrtest(session, args):
+    """lrtest modelspec1 [modelspec2] [, force stats]
+        modelspec: a name given to estimates store, or . for the active results
+    """
     names = args.anything.split()
     if not names or len(names) > 2:
         raise StataError(198, "invalid syntax" if not names else "too many names specified")

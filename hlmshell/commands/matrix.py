@@ -25,6 +25,7 @@ ASSIGN_RE = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)(.*)$", re.S)
 
 @command("matrix", abbrev="mat", syntax="raw", help="define, list, drop matrices")
 def matrix(session, args):
+    """matrix [define] A = matrix_expression | matrix list A | matrix dir | matrix drop names"""
     m = ASSIGN_RE.match(args.body)
     if m:  # `matrix A = ...` (define omitted)
         return define(session, m.group(1), m.group(2))

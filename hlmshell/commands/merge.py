@@ -81,6 +81,7 @@ def _sort_key(value):
 @command("merge", syntax="raw", help="merge 1:1|m:1|1:m varlist using FILE [, keep() "
                                      "keepusing() generate() nogenerate]")
 def merge_cmd(session, args):
+    """merge 1:1|m:1|1:m varlist using filename [, keep(results) keepusing(varlist) generate(newvar) nogenerate]"""
     main, opt_text = split_options(args.body)
     opts = options(MERGE_OPTIONS, opt_text)
     span = find_using(main)

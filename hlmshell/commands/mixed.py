@@ -25,6 +25,12 @@ from hlmshell.syntax.spec import Args, parse_in_range
 @command("mixed", abbrev="mixed", syntax="raw",
          help="multilevel mixed-effects linear regression")
 def mixed(session, args):
+    """mixed depvar [fe_terms] [if] [in] [|| levelvar: [varlist] [, re_options]] ... [, options]
+        fe_terms: variables and factor variables: i.x, c.x, ib#.x, x#z, x##z
+        re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
+        options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
+        mixed [, options] alone redisplays the last results
+    """
     call = parse_mixed(args.body, resolver_for(session.data.names) if session.data.names else None)
     level = call.options.level if call.options.level is not None else \
         float(session.settings.get("level", 95))

@@ -224,13 +224,27 @@ def shown_name(cmd) -> str:
     return f"{cmd.minimum}[{cmd.name[len(cmd.minimum):]}]"
 
 
-def syntax_line(cmd) -> str:
-    doc = (cmd.handler.__doc__ or "").strip().splitlines()
-    if doc and doc[0].split()[:1] == [cmd.name]:
-        return doc[0]
+def documented_syntax(cmd) -> list[str]:
+    """The handler's docstring up to its first blank line, when it starts with the command's
+    name: the syntax as Stata's help writes it (later lines lose the code's 4-space indent)."""
+    lines = (cmd.handler.__doc__ or "").strip().splitlines()
+    if not lines or lines[0].split()[:1] != [cmd.name]:
+        return []
+    out = [lines[0]]
+    for line in lines[1:]:
+        if not line.strip():
+            break
+        out.append(line.removeprefix("    ").rstrip())
+    return out
+
+
+def syntax_lines(cmd) -> list[str]:
+    """The documented syntax, else the one the command binds its arguments with."""
+    if documented := documented_syntax(cmd):
+        return documented
     if cmd.syntax == "raw":
-        return f"{cmd.name} ..."
-    return f"{cmd.name} {cmd.syntax.replace('anything', '...')}".strip()
+        return [f"{cmd.name} ..."]
+    return [f"{cmd.name} {cmd.syntax.replace('anything', '...')}".strip()]
 
 
 @command("help", abbrev="h", syntax="[anything]", help="syntax summary of a command")
@@ -247,13 +261,14 @@ def help_cmd(session, args):
     cmd = REGISTRY.find(word.split()[0])
     if cmd is None:
         raise StataError(111, f"help for {word} not found")
-    lines = [f"{shown_name(cmd)} -- {cmd.help}", "", "Syntax", "", f"    {syntax_line(cmd)}"]
+    lines = [f"{shown_name(cmd)} -- {cmd.help}", "", "Syntax", ""]
+    lines += [f"    {line}" for line in syntax_lines(cmd)]
     sub = subregistry(cmd)
     if sub is not None:
         subs = [sub.commands[n] for n in sub.names()]
         width = max(len(shown_name(c)) for c in subs) + 2
         lines += ["", "Subcommands", ""]
         lines += [f"    {cmd.name} {shown_name(c):<{width}}{c.help}".rstrip() for c in subs]
-    if any(ch.isupper() for ch in cmd.syntax.partition(",")[2]):
+    if not documented_syntax(cmd) and any(ch.isupper() for ch in cmd.syntax.partition(",")[2]):
         lines += ["", "Capital letters in an option name are its shortest abbreviation."]
     return "\n".join(lines)

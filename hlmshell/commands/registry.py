@@ -21,12 +21,6 @@ class CommandDef:
     def matches(self, word: str) -> bool:
         return self.name.startswith(word) and len(word) >= len(self.minimum)
 
-    @property
-    def usage(self) -> str:
-        shown = self.name if self.minimum == self.name else \
-            f"{self.minimum}{self.name[len(self.minimum):]}"
-        return f"{shown} {self.syntax}".strip() if self.syntax != "raw" else shown
-
 
 class Registry:
     def __init__(self, what: str = "command"):

@@ -202,6 +202,21 @@ def test_help_command(s):
     assert (rc, out.splitlines()[0]) == (111, "help for nosuch not found")
 
 
+def test_help_shows_the_documented_syntax_of_every_command(s):
+    # no command's help is left at `name ...`; a syntax written out in several lines (mixed)
+    # is shown whole, its explanations indented under it
+    for name in REGISTRY.names():
+        out, rc = run(s, f"help {name}")
+        assert rc == 0 and f"    {name} ...\n" not in out, out
+    out, rc = run(s, "help mixed")
+    syntax = out.split("Syntax\n\n")[1].splitlines()
+    assert syntax[0] == ("    mixed depvar [fe_terms] [if] [in] [|| levelvar: [varlist] "
+                         "[, re_options]] ... [, options]")
+    assert syntax[2] == ("        re_options: covariance(identity|independent|exchangeable|"
+                         "unstructured) noconstant")
+    assert "Capital letters" not in out     # only under a syntax written with them
+
+
 def test_help_options_and_subcommands(s):
     cmd = REGISTRY.find("scalar")
     assert subregistry(cmd).names() == ["define", "dir", "drop", "list"]
