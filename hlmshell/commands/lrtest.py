@@ -4,7 +4,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.special import chdtrc  # scipy.stats costs ~1 s of start-up
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
@@ -81,6 +80,7 @@ def lrtest(session, args):
     check_nested(r, u, force)
     chi2 = -2.0 * (float(_get(r, "ll")) - float(_get(u, "ll")))
     df = dfu - dfr
+    from scipy.special import chdtrc  # at the first test: scipy is not loaded at start-up
     p = float(chdtrc(df, chi2)) if df > 0 else math.nan
     boundary = _get(r, "k_rs", 0) != _get(u, "k_rs", 0)
     reml = _get(r, "method", "ML") == "REML" and _get(u, "method", "ML") == "REML"

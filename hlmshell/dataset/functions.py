@@ -17,9 +17,22 @@ from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
-from scipy import special
 
 from hlmshell.errors import StataError
+
+
+class _Deferred:
+    """scipy.special's functions, imported at their first call rather than when the shell
+    starts (the import costs ~0.15 s; most sessions call none of them before a fit)."""
+
+    def __getattr__(self, name: str) -> Callable:
+        def call(*args):
+            from scipy import special
+            return getattr(special, name)(*args)
+        return call
+
+
+special = _Deferred()
 
 __all__ = ["Function", "FUNCTIONS", "lookup", "is_string_array"]
 
