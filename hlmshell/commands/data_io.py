@@ -90,7 +90,7 @@ USE_OPTIONS = Spec(", CLEAR NOLabel")
                                    "use varlist [if] [in] using FILE [, clear]")
 def use_cmd(session, args):
     """use filename [, clear]
-use varlist [if] [in] using filename [, clear]
+    use varlist [if] [in] using filename [, clear]
     """
     main, opt_text = split_options(args.body)
     opts = options(USE_OPTIONS, opt_text)

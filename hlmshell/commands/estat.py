@@ -11,6 +11,7 @@ import numpy as np
 
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
+from hlmshell.models import ModelError
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.estat import (CovMatrixBlock, GroupRow, GroupTable, IccRow, IccTable,
                                    IcRow, IcTable, ReCovariance)
@@ -58,7 +59,6 @@ def _level(session, args) -> float:
 def estat_icc(session, args, result):
     model = _model(result)
     level = _level(session, args)
-    from hlmshell.models import ModelError
     try:
         title, rows = model.icc(level)
     except ModelError as err:   # carries Stata's code (321 here)

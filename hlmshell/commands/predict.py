@@ -55,7 +55,7 @@ def _missing_note(values: np.ndarray) -> str | None:
          help="predictions, residuals and random effects after mixed")
 def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
-predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
+    predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
     """
     result = session.estimates.require()
     model = result.model
