@@ -195,7 +195,7 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
             notes.append(txt)
             flags.append(tag)
     boundary = bool(flags)
-    if boundary:
+    if any(not tag.endswith(":singular") for tag in flags):   # a variance at 0 or a corr at +-1
         notes.append("Standard errors of parameters on the boundary are not defined (shown as "
                      "missing); the others are computed with those parameters held at their "
                      "boundary values.")
@@ -276,7 +276,12 @@ def _boundary_text(groupvar, effects, S):
     if q > 2:
         w = np.linalg.eigvalsh(S)
         if w.min() <= 1e-10 * scale and not any(d <= 1e-12 * scale):
-            yield f"{groupvar}: the random-effects covariance matrix is singular (boundary).", f"{groupvar}:singular"
+            # no single parameter is at its bound, so every standard error exists: on the
+            # boundary surface, with the matrix held at its rank
+            rank = int((w > 1e-10 * scale).sum())
+            yield (f"{groupvar}: the random-effects covariance matrix is singular (rank {rank} of "
+                   f"{q}; boundary). Standard errors are computed with it held singular."), \
+                f"{groupvar}:singular"
 
 
 # ---------------------------------------------------------------------------- tables

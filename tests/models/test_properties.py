@@ -250,3 +250,30 @@ def test_degenerate_inputs_raise_model_errors():
     with pytest.raises(ModelError) as e:
         fit(ModelSpec("y", (C("x"),), (RandomLevel("g"),)), {k: v[:2] for k, v in data.items()})
     assert e.value.code == 2001
+
+
+def test_singular_covariance_boundary(hsb):
+    """hsb, `mathach i.minority##c.ses female || id: ses female, cov(un)`: the ML optimum has
+    a rank-2 3x3 covariance matrix with no variance at 0 and no correlation at +-1. It is
+    reported as such, every standard error exists (computed on the rank-2 surface), and no
+    nearby point, inside the positive definite cone or on its boundary, has a higher ll."""
+    minority = Factor("minority", True)
+    spec = ModelSpec("mathach", (Term((minority,)), C("ses"), Term((minority, Factor("ses"))),
+                                 C("female")),
+                     (RandomLevel("id", ("ses", "female"), covariance="unstructured"),))
+    r = fit(spec, hsb)
+    S = r.levels[0].Sigma
+    w = np.linalg.eigvalsh(S)
+    assert r.converged and r.boundary and w[0] <= 1e-8 * w[-1] and w[1] > 1e-3 * w[-1]
+    sd = np.sqrt(np.diag(S))
+    assert (sd > 0).all() and (np.abs(S / np.outer(sd, sd))[np.triu_indices(3, 1)] < 0.99).all()
+    assert any("singular (rank 2 of 3; boundary)" in n for n in r.boundary_notes)
+    assert not any("shown as missing" in n for n in r.boundary_notes)
+    assert np.isfinite(np.diag(r.V_theta)).all() and (np.diag(r.V_theta) > 0).all()
+    assert all(np.isfinite(row.se) for sec in r.re_table() for row in sec.rows)
+    model, th = r._state["model"], r._state["theta"]
+    dev = model.deviance(th)
+    rng = np.random.default_rng(1)
+    for scale in (1e-3, 1e-2):
+        pts = th[None] + scale * rng.normal(size=(40, len(th))) * np.maximum(np.abs(th), 0.05)
+        assert (model.deviance(pts) >= dev - 1e-9).all()
