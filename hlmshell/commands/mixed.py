@@ -125,11 +125,19 @@ def fixed_rows(model, level: float) -> list[FixedRow]:
     return [FixedRow(**r._asdict()) for r in model.fe_table(level)]
 
 
+def re_label(label: str) -> str:
+    """`var(ses_centered)` -> `var(ses_ce~d)`: Stata abbreviates each variable name in a
+    random-effects label to 8 characters."""
+    kind, _, inside = label.partition("(")
+    sep = "," if "," in inside else " "
+    return f"{kind}({sep.join(abbrev(n, 8) for n in inside[:-1].split(sep))})"
+
+
 def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
     """The core's sections (one per level, then the residual's) as the renderer's table,
     each level titled as Stata does: the level variable abbreviated to 12 characters."""
     *sections, residual = model.re_table(level, stddev)
-    rows = lambda sec: [RERow(**r._asdict()) for r in sec.rows]
+    rows = lambda sec: [RERow(**{**r._asdict(), "label": re_label(r.label)}) for r in sec.rows]
     return RandomEffectsTable([RESection(f"{abbrev(lv.groupvar, 12)}: {lv.vartype}", rows(sec))
                                for lv, sec in zip(model.levels, sections)],
                               rows(residual), level)

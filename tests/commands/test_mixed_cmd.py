@@ -318,6 +318,20 @@ def test_level_variable_abbreviated_in_the_tables(hsb_session):
         assert session.run("rename schoolidentifier id") == 0
 
 
+def test_random_effects_labels_abbreviate_names_to_8(hsb_session):
+    # stata-reference 3.3: variable names inside random-effects labels are abbreviated to 8
+    session, out = hsb_session
+    assert session.run("generate ses_centered = ses") == 0
+    try:
+        text = run(hsb_session, "mixed mathach ses_centered || id: ses_centered, cov(un) nolog")
+        labels = [line.split("|")[0].strip() for line in text if "|" in line]
+        assert "var(ses_ce~d)" in labels and "cov(ses_ce~d,_cons)" in labels
+        assert "var(_cons)" in labels and "var(Residual)" in labels
+        assert "ses_centered |" in " ".join(text)    # the fixed-effects table: 12 characters
+    finally:
+        assert session.run("drop ses_centered") == 0
+
+
 @pytest.mark.parametrize("command", list(HANDOUT_MORE))
 def test_live_more_handout_models(hsb_session, command):
     """Models 2, 4 and 6 (model 6's stray leading space before `1.sector` undone)."""
