@@ -444,7 +444,9 @@ def icc(fit: MixedFit, level=95):
         return np.array([v[: i + 1].sum() / tot for i in range(G)])
 
     zero = np.array([lv.Sigma[-1, -1] == 0 for lv in fit.levels])
-    degenerate = np.array([zero[: i + 1].any() for i in range(G)])   # ICC on its boundary
+    # an ICC of 0 is on its boundary; one that sums a zero variance with positive ones is
+    # not, and gets its SE with the zero held there (as every other SE at a boundary fit)
+    degenerate = np.array([zero[: i + 1].all() for i in range(G)])
     vals, se, _ = st.delta(fun, degenerate)
     rows = []
     for i in range(G):

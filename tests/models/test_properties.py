@@ -277,3 +277,23 @@ def test_singular_covariance_boundary(hsb):
     for scale in (1e-3, 1e-2):
         pts = th[None] + scale * rng.normal(size=(40, len(th))) * np.maximum(np.abs(th), 0.05)
         assert (model.deviance(pts) >= dev - 1e-9).all()
+
+
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_zero_top_level_variance_leaves_the_two_level_fit(hsb, method):
+    """hsb with a level above id that explains nothing (7 pseudo-regions built from id): its
+    variance is 0 at the optimum, and the fit is the two-level one. The ICC of id|region then
+    equals the two-level ICC, with the same SE (computed with the zero variance held at 0);
+    the region's own ICC is 0 with no SE."""
+    data = dict(hsb, region=np.array([float(int(i) % 7) for i in hsb["id"]]))
+    two = fit(ModelSpec("mathach", (C("ses"),), (RandomLevel("id"),), method=method), data)
+    three = fit(ModelSpec("mathach", (C("ses"),), (RandomLevel("region"), RandomLevel("id")),
+                          method=method), data)
+    assert three.levels[0].Sigma[0, 0] == 0 and three.boundary
+    assert three.ll == pytest.approx(two.ll, rel=1e-12, abs=1e-8)
+    (_, (icc2,)), (_, (top, icc3)) = two.icc(), three.icc()
+    assert top.icc == 0 and np.isnan(top.se)
+    assert icc3.icc == pytest.approx(icc2.icc, rel=1e-7)
+    # SEs come from finite-difference Hessians of two parametrizations: 1e-5 relative
+    assert icc3.se == pytest.approx(icc2.se, rel=1e-5)
+    assert (icc3.lo, icc3.hi) == pytest.approx((icc2.lo, icc2.hi), rel=1e-5)
