@@ -15,7 +15,7 @@ _DIRECTIVES = (("_n", "_newline"), ("_col", "_column"), ("_s", "_skip"), ("_d", 
 _DIRECTIVE_RE = re.compile(r"(_[A-Za-z]+)\s*(?:\(\s*([^)]*?)\s*\))?")
 _STYLE_RE = re.compile(r"(as|in)\s+([A-Za-z]+)\b")
 _STYLES = {"as": ("text", "txt", "result", "res", "error", "err", "input", "inp"),
-           "in": ("smcl",)}
+           "in": ("smcl", "red", "green", "yellow", "white", "blue")}   # old colour names
 
 
 def _directive(word: str) -> str | None:

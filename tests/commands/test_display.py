@@ -53,6 +53,7 @@ def shown(session, body):
     ('"a" _newline(2) "b"', "a\n\nb"),
     ("_char(65)", "A"),
     ('as text "t" as result 2 as err "e"', "t2e"),
+    ('in red "r" in green 1 in yellow "y" in smcl "s"', "r1ys"),    # Stata 8's colour names
     ("%9.3f 3.14159", "    3.142"),
     ("%9.0g 1/3", " .3333333"),
     ('%-5s "ab" "|"', "ab   |"),
