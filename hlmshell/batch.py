@@ -46,13 +46,16 @@ def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
     from hlmshell.session import ExitRequest
     rc = 0
     try:
-        for typed, line in do_lines(text):
+        for typed, line, note in do_lines(text):
             if line:
                 rc = session.execute(line, echo=echo, typed=typed)
                 if rc:
                     break
-            elif echo:      # Stata echoes blank and comment lines, without a blank line after
+                continue
+            if echo:        # Stata echoes blank and comment lines, without a blank line after
                 session.write(f". {typed}")
+            if note:        # `#delimit`
+                session.write(note)
     except KeyboardInterrupt:  # Ctrl-C between two commands: stop here, as inside one
         if session.do_depth == 0:
             raise

@@ -86,3 +86,17 @@ def test_crlf_do_file(s, tmp_path):
     assert run_file(s, "w.do") == 0
     out = s.out.getvalue()
     assert "\n1\n" in out and "\n5\n" in out
+
+
+def test_delimit_semicolon_in_a_do_file(s, tmp_path):
+    # the echo shows the typed lines; `#delimit` prints its new delimiter; a do-file called
+    # from a `;` do-file starts with line ends again ([P] #delimit)
+    (tmp_path / "inner.do").write_text("di 7\n")
+    rc = run_text(s, "#delimit ;\ndi 1\n  + 1 ; do inner ;\n#delimit cr\ndi 3\n")
+    assert rc == 0
+    assert s.out.getvalue() == (
+        ". #delimit ;\ndelimiter now ;\n"
+        ". di 1\n>   + 1 ;\n2\n\n"
+        ". do inner ;\n\n. di 7\n7\n\n. \nend of do-file\n\n"
+        ". #delimit cr\ndelimiter now cr\n"
+        ". di 3\n3\n\n")

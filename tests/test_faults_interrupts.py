@@ -203,7 +203,7 @@ def test_cli_break_between_commands(tmp_path, monkeypatch, capsys):
     import hlmshell.batch
 
     def lines(text):
-        yield 'di "one"', 'di "one"'
+        yield 'di "one"', 'di "one"', ""
         raise KeyboardInterrupt
     monkeypatch.setattr(hlmshell.batch, "do_lines", lines)
     rc = cli.main(["c.do"])

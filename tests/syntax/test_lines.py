@@ -68,16 +68,38 @@ def test_do_lines_keep_every_line_as_typed_for_the_echo():
     text = ("* note ///\n  more note\n\nuse hsb, clear  // load\n"
             "mixed y x ///\n    || id:\n/* a\n b */ di 1\n")
     assert list(do_lines(text)) == [
-        ("* note ///\n>   more note", ""),
-        ("", ""),
-        ("use hsb, clear  // load", "use hsb, clear"),
-        ("mixed y x ///\n>     || id:", "mixed y x      || id:"),
-        ("/* a\n>  b */ di 1", "di 1"),
+        ("* note ///\n>   more note", "", ""),
+        ("", "", ""),
+        ("use hsb, clear  // load", "use hsb, clear", ""),
+        ("mixed y x ///\n>     || id:", "mixed y x      || id:", ""),
+        ("/* a\n>  b */ di 1", "di 1", ""),
     ]
-    assert list(do_lines("a\r\nb")) == [("a", "a"), ("b", "b")]
-    assert list(do_lines("")) == [] and list(do_lines("\n")) == [("", "")]
+    assert list(do_lines("a\r\nb")) == [("a", "a", ""), ("b", "b", "")]
+    assert list(do_lines("")) == [] and list(do_lines("\n")) == [("", "", "")]
+
+
+def test_do_lines_semicolon_delimiter():
+    # [P] #delimit: after `#delimit ;` a command ends at `;` (outside quotes and comments),
+    # a line break inside it is a blank, a `*` comment runs to the `;`; `#delimit cr`
+    # returns to line ends. Abbreviated `#d` works too.
+    text = ('di 1\n#delimit ;\ndi 2 ; gen y = x\n  * 2;\n* a comment\n on two lines ;\n'
+            'di "a;b" /* ; */ + "c" // ;\n;\n#d cr\ndi 3\n')
+    assert list(do_lines(text)) == [
+        ("di 1", "di 1", ""),
+        ("#delimit ;", "", "delimiter now ;"),
+        ("di 2 ;", "di 2", ""),
+        ("gen y = x\n>   * 2;", "gen y = x   * 2", ""),
+        ("* a comment\n>  on two lines ;", "", ""),
+        ('di "a;b" /* ; */ + "c" // ;\n> ;', 'di "a;b"  + "c"', ""),
+        ("#d cr", "", "delimiter now cr"),
+        ("di 3", "di 3", ""),
+    ]
+    # an unterminated last command still runs; a file may end in `;` mode
+    assert list(do_lines("#delimit ;\ndi 4")) == [("#delimit ;", "", "delimiter now ;"),
+                                                    ("di 4", "di 4", "")]
 
 
 @given(st.text(alphabet='ab */"\n\r\t', max_size=60))
 def test_do_lines_commands_are_the_logical_lines(text):
-    assert [c for _, c in do_lines(text) if c] == logical_lines(text)
+    # without #delimit, do_lines runs exactly the logical lines
+    assert [c for _, c, _ in do_lines(text) if c] == logical_lines(text)
