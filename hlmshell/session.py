@@ -6,6 +6,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable, TextIO
 
+import numpy as np
+
 from hlmshell.commands import load_all
 from hlmshell.commands.registry import REGISTRY
 from hlmshell.dataset.dataset import Dataset
@@ -15,6 +17,9 @@ from hlmshell.render import to_text
 from hlmshell.returns import Returns
 from hlmshell.syntax.command_line import parse_command_line
 from hlmshell.syntax.lines import logical_lines
+
+
+DEFAULT_SEED = 123456789  # Stata's seed when it starts, so an unseeded session is reproducible too
 
 
 class ExitRequest(Exception):
@@ -41,6 +46,7 @@ class Session:
         self.matrices: dict = {}
         self.rc = 0
         self.settings = {"linesize": 79, "more": "off", "level": 95}
+        self.rng = np.random.default_rng(DEFAULT_SEED)  # runiform() etc.; `set seed` replaces it
         self.logs: list = []  # open `log using` files: objects with write()
         self.quiet = False
         self.do_depth = 0

@@ -5,10 +5,14 @@ import datetime
 import os
 import sys
 
+import numpy as np
+
 from hlmshell.batch import run_file
 from hlmshell.commands.registry import REGISTRY, Registry, command
+from hlmshell.dataset.dataset import MAX_OBS
 from hlmshell.errors import StataError
 from hlmshell.paths import find_file
+from hlmshell.render.formats import comma_int
 from hlmshell.syntax.spec import parse_option_list, split_options, unquote
 
 
@@ -66,15 +70,61 @@ def pwd_cmd(session, args):
 
 
 SETTINGS = {"more": ("on", "off"), "linesize": None, "level": None}
+MAX_SEED = 2_147_483_647  # [R] set seed: "# is any number between 0 and 2^31 - 1"
 
 
-@command("set", syntax="anything", help="set more off, set linesize #, set level #")
+def _whole_number(text: str) -> int | None:
+    """`100`, `1e3`, `100.0` as an int; None for anything else (2.5, abc, inf, nan)."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def set_obs(session, value: str):
+    """`set obs #`: grow the data to # observations ([D] obs: # must be at least the current
+    number); the new observations are missing. With no data, # empty observations."""
+    data = session.data
+    n = _whole_number(value)
+    if n is None:
+        raise StataError(198, f"'{value}' invalid observation number")
+    if not data.nobs <= n <= MAX_OBS:
+        # [D] obs confirms the rule; this wording is Stata's as remembered, not confirmed
+        raise StataError(198, "observation number out of range\n"
+                              f"    Observation number must be between {comma_int(data.nobs)} and "
+                              f"{comma_int(MAX_OBS)}.  (Observation numbers are typed without commas.)")
+    data.check_capacity(n)
+    old = data.nobs
+    data.set_obs(n)
+    return f"Number of observations (_N) was {comma_int(old)}, now {comma_int(n)}."
+
+
+def set_seed(session, value: str):
+    """`set seed #`: a new generator for runiform(), rnormal(), ...; the same # gives the
+    same draws."""
+    seed = _whole_number(value)
+    if seed is None or not 0 <= seed <= MAX_SEED:
+        raise StataError(198, f"seed must be an integer between 0 and {comma_int(MAX_SEED)}")
+    session.rng = np.random.default_rng(seed)
+
+
+SETTERS = {"obs": set_obs, "seed": set_seed}  # settings that act rather than just store a value
+
+
+@command("set", syntax="anything", help="set obs #, set seed #, set more off, set linesize #, ...")
 def set_cmd(session, args):
-    """set more off | set linesize # | set level #"""
+    """set obs #
+    set seed #
+    set more {on|off}
+    set linesize #
+    set level #"""
     words = args.anything.split()
     if len(words) != 2:
         raise StataError(198, "invalid syntax")
     name, value = words
+    if name in SETTERS:
+        return SETTERS[name](session, value)
     if name not in SETTINGS:
         raise StataError(199, f"set {name} not allowed")  # what Stata calls an unknown setting
     if SETTINGS[name] is None:

@@ -13,6 +13,11 @@ from hlmshell.errors import StataError
 
 NUMERIC_TYPES = ("byte", "int", "long", "float", "double")
 DEFAULT_FORMATS = {"byte": "%8.0g", "int": "%8.0g", "long": "%12.0g", "float": "%9.0g", "double": "%10.0g"}
+# [D] memory: "the maximum number of observations is fixed at 2,147,483,647"
+MAX_OBS = 2_147_483_647
+# Data needing more than this are refused (r(909)) before anything is allocated: a typo such
+# as `set obs 1e10` must not take the machine's memory (or be killed by the OS for it).
+MAX_DATA_BYTES = 2 * 1024 ** 3
 # Stata's largest non-missing value per integer type
 INT_LIMITS = {"byte": (-127, 100), "int": (-32767, 32740), "long": (-2147483647, 2147483620)}
 
@@ -167,11 +172,22 @@ class Dataset:
         self.sortedby = sortedby if sortedby is not None else []
         self.changed = True
 
+    def check_capacity(self, nobs: int) -> None:
+        """r(909) if `nobs` observations would need more than MAX_DATA_BYTES: 8 bytes per
+        value (a float64, or a pointer to a shared str) for every variable, plus one more
+        column for the work of the next command (`generate` on data with no variables yet)."""
+        if nobs * 8 * (len(self.vars) + 1) > MAX_DATA_BYTES:
+            raise StataError(909, "op. sys. refuses to provide memory")
+
     def set_obs(self, n: int) -> None:
         """Grow to n observations, filling with missing values (Stata's `set obs`)."""
         extra = n - self.nobs
+        if extra < 0:
+            raise ValueError("set_obs cannot remove observations")
+        self.check_capacity(n)
         for v in self.vars.values():
             fill = np.full(extra, "", dtype=object) if v.is_string else np.full(extra, np.nan)
             v.values = np.concatenate([v.values, fill])
         self.nobs = n
+        self.sortedby = []  # the new rows are missing: "" sorts first, so no order survives
         self.changed = True

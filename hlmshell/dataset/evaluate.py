@@ -22,7 +22,8 @@ ctx (the Session, duck-typed) attributes used: ``data`` (``nobs``, ``names``,
 ``column(name)``, ``is_string(name)``; optional ``filename``, ``changed``), ``scalars``,
 ``matrices``, ``r`` (``scalars``, ``macros``, ``matrices``), ``estimates.active`` (None or
 ``scalars``, ``macros``, ``matrices``, ``sample``), ``rc``, optional ``settings``
-(``level``, ``linesize``, ``varabbrev``).
+(``level``, ``linesize``, ``varabbrev``), optional ``rng`` (the numpy Generator the
+random-number functions draw from).
 """
 from __future__ import annotations
 
@@ -321,7 +322,15 @@ class _Evaluator:
             if fn.full:
                 v = np.broadcast_to(v, (self.n,))
             args.append(v)
+        if fn.random:  # one draw per observation evaluated (one for display/scalar)
+            return fn.impl(self.rng(), self.n, *args)
         return fn.impl(*args)
+
+    def rng(self) -> np.random.Generator:
+        """The session's generator (`set seed`); a context without one (a bare test
+        context) gets an unseeded generator of its own, never a shared global."""
+        rng = getattr(self.ctx, "rng", None)
+        return rng if isinstance(rng, np.random.Generator) else np.random.default_rng()
 
     def _scalar_fn(self, node):
         if len(node.args) != 1 or not isinstance(node.args[0], ast.Name):

@@ -7,6 +7,10 @@ the double range (inf) are missing too.
 
 Argument kinds: "n" numeric, "s" string, "a" either, "m" a matrix (the evaluator passes
 the StataMatrix it names).  The evaluator checks counts (r(198)) and kinds (r(109)).
+
+Random-number functions (runiform(), rnormal(), ...: dataset/random_functions.py) are
+marked ``random``: the evaluator passes them the session's generator and the number of
+draws before the Stata arguments, so no generator lives in a global here.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ class Function:
     max_args: Optional[int]      # None: any number
     kinds: str                   # kind of each argument; the last one repeats
     full: bool = False           # arguments are broadcast to all observations first
+    random: bool = False         # impl(rng, n, *args): draws n values from the session's rng
 
     def kind(self, i: int) -> str:
         return self.kinds[min(i, len(self.kinds) - 1)]
@@ -60,10 +65,11 @@ def lookup(name: str) -> Function:
     return fn
 
 
-def _register(names: str, min_args: int, max_args: Optional[int], kinds: str, full: bool = False):
+def _register(names: str, min_args: int, max_args: Optional[int], kinds: str, full: bool = False,
+              random: bool = False):
     def deco(impl):
         for name in names.split():
-            FUNCTIONS[name] = Function(name, impl, min_args, max_args, kinds, full)
+            FUNCTIONS[name] = Function(name, impl, min_args, max_args, kinds, full, random)
         return impl
     return deco
 
@@ -444,3 +450,8 @@ def _colsof(m):
 @_register("trace", 1, 1, "m")
 def _trace(m):
     return np.float64(np.trace(m.values))
+
+
+# ------------------------------------------------------------------ random numbers
+# Registered by their own module (it needs _register and _num from here, so it comes last).
+from hlmshell.dataset import random_functions  # noqa: E402,F401
