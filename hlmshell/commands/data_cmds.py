@@ -1,4 +1,4 @@
-"""Changing the data: drop, keep, sort, gsort, rename, label variable, order."""
+"""Changing the data: drop, keep, expand, sort, gsort, rename, label variable, order."""
 from __future__ import annotations
 
 import re
@@ -7,9 +7,13 @@ import numpy as np
 
 from hlmshell.commands.generate import _plural, by_groups, evaluate_by
 from hlmshell.commands.registry import Registry, command
+from hlmshell.dataset.dataset import MAX_OBS
 from hlmshell.dataset.egen import sort_order
+from hlmshell.dataset.evaluate import evaluate
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, unabbreviate
+from hlmshell.render.formats import comma_int
 from hlmshell.errors import StataError
+from hlmshell.syntax.expr import parse_expression
 from hlmshell.syntax.spec import clauses, split_options, unquote
 
 
@@ -65,6 +69,50 @@ def drop(session, args):
 @command("keep", syntax="[varlist] [if] [in]", help="keep variables or observations", by_ok=True)
 def keep(session, args):
     return _drop_keep(session, args, keep=True)
+
+
+def _ignored(count: int, kind: str) -> str:
+    """`(1 zero count ignored; observation not deleted)`: [D] expand's note for an
+    observation kept once because its count is negative, zero or missing."""
+    if count == 1:
+        return f"(1 {kind} count ignored; observation not deleted)"
+    return f"({comma_int(count)} {kind} counts ignored; observations not deleted)"
+
+
+@command("expand", syntax="anything [if] [in] [, GENerate(string)]", help="duplicate observations")
+def expand(session, args):
+    """expand [=]exp [if] [in] [, generate(newvar)]"""
+    data = session.data
+    text = args.anything.strip().removeprefix("=")
+    counts = evaluate(parse_expression(text), session)
+    if counts.dtype == object:
+        raise StataError(109, "type mismatch")
+    new = args.options.get("generate")
+    if new is not None:
+        check_new_name(new, data.names)
+    sample = args.touse(session)
+    # [D] expand: the count is exp rounded to the nearest integer; below 1 or missing, the
+    # observation is kept once. Observations outside if/in are kept once, silently.
+    with np.errstate(invalid="ignore"):
+        rounded = np.sign(counts) * np.floor(np.abs(counts) + 0.5)
+        copies = np.where(sample & (rounded >= 1), rounded, 1.0)
+    total = data.nobs + float(np.sum(copies - 1))  # float: exp may be 1e300
+    if total > MAX_OBS:
+        raise StataError(901, "no room to add more observations")
+    data.check_capacity(int(total) + (new is not None))
+    # the duplicates go at the end, each observation's together, in the data's order
+    index = np.arange(data.nobs)
+    extra = np.repeat(index, (copies - 1).astype(np.int64))
+    data.take(np.concatenate([index, extra]))  # no longer sorted
+    if new is not None:
+        data.add(new, np.r_[np.zeros(len(index)), np.ones(len(extra))], "byte")
+    with np.errstate(invalid="ignore"):
+        ignored = {"negative": int(np.sum(sample & (rounded < 0))),
+                   "zero": int(np.sum(sample & (rounded == 0))),
+                   "missing": int(np.sum(sample & np.isnan(rounded)))}
+    notes = [_ignored(count, kind) for kind, count in ignored.items() if count]
+    notes.append(f"({_plural(len(extra), 'observation', 'observations')} created)")
+    return "\n".join(notes)
 
 
 @command("sort", syntax="varlist [in]", help="sort the data (stable)")
