@@ -93,10 +93,10 @@ def expand(session, args):
     sample = args.touse(session)
     # [D] expand: the count is exp rounded to the nearest integer; below 1 or missing, the
     # observation is kept once. Observations outside if/in are kept once, silently.
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         rounded = np.sign(counts) * np.floor(np.abs(counts) + 0.5)
         copies = np.where(sample & (rounded >= 1), rounded, 1.0)
-    total = data.nobs + float(np.sum(copies - 1))  # float: exp may be 1e300
+        total = data.nobs + float(np.sum(copies - 1))  # float, maybe inf: exp may be 1e300
     if total > MAX_OBS:
         raise StataError(901, "no room to add more observations")
     data.check_capacity(int(total) + (new is not None))
