@@ -21,6 +21,7 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
+    "expand",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -28,11 +29,13 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "level(90)", "level(x)", "iterate(2)", "detail", "clear", "replace", "by(g)", "1/5",
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
-         "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr"]
+         "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
-             "real", "substr", "strlen", "upper", "el", "nosuchfn"]
+             "real", "substr", "strlen", "upper", "el", "nosuchfn", "runiform", "runiformint",
+             "rnormal", "rbinomial", "rpoisson", "rchi2"]
 CONTROL = ["\x00", "\x07", "\x1b[31m", "\t", "\r", "\udcff", "\ufffd", "é", "ß", "\u202e"]
 
 
@@ -89,7 +92,11 @@ def command_line(rng) -> str:
                            "est restore m1", "est replay", "est dir", "lrtest . m1", "predict p",
                            "predict r*, reffects", "ereturn list", "return list", "mat list e(b)",
                            "mat A = e(b)", "mat list A", "di el(e(b),1,1)", "egen k = mean(y), by(g)",
-                           "bysort g: egen t = tag(g)", "merge 1:1 g using nosuch", "save", "use nosuch"])
+                           "bysort g: egen t = tag(g)", "merge 1:1 g using nosuch", "save", "use nosuch",
+                           "set obs 1e12", "set obs 1e9", "set obs 5", "set obs 2.5", "set seed 12345",
+                           "set seed -1", "set seed 1e10", "expand 1e9", "expand 1e300", "expand -1",
+                           "expand x", "expand 2 in 1/3, gen(d)", "gen r = rnormal(0, 2)",
+                           "replace x = runiform(-1, 1)", "di rbinomial(10, .5)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
