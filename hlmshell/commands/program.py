@@ -57,9 +57,7 @@ def cd_cmd(session, args):
     target = unquote(args.anything) or os.path.expanduser("~")
     try:
         os.chdir(os.path.expanduser(target))
-    except (FileNotFoundError, NotADirectoryError):
-        raise StataError(170, f"unable to change to {target}") from None
-    except PermissionError:
+    except (OSError, ValueError):   # not found, not a directory, no permission, a NUL byte
         raise StataError(170, f"unable to change to {target}") from None
     return os.getcwd()
 
@@ -204,7 +202,7 @@ def log_using(session, text: str):
         raise StataError(602, f"file {name} already exists")
     try:
         log = TextLog(path, "a" if "append" in flags else "w")
-    except OSError:
+    except (OSError, ValueError):   # ValueError: a NUL byte in the name
         raise StataError(603, f"file {name} could not be opened") from None
     rule = "-" * session.settings.get("linesize", 79)
     log.write(rule + "\n")

@@ -225,3 +225,11 @@ def test_help_options_and_subcommands(s):
     assert "    scalar l[ist]" in out
     out, rc = run(s, "help set")
     assert "set more off" in out
+
+
+def test_file_names_with_a_nul_byte(s, tmp_path):
+    # found by the fuzz campaign: the OS refuses such names; Stata-style errors, no traceback
+    assert run(s, 'cd "a\x00b"') == ("unable to change to a\x00b\nr(170);\n\n", 170)
+    assert os.getcwd() == str(tmp_path)
+    assert run(s, 'log using "a\x00b"') == ("file a\x00b.log could not be opened\nr(603);\n\n", 603)
+    assert s.logs == []

@@ -149,6 +149,13 @@ def test_errors(data, command, rc, message):
     assert state(s) == before
 
 
+def test_wildcard_matching_no_variable():
+    # found by the fuzz campaign: observations (set obs) but no variables
+    s, out = make_session({})
+    assert s.run("set obs 3") == 0
+    assert run(s, out, "tab *", rc=100) == ["varlist required", "r(100);"]
+
+
 def test_too_many_values():
     s, out = make_session({"x": ("double", np.arange(12001.0), "")})
     assert run(s, out, "tab x", rc=134) == ["too many values", "r(134);"]
