@@ -69,6 +69,8 @@ def egen(session, raw):
         if not argtext:
             raise StataError(100, "varlist required")
         varlist = expand_varlist(argtext, data.names)
+        if not varlist:     # `group(*)` with no variables
+            raise StataError(100, "varlist required")
     else:
         if not argtext:
             raise StataError(198, "invalid syntax")

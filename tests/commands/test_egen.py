@@ -113,3 +113,11 @@ def test_rank_and_stats_across_many_groups():
         assert np.allclose(r[m], rankdata(v[m]))
         assert np.allclose(sd[g == k], np.nanstd(v[g == k], ddof=1))
     assert np.all(np.isnan(r[(g < 0) | np.isnan(v)])) and np.all(np.isnan(sd[g < 0]))
+
+
+def test_varlist_function_of_no_variables():
+    # `set obs` gives observations without variables: `group(*)` matches nothing
+    s = data_session({})[0]
+    assert s.run("set obs 2") == 0
+    assert run(s, "egen g = group(*)", rc=100) == ["varlist required", "r(100);"]
+    assert s.data.names == []
