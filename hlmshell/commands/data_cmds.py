@@ -99,7 +99,7 @@ def expand(session, args):
         total = data.nobs + float(np.sum(copies - 1))  # float, maybe inf: exp may be 1e300
     if total > MAX_OBS:
         raise StataError(901, "no room to add more observations")
-    data.check_capacity(int(total) + (new is not None))
+    data.check_capacity(int(total))     # its spare column covers generate()
     # the duplicates go at the end, each observation's together, in the data's order
     index = np.arange(data.nobs)
     extra = np.repeat(index, (copies - 1).astype(np.int64))
