@@ -51,11 +51,13 @@ def test_invalid_utf8_bytes(raw):
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.randoms(use_true_random=False))
 def test_generated_do_files(rng):
-    # several generated lines joined by newlines, `///` continuations and block comments, run
-    # as a do-file (each typed line echoed, stop at the first error): no traceback, no hang
+    # several generated lines joined by newlines, `///` continuations, block comments and
+    # `#delimit` switches, run as a do-file (each typed line echoed, stop at the first
+    # error): no traceback, no hang
     from hlmshell.batch import run_text
     from hlmshell.session import ExitRequest
-    seps = ["\n", "\n", " ///\n", "\n/* ", " */\n", "\n* ", "\n\n", "\r\n"]
+    seps = ["\n", "\n", " ///\n", "\n/* ", " */\n", "\n* ", "\n\n", "\r\n", ";",
+            "\n#delimit ;\n", "\n#delimit cr\n", '\n#d ;\n"']
     text = "".join(command_line(rng) + rng.choice(seps) for _ in range(rng.randint(1, 5)))
     start = SESSION.out.tell()
     try:
