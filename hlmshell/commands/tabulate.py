@@ -43,8 +43,6 @@ def tabulate(session, args):
     from hlmshell.render import to_text
     if len(args.varlist) > 2:
         raise StataError(103, "too many variables specified")
-    if not args.varlist:    # `tab *` with observations but no variables
-        raise StataError(100, "varlist required")
     for opt in ("row", "column"):   # two-way options: Stata's one-way syntax lacks them
         if len(args.varlist) == 1 and args.options.get(opt):
             raise StataError(198, f"option {opt} not allowed")

@@ -136,6 +136,8 @@ class Spec:
                 args.varlist = list(names) if key == "varlist" else []
                 return
             args.varlist = expand_varlist(main, names)
+            if el[key] and not args.varlist:    # `*` with observations but no variables
+                raise StataError(100, "varlist required")
             if key == "varname" and len(args.varlist) > 1:
                 raise StataError(103, "too many variables specified")
             return
