@@ -31,6 +31,9 @@ class EstimationResult:
     matrices: dict = field(default_factory=dict)  # name -> StataMatrix
     sample: np.ndarray | None = None  # bool over the data rows: e(sample)
     model: Any = None  # the numeric core's result (MixedFit) for postestimation
+    # the inverse link from the linear predictor to the default prediction, for generic
+    # postestimation: identity, logit, probit, cloglog or log
+    link: str = "identity"
 
     @property
     def functions(self) -> list[str]:
@@ -38,6 +41,17 @@ class EstimationResult:
 
     def scalar(self, name: str, default=math.nan):
         return self.scalars.get(name, default)
+
+    def xb_columns(self) -> tuple[str, list[int], list[str]]:
+        """The fixed portion (xb) of e(b): its equation name ('' when e(b) has none), the
+        positions of its columns in e(b) and their names without the equation. It is
+        e(b)'s first equation, as Stata's `predict, xb` and `margins` take it; rebuild its
+        X for any data with `models.xb.design_from_names`."""
+        cols = self.matrices["b"].colnames
+        eq = cols[0].partition(":")[0] if cols and ":" in cols[0] else ""
+        idx = [j for j, c in enumerate(cols)
+               if (c.partition(":")[0] == eq if eq else ":" not in c)]
+        return eq, idx, [cols[j].partition(":")[2] if eq else cols[j] for j in idx]
 
 
 # ------------------------------------------------------------------------- signature
