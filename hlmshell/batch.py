@@ -44,18 +44,8 @@ def run_text(session, text: str, *, echo: bool = True) -> int:
 def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
     """(rc, whether an `exit` ended the text early)."""
     from hlmshell.session import ExitRequest
-    rc = 0
     try:
-        for typed, line, note in do_lines(text):
-            if line:
-                rc = session.execute(line, echo=echo, typed=typed)
-                if rc:
-                    break
-                continue
-            if echo:        # Stata echoes blank and comment lines, without a blank line after
-                session.write(f". {typed}")
-            if note:        # `#delimit`
-                session.write(note)
+        rc = session.lang.run_items(do_lines(text), echo=echo)
     except KeyboardInterrupt:  # Ctrl-C between two commands: stop here, as inside one
         if session.do_depth == 0:
             raise
@@ -69,11 +59,17 @@ def _run_lines(session, text: str, echo: bool) -> tuple[int, bool]:
     return rc, False
 
 
-def run_do(session, text: str, directory: str, *, echo: bool = True) -> int:
-    """A do-file's text: its commands, then Stata's trailer (`. ` and `end of do-file`, or
-    at an error `end of do-file` and the `r(#);` again, raised as DoFileFailed)."""
+def run_do(session, text: str, directory: str, *, echo: bool = True,
+           arguments: str = "") -> int:
+    """A do-file's text, in a local-macro scope of its own (`0' holds its arguments, `1',
+    `2', ... their words): its commands, then Stata's trailer (`. ` and `end of do-file`,
+    or at an error `end of do-file` and the `r(#);` again, raised as DoFileFailed)."""
+    from hlmshell.lang.programs import Frame, argument_macros, drop_temporaries
     session.do_depth += 1
     session.do_dirs.append(directory)
+    session.macros.push(argument_macros(arguments))
+    frame = Frame(None)
+    session.lang.frames.append(frame)
     quiet_before = session.quiet
     if not echo:
         session.quiet = True
@@ -81,6 +77,9 @@ def run_do(session, text: str, directory: str, *, echo: bool = True) -> int:
         rc, exited = _run_lines(session, text, echo)
     finally:
         session.quiet = quiet_before
+        session.lang.frames.pop()
+        drop_temporaries(session, frame)
+        session.macros.pop()
         session.do_depth -= 1
         session.do_dirs.pop()
     if echo:
@@ -90,7 +89,8 @@ def run_do(session, text: str, directory: str, *, echo: bool = True) -> int:
     return rc
 
 
-def run_file(session, name: str, *, echo: bool = True) -> int:
+def run_file(session, name: str, *, echo: bool = True, arguments: str = "") -> int:
     path = find_file(session, name, ".do")
     text = read_text(path)
-    return run_do(session, text, os.path.dirname(os.path.abspath(path)), echo=echo)
+    return run_do(session, text, os.path.dirname(os.path.abspath(path)), echo=echo,
+                  arguments=arguments)
