@@ -21,9 +21,23 @@ def _list_only(body: str, what: str) -> None:
         raise StataError(198, f"option {rest.lstrip(',').strip()} not allowed")
 
 
-@command("ereturn", abbrev="eret", syntax="raw", help="list the e() results")
+_SETTERS = ("post", "scalar", "local", "matrix", "clear", "add")
+
+
+def _setter(body: str) -> tuple[str, str] | None:
+    """`ereturn scalar ...`, `return local ...`: the sub-command that sets results."""
+    word, rest = split_subcommand(body)
+    return (word, rest) if word in _SETTERS else None
+
+
+@command("ereturn", abbrev="eret", syntax="raw", help="list or set the e() results")
 def ereturn(session, args):
-    """ereturn list [, all]"""
+    """ereturn list [, all]
+    ereturn post [b [V]] [, esample(varname) depname(name) obs(#) dof(#)]
+    ereturn {scalar name = exp | local name text | matrix name = matname | clear}"""
+    if (setter := _setter(args.body)) is not None and setter[0] != "add":
+        from hlmshell.commands.posting import ereturn_set
+        return ereturn_set(session, *setter)
     _list_only(args.body, "ereturn")
     res = session.estimates.active
     if res is None:
@@ -37,9 +51,13 @@ def ereturn(session, args):
     return ReturnListing("e", scalars, macros, matrices, functions)
 
 
-@command("return", abbrev="ret", syntax="raw", help="list the r() results")
+@command("return", abbrev="ret", syntax="raw", help="list or set the r() results")
 def return_list(session, args):
-    """return list"""
+    """return list
+    return {scalar name = exp | local name text | matrix name = matname | add | clear}"""
+    if (setter := _setter(args.body)) is not None and setter[0] != "post":
+        from hlmshell.commands.posting import return_set
+        return return_set(session, *setter)
     _list_only(args.body, "return")
     r = session.r
     if not (r.scalars or r.macros or r.matrices):

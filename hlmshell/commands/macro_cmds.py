@@ -260,3 +260,11 @@ def markout_cmd(session, args):
     keep = _nonmissing(session, others, "strok" in flags)
     old = session.data.column(marker)
     session.data.set_values(marker, np.where(keep, old, 0.0))
+
+
+@command("syntax", syntax="raw", help="parse a program's arguments")
+def syntax_cmd(session, args):
+    """syntax [varlist|varname|newvarlist|namelist|anything] [if] [in] [using/] [=exp]
+        [, options]   (see [P] syntax)"""
+    from hlmshell.lang.syntax_stmt import run_syntax
+    run_syntax(session, args.body)

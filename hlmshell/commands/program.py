@@ -16,18 +16,29 @@ from hlmshell.render.formats import comma_int
 from hlmshell.syntax.spec import parse_option_list, split_options, unquote
 
 
+def _file_and_arguments(text: str) -> tuple[str, str]:
+    """`do "my file.do" a b`: the file name and the arguments (`0' in the do-file)."""
+    from hlmshell.lang.extended import tokens
+    words = tokens(text.strip())
+    if not words:
+        raise StataError(198, "invalid file specification")
+    return unquote(words[0]), text.strip()[len(words[0]):].strip()
+
+
 @command("do", syntax="anything", help="run the commands in a do-file, showing them")
 def do_cmd(session, args):
-    """do filename"""
-    path = find_file(session, unquote(args.anything), ".do")
+    """do filename [arguments]"""
+    name, arguments = _file_and_arguments(args.anything)
+    path = find_file(session, name, ".do")
     session.write("\n")  # Stata leaves an empty line before the do-file's first command
-    run_file(session, path, echo=True)
+    run_file(session, path, echo=True, arguments=arguments)
 
 
 @command("run", syntax="anything", help="run the commands in a do-file without output")
 def run_cmd(session, args):
-    """run filename"""
-    run_file(session, unquote(args.anything), echo=False)
+    """run filename [arguments]"""
+    name, arguments = _file_and_arguments(args.anything)
+    run_file(session, name, echo=False, arguments=arguments)
 
 
 @command("exit", syntax="[anything] [, CLEAR STATA]",
@@ -43,11 +54,13 @@ def exit_cmd(session, args):
             raise StataError(198, "invalid syntax") from None
         if number:  # `exit 198` in a do-file stops it with r(198)
             raise StataError(number, "")
-    leave = session.do_depth == 0 or bool(args.options.get("stata"))
+    leave = (session.do_depth == 0 and session.lang.nesting == 0) or \
+        bool(args.options.get("stata"))
     if leave and session.data.changed and not args.options.get("clear"):
         raise StataError(4, "no; dataset in memory has changed since last saved")
     exc = ExitRequest()
     exc.leave = leave  # batch.run_text ends only the do-file unless the shell is to be left
+    exc.stata = bool(args.options.get("stata"))   # a program's `exit` ends just the program
     raise exc
 
 

@@ -58,7 +58,11 @@ class Interpreter:
                 if item.note:
                     s.write(item.note)
                 continue
-            block = self._read_block(item, items)
+            try:
+                block = self._read_block(item, items)
+            except StataError as err:      # a block that is never closed, `} else {`
+                s.write(f". {item.typed}") if echo else s.log_only(f". {item.typed}")
+                return s.report(err)
             if block is None:
                 rc = self._top_command(item, echo, state)
             else:
