@@ -98,7 +98,7 @@ class Session:
         """The line with its macros substituted (lang/macros.py)."""
         return self._expander.expand(text)
 
-    def dispatch(self, line: str, *, inner: bool = False) -> int:
+    def dispatch(self, line: str, *, inner: bool = False, expanded: bool = False) -> int:
         """Expand, parse and run one command; on error restore the state as it was and
         report. `inner`: a line of a block or program, whose error prints its message
         here and its r(#) where the outermost command reports it."""
@@ -106,7 +106,7 @@ class Session:
         quiet_before, silent_before = self.quiet, self.silent_errors
         capture = False
         try:
-            parsed = parse_command_line(self.expand(line))
+            parsed = parse_command_line(line if expanded else self.expand(line))
             capture = parsed.capture
             if parsed.quietly is not None:
                 self.quiet = parsed.quietly

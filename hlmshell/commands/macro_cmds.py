@@ -49,7 +49,7 @@ def _wrapped(text: str) -> bool:
     return len(text) >= 2 and text[0] == '"' and text[-1] == '"' and '"' not in text[1:-1]
 
 
-def _assign(session, body: str, local: bool) -> None:
+def assign(session, body: str, local: bool) -> None:
     body = body.strip()
     if local and (body.startswith("++") or body.startswith("--")):
         step(session.macros, body[2:].strip(), 1 if body[0] == "+" else -1)
@@ -65,13 +65,13 @@ def _assign(session, body: str, local: bool) -> None:
 def local_cmd(session, args):
     """local name [= exp | : macro_fcn | "text" | text]
     local ++name | --name"""
-    _assign(session, args.body, True)
+    assign(session, args.body, True)
 
 
 @command("global", abbrev="gl", syntax="raw", help="define a global macro")
 def global_cmd(session, args):
     """global name [= exp | : macro_fcn | "text" | text]"""
-    _assign(session, args.body, False)
+    assign(session, args.body, False)
 
 
 @command("macro", abbrev="ma", syntax="raw", help="list or drop macros")

@@ -25,6 +25,7 @@ class Block:
     head: str            # the opening line, without its `{`
     body: list[Item] = field(default_factory=list)
     closing: Item | None = None
+    ops: list | None = None   # the body split into steps, made at the first run
 
 
 def _is(word: str, full: str, minimum: int) -> bool:
@@ -118,3 +119,21 @@ def collect(first: Item, items, kind: str) -> Block:
         raise StataError(198, f"program {head.split()[0] if head.split() else ''} not ended: "
                               "end missing")
     raise StataError(198, "unexpected end of file: '{' without its closing '}'")
+
+
+def open_block(text: str) -> bool:
+    """Whether `text` (typed at the prompt) leaves a block or a program definition open:
+    the REPL keeps reading lines until it is closed."""
+    from hlmshell.syntax.lines import logical_lines
+    depth, in_program = 0, False
+    for line in logical_lines(text):
+        if in_program:
+            in_program = line.strip() != "end"
+            continue
+        if line.strip() == "}":
+            depth = max(depth - 1, 0)
+        elif opener(line):
+            depth += 1
+        elif depth == 0 and is_program_define(line) is not None:
+            in_program = True
+    return depth > 0 or in_program

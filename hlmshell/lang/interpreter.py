@@ -119,25 +119,36 @@ class Interpreter:
         s.write(text) if echo else s.log_only(text)
 
     # --------------------------------------------------------------------------- bodies
-    def run_body(self, body: list[Item]) -> None:
-        """Run a block's or a program's lines; an error raises Reported."""
-        items = iter(body)
+    def run_body(self, owner) -> None:
+        """Run the lines of a block or program (`owner.body`); an error raises Reported.
+        The body is split into commands and nested blocks once, then reused."""
+        ops = owner.ops
+        if ops is None:
+            ops = owner.ops = compile_body(owner.body)
         state = _IfState()
-        for item in items:
-            if not item.line:
-                continue
-            block = self._read_block(item, items)
-            if block is not None:
-                self._run_block(block, state)
-                continue
-            if _word(item.line) in ("if", "else") or state.pending is not None:
-                self._statement(item.line, state)
-                continue
-            state.pending = None
-            self.command(item.line)
+        for kind, op in ops:
+            if kind is _BLOCK:
+                self._run_block(op, state)
+            elif kind is _COND or state.pending is not None:
+                self._statement(op, state)
+            else:
+                self.command(op)
 
-    def command(self, line: str) -> None:
-        rc = self.session.dispatch(line, inner=True)
+    def command(self, line: str, *, expanded: bool = False) -> None:
+        """One line of a body. `local`/`global` take a short path (no snapshot: an
+        assignment either happens whole or not at all)."""
+        s = self.session
+        text = line if expanded else s.expand(line)
+        m = _ASSIGN.match(text)
+        if m:
+            from hlmshell.commands.macro_cmds import assign
+            try:
+                assign(s, text[m.end():], m.group(1).startswith("l"))
+                return
+            except StataError as err:
+                s._report(err, False, True, s.silent_errors)
+                raise Reported(err.code) from None
+        rc = s.dispatch(text, inner=True, expanded=True)
         if rc:
             raise Reported(rc)
 
@@ -187,7 +198,7 @@ class Interpreter:
         cond, rest = self._condition(line[2:])
         state.pending = cond
         if cond and rest:
-            self.command(rest)
+            self.command(rest, expanded=True)
         elif not rest:
             raise StataError(198, "invalid syntax")
 
@@ -202,7 +213,7 @@ class Interpreter:
                     state.pending = True    # a later `else` of this chain is skipped too
                 return
             if not rest:
-                self.run_body(block.body)
+                self.run_body(block)
                 return
             if _word(rest) != "if":
                 raise StataError(198, "invalid syntax")
@@ -214,7 +225,7 @@ class Interpreter:
             raise StataError(198, "invalid syntax")
         state.pending = cond
         if cond:
-            self.run_body(block.body)
+            self.run_body(block)
 
     def _condition(self, text: str) -> tuple[bool, str]:
         """The value of the expression at the start of `text` (expanded) and what follows."""
@@ -244,7 +255,7 @@ class Interpreter:
         if capture:
             s.silent_errors = "noisily" not in words
         try:
-            self.run_body(block.body)
+            self.run_body(block)
             rc = 0
         except Reported as err:
             if not capture:
@@ -270,7 +281,7 @@ class Interpreter:
                 macros.set_local(name, value)
                 self._check_break()
                 try:
-                    self.run_body(block.body)
+                    self.run_body(block)
                 except LoopControl as ctl:
                     if ctl.brk:
                         break
@@ -288,7 +299,7 @@ class Interpreter:
                 if not cond:
                     break
                 try:
-                    self.run_body(block.body)
+                    self.run_body(block)
                 except LoopControl as ctl:
                     if ctl.brk:
                         break
@@ -328,6 +339,29 @@ class Interpreter:
             from hlmshell.syntax.numlist import parse_numlist
             return name, [number_text(v) for v in parse_numlist(lst)]
         raise StataError(198, f"{kind} invalid" if kind else "invalid syntax")
+
+
+_BLOCK, _COND, _CMD = "block", "cond", "cmd"
+_ASSIGN = re.compile(r"(loc(?:a|al)?|gl(?:o|ob|oba|obal)?)(?=\s|$)")
+
+
+def compile_body(body: list[Item]) -> list[tuple[str, object]]:
+    """A body as (kind, what) steps: nested blocks collected, if/else marked."""
+    ops: list[tuple[str, object]] = []
+    items = iter(body)
+    for item in items:
+        if not item.line:
+            continue
+        kind = opener(item.line)
+        if kind is None and is_program_define(item.line) is not None:
+            kind = "program"
+        if kind is not None:
+            ops.append((_BLOCK, collect(item, items, kind)))
+        elif _word(item.line) in ("if", "else"):
+            ops.append((_COND, item.line))
+        else:
+            ops.append((_CMD, item.line))
+    return ops
 
 
 class _IfState:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import math
 import re
 
+from hlmshell.dataset.evaluate import evaluate
 from hlmshell.errors import StataError
+from hlmshell.syntax.expr import parse_expression
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 LOCAL_NAME_RE = re.compile(r"[A-Za-z0-9_]+")
@@ -105,6 +107,10 @@ def value_text(value) -> str:
 
 
 # ------------------------------------------------------------------------------ expansion
+_SIMPLE = re.compile(r"`([A-Za-z0-9_]+)'")
+_SPECIAL = {None: re.compile(r"[`$]"), "'": re.compile(r"[`$']"), "}": re.compile(r"[`$}]")}
+
+
 class Expander:
     """Expands one line. `session` supplies the macro store, expression evaluation and
     extended functions."""
@@ -116,51 +122,61 @@ class Expander:
     def expand(self, text: str) -> str:
         if "`" not in text and "$" not in text:
             return text
+        if "$" not in text:     # the usual `name' only, in one pass
+            local = self.macros.frames[-1].get
+            out = _SIMPLE.sub(lambda m: local(m.group(1), ""), text)
+            if "`" not in out:  # else: nested quotes, `=exp', or a value holding quotes
+                return out
         out, _ = self._scan(text, 0, None, 0)
         return out
 
     def _scan(self, text: str, i: int, stop: str | None, depth: int) -> tuple[str, int]:
         """Expand text[i:] up to the unmatched `stop` character (None: the end); returns
-        (expanded text, index just past the stop)."""
+        (expanded text, index just past the stop; len(text) + 1 when it never came)."""
         if depth > MAX_DEPTH:
             raise StataError(130, "macro substitution results in line that is too long")
         out: list[str] = []
         n = len(text)
-        while i < n:
-            c = text[i]
-            if stop is not None and c == stop:
-                return "".join(out), i + 1
+        special = _SPECIAL[stop]
+        while True:
+            m = special.search(text, i)
+            if m is None:
+                out.append(text[i:])
+                return "".join(out), (n if stop is None else n + 1)
+            j = m.start()
+            out.append(text[i:j])
+            c = text[j]
+            if c == stop:
+                return "".join(out), j + 1
             if c == "`":
-                if text.startswith('`"', i):       # compound double quote: literal
+                if text.startswith('`"', j):       # compound double quote: literal
                     out.append('`"')
-                    i += 2
+                    i = j + 2
                     continue
-                inner, j = self._scan(text, i + 1, "'", depth + 1)
-                if j > n:
-                    out.append(text[i:])            # no closing quote: left as typed
-                    return "".join(out), n + 1 if stop else n
+                inner, k = self._scan(text, j + 1, "'", depth + 1)
+                if k > n:                          # no closing quote: left as typed
+                    out.append(text[j:])
+                    return "".join(out), (n if stop is None else n + 1)
                 out.append(self._local(inner))
-                i = j
+                i = k
                 continue
-            if c == "$" and i + 1 < n:
-                if text[i + 1] == "{":
-                    inner, j = self._scan(text, i + 2, "}", depth + 1)
-                    if j > n:
-                        out.append(text[i:])
-                        return "".join(out), n + 1 if stop else n
-                    out.append(self._global(inner.strip()))
-                    i = j
-                    continue
-                m = NAME_RE.match(text, i + 1)
-                if m:
-                    out.append(self._global(m.group()[:MAX_GLOBAL]))
-                    i = i + 1 + min(len(m.group()), MAX_GLOBAL)
-                    continue
-            out.append(c)
-            i += 1
-        if stop is not None:
-            return "".join(out), n + 1   # ran out before the stop
-        return "".join(out), n
+            # `$`: ${name} or $name; a lone `$` stays
+            if text.startswith("${", j):
+                inner, k = self._scan(text, j + 2, "}", depth + 1)
+                if k > n:
+                    out.append(text[j:])
+                    return "".join(out), (n if stop is None else n + 1)
+                out.append(self._global(inner.strip()))
+                i = k
+                continue
+            g = NAME_RE.match(text, j + 1)
+            if g:
+                name = g.group()[:MAX_GLOBAL]
+                out.append(self._global(name))
+                i = j + 1 + len(name)
+            else:
+                out.append("$")
+                i = j + 1
 
     def _global(self, name: str) -> str:
         return self.macros.globals.get(name, "")
@@ -194,10 +210,50 @@ def step(macros: Macros, name: str, by: int) -> str:
     return new
 
 
+_FAST_NUM = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
+_FAST_OP = re.compile(r"([-+*/])")
+
+
+def _arithmetic(text: str) -> float | None:
+    """`5050 + 101`, `2*3 - 1/4`: numbers joined by + - * / (what loops evaluate most),
+    computed as Stata does (doubles; division by zero or overflow is missing). None for
+    anything else, which goes to the full evaluator."""
+    nums, ops, i, n = [], [], 0, len(text)
+    while True:
+        m = _FAST_NUM.match(text, i)
+        if not m:
+            return None
+        nums.append(float(m.group(1)))
+        i = m.end()
+        if i == n:
+            break
+        o = _FAST_OP.match(text, i)
+        if not o:
+            return None
+        ops.append(o.group())
+        i = o.end()
+    terms, signs, acc = [], [], nums[0]
+    for op, x in zip(ops, nums[1:]):
+        if op == "*":
+            acc *= x
+        elif op == "/":
+            acc = acc / x if x != 0 else math.nan
+        else:
+            terms.append(acc)
+            signs.append(op)
+            acc = x
+    terms.append(acc)
+    total = terms[0]
+    for op, x in zip(signs, terms[1:]):
+        total = total + x if op == "+" else total - x
+    return math.nan if math.isinf(total) else total
+
+
 def evaluate_text(session, text: str):
     """A scalar expression's value: float (NaN = missing) or str."""
-    from hlmshell.dataset.evaluate import evaluate
-    from hlmshell.syntax.expr import parse_expression
+    value = _arithmetic(text)
+    if value is not None:
+        return value
     return evaluate(parse_expression(text), session, scalar=True)
 
 

@@ -20,6 +20,7 @@ class Program:
     name: str
     kind: str                     # rclass eclass sclass nclass
     body: list[Item]
+    ops: list | None = None       # the body split into steps, made at the first call
 
 
 @dataclass
@@ -74,7 +75,7 @@ def call_program(session, program: Program, arguments: str):
     ok = False
     try:
         try:
-            lang.run_body(program.body)
+            lang.run_body(program)
         except ExitRequest as exc:      # `exit` ends the program, not the shell
             if getattr(exc, "stata", False):
                 raise

@@ -2,6 +2,8 @@
 
 - `. ` prompt; `> ` on the lines of a command continued with `///`
   (Enter runs the command only when syntax.lines.is_complete says it is whole);
+- a line ending in `{` (or `program define`) opens a block: the next lines are numbered
+  (`  2. `) and the block runs when its `}` (or `end`) is typed; Ctrl-C abandons it, r(1);
 - history in ~/.hlmshell_history (or the file named by $HLMSHELL_HISTORY);
 - Tab completes command names, variable names and file names (repl/completer.py);
 - Ctrl-C at the prompt abandons the line; during a command it stops it with --Break--
@@ -17,6 +19,7 @@ from prompt_toolkit import PromptSession
 from prompt_toolkit.history import FileHistory, History, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 
+from hlmshell.lang.blocks import open_block
 from hlmshell.repl.completer import StataCompleter
 from hlmshell.repl.lexer import make_lexer
 from hlmshell.syntax.lines import is_complete
@@ -51,7 +54,7 @@ def key_bindings() -> KeyBindings:
         if buf.complete_state is not None and buf.complete_state.current_completion:
             buf.complete_state = None  # Enter in the completion menu takes the choice
             return
-        if is_complete(buf.text):
+        if is_complete(buf.text) and not open_block(buf.text):
             buf.validate_and_handle()
         else:
             buf.insert_text("\n")
@@ -59,15 +62,26 @@ def key_bindings() -> KeyBindings:
     return kb
 
 
-def _continuation(width, line_number, is_soft_wrap):
-    return CONTINUATION
+def continuation_prompt(text: str, line_number: int) -> str:
+    """`> ` after a `///` line, else the block line's number as Stata shows it (`  2. `)."""
+    lines = text.split("\n")
+    before = lines[line_number - 1].rstrip() if 0 < line_number <= len(lines) else ""
+    if before.endswith("///") or not open_block("\n".join(lines[:line_number])):
+        return CONTINUATION
+    return f"{line_number + 1:>3}. "
 
 
 def make_prompt_session(session, *, input=None, output=None, history: History | None = None):
-    return PromptSession(
+    holder = []
+
+    def continuation(width, line_number, is_soft_wrap):
+        return continuation_prompt(holder[0].default_buffer.text, line_number) if holder \
+            else CONTINUATION
+
+    prompt = PromptSession(
         message=PROMPT,
         multiline=True,
-        prompt_continuation=_continuation,
+        prompt_continuation=continuation,
         key_bindings=key_bindings(),
         history=history if history is not None else make_history(),
         completer=StataCompleter(session),
@@ -77,6 +91,8 @@ def make_prompt_session(session, *, input=None, output=None, history: History | 
         input=input,
         output=output,
     )
+    holder.append(prompt)
+    return prompt
 
 
 def confirm_exit(session, *, input=None, output=None) -> bool:
@@ -104,7 +120,9 @@ def run_repl(session, *, input=None, output=None, history: History | None = None
     while True:
         try:
             text = prompt.prompt()
-        except KeyboardInterrupt:  # Ctrl-C at the prompt: abandon the line
+        except KeyboardInterrupt:  # Ctrl-C at the prompt: abandon the line (or the block)
+            if open_block(prompt.default_buffer.text):
+                session.write("--Break--\nr(1);\n", force=True)
             continue
         except EOFError:  # Ctrl-D
             if confirm_exit(session, input=input, output=output):

@@ -147,3 +147,22 @@ def test_lexer_is_optional():
     if lexer is not None:
         line = lexer.lex_document(Document('di "x" // note'))(0)
         assert "".join(text for _, text in line) == 'di "x" // note'
+
+
+def test_block_typed_at_the_prompt_runs_when_closed(s):
+    keys = ["forvalues i = 1/2 {" + ENTER, "di `i'" + ENTER, "}" + ENTER, CTRL_D]
+    rc, out = drive(s, keys)
+    assert rc == 0 and out == "1\n2\n\n"
+
+
+def test_ctrl_c_abandons_an_open_block(s):
+    keys = ["forvalues i = 1/2 {" + ENTER, "di `i'" + ENTER, CTRL_C, 'di "after"' + ENTER, CTRL_D]
+    rc, out = drive(s, keys)
+    assert rc == 0 and "r(1);" in out and "after" in out and "\n1\n" not in out
+
+
+def test_block_lines_are_numbered_as_stata_shows_them():
+    text = "foreach x in a b {\ndi 1 ///\n+ 2\n"
+    assert app.continuation_prompt(text, 1) == "  2. "
+    assert app.continuation_prompt(text, 2) == "> "
+    assert app.continuation_prompt("di 1 ///\n", 1) == "> "
