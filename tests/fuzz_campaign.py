@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-from fuzz_commands import check, command_line, fresh_session
+from fuzz_commands import check, check_fragment, command_line, fragment, fresh_session
 
 
 def template(message: str, line: str) -> str:
@@ -36,9 +36,13 @@ def main() -> int:
     examples: dict = {}
     start = time.time()
     for i in range(total):
-        line = command_line(rng)
         before = session.out.tell()
-        rc, problem = check(session, line)
+        if rng.random() < 0.2:      # a language fragment: loops, macros, programs
+            line = fragment(rng)
+            rc, problem = check_fragment(session, line)
+        else:
+            line = command_line(rng)
+            rc, problem = check(session, line)
         codes[rc] += 1
         if rc > 0:
             tail = session.out.getvalue()[before:].strip().splitlines()

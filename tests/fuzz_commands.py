@@ -21,7 +21,9 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "local", "loc", "global", "gl", "macro", "foreach", "forvalues", "forv", "while",
+    "if", "else", "continue", "program", "args", "syntax", "tempvar", "tempname", "tempfile",
+    "marksample", "markout", "}", "{",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +32,9 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "`a'", "`=1+1'", "`:word count a b'",
+         "$g", "${g}", "`", "'", "{", "}", "`\"", "\"'", "++i", "--i", ": list uniq a",
+         "of varlist", "of local a", "in", "= 1/3", "rclass", "end", ", break"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -100,6 +104,85 @@ def command_line(rng) -> str:
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
+MACRO_TEXT = ["x y", '"q r"', '`"a "b" c"\'', "{", "}", "///", "*/", "/*", "`", "'", "$", "${",
+              "`a'", "`=2*3'", "`:word 1 of p q'", "= 1/0", "= x", "= \"s\"", ": list sort a",
+              ": word count", ": nosuch", "", " " * 40, "x" * 300]
+LOOP_HEADS = ["foreach v of varlist x y", "foreach v in a \"b c\"", "foreach v of local a",
+              "foreach v of numlist 1/3 .5", "foreach v of nosuch a", "forvalues i = 1/3",
+              "forvalues i = 3(-1)1", "forvalues i = 1(0)3", "forvalues i = a/b", "forv i = 1 2 to 5",
+              "while `i' < 3", "while 1 == 0", "if x > 0", "if 0", "if \"a\"", "else", "else if 1",
+              "quietly", "capture", "capture noisily", "noisily"]
+
+
+def fragment(rng, depth: int = 0) -> str:
+    """A few lines of the Stata language: macros, nested blocks, programs, stray braces."""
+    kind = rng.randrange(8)
+    if kind == 0:
+        return f"{rng.choice(['local', 'global', 'loc', 'gl'])} " \
+               f"{rng.choice(['a', 'i', 'g', '_x', 'x' * 33, '1', ''])} {rng.choice(MACRO_TEXT)}"
+    if kind == 1 or (kind == 2 and depth > 1):
+        return rng.choice(["local ++i", "local --i", "macro drop _all", "macro list", "continue",
+                           "continue, break", 'di "`a\' $g ${g} `i\'"', "di `=`i\'+1\'",
+                           "args a b", "tempvar t", "tempname n", "}", "{", "end"])
+    if kind in (2, 3, 4):
+        body = "\n".join(fragment(rng, depth + 1) for _ in range(rng.randint(0, 3)))
+        if rng.random() < 0.5:
+            body += "\n" + command_line(rng)
+        close = rng.choice(["}", "}", "}", "", "} else {", "}}"])
+        return f"{rng.choice(LOOP_HEADS)} {{\n{body}\n{close}"
+    if kind == 5:
+        name = rng.choice(["p", "q", "mysum", "regress", "1bad", ""])
+        opts = rng.choice(["", ", rclass", ", eclass", ", foo"])
+        body = "\n".join(rng.choice([
+            "syntax varlist [if] [in] [, Detail Scale(real 1) *]", "syntax [anything]",
+            "syntax newvarname", "args a", "marksample touse", "return scalar m = 1",
+            "return local s \"t\"", "ereturn scalar k = 2", f"{name} `0'", "exit", "exit 198",
+            "local x `0'", command_line(rng)]) for _ in range(rng.randint(0, 4)))
+        return f"{rng.choice(['program define', 'program', 'capture program drop'])} {name}{opts}" \
+               f"\n{body}\n{rng.choice(['end', 'end', ''])}\n{name} {rng.choice(['x y', 'x, d', 'if x>0', ''])}"
+    if kind == 6:
+        return garble(rng, fragment(rng, depth + 1))
+    return command_line(rng)
+
+
+@contextmanager
+def ctrl_c_after(seconds: int):
+    """Press Ctrl-C after `seconds` (a generated `while 1 { }` runs until the user stops
+    it, as in Stata); a second alarm, if Ctrl-C did not stop it, is a hang."""
+    def fire(signum, frame):
+        signal.signal(signal.SIGALRM, lambda *a: (_ for _ in ()).throw(Hang()))
+        signal.alarm(seconds)
+        raise KeyboardInterrupt
+    old = signal.signal(signal.SIGALRM, fire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def check_fragment(session: Session, text: str, seconds: int = 5) -> tuple[int, str]:
+    """Run several lines as a do-file does; (rc, problem): no traceback, no hang (an endless
+    loop must stop at Ctrl-C). Work done before a failing line of a block stays, as in
+    Stata, so the state rule is checked per command by `check`."""
+    out = session.out
+    start = out.tell()
+    try:
+        with ctrl_c_after(seconds):
+            rc = session.run(text)
+    except ExitRequest:
+        return 0, ""
+    except KeyboardInterrupt:       # Ctrl-C between two commands: the REPL prints --Break--
+        return 1, ""
+    except Hang:
+        return -1, "hang"
+    produced = out.getvalue()[start:]
+    if "Traceback" in produced or "internal error" in produced:
+        return rc, "traceback: " + produced.strip().splitlines()[-2 if rc else -1][:200]
+    return rc, ""
+
+
 def fresh_session(seed: int = 0) -> Session:
     """A session holding a small two-level dataset, so fits stay fast."""
     rng = np.random.default_rng(seed)
@@ -133,6 +216,8 @@ def fingerprint(session: Session) -> str:
     for m in session.matrices.values():
         h.update(m.values.tobytes())
     h.update(repr((sorted(session.r.scalars.items()), sorted(session.r.macros.items()))).encode("utf-8", "surrogatepass"))
+    h.update(repr((sorted(session.macros.globals.items()), [sorted(f.items()) for f in session.macros.frames],
+                   sorted(session.programs))).encode("utf-8", "surrogatepass"))
     return h.hexdigest()
 
 

@@ -9,7 +9,7 @@ import tempfile
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from fuzz_commands import check, command_line, fresh_session, time_limit
+from fuzz_commands import check, check_fragment, command_line, fragment, fresh_session, time_limit
 
 SESSION = fresh_session()
 
@@ -67,3 +67,11 @@ def test_generated_do_files(rng):
         pass
     out = SESSION.out.getvalue()[start:]
     assert "internal error" not in out and "Traceback" not in out, (text, out[-300:])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.randoms(use_true_random=False))
+def test_generated_language_fragments(rng):
+    text = fragment(rng)
+    rc, problem = check_fragment(SESSION, text)
+    assert not problem, f"{problem} after {text!r}"
