@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 
-from hlmshell.batch import run_file
 from hlmshell.commands.registry import REGISTRY, Registry, command
 from hlmshell.dataset.dataset import MAX_OBS
 from hlmshell.errors import StataError
@@ -31,14 +30,14 @@ def do_cmd(session, args):
     name, arguments = _file_and_arguments(args.anything)
     path = find_file(session, name, ".do")
     session.write("\n")  # Stata leaves an empty line before the do-file's first command
-    run_file(session, path, echo=True, arguments=arguments)
+    session.lang.run_file(path, echo=True, arguments=arguments)
 
 
 @command("run", syntax="anything", help="run the commands in a do-file without output")
 def run_cmd(session, args):
     """run filename [arguments]"""
     name, arguments = _file_and_arguments(args.anything)
-    run_file(session, name, echo=False, arguments=arguments)
+    session.lang.run_file(name, echo=False, arguments=arguments)
 
 
 @command("exit", syntax="[anything] [, CLEAR STATA]",

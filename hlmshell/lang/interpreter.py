@@ -45,6 +45,11 @@ class Interpreter:
         self.frames: list = []           # lang.programs.Frame of each running program/do-file
 
     # ------------------------------------------------------------------------- top level
+    def run_file(self, name: str, *, echo: bool, arguments: str = "") -> int:
+        """`do`/`run`: the do-file's lines in a local scope of their own (batch.py)."""
+        from hlmshell.batch import run_file
+        return run_file(self.session, name, echo=echo, arguments=arguments)
+
     def run_items(self, source, *, echo: bool) -> int:
         """Lines typed at the prompt or read from a do-file; stops at the first error and
         returns its code."""
