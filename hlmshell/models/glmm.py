@@ -229,7 +229,7 @@ class Problem:
                 except np.linalg.LinAlgError:
                     break
                 change = max(np.max(np.abs(m_new - m)), np.max(np.abs(C_new - C)))
-                if change < 1e-9:        # keep the (m, C) that `a` was computed with
+                if change < 1e-8:        # keep the (m, C) that `a` was computed with
                     self.last = self._total(a, C)
                     break
                 m, C = m_new, C_new
@@ -266,15 +266,31 @@ class Problem:
         a, v, d1, d2 = self.at_nodes(xb, A, alpha, self.m, self.C)
         w = np.exp(a - a.max(1, keepdims=True))
         w /= w.sum(1, keepdims=True)                                   # G x K
-        wr = w[self.g]                                                 # n x K
-        vr = v[self.g]                                                 # n x K x q
-        Zv = np.stack([self.Z[:, ai][:, None] * vr[:, :, bi] for ai, bi in self.entries], 2)
-        n, K = d1.shape
-        S = np.concatenate([np.broadcast_to(self.X[:, None, :], (n, K, p)), Zv], 2)
-        Gk = self._sum(d1[:, :, None] * S)                             # G x K x P
+        # c = (β, L's entries (a, b)): dη/dc = (x_i, z_ia v_b), and v is constant within
+        # a group, so every sum over rows is a sum of d1 or w·d2 against X or Z columns
+        X, Z, g = self.X, self.Z, self.g
+        ai = [e[0] for e in self.entries]
+        bi = [e[1] for e in self.entries]
+        Gx = np.stack([self._sum(d1 * X[:, [j]]) for j in range(p)], 2)   # G x K x p
+        Dz = np.stack([self._sum(d1 * Z[:, [a]]) for a in range(q)], 2)   # G x K x q
+        Gk = np.concatenate([Gx, Dz[:, :, ai] * v[:, :, bi]], 2)          # G x K x P
         gbar = np.einsum("gk,gkp->gp", w, Gk)
         grad_c = gbar.sum(0)
-        H = np.einsum("ik,ikp,ikr->pr", wr * d2, S, S)
+        wd2 = w[g] * d2                                                   # n x K
+        if q == 1:
+            v1 = v[g][:, :, 0]
+            Wv = (wd2 * v1).sum(1)[:, None]
+            Wvv = (wd2 * v1 * v1).sum(1)[:, None, None]
+        else:
+            vr = v[g]
+            Wv = np.einsum("ik,ikq->iq", wd2, vr)
+            Wvv = np.einsum("ik,ikb,ikd->ibd", wd2, vr, vr)
+        ZL = Z[:, ai] * Wv[:, bi]                                         # n x E
+        Za = Z[:, ai]
+        Hxx = (X.T * wd2.sum(1)) @ X
+        Hxl = X.T @ ZL
+        Hll = np.einsum("ie,if,ief->ef", Za, Za, Wvv[:, bi][:, :, bi])
+        H = np.block([[Hxx, Hxl], [Hxl.T, Hll]])
         H += np.einsum("gk,gkp,gkr->pr", w, Gk, Gk) - gbar.T @ gbar
         # chain rule to theta: c_L = L[entries](theta)
         nt = self.nt

@@ -104,21 +104,25 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         return list(th)
 
     best = None
-    for sd in (0.5, 1.0, 0.25):                   # the grid of "Refining starting values"
-        x = np.r_[beta0, theta_for(sd), extra]
+    for sd in (0.5, 1.0, 0.25, 2.0, 0.1):        # "Refining starting values": the first
+        x = np.r_[beta0, theta_for(sd), extra]   # feasible node of a small grid
         prob.m[:] = 0.0
         prob.adapted = False
         val = prob.value(x)
-        if np.isfinite(val) and (best is None or val > best[0]):
+        if np.isfinite(val):
             best = (val, x, prob.m.copy(), prob.C.copy())
+            break
     if best is None:
         raise ModelError(430, "initial values not feasible")
     ll, x, prob.m, prob.C = best
     grid_ll = ll
-    analytic = method != "laplace" and not prob.nb
-    derivs = (lambda x: prob.analytic(x)) if analytic else \
-        (lambda x: _numeric_at(prob, x))
+    # Laplace: the fixed-node Hessian lacks the curvature's derivative (Newton would crawl);
+    # the negative binomial's ln(alpha) is outside η: both take numerical derivatives
+    derivs = (lambda x: _numeric_at(prob, x)) if prob.nb or method == "laplace" \
+        else prob.analytic
     log, converged, it = [ll], False, 0
+    exact = prob.nb or method == "laplace"   # already the exact function's derivatives
+    slow = 0
     for it in range(1, maxiter + 1):
         g, H = derivs(x)
         step = _direction(g, H)
@@ -133,13 +137,21 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         else:
             prob.m, prob.C = saved
             prob.value(x)
-            break
+            if exact:
+                break
+            t, new = 0.0, ll
+        # with few points the fixed-node derivatives can miss the re-adapted function's
+        # optimum; when Newton stalls, finish on the exact function's derivatives
+        slow = slow + 1 if t < 1 else 0
+        if not exact and (slow >= 2 or it >= 12):
+            exact = True
+            derivs = lambda z: _numeric_at(prob, z)
         x = x + t * step
         ll_old, ll = ll, new
         log.append(ll)
         if on_iteration is not None:
             on_iteration(it, ll)
-        if abs(g @ step) < 1e-9 and abs(ll - ll_old) < 1e-9 * (1 + abs(ll)):
+        if t > 0 and abs(g @ step) < 1e-9 and abs(ll - ll_old) < 1e-9 * (1 + abs(ll)):
             converged = True
             break
     g, H = derivs(x)
@@ -155,8 +167,9 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
 
 
 def _numeric_at(prob: Problem, x):
+    """Central-difference derivatives of the exact (re-adapted) log likelihood."""
     saved = (prob.m.copy(), prob.C.copy())
-    g, H = numeric(prob.value, x, 1e-4)
+    out = numeric(prob.value, x, 1e-4)
     prob.m, prob.C = saved
     prob.value(x)
-    return g, H
+    return out
