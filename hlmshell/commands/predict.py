@@ -51,13 +51,19 @@ def _missing_note(values: np.ndarray) -> str | None:
 
 
 @command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
-                           "REFfects RESES RELEVel(string) SCores]",
+                           "REFfects RESES RELEVel(string) SCores *]",
          help="predictions, residuals and random effects after mixed")
 def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
     predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
     """
     result = session.estimates.require()
+    from hlmshell.postest.predict_glm import handles, predict_glm
+    if handles(result):  # logit/probit/poisson and the me* commands
+        return predict_glm(session, args, result, _new_names, _missing_note)
+    other = [k for k in args.options if k not in STATS + ("relevel",)]
+    if other:
+        raise StataError(198, f"option {other[0]} not allowed")
     model = result.model
     if model is None:
         raise StataError(321, "predict not available after this command")

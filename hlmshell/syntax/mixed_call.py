@@ -77,6 +77,7 @@ class MixedCall:
     in_text: str | None = None
     levels: list[LevelCall] = field(default_factory=list)
     options: MixedOptions = field(default_factory=MixedOptions)
+    extra: dict = field(default_factory=dict)  # the caller's own options (see parse_mixed)
 
     @property
     def replay(self) -> bool:
@@ -150,7 +151,9 @@ def _split_equations(body: str) -> list[str]:
 
 
 class _Collector:
-    def __init__(self):
+    def __init__(self, extra=()):
+        self.extra_table = extra
+        self.extra: dict = {}
         self.opts = MixedOptions()
         self.given: list[str] = []
         self.if_text: str | None = None
@@ -169,7 +172,7 @@ class _Collector:
     def global_option(self, word: str, arg: str | None, replay: bool) -> bool:
         row = _match(word, _GLOBAL)
         if row is None:
-            return False
+            return self._extra_option(word, arg, replay)
         name, _, argtype, replay_ok = row
         if replay and not replay_ok:
             raise StataError(198, f"option {name} not allowed")
@@ -204,6 +207,23 @@ class _Collector:
             o.iterate = int(value)
         else:
             setattr(o, name, True)
+        return True
+
+    def _extra_option(self, word: str, arg: str | None, replay: bool) -> bool:
+        row = _match(word, self.extra_table)
+        if row is None:
+            return False
+        name, _, argtype, replay_ok = row
+        if replay and not replay_ok:
+            raise StataError(198, f"option {name} not allowed")
+        if argtype is None and arg is not None:
+            raise StataError(198, f"option {name}() not allowed")
+        if argtype is not None and arg is None:
+            raise StataError(198, f"option {name}() required")
+        if name in self.extra and self.extra[name] != (arg if argtype else True):
+            raise StataError(198, f"option {name}() specified more than once")
+        self.extra[name] = arg.strip() if argtype else True
+        self.given.append(name)
         return True
 
     def finish(self) -> MixedOptions:
@@ -274,10 +294,14 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
     return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
 
 
-def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
-    """Parse the body of a `mixed` command (everything after the command word)."""
+def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCall:
+    """Parse the body of a `mixed` command (everything after the command word).
+
+    `extra`: more global options, rows (name, minimum abbreviation, argument type or None,
+    replay allowed) as in _GLOBAL, for the commands that share this syntax (melogit, ...);
+    the ones given land in `call.extra` (name -> argument text, or True for a flag)."""
     call = MixedCall(text=text)
-    col = _Collector()
+    col = _Collector(extra)
     body = text.strip()
     equations = _split_equations(body)
     fe_main, fe_opts = split_options(equations[0])
@@ -287,6 +311,7 @@ def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
             if not col.global_option(word, arg, replay=True):
                 raise StataError(198, f"option {word}{'()' if arg is not None else ''} not allowed")
         call.options = col.finish()
+        call.extra = col.extra
         return call
     main = col.clauses(fe_main).strip()
     if not main:
@@ -313,4 +338,5 @@ def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
         call.levels.append(lev)
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
+    call.extra = col.extra
     return call

@@ -1,0 +1,180 @@
+"""Estimation glue of the me* commands (me_cmds.py): outcome checks, the design, the fit
+(models/glmm_fit), e() (estimates/me.py) and the display objects (render/glm.py).
+No commands are registered here.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hlmshell.errors import StataError
+from hlmshell.render.formats import abbrev
+from hlmshell.render.glm import CoefTable, GLMLog, GLMOutput, MEHeader, MELRTest, RERow
+from hlmshell.render.mixed import GroupInfo
+
+
+def _trials(session, text: str | None):
+    """binomial(varname|#) → trials over all rows (array) or a number."""
+    if text is None:
+        return None
+    try:
+        k = float(text)
+    except ValueError:
+        from hlmshell.syntax.factor import resolver_for
+        name = resolver_for(session.data.names)(text.strip())
+        if session.data.is_string(name):
+            raise StataError(109, "type mismatch") from None
+        return np.asarray(session.data.column(name), dtype=float)
+    if k < 1 or k != int(k):
+        raise StataError(198, "binomial() must be a positive integer or a variable")
+    return float(k)
+
+
+def estimate_me(session, call, name, family, link, method, points):
+    from hlmshell.commands.glm_cmds import binary_outcome, outcome_varies
+    from hlmshell.commands.glm_estimate import build, offset_column
+    from hlmshell.estimates.me import me_result
+    from hlmshell.estimates.results import data_signature
+    from hlmshell.models import ModelError
+    from hlmshell.models.glmm import GLMMData
+    from hlmshell.models.glmm_fit import fit_glmm
+    from hlmshell.models.quadrature import check_size
+    if session.data.is_string(call.depvar):
+        raise StataError(109, "type mismatch")
+    yraw = np.asarray(session.data.column(call.depvar), dtype=float)
+    trials = _trials(session, call.extra.get("binomial")) if family in ("bernoulli", "binomial") \
+        else None
+    if trials is not None:
+        family = "binomial"
+    offset, offname = offset_column(session, call)
+    y_all = binary_outcome(yraw, call.depvar) if family == "bernoulli" else yraw
+    tr_col = trials if isinstance(trials, np.ndarray) else None
+    design, variables = build(session, call, y_all, (offset, tr_col))
+    if len(design.levels) > 1:
+        raise StataError(198, "models with more than one random-effects level (three or more "
+                              "levels) are not supported")
+    if not design.levels:
+        raise StataError(198, "all random-effects equations are empty")
+    y = design.y
+    rows = design.rows
+    n_tr = 1.0
+    if family == "bernoulli":
+        outcome_varies(y)
+    elif family == "binomial":
+        n_tr = trials[rows] if isinstance(trials, np.ndarray) else float(trials)
+        nn = np.broadcast_to(n_tr, y.shape)
+        if np.any(y < 0) or np.any(y > nn) or np.any(y != np.floor(y)) or np.any(nn < 1):
+            raise StataError(459, f"{call.depvar} must be an integer between 0 and the "
+                                  "number of trials in binomial()")
+    elif np.any(y < 0):
+        raise StataError(459, f"{call.depvar} must be greater than or equal to zero")
+    lev = design.levels[0]
+    q = len(lev.effects)
+    try:
+        check_size(points, q, len(y))
+    except ValueError as err:
+        raise StataError(909, f"insufficient memory for the integration grid: {err}; "
+                              "use fewer intpoints() or intmethod(laplace)") from None
+    data = GLMMData(y, design.X, lev.Z_all[rows], lev.group, lev.n_groups, family, link,
+                    n_tr, offset[rows] if offset is not None else None, lev.covariance)
+    maxiter = call.options.iterate if call.options.iterate is not None else 300
+    check = session.interrupt_check
+    try:
+        with np.errstate(all="ignore"):
+            fit = fit_glmm(data, method, points, maxiter,
+                           on_iteration=(lambda i, v: check()) if check else None)
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    except np.linalg.LinAlgError:
+        raise StataError(430, "likelihood evaluates to missing; the Hessian is singular") \
+            from None
+    if not np.isfinite(fit.ll):
+        raise StataError(430, "likelihood evaluates to missing")
+    sig = data_signature(variables, [session.data.column(v) for v in variables], design.sample)
+    result = me_result(name=name, family=family, link=link, fit=fit, design=design,
+                       method=method, points=points, offname=offname, offset=offset,
+                       trials=call.extra.get("binomial"), sigvars=variables,
+                       datasignature=sig, cmdline=f"{name} {call.text.strip()}".strip(),
+                       nolrtest=call.options.nolrtest)
+    return result, fit
+
+
+def _re_rows(model, b, V, level):
+    from scipy.special import ndtri
+    z = float(ndtri(0.5 + level / 200))
+    out = []
+    for j, nm in zip(model.re_index, model.re_names):
+        est, se = float(b[j]), math.sqrt(max(float(V[j, j]), 0.0))
+        label = nm.replace(f"[{model.levels[0].groupvar}]", "")
+        if label.startswith("var(") and est > 0 and se > 0:
+            f = math.exp(z * se / est)
+            lo, hi = est / f, est * f
+        else:
+            lo, hi = est - z * se, est + z * se
+        out.append(RERow(_re_label(label), est, se, lo, hi))
+    return out
+
+
+def _re_label(label: str) -> str:
+    """`var(ses_centered)` -> `var(ses_cen~d)`: names inside abbreviated to fit 13."""
+    if len(label) <= 13:
+        return label
+    kind, _, inside = label.partition("(")
+    parts = inside[:-1].split(",")
+    room = max(4, (13 - len(kind) - 2 - (len(parts) - 1)) // len(parts))
+    return f"{kind}({','.join(abbrev(p, room) for p in parts)})"
+
+
+def me_output(result, opts, level, eform, log=True) -> GLMOutput:
+    from hlmshell.commands.glm_cmds import fixed_rows
+    s, m, model = result.scalars, result.macros, result.model
+    b = result.matrices["b"].values.ravel()
+    V = result.matrices["V"].values
+    out = GLMOutput()
+    if log:
+        out.log = GLMLog([("Fitting fixed-effects model:",
+                           [(f"Iteration {i}", v) for i, v in enumerate(model.glm_log)]),
+                          ("Refining starting values:", [("Grid node 0", model.grid_ll)]),
+                          ("Fitting full model:",
+                           [(f"Iteration {i}", v) for i, v in enumerate(model.log)])],
+                         "log likelihood", bool(s.get("converged", 1)))
+    if not opts.noheader:
+        groups = [GroupInfo(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
+                  for lv in model.levels]
+        out.header = MEHeader(m["title"], int(s["N"]), groups, m["intmethod"],
+                              int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
+                              show_groups=not opts.nogroup)
+        if m["cmd2"] == "meglm":
+            out.header.family_link = (m["family"], m["link"])
+    title = "Coefficient"
+    if eform:
+        title = "Odds ratio" if model.link == "logit" and model.family in ("bernoulli", "binomial") \
+            else ("IRR" if model.link == "log" else "exp(b)")
+    k = len(model.names)
+    rows = fixed_rows(model.names, model.omitted, b[:k], V[:k, :k], level, transform=eform)
+    extra = []
+    if model.family == "nbinomial":
+        from scipy.special import ndtri
+        j = model.lnalpha_index
+        z = float(ndtri(0.5 + level / 200))
+        est, se = float(b[j]), math.sqrt(max(float(V[j, j]), 0.0))
+        extra = [RERow("/lnalpha ", est, se, est - z * se, est + z * se)]
+    sections = [(abbrev(model.levels[0].groupvar, 12), _re_rows(model, b, V, level))] \
+        if not opts.noretable else []
+    out.table = CoefTable(m["depvar"], rows if not opts.nofetable else [], level, title, "",
+                          extra, sections)
+    if eform:
+        word = {"Odds ratio": "odds ratios", "IRR": "incidence-rate ratios"}.get(title, title)
+        out.table_notes.append(f"Note: Estimates are transformed only in the first equation "
+                               f"to {word}.")
+        if model.has_cons:
+            what = "odds" if title == "Odds ratio" else "incidence rate"
+            out.table_notes.append(f"Note: _cons estimates baseline {what} (conditional on "
+                                   "zero random effects).")
+    if "chi2_c" in s and not opts.nolrtest:
+        out.lrtest = MELRTest(m["lrmodel"], s["chi2_c"], int(s["df_c"]), s["p_c"],
+                              int(s["df_c"]) == 1)
+    if not s.get("converged", 1):
+        out.footnotes.append("Warning: convergence not achieved")
+    return out

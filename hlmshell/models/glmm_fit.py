@@ -1,0 +1,175 @@
+"""Maximise a GLMM likelihood (glmm.py): start values from the single-level fit, a small
+grid for the variance ("Refining starting values"), then Newton with step halving on the
+quadrature likelihood; the VCE of Stata's parameters (β, variances and covariances,
+ln(alpha)) by the delta method from the internal metric.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .glm import constant_only, fit_glm
+from .glmm import GLMMData, Problem, _jac_hess, chol_of, n_theta, numeric, reported
+from .results import ModelError
+
+
+@dataclass
+class GLMMResult:
+    b: np.ndarray              # β, then the random-effects parameters, then lnalpha
+    V: np.ndarray
+    ll: float
+    ll_c: float                # the single-level model's log likelihood
+    glm_log: list              # its iteration log
+    grid_ll: float             # "Refining starting values"
+    log: list                  # the full model's log likelihood by iteration
+    converged: bool
+    iterations: int
+    params: np.ndarray         # internal metric
+    problem: Problem = field(repr=False, default=None)
+
+
+def _single_level(d: GLMMData, maxiter: int):
+    fam = "poisson" if d.family == "nbinomial" else d.family
+    b0 = np.zeros(d.X.shape[1])
+    cons = [j for j in range(d.X.shape[1]) if np.all(d.X[:, j] == 1.0)]
+    if cons:   # Stata's log starts from the constant-only model
+        b0[cons[0]] = constant_only(d.y, fam, d.link, d.trials, d.offset)
+    g = fit_glm(d.X, d.y, fam, d.link, d.trials, d.offset, b0=b0, maxiter=maxiter)
+    ll_c, log = g.ll, g.log
+    lnalpha = None
+    if d.family == "nbinomial":                   # the single-level negative binomial
+        eta0 = d.X @ g.b + (0 if d.offset is None else d.offset)
+        mu = np.exp(eta0)
+        a0 = max(float(np.mean((d.y - mu) ** 2 - d.y) / np.mean(mu * mu)), 0.05)
+        from .families import loglik as ll_fun
+
+        def nb_ll(x):
+            eta = d.X @ x[:-1] + (0 if d.offset is None else d.offset)
+            return float(np.sum(ll_fun("nbinomial", "log", d.y, eta, 1.0, math.exp(x[-1]))[0]))
+        x = np.r_[g.b, math.log(a0)]
+        x, ll_c, log = _newton_numeric(nb_ll, x, maxiter)
+        return x[:-1], x[-1], ll_c, log
+    return g.b, lnalpha, ll_c, log
+
+
+def _newton_numeric(fun, x, maxiter):
+    ll = fun(x)
+    log = [ll]
+    for _ in range(maxiter):
+        g, H = numeric(fun, x, 1e-4)
+        step = _direction(g, H)
+        t, new = 1.0, None
+        for _ in range(40):
+            new = fun(x + t * step)
+            if np.isfinite(new) and new >= ll - 1e-12 * abs(ll):
+                break
+            t *= 0.5
+        x = x + t * step
+        ll_old, ll = ll, new
+        log.append(ll)
+        if abs(g @ step) < 1e-10 and abs(ll - ll_old) < 1e-10 * (1 + abs(ll)):
+            break
+    return x, ll, log
+
+
+def _direction(g, H):
+    """Newton direction; where -H is not positive definite, its eigenvalues are floored."""
+    try:
+        c = np.linalg.cholesky(-H)
+        return np.linalg.solve(c.T, np.linalg.solve(c, g))
+    except np.linalg.LinAlgError:
+        w, U = np.linalg.eigh(-H)
+        w = np.maximum(np.abs(w), 1e-6 * max(1.0, np.abs(w).max()))
+        return U @ ((U.T @ g) / w)
+
+
+def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter: int = 300,
+             on_iteration=None) -> GLMMResult:
+    beta0, lnalpha0, ll_c, glm_log = _single_level(d, maxiter)
+    prob = Problem(d, method, points)
+    q, nt = prob.q, prob.nt
+    extra = [lnalpha0] if prob.nb else []
+
+    def theta_for(sd):
+        if q == 1 or d.covariance == "identity":
+            return [math.log(sd)]
+        if d.covariance == "independent":
+            return [math.log(sd)] * q
+        if d.covariance == "exchangeable":
+            return [math.log(sd), 0.0]
+        th = np.zeros(nt)
+        th[[i * (i + 1) // 2 + i for i in range(q)]] = math.log(sd)
+        return list(th)
+
+    best = None
+    for sd in (0.5, 1.0, 0.25, 2.0, 0.1):        # "Refining starting values": the first
+        x = np.r_[beta0, theta_for(sd), extra]   # feasible node of a small grid
+        prob.m[:] = 0.0
+        prob.adapted = False
+        val = prob.value(x)
+        if np.isfinite(val):
+            best = (val, x, prob.m.copy(), prob.C.copy())
+            break
+    if best is None:
+        raise ModelError(430, "initial values not feasible")
+    ll, x, prob.m, prob.C = best
+    grid_ll = ll
+    # Laplace: the fixed-node Hessian lacks the curvature's derivative (Newton would crawl);
+    # the negative binomial's ln(alpha) is outside η: both take numerical derivatives
+    derivs = (lambda x: _numeric_at(prob, x)) if prob.nb or method == "laplace" \
+        else prob.analytic
+    log, converged, it = [ll], False, 0
+    exact = prob.nb or method == "laplace"   # already the exact function's derivatives
+    slow = 0
+    for it in range(1, maxiter + 1):
+        g, H = derivs(x)
+        step = _direction(g, H)
+        saved = (prob.m.copy(), prob.C.copy())
+        t, new = 1.0, -np.inf
+        for _ in range(40):
+            new = prob.value(x + t * step)
+            if np.isfinite(new) and new >= ll - 1e-11 * abs(ll):
+                break
+            prob.m, prob.C = saved[0].copy(), saved[1].copy()
+            t *= 0.5
+        else:
+            prob.m, prob.C = saved
+            prob.value(x)
+            if exact:
+                break
+            t, new = 0.0, ll
+        # with few points the fixed-node derivatives can miss the re-adapted function's
+        # optimum; when Newton stalls, finish on the exact function's derivatives
+        slow = slow + 1 if t < 1 else 0
+        if not exact and (slow >= 2 or it >= 12):
+            exact = True
+            derivs = lambda z: _numeric_at(prob, z)
+        x = x + t * step
+        ll_old, ll = ll, new
+        log.append(ll)
+        if on_iteration is not None:
+            on_iteration(it, ll)
+        if t > 0 and abs(g @ step) < 1e-9 and abs(ll - ll_old) < 1e-9 * (1 + abs(ll)):
+            converged = True
+            break
+    g, H = derivs(x)
+    try:
+        V_int = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        V_int = np.linalg.pinv(-H)
+    p = prob.p
+    f = lambda z: np.r_[z[:p], reported(z[p:p + nt], d.covariance, q), z[p + nt:]]
+    J, _ = _jac_hess(f, x, 1e-6)
+    V = J @ V_int @ J.T
+    return GLMMResult(f(x), V, ll, ll_c, glm_log, grid_ll, log, converged, it, x, prob)
+
+
+def _numeric_at(prob: Problem, x):
+    """Central-difference derivatives of the exact (re-adapted) log likelihood."""
+    saved = (prob.m.copy(), prob.C.copy())
+    out = numeric(prob.value, x, 1e-4)
+    prob.m, prob.C = saved
+    prob.value(x)
+    return out

@@ -1,0 +1,180 @@
+"""`predict` after logit/probit/poisson (GLMModel) and after the me* commands (MEModel).
+
+commands/predict.py hands over when `handles(result)`; the fixed part's X is rebuilt from
+e(b)'s names for the data in memory (models/xb.design_from_names), so predictions are made
+for every observation with the covariates (out of sample too), as Stata's.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hlmshell.errors import StataError
+
+# raw option words -> (full name, minimum abbreviation)
+_WORDS = (("pr", "pr"), ("mu", "mu"), ("eta", "eta"), ("n", "n"), ("ir", "ir"),
+          ("nooffset", "nooff"), ("fixedonly", "fixed"), ("conditional", "cond"),
+          ("ebmeans", "ebmean"), ("ebmodes", "ebmode"), ("marginal", "marg"),
+          ("density", "dens"), ("distribution", "dist"), ("scores", "sc"))
+_SPEC_KNOWN = {"xb", "stdp", "reffects", "reses"}
+
+
+def handles(result) -> bool:
+    from hlmshell.estimates.glm import GLMModel
+    from hlmshell.estimates.me import MEModel
+    return isinstance(result.model, (GLMModel, MEModel))
+
+
+def _options(args) -> dict:
+    out = {}
+    for key, value in args.options.items():
+        if key in _SPEC_KNOWN:
+            out[key] = value
+            continue
+        low = key.lower()
+        full = next((f for f, m in _WORDS if f.startswith(low) and len(low) >= len(m)), None)
+        if full is None or full in ("marginal", "density", "distribution", "scores"):
+            shown = f"{key}()" if value is not True else key
+            raise StataError(198, f"option {shown} not allowed")
+        if full == "conditional" and value is True:
+            raise StataError(198, "option conditional() required")
+        if full != "conditional" and value is not True:
+            raise StataError(198, f"option {full}() not allowed")
+        out[full] = value
+    return out
+
+
+def _xb(session, model, nooffset: bool) -> np.ndarray:
+    from hlmshell.models.xb import design_from_names
+
+    def get(v):
+        if session.data.is_string(v):
+            raise StataError(109, "type mismatch")
+        return session.data.column(v)
+
+    try:
+        X = design_from_names(model.names, get, session.data.nobs)
+    except KeyError as err:
+        raise StataError(111, f"variable {err.args[0]} not found") from None
+    xb = X @ np.asarray(model.b[: len(model.names)], dtype=float)
+    return xb, X, _offset(session, model) if not nooffset else 0.0
+
+
+def _offset(session, model):
+    text = model.offset
+    if not text:
+        return 0.0
+    if text.startswith("ln("):
+        x = np.asarray(session.data.column(text[3:-1]), dtype=float)
+        with np.errstate(all="ignore"):
+            return np.where(x > 0, np.log(x), np.nan)
+    return np.asarray(session.data.column(text), dtype=float)
+
+
+def predict_glm(session, args, result, new_names, missing_note):
+    from hlmshell.estimates.me import MEModel
+    from hlmshell.models.families import mean
+    model = result.model
+    opts = _options(args)
+    me = isinstance(model, MEModel)
+    stats = [s for s in ("pr", "mu", "eta", "n", "ir", "xb", "stdp", "reffects", "reses")
+             if opts.get(s)]
+    if len(stats) > 1:
+        raise StataError(198, "only one statistic may be specified")
+    count = model.family in ("poisson", "nbinomial")
+    default = ("mu" if me else ("n" if count else "pr"))
+    stat = stats[0] if stats else default
+    allowed = {"pr", "mu", "eta", "xb", "stdp", "reffects", "reses"} if me else \
+        ({"n", "ir", "xb", "stdp"} if count else {"pr", "xb", "stdp"})
+    if me and count:
+        allowed.discard("pr")
+    if stat not in allowed:
+        raise StataError(198, f"option {stat} not allowed")
+    cond = "ebmeans"
+    if opts.get("fixedonly"):
+        cond = "fixedonly"
+    if opts.get("ebmodes"):
+        cond = "ebmodes"
+    if "conditional" in opts:
+        word = str(opts["conditional"]).strip().lower()
+        cond = next((f for f in ("ebmeans", "ebmodes", "fixedonly") if word and f.startswith(word)),
+                    None)
+        if cond is None:
+            raise StataError(198, f"conditional({opts['conditional']}) invalid")
+    words = args.anything.split()
+    stype = "float"
+    if words and words[0] in ("float", "double", "byte", "int", "long"):
+        stype = words.pop(0)
+        stype = stype if stype in ("float", "double") else "float"
+    if not words:
+        raise StataError(100, "varlist required")
+    touse = args.touse(session)
+    messages = []
+    if not stats:
+        messages.append({"mu": "(option mu assumed)", "n": "(option n assumed; predicted "
+                         "number of events)", "pr": f"(option pr assumed; Pr({model.depvar}))"}
+                        [stat])
+    if stat in ("reffects", "reses"):
+        if not me:
+            raise StataError(198, f"option {stat} not allowed")
+        kind = "ebmodes" if cond == "ebmodes" else "ebmeans"
+        lv = model.levels[0]
+        names = new_names(session, words, len(lv.effects))
+        block = model.reffects(kind) if stat == "reffects" else model.reses(kind)
+        what = "means" if kind == "ebmeans" else "modes"
+        head = f"empirical Bayes' {what} for" if stat == "reffects" else \
+            f"S.E. of empirical Bayes' {what} for"
+        for k, (name, eff) in enumerate(zip(names, lv.effects)):
+            values = np.where(touse, block[:, k], np.nan)
+            session.data.add(name, values, stype, label=f"{head} {eff}[{lv.groupvar}]")
+            note = missing_note(session.data.column(name))
+            if note:
+                messages.append(note)
+        return "\n".join(messages) or None
+
+    name = new_names(session, words, 1)[0]
+    xb, X, off = _xb(session, model, bool(opts.get("nooffset")))
+    if stat == "xb":
+        values, label = xb, "Linear prediction" + (", fixed portion only" if me else "")
+    elif stat == "stdp":
+        k = len(model.names)
+        V = np.asarray(model.V)[:k, :k]
+        values = np.sqrt(np.einsum("ij,jk,ik->i", X, V, X))
+        label = "S.E. of the prediction" + (", fixed portion only" if me else "")
+    else:
+        eta = xb + off
+        if me and cond != "fixedonly":
+            u = model.reffects("ebmodes" if cond == "ebmodes" else "ebmeans")
+            eta = eta + np.sum(model.Z_all * u, axis=1)
+            if stat != "eta":
+                based = "posterior means" if cond == "ebmeans" else "posterior modes"
+                messages.append(f"(predictions based on fixed effects and {based} of random "
+                                "effects)")
+        elif me and stat != "eta":
+            messages.append("(predictions based on fixed effects only)")
+        if stat == "eta":
+            values, label = eta, "Fitted linear predictor"
+        elif stat == "ir":
+            values, label = np.exp(xb), "Predicted incidence rate"
+        elif stat == "n":
+            values, label = np.exp(eta), "Predicted number of events"
+        else:
+            values = mean(model.link, eta)
+            if me and stat == "mu" and model.family == "binomial":
+                values = values * _trials(session, model)
+            label = f"Pr({model.depvar})" if stat == "pr" or model.family == "bernoulli" \
+                else f"Predicted mean, {model.depvar}"
+            if me and stat == "mu" and count:
+                label = f"Predicted mean, {model.depvar}"
+    values = np.where(touse, np.asarray(values, dtype=float), np.nan)
+    session.data.add(name, values, stype, label=label)
+    note = missing_note(session.data.column(name))
+    if note:
+        messages.append(note)
+    return "\n".join(messages) or None
+
+
+def _trials(session, model):
+    try:
+        return float(model.trials)
+    except (TypeError, ValueError):
+        return np.asarray(session.data.column(str(model.trials).strip()), dtype=float)
