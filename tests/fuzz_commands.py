@@ -21,7 +21,7 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +30,9 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "not", "preserve", "local(l)",
+         "sep(,)", "missing", "clean", "rc0", "fast", "null", "variable", "new", "numeric",
+         "string", "number", "integer", "file", "names", "scalar", "matrix", "c(seed)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

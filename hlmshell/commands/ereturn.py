@@ -5,26 +5,37 @@ from hlmshell.commands.estat import split_subcommand
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
 from hlmshell.render.ereturn import ReturnListing
+from hlmshell.returns import Returns
 
 # e() entries Stata keeps but plain `ereturn list` does not show (stata-reference.md 6.1)
 HIDDEN = {"mecmd", "se_failed", "nostderr", "k_autoCns"}
 
 
-def _list_only(body: str, what: str) -> None:
+def _list_only(body: str, what: str) -> str:
+    """'list' or 'clear' (the two subcommands outside a program; the language core adds
+    `return scalar` etc. inside programs)."""
     word, rest = split_subcommand(body)
     if not word:
         raise StataError(198, "invalid syntax")
+    if word == "clear":
+        if rest.strip():
+            raise StataError(198, "invalid syntax")
+        return "clear"
     if not "list".startswith(word):
         raise StataError(198, f"invalid subcommand {word}" if what == "ereturn" else "invalid syntax")
     rest = rest.strip()
     if rest and rest.lstrip(",").strip() not in ("", "all"):
         raise StataError(198, f"option {rest.lstrip(',').strip()} not allowed")
+    return "list"
 
 
 @command("ereturn", abbrev="eret", syntax="raw", help="list the e() results")
 def ereturn(session, args):
-    """ereturn list [, all]"""
-    _list_only(args.body, "ereturn")
+    """ereturn list [, all]
+    ereturn clear"""
+    if _list_only(args.body, "ereturn") == "clear":
+        session.estimates.active, session.estimates.active_name = None, None
+        return None
     res = session.estimates.active
     if res is None:
         return None
@@ -39,9 +50,21 @@ def ereturn(session, args):
 
 @command("return", abbrev="ret", syntax="raw", help="list the r() results")
 def return_list(session, args):
-    """return list"""
-    _list_only(args.body, "return")
+    """return list
+    return clear"""
+    if _list_only(args.body, "return") == "clear":
+        session.r = Returns()
+        return None
     r = session.r
     if not (r.scalars or r.macros or r.matrices):
         return None
     return ReturnListing("r", dict(r.scalars), dict(r.macros), dict(r.matrices))
+
+
+@command("sreturn", abbrev="sret", syntax="raw", help="list the s() results")
+def sreturn_list(session, args):
+    """sreturn list
+    sreturn clear"""
+    _list_only(args.body, "sreturn")
+    # no command here posts s() results yet, so there is nothing to list or clear
+    return None
