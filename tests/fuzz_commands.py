@@ -22,6 +22,7 @@ COMMANDS = [
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
+    "numlist", "timer",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -32,7 +33,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "not", "preserve", "local(l)",
          "sep(,)", "missing", "clean", "rc0", "fast", "null", "variable", "new", "numeric",
-         "string", "number", "integer", "file", "names", "scalar", "matrix", "c(seed)"]
+         "string", "number", "integer", "file", "names", "scalar", "matrix", "c(seed)", "on", "off",
+         '"1/3"', '"1(2)9"', "10(-2)0", "1 3 to 9", "integer", "ascending", "sort"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
