@@ -22,7 +22,8 @@ COMMANDS = [
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
-    "numlist", "timer",
+    "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
+    "postutil",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -34,7 +35,11 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "not", "preserve", "local(l)",
          "sep(,)", "missing", "clean", "rc0", "fast", "null", "variable", "new", "numeric",
          "string", "number", "integer", "file", "names", "scalar", "matrix", "c(seed)", "on", "off",
-         '"1/3"', '"1(2)9"', "10(-2)0", "1 3 to 9", "integer", "ascending", "sort"]
+         '"1/3"', '"1(2)9"', "10(-2)0", "1 3 to 9", "integer", "ascending", "sort",
+         "reps(2)", "reps(0)", "seed(1)", "nodots", "noisily", "cluster(g)", "idcluster(k)",
+         "saving(sim, replace)", "b=_b[x]", "(r(mean))", "m=r(mean)", "_b", "_se", ": sum y",
+         ": mixed y x || g:", "h", "(1)", "every(2)", "double", "dir", "bootstrap", "all",
+         "percentile", "bc", "normal"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
