@@ -64,12 +64,10 @@ def run_do(session, text: str, directory: str, *, echo: bool = True,
     """A do-file's text, in a local-macro scope of its own (`0' holds its arguments, `1',
     `2', ... their words): its commands, then Stata's trailer (`. ` and `end of do-file`,
     or at an error `end of do-file` and the `r(#);` again, raised as DoFileFailed)."""
-    from hlmshell.lang.programs import Frame, argument_macros, drop_temporaries
+    from hlmshell.lang.programs import Frame, begin_frame, end_frame
     session.do_depth += 1
     session.do_dirs.append(directory)
-    session.macros.push(argument_macros(arguments))
-    frame = Frame(None)
-    session.lang.frames.append(frame)
+    frame = begin_frame(session, Frame(None), arguments)
     quiet_before = session.quiet
     if not echo:
         session.quiet = True
@@ -77,9 +75,7 @@ def run_do(session, text: str, directory: str, *, echo: bool = True,
         rc, exited = _run_lines(session, text, echo)
     finally:
         session.quiet = quiet_before
-        session.lang.frames.pop()
-        drop_temporaries(session, frame)
-        session.macros.pop()
+        end_frame(session, frame)
         session.do_depth -= 1
         session.do_dirs.pop()
     if echo:

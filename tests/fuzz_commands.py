@@ -24,6 +24,9 @@ COMMANDS = [
     "expand", "local", "loc", "global", "gl", "macro", "foreach", "forvalues", "forv", "while",
     "if", "else", "continue", "program", "args", "syntax", "tempvar", "tempname", "tempfile",
     "marksample", "markout", "}", "{",
+    "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
+    "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
+    "postutil",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -34,7 +37,15 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "`a'", "`=1+1'", "`:word count a b'",
          "$g", "${g}", "`", "'", "{", "}", "`\"", "\"'", "++i", "--i", ": list uniq a",
-         "of varlist", "of local a", "in", "= 1/3", "rclass", "end", ", break"]
+         "of varlist", "of local a", "in", "= 1/3", "rclass", "end", ", break",
+         "not", "preserve", "local(l)",
+         "sep(,)", "missing", "clean", "rc0", "fast", "null", "variable", "new", "numeric",
+         "string", "number", "integer", "file", "names", "scalar", "matrix", "c(seed)", "on", "off",
+         '"1/3"', '"1(2)9"', "10(-2)0", "1 3 to 9", "integer", "ascending", "sort",
+         "reps(2)", "reps(0)", "seed(1)", "nodots", "noisily", "cluster(g)", "idcluster(k)",
+         "saving(sim, replace)", "b=_b[x]", "(r(mean))", "m=r(mean)", "_b", "_se", ": sum y",
+         ": mixed y x || g:", "h", "(1)", "every(2)", "double", "dir", "bootstrap", "all",
+         "percentile", "bc", "normal"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

@@ -63,3 +63,12 @@ def return_list(session, args):
     if not (r.scalars or r.macros or r.matrices):
         return None
     return ReturnListing("r", dict(r.scalars), dict(r.macros), dict(r.matrices))
+
+
+@command("sreturn", abbrev="sret", syntax="raw", help="list the s() results")
+def sreturn_list(session, args):
+    """sreturn list
+    sreturn clear"""
+    _list_only(args.body, "sreturn")
+    # no command here posts s() results yet, so there is nothing to list or clear
+    return None

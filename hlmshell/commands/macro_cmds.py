@@ -3,6 +3,7 @@ tempname, tempfile, continue, program, args, marksample, markout. They reach the
 the interpreter has expanded it, as every command does."""
 from __future__ import annotations
 
+import math
 import os
 import re
 import tempfile
@@ -268,3 +269,23 @@ def syntax_cmd(session, args):
         [, options]   (see [P] syntax)"""
     from hlmshell.lang.syntax_stmt import run_syntax
     run_syntax(session, args.body)
+
+
+# [P] error: the messages Stata prints for the codes programs raise most
+_MESSAGES = {1: "--Break--", 100: "varlist required", 101: "varlist not allowed",
+             102: "too few variables specified", 103: "too many variables specified",
+             109: "type mismatch", 110: "already defined", 111: "not found",
+             198: "invalid syntax", 301: "last estimates not found",
+             459: "something that should be true of your data is not",
+             498: "", 601: "file not found", 2000: "no observations"}
+
+
+@command("error", syntax="anything", help="leave with an error code and its message")
+def error_cmd(session, args):
+    """error exp"""
+    from hlmshell.lang.macros import evaluate_text
+    value = evaluate_text(session, args.anything) if args.anything.strip() else math.nan
+    if isinstance(value, str) or math.isnan(value) or value != int(value) or value < 0:
+        raise StataError(198, "invalid syntax")
+    if value:
+        raise StataError(int(value), _MESSAGES.get(int(value), ""))

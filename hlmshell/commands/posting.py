@@ -10,7 +10,7 @@ import numpy as np
 from hlmshell.errors import StataError
 from hlmshell.lang.extended import unquote
 from hlmshell.lang.macros import evaluate_text
-from hlmshell.lang.programs import check_eclass, returns_for
+from hlmshell.lang.programs import check_eclass, current_frame, returns_for
 from hlmshell.returns import Returns
 from hlmshell.syntax.spec import parse_option_list, split_options
 
@@ -58,8 +58,13 @@ def _matrix(session, text: str):
 
 def return_set(session, word: str, rest: str) -> None:
     if word == "clear":
-        frame_returns = returns_for(session)
-        frame_returns.scalars.clear(), frame_returns.macros.clear(), frame_returns.matrices.clear()
+        if rest.strip():
+            raise StataError(198, "invalid syntax")
+        frame = current_frame(session)
+        if frame is not None and frame.returns is not None:
+            frame.returns = Returns()      # inside an r-class program: what it returns
+        else:
+            session.r = Returns()
         return
     r = returns_for(session)
     if word == "add":
@@ -83,7 +88,9 @@ def ereturn_set(session, word: str, rest: str) -> None:
     from hlmshell.estimates.results import EstimationResult
     check_eclass(session)
     if word == "clear":
-        session.estimates.active = None
+        if rest.strip():
+            raise StataError(198, "invalid syntax")
+        session.estimates.active, session.estimates.active_name = None, None
         return
     if word == "post":
         session.estimates.active = _post(session, rest)

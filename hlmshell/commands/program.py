@@ -112,7 +112,11 @@ def set_obs(session, value: str):
 
 def set_seed(session, value: str):
     """`set seed #`: a new generator for runiform(), rnormal(), ...; the same # gives the
-    same draws."""
+    same draws. A state string from c(seed) (X...) resumes the draws where it was taken."""
+    if value.startswith("X"):
+        from hlmshell.dataset.rng_state import decode
+        session.rng = decode(value)
+        return None
     seed = _whole_number(value)
     if seed is None or not 0 <= seed <= MAX_SEED:
         raise StataError(198, f"seed must be an integer between 0 and {comma_int(MAX_SEED)}")

@@ -92,6 +92,14 @@ def _coef_key(name: str) -> str:
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
+def _seed(ctx) -> str:
+    rng = getattr(ctx, "rng", None)
+    if rng is None:
+        return ""
+    from hlmshell.dataset.rng_state import encode
+    return encode(rng)
+
+
 def c_value(name: str, ctx):
     """The value of c(name): a float or a str; missing for names not known here."""
     data = getattr(ctx, "data", None)
@@ -115,6 +123,16 @@ def c_value(name: str, ctx):
         "pwd": os.getcwd,
         "os": lambda: "Unix",
         "varabbrev": lambda: "on" if settings.get("varabbrev", True) else "off",
+        "seed": lambda: _seed(ctx),
+        "maxvar": lambda: 5000.0,           # Stata/SE's default; not enforced here
+        "version": lambda: 17.0,            # the Stata whose behaviour hlmshell follows
+        "stata_version": lambda: 17.0,
+        "more": lambda: str(settings.get("more", "off")),
+        "dirsep": lambda: "/",
+        "max_N_theory": lambda: 2147483647.0,
+        "maxstrvarlen": lambda: 2045.0,
+        "alpha": lambda: "a b c d e f g h i j k l m n o p q r s t u v w x y z",
+        "Mons": lambda: " ".join(_MONTHS),
     }
     fn = table.get(name)
     return fn() if fn is not None else math.nan

@@ -68,9 +68,8 @@ def call_program(session, program: Program, arguments: str):
         raise StataError(1000, "system limit exceeded: programs nested too deeply "
                                f"(more than {lang.max_nesting} calls)")
     from hlmshell.session import ExitRequest
-    frame = Frame(program, returns=Returns() if program.kind == "rclass" else None)
-    session.macros.push(argument_macros(arguments))
-    lang.frames.append(frame)
+    frame = begin_frame(session, Frame(program, returns=Returns() if program.kind == "rclass"
+                                       else None), arguments)
     lang.nesting += 1
     ok = False
     try:
@@ -81,10 +80,8 @@ def call_program(session, program: Program, arguments: str):
                 raise
         ok = True
     finally:
+        end_frame(session, frame)
         lang.nesting -= 1
-        lang.frames.pop()
-        session.macros.pop()
-        drop_temporaries(session, frame)
     if ok and frame.returns is not None:
         session.r = frame.returns
 
@@ -92,6 +89,23 @@ def call_program(session, program: Program, arguments: str):
 def current_frame(session) -> Frame | None:
     frames = session.lang.frames
     return frames[-1] if frames else None
+
+
+def begin_frame(session, frame: Frame, arguments: str) -> Frame:
+    """A program or do-file starts: a local scope holding its arguments."""
+    session.macros.push(argument_macros(arguments))
+    session.lang.frames.append(frame)
+    return frame
+
+
+def end_frame(session, frame: Frame) -> None:
+    """A program or do-file ends (normally or not): what it preserved comes back, its
+    temporary variables, names and files go, and so does its local scope."""
+    from hlmshell.commands.preserve import restore_if_preserved
+    restore_if_preserved(session, len(session.lang.frames))
+    session.lang.frames.pop()
+    session.macros.pop()
+    drop_temporaries(session, frame)
 
 
 def drop_temporaries(session, frame: Frame) -> None:

@@ -31,7 +31,10 @@ def split_word(text: str) -> tuple[str, str]:
     if not m:
         if text[:1] == "*":
             return "*", text[1:]
-        raise StataError(199, f"command {text.split()[0] if text.split() else text} is unrecognized")
+        # not a name (`##`, `$$`): the registry refuses it with r(199) after the prefixes are
+        # known, so `capture ##` catches it as it catches any unrecognised command
+        word = text.split()[0] if text.split() else text
+        return word, text[len(word):].strip()
     return m.group(), text[m.end():].strip()
 
 

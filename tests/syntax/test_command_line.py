@@ -80,14 +80,30 @@ def test_by_prefix(text, by, bysort, word, body):
     ("quietly", 198),
     ("capture  ", 198),
     ("by id:", 198),
-    ("1sum", 199),
-    ("", 199),
-    ("(sum)", 199),
 ])
 def test_errors(text, code):
     with pytest.raises(StataError) as err:
         parse_command_line(text)
     assert err.value.code == code
+
+
+@pytest.mark.parametrize("text", ["1sum", "", "(sum)", "##", "capture noisily ##"])
+def test_a_word_that_is_no_name_is_refused_by_the_registry(text):
+    """Not at parse time: `capture noisily ##` must catch it like any unknown command."""
+    from hlmshell.commands.registry import REGISTRY
+    with pytest.raises(StataError) as err:
+        REGISTRY.lookup(parse_command_line(text).word)
+    assert err.value.code == 199
+
+
+def test_capture_catches_a_line_of_hashes():
+    import io
+    from hlmshell.session import Session
+    out = io.StringIO()
+    s = Session(out=out)
+    assert s.run("capture noisily ##") == 0 and s.rc == 199
+    assert "command ## is unrecognized" in out.getvalue() and "r(199)" not in out.getvalue()
+    assert s.run("capture ##") == 0 and s.rc == 199
 
 
 def test_split_word_star():
