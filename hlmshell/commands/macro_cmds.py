@@ -271,13 +271,11 @@ def syntax_cmd(session, args):
     run_syntax(session, args.body)
 
 
-# [P] error: the messages Stata prints for the codes programs raise most
-_MESSAGES = {1: "--Break--", 100: "varlist required", 101: "varlist not allowed",
-             102: "too few variables specified", 103: "too many variables specified",
-             109: "type mismatch", 110: "already defined", 111: "not found",
-             198: "invalid syntax", 301: "last estimates not found",
-             459: "something that should be true of your data is not",
-             498: "", 601: "file not found", 2000: "no observations"}
+# [P] error: the message Stata prints with a code (the codes whose text does not depend on
+# a name; others leave with the code alone)
+_MESSAGES = {1: "--Break--", 100: "varlist required", 102: "too few variables specified",
+             103: "too many variables specified", 109: "type mismatch",
+             198: "invalid syntax", 301: "last estimates not found", 2000: "no observations"}
 
 
 @command("error", syntax="anything", help="leave with an error code and its message")
