@@ -9,7 +9,8 @@ import re
 
 import numpy as np
 
-from hlmshell.commands.generate import TYPE_RE, _plural, by_groups, to_storage
+from hlmshell.commands.by import by_groups, touse_by
+from hlmshell.commands.generate import TYPE_RE, _plural, to_storage
 from hlmshell.commands.registry import command
 from hlmshell.dataset.egen import group_ids, lookup_egen, EgenCall
 from hlmshell.dataset.varlist import check_new_name, expand_varlist
@@ -58,12 +59,12 @@ def egen(session, raw):
     data = session.data
     check_new_name(name, data.names)
     fn = lookup_egen(fname)
-    byvars, _ = by_groups(session, args)
+    byvars, prefix_groups = by_groups(session, args)
     if "by" in options:
         if options["by"] is True:
             raise StataError(198, "option by() required")
         byvars = byvars + [v for v in expand_varlist(options["by"], data.names) if v not in byvars]
-    sample = args.touse(session)
+    sample = touse_by(session, args, prefix_groups)
     values, varlist = None, []
     if fn.argument == "varlist":
         if not argtext:
@@ -76,7 +77,7 @@ def egen(session, raw):
             raise StataError(198, "invalid syntax")
         from hlmshell.dataset.evaluate import evaluate
         from hlmshell.syntax.expr import parse_expression
-        values = evaluate(parse_expression(argtext), session)
+        values = evaluate(parse_expression(argtext), session, groups=prefix_groups)
     groups = group_ids(data, byvars, sample)
     call = EgenCall(data, values, varlist, sample, groups, options)
     result, default_type = fn.impl(call)
