@@ -53,13 +53,25 @@ def group_ids(data, names: list[str], rows: np.ndarray | None = None) -> np.ndar
     rows = np.ones(n, dtype=bool) if rows is None else rows
     if not names:
         return np.where(rows, 0, -1)
-    keys = np.stack([_keys(data.column(name)) for name in names], axis=1) if n else \
-        np.zeros((0, len(names)), dtype=np.int64)
     out = np.full(n, -1, dtype=np.int64)
-    if rows.any():
-        _, inverse = np.unique(keys[rows], axis=0, return_inverse=True)
-        out[rows] = inverse.ravel()
+    if not rows.any():
+        return out
+    codes = [_keys(data.column(name))[rows] for name in names]
+    out[rows] = combine_codes(codes)
     return out
+
+
+def combine_codes(codes: list[np.ndarray]) -> np.ndarray:
+    """Dense 0-based ids (in lexicographic order) of the tuples of integer codes."""
+    key = codes[0]
+    for c in codes[1:]:
+        size = int(c.max()) + 1 if len(c) else 1
+        if int(key.max() if len(key) else 0) < (2 ** 62) // size:   # room for one number
+            key = key * size + c
+        else:                                                     # re-densify first
+            key = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64) * size + c
+    _, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel().astype(np.int64)
 
 
 def any_missing(data, names: list[str]) -> np.ndarray:
