@@ -64,6 +64,19 @@ def list_cmd(session, args):
     return _list(session, args, args.touse(session))
 
 
+def list_rows(session, names: list[str], rows) -> str:
+    """`list names` of the given rows (their observation numbers): for reshape error."""
+    from hlmshell.render import to_text
+    data = session.data
+    index = np.asarray(rows, dtype=np.int64)
+    columns = [ListColumn(n, _cells(data.var(n), index),
+                          not (data.var(n).is_string and data.var(n).fmt.startswith("%-")))
+               for n in names]
+    return to_text(ListResult(columns, obs=[int(i) + 1 for i in index], show_obs=True,
+                              clean=False, separator=5,
+                              linesize=session.settings.get("linesize", 79)))
+
+
 def _list(session, args, sample, first: int = 0):
     data = session.data
     index = np.flatnonzero(sample)
