@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from hlmshell.dataset.egen import group_ids, is_sorted_by, sort_order
+from hlmshell.dataset.groups import group_ids, is_sorted_by, sort_order, stable_argsort
 from hlmshell.dataset.varlist import expand_varlist
 from hlmshell.errors import StataError
 
@@ -35,14 +35,17 @@ def by_groups(session, args) -> tuple[list[str], np.ndarray | None]:
     if not byvars:
         raise StataError(100, "varlist required")
     sortvars = byvars + (expand_varlist(inner, data.names) if inner.strip() else [])
+    ids = group_ids(data, byvars)
     if args.bysort:
         if data.sortedby[:len(sortvars)] != sortvars:
-            data.take(sort_order(data, sortvars), sortedby=sortvars)
+            order = stable_argsort(ids) if sortvars == byvars else sort_order(data, sortvars)
+            data.take(order, sortedby=sortvars)
+            ids = ids[order]
     elif not is_sorted_by(data, sortvars):
         raise StataError(5, "not sorted")
     elif data.sortedby[:len(sortvars)] != sortvars:
         data.sortedby = sortvars
-    return byvars, group_ids(data, byvars)
+    return byvars, ids
 
 
 def evaluate_by(session, node, groups: np.ndarray | None) -> np.ndarray:

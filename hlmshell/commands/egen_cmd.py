@@ -78,7 +78,10 @@ def egen(session, raw):
         from hlmshell.dataset.evaluate import evaluate
         from hlmshell.syntax.expr import parse_expression
         values = evaluate(parse_expression(argtext), session, groups=prefix_groups)
-    groups = group_ids(data, byvars, sample)
+    if prefix_groups is not None and "by" not in options:
+        groups = np.where(sample, prefix_groups, -1)       # the prefix's groups as they are
+    else:
+        groups = group_ids(data, byvars, sample)
     call = EgenCall(data, values, varlist, sample, groups, options)
     result, default_type = fn.impl(call)
     stype = stype or default_type or "float"

@@ -141,9 +141,25 @@ class _Evaluator:
         self.nobs = int(self.data.nobs) if self.data is not None else 0
         self.n = 1 if scalar else self.nobs
         # by-groups: _n, _N and x[exp] count within each row's group
-        self.start = self.size = None
-        if groups is not None and not scalar:
-            self.start, self.size = group_bounds(np.asarray(groups))
+        self._groups = None if scalar else groups
+        self._bounds = None
+
+    @property
+    def start(self):
+        return self.bounds()[0]
+
+    @property
+    def size(self):
+        return self.bounds()[1]
+
+    def bounds(self):
+        """Each row's by-group start and size (None, None without groups); computed on
+        first use, since only _n, _N and subscripts need them."""
+        if self._groups is None:
+            return None, None
+        if self._bounds is None:
+            self._bounds = group_bounds(np.asarray(self._groups))
+        return self._bounds
 
     # ---------------------------------------------------------------- dispatch
     def eval(self, node) -> np.ndarray:
