@@ -106,7 +106,8 @@ def _rank(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 class EgenFunction:
     name: str
     impl: Callable  # (ctx: EgenCall) -> (values, default storage type or None)
-    argument: str   # "exp" or "varlist"
+    argument: str   # "exp", "varlist", "numlist" (fill) or "none" (seq)
+    options: tuple = ()   # the function's own options (by() and the rest are refused)
 
 
 @dataclass
@@ -161,6 +162,8 @@ def _tag(call: EgenCall):
 
 def _group(call: EgenCall):
     """Groups of the varlist numbered 1, 2, … in sorted order of their values."""
+    if call.options.get("label"):
+        raise StataError(198, "option label not allowed")   # needs value labels
     rows = call.sample.copy()
     if not call.options.get("missing"):
         rows &= ~any_missing(call.data, call.varlist)
@@ -174,14 +177,16 @@ EGEN_FUNCTIONS: dict[str, EgenFunction] = {
         EgenFunction("sd", _stat(group_sd), "exp"),
         EgenFunction("min", _stat(lambda v, g: group_extreme(v, g, np.minimum)), "exp"),
         EgenFunction("max", _stat(lambda v, g: group_extreme(v, g, np.maximum)), "exp"),
-        EgenFunction("total", _total_fn, "exp"),
+        EgenFunction("total", _total_fn, "exp", ("missing",)),
         EgenFunction("count", _count, "exp"),
         EgenFunction("rank", lambda call: (_rank(_numeric(call), call.groups), None), "exp"),
-        EgenFunction("tag", _tag, "varlist"),
-        EgenFunction("group", _group, "varlist"),
+        EgenFunction("tag", _tag, "varlist", ("missing",)),
+        EgenFunction("group", _group, "varlist", ("missing", "label")),
     )
 }
 EGEN_FUNCTIONS["sum"] = EGEN_FUNCTIONS["total"]  # the old name Stata still accepts
+
+from hlmshell.dataset import egen_more  # noqa: E402,F401  (registers the other functions)
 
 
 def lookup_egen(name: str) -> EgenFunction:
