@@ -5,7 +5,8 @@ import re
 
 import numpy as np
 
-from hlmshell.commands.generate import _plural, by_groups, evaluate_by
+from hlmshell.commands.by import by_groups, touse_by
+from hlmshell.commands.generate import _plural
 from hlmshell.commands.registry import Registry, command
 from hlmshell.dataset.dataset import MAX_OBS
 from hlmshell.dataset.egen import sort_order
@@ -26,17 +27,7 @@ def _typed_varlist(args) -> bool:
 def _selected(session, args) -> np.ndarray:
     """The if/in sample, with `if` evaluated within by-groups when there is a by prefix."""
     _, groups = by_groups(session, args)
-    n = session.data.nobs
-    mask = np.ones(n, dtype=bool)
-    if args.in_range is not None:
-        mask[:] = False
-        mask[args.in_range[0]:args.in_range[1]] = True
-    if args.if_exp is not None:
-        value = evaluate_by(session, args.if_exp, groups)
-        if value.dtype == object:
-            raise StataError(109, "type mismatch")
-        mask &= value != 0  # missing counts as true
-    return mask
+    return touse_by(session, args, groups)
 
 
 def _drop_keep(session, args, keep: bool):

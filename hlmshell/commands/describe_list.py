@@ -54,23 +54,54 @@ def _cells(var, index: np.ndarray) -> list[str]:
 
 
 @command("list", abbrev="l", syntax="[varlist] [if] [in] [, Clean NOObs SEParator(integer)]",
-         help="list the values of variables")
+         help="list the values of variables", by_ok=True)
 def list_cmd(session, args):
+    if args.prefix is not None:     # observation numbers count within each group
+        from hlmshell.commands.by import repeat_by
+        from hlmshell.render import to_text
+        return repeat_by(session, args, lambda sample, rows: to_text(
+            _list(session, args, sample, first=int(np.argmax(rows)))))
+    return _list(session, args, args.touse(session))
+
+
+def list_rows(session, names: list[str], rows) -> str:
+    """`list names` of the given rows (their observation numbers): for reshape error."""
+    from hlmshell.render import to_text
     data = session.data
-    index = np.flatnonzero(args.touse(session))
+    index = np.asarray(rows, dtype=np.int64)
+    columns = [ListColumn(n, _cells(data.var(n), index),
+                          not (data.var(n).is_string and data.var(n).fmt.startswith("%-")))
+               for n in names]
+    return to_text(ListResult(columns, obs=[int(i) + 1 for i in index], show_obs=True,
+                              clean=False, separator=5,
+                              linesize=session.settings.get("linesize", 79)))
+
+
+def _list(session, args, sample, first: int = 0):
+    data = session.data
+    index = np.flatnonzero(sample)
     columns = []
     for name in args.varlist:
         var = data.var(name)
         right = not (var.is_string and var.fmt.startswith("%-"))
         columns.append(ListColumn(name, _cells(var, index), right))
-    return ListResult(columns, obs=[int(i) + 1 for i in index],
+    return ListResult(columns, obs=[int(i) + 1 - first for i in index],
                       show_obs=not args.options.get("noobs"), clean=bool(args.options.get("clean")),
                       separator=args.options.get("separator", 5),
                       linesize=session.settings.get("linesize", 79))
 
 
-@command("count", abbrev="cou", syntax="[if] [in]", help="count the observations (that satisfy if/in)")
+@command("count", abbrev="cou", syntax="[if] [in]", help="count the observations (that satisfy if/in)",
+         by_ok=True)
 def count_cmd(session, args):
-    n = int(np.count_nonzero(args.touse(session)))
+    if args.prefix is not None:
+        from hlmshell.commands.by import repeat_by
+        from hlmshell.render import to_text
+        return repeat_by(session, args, lambda sample, rows: to_text(_count(session, sample)))
+    return _count(session, args.touse(session))
+
+
+def _count(session, sample):
+    n = int(np.count_nonzero(sample))
     session.r = Returns(scalars={"N": float(n)})
     return CountResult(n)

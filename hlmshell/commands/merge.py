@@ -15,6 +15,7 @@ import numpy as np
 from hlmshell.commands.data_io import file_token, find_using, options
 from hlmshell.commands.registry import command
 from hlmshell.dataset.dataset import Dataset, is_string_type
+from hlmshell.dataset.groups import _keys, combine_codes, stable_argsort
 from hlmshell.dataset.io import read_dta
 from hlmshell.dataset.varlist import check_new_name, expand_varlist
 from hlmshell.errors import StataError
@@ -54,28 +55,53 @@ def _keep_codes(text: str | None) -> set[int]:
     return codes
 
 
-def _key_rows(data: Dataset, keys: list[str]) -> list[tuple]:
-    cols = []
+def _not_unique(keys: list[str], which: str) -> StataError:
+    if len(keys) == 1:
+        return StataError(459, f"variable {keys[0]} does not uniquely identify observations in the {which} data")
+    return StataError(459, f"variables {' '.join(keys)} do not uniquely identify observations in the {which} data")
+
+
+def _key_ids(master: Dataset, using: Dataset, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Dense ids (in Stata's sort order of the keys; missing matches missing) of the master
+    and the using rows, on one scale."""
+    nm = master.nobs
+    codes = []
     for k in keys:
-        v = data.column(k)
-        cols.append(list(v) if data.is_string(k) else
-                    [None if np.isnan(x) else float(x) for x in v])  # missing matches missing
-    return list(zip(*cols)) if cols else []
+        both = np.concatenate([master.column(k), using.column(k)])
+        codes.append(_keys(both))
+    ids = combine_codes(codes) if codes else np.zeros(nm + using.nobs, dtype=np.int64)
+    return ids[:nm], ids[nm:]
 
 
-def _check_unique(rows: list[tuple], keys: list[str], which: str) -> None:
-    if len(set(rows)) != len(rows):
-        if len(keys) == 1:
-            msg = f"variable {keys[0]} does not uniquely identify observations in the {which} data"
-        else:
-            msg = f"variables {' '.join(keys)} do not uniquely identify observations in the {which} data"
-        raise StataError(459, msg)
-
-
-def _sort_key(value):
-    if isinstance(value, str):
-        return (0, value)
-    return (1, float("inf")) if value is None else (0, value)
+def _match(master: Dataset, using: Dataset, keys: list[str], kind) -> tuple:
+    """The pairs (master row, using row; -1 for none) of the merged data in their final
+    order, and each pair's _merge code. Vectorised: no loop over rows."""
+    m_ids, u_ids = _key_ids(master, using, keys)
+    ng = int(max(m_ids.max(initial=-1), u_ids.max(initial=-1))) + 1
+    m_count = np.bincount(m_ids, minlength=ng)
+    u_count = np.bincount(u_ids, minlength=ng)
+    if kind[0] == "1" and np.any(m_count > 1):
+        raise _not_unique(keys, "master")
+    if kind[1] == "1" and np.any(u_count > 1):
+        raise _not_unique(keys, "using")
+    nm, nu = master.nobs, using.nobs
+    lookup = np.full(ng, -1, dtype=np.int64)
+    if kind[1] == "1":      # 1:1 and m:1: every master row, then the unused using rows
+        lookup[u_ids] = np.arange(nu)
+        extra = np.flatnonzero(m_count[u_ids] == 0)
+        mi = np.concatenate([np.arange(nm), np.full(len(extra), -1, dtype=np.int64)])
+        uj = np.concatenate([lookup[m_ids], extra])
+        gid = np.concatenate([m_ids, u_ids[extra]])
+    else:                   # 1:m: master-only rows, then every using row (with its master row)
+        lookup[m_ids] = np.arange(nm)
+        alone = np.flatnonzero(u_count[m_ids] == 0)
+        mi = np.concatenate([alone, lookup[u_ids]])
+        uj = np.concatenate([np.full(len(alone), -1, dtype=np.int64), np.arange(nu)])
+        gid = np.concatenate([m_ids[alone], u_ids])
+    order = stable_argsort(gid)
+    mi, uj = mi[order], uj[order]
+    codes = np.where((mi >= 0) & (uj >= 0), 3, np.where(uj < 0, 1, 2))
+    return mi, uj, codes
 
 
 @command("merge", syntax="raw", help="merge 1:1|m:1|1:m varlist using FILE [, keep() "
@@ -122,63 +148,44 @@ def merge_cmd(session, args):
     if gen is not None and gen in extra:
         raise StataError(110, f"variable {gen} already defined")
 
-    mrows, urows = _key_rows(master, keys), _key_rows(using, keys)
-    if kind[0] == "1":
-        _check_unique(mrows, keys, "master")
-    if kind[1] == "1":
-        _check_unique(urows, keys, "using")
-    where: dict[tuple, list[int]] = {}
-    for j, key in enumerate(urows):
-        where.setdefault(key, []).append(j)
-    pairs: list[tuple[int | None, int | None]] = []
-    used = np.zeros(using.nobs, dtype=bool)
-    for i, key in enumerate(mrows):
-        hits = where.get(key)
-        if hits:
-            pairs += [(i, j) for j in hits]
-            used[hits] = True
-        else:
-            pairs.append((i, None))
-    pairs += [(None, int(j)) for j in np.flatnonzero(~used)]
-    codes = [3 if (i is not None and j is not None) else (1 if j is None else 2) for i, j in pairs]
-    chosen = [p for p, c in zip(range(len(pairs)), codes) if c in keep]
-    keyof = [mrows[i] if i is not None else urows[j] for i, j in pairs]
-    chosen.sort(key=lambda p: tuple(_sort_key(v) for v in keyof[p]))
-    pairs = [pairs[p] for p in chosen]
-    codes = [codes[p] for p in chosen]
-    result = _combine(master, using, pairs, extra, keys)
+    mi, uj, codes = _match(master, using, keys, kind)
+    chosen = np.isin(codes, sorted(keep))
+    mi, uj, codes = mi[chosen], uj[chosen], codes[chosen]
+    result = _combine(master, using, mi, uj, extra, keys)
     if gen is not None:
-        result.add(gen, np.array(codes, dtype=float), "byte", "%23.0g", "Matching result from merge")
+        result.add(gen, codes.astype(float), "byte", "%23.0g", "Matching result from merge")
     result.sortedby = list(keys)
     result.filename, result.label, result.timestamp = master.filename, master.label, master.timestamp
     result.changed = True
     session.data = result
-    return MergeResult(codes.count(1), codes.count(2), codes.count(3), gen or "_merge")
+    counts = np.bincount(codes, minlength=4)
+    return MergeResult(int(counts[1]), int(counts[2]), int(counts[3]), gen or "_merge")
 
 
-def _pick(values: np.ndarray, index: list[int | None], string: bool) -> np.ndarray:
-    if string:
-        return np.array(["" if k is None else values[k] for k in index], dtype=object)
-    return np.array([np.nan if k is None else values[k] for k in index], dtype=float)
+def _pick(values: np.ndarray, index: np.ndarray, string: bool) -> np.ndarray:
+    """values[index], with -1 meaning no row: missing (or "")."""
+    none = index < 0
+    if not none.any():
+        return values[index]
+    out = values[np.where(none, 0, index)] if len(values) else \
+        np.empty(len(index), dtype=object if string else float)
+    out[none] = "" if string else np.nan      # a new array (fancy indexing copies)
+    return out
 
 
-def _combine(master: Dataset, using: Dataset, pairs, extra: list[str], keys: list[str]) -> Dataset:
-    mi = [i for i, _ in pairs]
-    uj = [j for _, j in pairs]
+def _combine(master: Dataset, using: Dataset, mi, uj, extra: list[str], keys: list[str]) -> Dataset:
     out = Dataset()
+    fill = mi < 0
+    any_fill = bool(fill.any())
     for name, var in master.vars.items():
         values = _pick(var.values, mi, var.is_string)
         stype = var.stype
         if name in using.vars and (name in keys or name in extra):
             other = using.var(name)
-            if other.is_string == var.is_string:
+            if other.is_string == var.is_string and any_fill:
                 # master values win; rows only in using take the using values
-                from_using = _pick(other.values, uj, other.is_string)
-                fill = [k for k, i in enumerate(mi) if i is None]
-                if fill:
-                    values = values.copy()
-                    values[fill] = from_using[fill]
-                    stype = wider_type(var.stype, other.stype)
+                values = np.where(fill, _pick(other.values, uj, other.is_string), values)
+                stype = wider_type(var.stype, other.stype)
         out.add(name, values, stype, var.fmt, var.label)
     for name in extra:
         if name in master.vars:
@@ -186,5 +193,5 @@ def _combine(master: Dataset, using: Dataset, pairs, extra: list[str], keys: lis
         var = using.var(name)
         out.add(name, _pick(var.values, uj, var.is_string), var.stype, var.fmt, var.label)
     if not out.vars:
-        out.nobs = len(pairs)
+        out.nobs = len(mi)
     return out

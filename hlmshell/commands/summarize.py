@@ -65,10 +65,10 @@ def _detail(name: str, label: str, x: np.ndarray, r: dict) -> SummaryDetail:
 @command("summarize", abbrev="su", syntax="[varlist] [if] [in] [, Detail]",
          help="summary statistics", by_ok=True)
 def summarize(session, args):
-    from hlmshell.commands.generate import repeat_by
+    from hlmshell.commands.by import repeat_by
     from hlmshell.render import to_text
     if args.prefix is not None:
-        return repeat_by(session, args, lambda sample: to_text(_summarize(session, args, sample)))
+        return repeat_by(session, args, lambda sample, rows: to_text(_summarize(session, args, sample)))
     return _summarize(session, args, args.touse(session))
 
 

@@ -39,7 +39,7 @@ def _levels(data, name: str, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
 @command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn NOLabel]",
          help="one- and two-way tables of frequencies", by_ok=True)
 def tabulate(session, args):
-    from hlmshell.commands.generate import repeat_by
+    from hlmshell.commands.by import repeat_by
     from hlmshell.render import to_text
     if len(args.varlist) > 2:
         raise StataError(103, "too many variables specified")
@@ -47,7 +47,7 @@ def tabulate(session, args):
         if len(args.varlist) == 1 and args.options.get(opt):
             raise StataError(198, f"option {opt} not allowed")
     if args.prefix is not None:
-        return repeat_by(session, args, lambda sample: to_text(_tabulate(session, args, sample)))
+        return repeat_by(session, args, lambda sample, rows: to_text(_tabulate(session, args, sample)))
     return _tabulate(session, args, args.touse(session))
 
 

@@ -70,6 +70,7 @@ class Variable:
     stype: str
     fmt: str
     label: str = ""
+    value_label: str | None = None   # the name of a value label in Dataset.value_labels
 
     @property
     def is_string(self) -> bool:
@@ -85,6 +86,8 @@ class Dataset:
         self.label = ""
         self.timestamp = ""     # when the file was saved, as `describe` shows it
         self.sortedby: list[str] = []
+        # value labels: label name -> {value: text}; variables point at them by name
+        self.value_labels: dict[str, dict[float, str]] = {}
 
     @property
     def names(self) -> list[str]:
@@ -112,6 +115,7 @@ class Dataset:
         new.vars = {n: replace(v) for n, v in self.vars.items()}
         new.nobs, new.changed, new.filename = self.nobs, self.changed, self.filename
         new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
+        new.value_labels = {k: dict(v) for k, v in self.value_labels.items()}
         return new
 
     # --- changes -------------------------------------------------------------------------

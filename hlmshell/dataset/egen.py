@@ -1,7 +1,4 @@
-"""Grouping and sorting over the data, and the egen functions as a table: name → function.
-
-Sorting follows Stata: numbers ascending with missing (NaN) last, strings in byte order;
-every sort here is stable, so ties keep their current order.
+"""The egen functions as a table: name → function (grouping and sorting: dataset/groups.py).
 
 An egen function takes (values, sample, groups, options) where `values` is the evaluated
 argument (float64 with NaN, or object str; None for varlist functions), `sample` the
@@ -19,63 +16,8 @@ import numpy as np
 from hlmshell.errors import StataError
 
 
-# ------------------------------------------------------------------ sorting and groups
-def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
-    """Integer codes that sort like Stata's order for one column (missing last)."""
-    if column.dtype == object:
-        uniq, codes = np.unique(np.asarray([str(v) for v in column], dtype=object).astype(str),
-                                return_inverse=True)
-        codes = codes.astype(np.int64)
-        return (len(uniq) - 1 - codes) if descending else codes
-    col = np.asarray(column, dtype=float)
-    missing = np.isnan(col)
-    uniq, codes = np.unique(np.where(missing, np.inf, col), return_inverse=True)
-    codes = codes.astype(np.int64)
-    if descending:  # gsort -x: largest first, missing values still last as in Stata
-        top = len(uniq) - 1 - int(missing.any())
-        codes = np.where(missing, codes, top - codes)
-    return codes
-
-
-def sort_order(data, names: list[str], descending: list[bool] | None = None) -> np.ndarray:
-    """Row order (stable) sorting the data by `names`."""
-    if not names or data.nobs == 0:
-        return np.arange(data.nobs)
-    descending = descending or [False] * len(names)
-    keys = [_keys(data.column(n), d) for n, d in zip(names, descending)]
-    return np.lexsort(keys[::-1])  # lexsort is stable; its last key is the primary one
-
-
-def group_ids(data, names: list[str], rows: np.ndarray | None = None) -> np.ndarray:
-    """Group number (0-based, in sorted order of the group values) of every row; rows
-    outside `rows` (a bool mask) get -1."""
-    n = data.nobs
-    rows = np.ones(n, dtype=bool) if rows is None else rows
-    if not names:
-        return np.where(rows, 0, -1)
-    keys = np.stack([_keys(data.column(name)) for name in names], axis=1) if n else \
-        np.zeros((0, len(names)), dtype=np.int64)
-    out = np.full(n, -1, dtype=np.int64)
-    if rows.any():
-        _, inverse = np.unique(keys[rows], axis=0, return_inverse=True)
-        out[rows] = inverse.ravel()
-    return out
-
-
-def any_missing(data, names: list[str]) -> np.ndarray:
-    """True where any of `names` is missing (numeric NaN or empty string)."""
-    out = np.zeros(data.nobs, dtype=bool)
-    for name in names:
-        col = data.column(name)
-        out |= (col == "") if col.dtype == object else np.isnan(col)
-    return out
-
-
-def is_sorted_by(data, names: list[str]) -> bool:
-    if data.sortedby[:len(names)] == list(names):
-        return True
-    order = sort_order(data, names)
-    return bool(np.array_equal(order, np.arange(data.nobs)))
+from hlmshell.dataset.groups import (any_missing, combine_codes, group_ids,  # noqa: F401
+                                      is_sorted_by, sort_order)
 
 
 # ------------------------------------------------------------------ per-group helpers
@@ -86,6 +28,8 @@ def _by_group(values: np.ndarray, groups: np.ndarray):
 
 
 def _broadcast(per_group: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    if len(groups) and groups.min() >= 0:
+        return per_group[groups]
     out = np.full(len(groups), np.nan)
     inside = groups >= 0
     out[inside] = per_group[groups[inside]]
@@ -162,7 +106,8 @@ def _rank(values: np.ndarray, groups: np.ndarray) -> np.ndarray:
 class EgenFunction:
     name: str
     impl: Callable  # (ctx: EgenCall) -> (values, default storage type or None)
-    argument: str   # "exp" or "varlist"
+    argument: str   # "exp", "varlist", "numlist" (fill) or "none" (seq)
+    options: tuple = ()   # the function's own options (by() and the rest are refused)
 
 
 @dataclass
@@ -217,6 +162,8 @@ def _tag(call: EgenCall):
 
 def _group(call: EgenCall):
     """Groups of the varlist numbered 1, 2, … in sorted order of their values."""
+    if call.options.get("label"):
+        raise StataError(198, "option label not allowed")   # needs value labels
     rows = call.sample.copy()
     if not call.options.get("missing"):
         rows &= ~any_missing(call.data, call.varlist)
@@ -230,14 +177,16 @@ EGEN_FUNCTIONS: dict[str, EgenFunction] = {
         EgenFunction("sd", _stat(group_sd), "exp"),
         EgenFunction("min", _stat(lambda v, g: group_extreme(v, g, np.minimum)), "exp"),
         EgenFunction("max", _stat(lambda v, g: group_extreme(v, g, np.maximum)), "exp"),
-        EgenFunction("total", _total_fn, "exp"),
+        EgenFunction("total", _total_fn, "exp", ("missing",)),
         EgenFunction("count", _count, "exp"),
         EgenFunction("rank", lambda call: (_rank(_numeric(call), call.groups), None), "exp"),
-        EgenFunction("tag", _tag, "varlist"),
-        EgenFunction("group", _group, "varlist"),
+        EgenFunction("tag", _tag, "varlist", ("missing",)),
+        EgenFunction("group", _group, "varlist", ("missing", "label")),
     )
 }
 EGEN_FUNCTIONS["sum"] = EGEN_FUNCTIONS["total"]  # the old name Stata still accepts
+
+from hlmshell.dataset import egen_more  # noqa: E402,F401  (registers the other functions)
 
 
 def lookup_egen(name: str) -> EgenFunction:

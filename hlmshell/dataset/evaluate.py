@@ -138,13 +138,46 @@ def c_value(name: str, ctx):
     return fn() if fn is not None else math.nan
 
 
+def group_bounds(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For by-groups that are runs of equal ids (the data sorted by them): each row's
+    group start (0-based row) and group size."""
+    n = len(groups)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    new = np.r_[True, groups[1:] != groups[:-1]]
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.r_[starts, n])
+    run = np.cumsum(new) - 1
+    return starts[run], sizes[run]
+
+
 class _Evaluator:
-    def __init__(self, ctx, scalar: bool):
+    def __init__(self, ctx, scalar: bool, groups: np.ndarray | None = None):
         self.ctx = ctx
         self.scalar = scalar
         self.data = getattr(ctx, "data", None)
         self.nobs = int(self.data.nobs) if self.data is not None else 0
         self.n = 1 if scalar else self.nobs
+        # by-groups: _n, _N and x[exp] count within each row's group
+        self._groups = None if scalar else groups
+        self._bounds = None
+
+    @property
+    def start(self):
+        return self.bounds()[0]
+
+    @property
+    def size(self):
+        return self.bounds()[1]
+
+    def bounds(self):
+        """Each row's by-group start and size (None, None without groups); computed on
+        first use, since only _n, _N and subscripts need them."""
+        if self._groups is None:
+            return None, None
+        if self._bounds is None:
+            self._bounds = group_bounds(np.asarray(self._groups))
+        return self._bounds
 
     # ---------------------------------------------------------------- dispatch
     def eval(self, node) -> np.ndarray:
@@ -171,8 +204,12 @@ class _Evaluator:
 
     def _SystemRef(self, node):
         if node.name == "_n":
+            if self.start is not None:
+                return (np.arange(self.n) - self.start + 1).astype(float)
             return np.arange(1, self.n + 1, dtype=float)
         if node.name == "_N":
+            if self.size is not None:
+                return self.size.astype(float)
             return np.float64(self.nobs)
         if node.name == "_pi":
             return np.float64(math.pi)
@@ -311,8 +348,12 @@ class _Evaluator:
         col = np.asarray(self.data.column(var))
         is_str = self.data.is_string(var)
         idx = np.trunc(self.numeric(node.row))
-        ok = ~np.isnan(idx) & (idx >= 1) & (idx <= self.nobs)
-        pos = np.where(ok, idx, 1).astype(int) - 1
+        if self.start is not None:   # within the row's by-group
+            ok = ~np.isnan(idx) & (idx >= 1) & (idx <= self.size)
+            pos = np.where(ok, idx + self.start, 1).astype(np.int64) - 1
+        else:
+            ok = ~np.isnan(idx) & (idx >= 1) & (idx <= self.nobs)
+            pos = np.where(ok, idx, 1).astype(np.int64) - 1
         if self.nobs == 0:
             return np.where(ok, "", "").astype(object) if is_str else np.where(ok, np.nan, np.nan)
         if is_str:
@@ -421,14 +462,17 @@ _RELATIONAL = {
 }
 
 
-def evaluate(node, ctx, *, scalar: bool = False):
+def evaluate(node, ctx, *, scalar: bool = False, groups: np.ndarray | None = None):
     """Evaluate an expression AST.
+
+    groups: by-group id per row, the groups being runs of rows (data sorted by them):
+    `_n`, `_N` and explicit subscripts then count within each row's group.
 
     scalar=False: a new array over ctx.data's observations (float64 with NaN for
     missing, or object array of str).  scalar=True: a Python float (NaN for missing)
     or str, with variables meaning their first observation.
     """
-    ev = _Evaluator(ctx, scalar)
+    ev = _Evaluator(ctx, scalar, groups)
     out = np.asarray(ev.eval(node))
     string = out.dtype == object
     if scalar:

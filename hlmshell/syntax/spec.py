@@ -253,6 +253,33 @@ def _find_keyword(text: str, keyword: str) -> tuple[int, int] | None:
 WEIGHT = re.compile(r"\[\s*(?:[fapi]w(?:eight)?|weight)\s*=")
 
 
+WEIGHT_CLAUSE = re.compile(r"\[\s*([a-z]+)\s*=\s*([^\]]*)\]")
+WEIGHT_TYPES = {"fw": "fweight", "fweight": "fweight", "aw": "aweight", "aweight": "aweight",
+                "pw": "pweight", "pweight": "pweight", "iw": "iweight", "iweight": "iweight",
+                "weight": None}
+
+
+def split_weight(text: str, default: str = "aweight") -> tuple[str, tuple[str, str] | None]:
+    """Take a weight clause `[fw=pop]` out of a command's main part, for the commands that
+    accept weights: (the text without it, (weight type, expression text) or None). The bare
+    `[weight=exp]` is the command's `default` type."""
+    for m in WEIGHT_CLAUSE.finditer(text):
+        kind = m.group(1).lower()
+        if kind not in WEIGHT_TYPES:
+            continue
+        before = text[:m.start()]
+        if before.count('"') % 2:
+            continue
+        expr = m.group(2).strip()
+        if not expr:
+            raise StataError(198, "invalid syntax")
+        rest = text[:m.start()] + " " + text[m.end():]
+        if WEIGHT.search(rest):
+            raise StataError(198, "invalid syntax")
+        return rest, (WEIGHT_TYPES[kind] or default, expr)
+    return text, None
+
+
 def clauses(text: str) -> tuple[str, dict[str, str]]:
     """Split `main if … in … using …` into the main part and its clauses, in any order.
     No command here takes weights: a weight clause is Stata's r(101)."""

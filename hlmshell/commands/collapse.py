@@ -1,0 +1,128 @@
+"""collapse clist [if] [in] [weight] [, by(varlist) cw fast]: replace the data with one
+observation per by-group holding summary statistics (numeric core: dataset/collapse.py)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.dataset.collapse import group_stat, known_stat
+from hlmshell.dataset.dataset import Dataset, default_format
+from hlmshell.dataset.egen import any_missing, group_ids
+from hlmshell.dataset.varlist import NAME_RE, expand_varlist, unabbreviate
+from hlmshell.errors import StataError
+from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options, split_weight
+
+OPTIONS = Spec(", BY(string) CW FAST")
+_KEEP_TYPE = ("max", "min", "first", "last", "firstnm", "lastnm")
+
+
+def parse_clist(text: str, names: list[str]) -> list[tuple[str, str, str]]:
+    """`(mean) x y (sd) sdx=x` → [(stat, target, source), ...]; mean until a (stat)."""
+    text = re.sub(r"\s*=\s*", "=", text.strip())
+    stat, out = "mean", []
+    for word in re.findall(r"\(\s*[^()]*\)|[^\s()]+", text):
+        if word.startswith("("):
+            stat = word[1:-1].strip().lower()
+            if not known_stat(stat):
+                raise StataError(198, f"({stat}) invalid statistic" if stat else "invalid syntax")
+            continue
+        if "=" in word:
+            target, _, source = word.partition("=")
+            if not NAME_RE.match(target) or not source:
+                raise StataError(198, f"{target or '='} invalid name")
+            out.append((stat, target, unabbreviate(source, names)))
+        else:
+            out.extend((stat, v, v) for v in expand_varlist(word, names))
+    if not out:
+        raise StataError(100, "varlist required")
+    return out
+
+
+def weights_for(session, weight, sample) -> tuple[np.ndarray | None, str | None]:
+    """The weight values (sample rows whose weight is missing or zero leave the sample)."""
+    if weight is None:
+        return None, None
+    from hlmshell.dataset.evaluate import evaluate
+    from hlmshell.syntax.expr import parse_expression
+    wtype, text = weight
+    w = evaluate(parse_expression(text), session)
+    if w.dtype == object:
+        raise StataError(109, "type mismatch")
+    used = sample & ~np.isnan(w) & (w != 0)
+    if wtype != "iweight" and np.any(w[used] < 0):
+        raise StataError(402, "negative weights encountered")
+    if wtype == "fweight" and np.any(w[used] != np.trunc(w[used])):
+        raise StataError(401, "may not use noninteger frequency weights")
+    sample &= used
+    return w, wtype
+
+
+@command("collapse", syntax="raw", help="make a dataset of summary statistics")
+def collapse(session, raw):
+    """collapse clist [if] [in] [weight] [, by(varlist) cw fast]
+        clist: [(stat)] varlist [(stat)] newvar=var ...; stat: mean median p1-p99 sd semean
+        sum rawsum count percent max min iqr first last firstnm lastnm
+        weights: fweight aweight pweight iweight
+    """
+    data = session.data
+    main, opts = split_options(raw.anything)
+    options = OPTIONS.bind_options(opts) if opts is not None else {}
+    main, weight = split_weight(main)
+    main, found = clauses(main)
+    if "using" in found:
+        raise StataError(101, "using not allowed")
+    args = Args(body=raw.anything)
+    if "in" in found:
+        args.in_range = parse_in_range(found["in"], data.nobs)
+    if "if" in found:
+        from hlmshell.syntax.expr import parse_expression
+        args.if_exp = parse_expression(found["if"].strip())
+    clist = parse_clist(main, data.names)
+    byvars = expand_varlist(options["by"], data.names) if options.get("by") else []
+    targets = [t for _, t, _ in clist]
+    for stat, target, source in clist:
+        if data.is_string(source):
+            raise StataError(109, "type mismatch")
+        if targets.count(target) > 1:
+            raise StataError(198, f"{target} multiply specified")
+        if target in byvars:
+            raise StataError(198, f"{target} may not be both a by() variable and a result")
+        if weight is not None and weight[0] == "pweight" and stat in ("sd", "semean"):
+            raise StataError(135, f"{stat} not allowed with pweights")
+    sample = args.touse(session)
+    w, wtype = weights_for(session, weight, sample)
+    if options.get("cw"):
+        sample &= ~any_missing(data, sorted({s for _, _, s in clist}))
+    if not sample.any():
+        raise StataError(2000, "no observations")
+    groups = group_ids(data, byvars, sample)
+    rows = np.flatnonzero(sample)
+    g = groups[rows]
+    ng = int(g.max()) + 1
+    first = np.full(ng, -1, dtype=np.int64)
+    first[g[::-1]] = rows[::-1]               # each group's first row (groups in sorted order)
+    new = Dataset()
+    for name in byvars:
+        var = data.var(name)
+        new.add(name, var.values[first], var.stype, var.fmt, var.label)
+    wrows = None if w is None else w[rows]
+    for stat, target, source in clist:
+        var = data.var(source)
+        values = group_stat(stat, var.values[rows], g, ng, wrows, wtype)
+        if stat in _KEEP_TYPE:
+            stype, fmt = var.stype, var.fmt
+        elif stat == "count":
+            stype = "long" if np.all(values == np.trunc(values)) and values.max() < 2 ** 31 else "double"
+            fmt = default_format(stype)
+        else:
+            stype = "double" if var.stype in ("double", "long") else "float"
+            fmt = default_format(stype)
+        label = f"({stat}) {var.label or source}"   # collapse.ado's label
+        new.add(target, values, stype, fmt, label[:80])
+    new.label, new.filename, new.timestamp = data.label, data.filename, data.timestamp
+    new.sortedby = list(byvars)
+    new.changed = True
+    session.data = new
+    return None

@@ -1,0 +1,199 @@
+"""Converting between string and numeric variables: encode/decode (through value labels,
+Dataset.value_labels) and destring/tostring ([D] encode, [D] destring)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from hlmshell.commands.generate import _plural
+from hlmshell.commands.registry import command
+from hlmshell.dataset.dataset import INT_LIMITS, coerce, default_format, smallest_numeric_type
+from hlmshell.dataset.varlist import NAME_RE, check_new_name, tokens
+from hlmshell.errors import StataError
+
+
+# ------------------------------------------------------------------ encode / decode
+@command("encode", syntax="varname [if] [in] , GENerate(string) Label(string) NOEXTend",
+         help="string variable -> numeric with value labels")
+def encode(session, args):
+    """encode varname [if] [in], generate(newvar) [label(name) noextend]"""
+    data = session.data
+    name = args.varlist[0]
+    var = data.var(name)
+    if not var.is_string:
+        raise StataError(108, "not possible with numeric variable")
+    new = args.options.get("generate")
+    if not new:
+        raise StataError(198, "option generate() required")
+    check_new_name(new, data.names)
+    lname = args.options.get("label") or new
+    if not NAME_RE.match(lname):
+        raise StataError(198, f"{lname} invalid name")
+    sample = args.touse(session)
+    values = var.values
+    present = sample & (values != "")
+    mapping = dict(data.value_labels.get(lname, {}))
+    known = {text: code for code, text in mapping.items()}
+    fresh = sorted(set(values[present].tolist()) - set(known))
+    if fresh and args.options.get("noextend"):
+        raise StataError(459, f"{len(fresh)} value{'s' if len(fresh) > 1 else ''} of {name} "
+                              f"not in label {lname}")
+    top = int(max(mapping, default=0))
+    for k, text in enumerate(fresh, 1):        # new codes follow the label's, sorted order
+        mapping[float(top + k)] = text
+        known[text] = float(top + k)
+    lookup = np.frompyfunc(lambda t: known.get(t, np.nan), 1, 1)
+    codes = np.where(present, lookup(values).astype(float), np.nan)
+    data.value_labels[lname] = mapping
+    added = data.add(new, codes, "long", label=var.label)
+    added.value_label = lname
+    return None
+
+
+@command("decode", syntax="varname [if] [in] , GENerate(string) MAXLength(integer)",
+         help="numeric variable with value labels -> string")
+def decode(session, args):
+    """decode varname [if] [in], generate(newvar) [maxlength(#)]"""
+    data = session.data
+    name = args.varlist[0]
+    var = data.var(name)
+    if var.is_string:
+        raise StataError(108, "not possible with string variable")
+    new = args.options.get("generate")
+    if not new:
+        raise StataError(198, "option generate() required")
+    check_new_name(new, data.names)
+    if not var.value_label or var.value_label not in data.value_labels:
+        raise StataError(182, f"{name} not labeled")
+    mapping = data.value_labels[var.value_label]
+    sample = args.touse(session)
+    lookup = np.frompyfunc(lambda v: mapping.get(float(v), "") if v == v else "", 1, 1)
+    texts = np.where(sample, lookup(var.values), "").astype(object)
+    limit = args.options.get("maxlength")
+    if limit is not None:
+        texts = np.array([t[:limit] for t in texts], dtype=object)
+    longest = max((len(t) for t in texts), default=1)
+    data.add(new, texts, f"str{max(longest, 1)}", label=var.label)
+    return None
+
+
+# ------------------------------------------------------------------ destring / tostring
+def _targets(args, varlist, what: str) -> list[str]:
+    gen, replace = args.options.get("generate"), args.options.get("replace")
+    if bool(gen) == bool(replace):
+        raise StataError(198, "must specify either generate or replace option")
+    if gen:
+        names = tokens(gen)
+        if len(names) != len(varlist):
+            raise StataError(198, f"{what}: the number of new names in generate() must match "
+                                  "the varlist")
+        return names
+    return list(varlist)
+
+
+def _parse_numbers(texts: np.ndarray, percent: bool, dpcomma: bool) -> np.ndarray:
+    out = np.full(len(texts), np.nan)
+    for i, t in enumerate(texts):
+        t = t.strip()
+        if t in ("", "."):
+            continue
+        if dpcomma:
+            t = t.replace(",", ".")
+        scale = 1.0
+        if percent and t.endswith("%"):
+            t, scale = t[:-1], 0.01
+        try:
+            out[i] = float(t) * scale if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", t, re.I) else np.nan
+        except ValueError:
+            pass
+        if np.isnan(out[i]) and re.fullmatch(r"\.[a-z]?", t):
+            continue
+    return out
+
+
+@command("destring", syntax="[varlist] , GENerate(string) REPLACE IGNore(string) FORCE "
+         "FLOAT PERCENT DPComma", help="convert string variables to numeric")
+def destring(session, args):
+    """destring [varlist], {generate(newvarlist) | replace} [ignore("chars") force float percent dpcomma]"""
+    data = session.data
+    targets = _targets(args, args.varlist, "destring")
+    if args.options.get("generate"):
+        for t in targets:
+            check_new_name(t, data.names)
+    ignore = args.options.get("ignore") or ""
+    ignore = ignore[1:-1] if len(ignore) >= 2 and ignore[0] == ignore[-1] == '"' else ignore
+    verb = "replaced" if args.options.get("replace") else "generated"
+    lines = []
+    for name, target in zip(args.varlist, targets):
+        var = data.var(name)
+        if not var.is_string:
+            lines.append(f"{name} already numeric; no {'replace' if verb == 'replaced' else 'generate'}")
+            continue
+        texts = np.array(["".join(c for c in t if c not in ignore) for t in var.values], dtype=object)
+        nums = _parse_numbers(texts, bool(args.options.get("percent")), bool(args.options.get("dpcomma")))
+        bad = np.isnan(nums) & ~np.isin(np.char.strip(texts.astype(str)), ["", "."])
+        if bad.any() and not args.options.get("force"):
+            lines.append(f"{name}: contains nonnumeric characters; no "
+                         f"{'replace' if verb == 'replaced' else 'generate'}")
+            continue
+        stype = smallest_numeric_type(nums, "double")
+        if stype == "double" and args.options.get("float"):
+            stype = "float"
+        head = "all characters numeric" if not bad.any() else "contains nonnumeric characters"
+        lines.append(f"{name}: {head}; {verb} as {stype}")
+        if verb == "replaced":
+            pos = data.names.index(name)
+            label = var.label
+            data.drop_vars([name])
+            data.add(name, nums, stype, label=label)
+            names = data.names
+            data.order(names[:pos] + [name] + [n for n in names[pos:] if n != name])
+        else:
+            data.add(target, nums, stype, label=var.label)
+        missing = int(np.isnan(nums).sum() - np.isin(np.char.strip(texts.astype(str)), ["", "."]).sum())
+        if missing:
+            lines.append(f"({_plural(missing, 'missing value', 'missing values')} generated)")
+    return "\n".join(lines)
+
+
+@command("tostring", syntax="varlist , GENerate(string) REPLACE FORCE Format(string) "
+         "USEDisplayformat", help="convert numeric variables to string")
+def tostring(session, args):
+    """tostring varlist, {generate(newvarlist) | replace} [force format(%fmt) usedisplayformat]"""
+    from hlmshell.render.formats import fmt, parse_format
+    data = session.data
+    targets = _targets(args, args.varlist, "tostring")
+    if args.options.get("generate"):
+        for t in targets:
+            check_new_name(t, data.names)
+    spec = args.options.get("format")
+    if spec:
+        parse_format(spec)
+    verb = "replace" if args.options.get("replace") else "generate"
+    lines = []
+    for name, target in zip(args.varlist, targets):
+        var = data.var(name)
+        if var.is_string:
+            lines.append(f"{name} already string; no {verb}")
+            continue
+        form = spec or (var.fmt if args.options.get("usedisplayformat") else "%12.0g")
+        texts = np.array(["." if np.isnan(v) else fmt(float(v), form).strip() for v in var.values],
+                         dtype=object)
+        back = _parse_numbers(texts, False, False)
+        lossy = ~((back == var.values) | (np.isnan(back) & np.isnan(var.values)))
+        if lossy.any() and not args.options.get("force"):
+            lines.append(f"{name} cannot be converted reversibly; no {verb}")
+            continue
+        stype = f"str{max(max((len(t) for t in texts), default=1), 1)}"
+        if verb == "replace":
+            lines.append(f"{name} was {var.stype} now {stype}")
+            var.values, var.stype, var.fmt = coerce(texts, stype), stype, default_format(stype)
+            var.value_label = None
+            data.changed = True
+            if name in data.sortedby:
+                data.sortedby = []
+        else:
+            lines.append(f"{target} generated as {stype}")
+            data.add(target, texts, stype, label=var.label)
+    return "\n".join(lines)

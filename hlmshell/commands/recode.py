@@ -1,0 +1,182 @@
+"""recode varlist (rule) [(rule) ...] [if] [in] [, generate(newvars) prefix(str) copyrest]
+
+Rules ([D] recode): `(1 2 = 1)`, `(3/5 = 2)`, `(min/0 = 0)`, `(. = 9)`, `(nonmissing = 1)`,
+`(missing = .)`, `(else = 0)` (also `*`); the first rule that matches a value wins, values
+no rule matches keep their value. Vectorised: each rule is a mask over the column.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from hlmshell.commands.generate import _plural, _promote, to_storage
+from hlmshell.commands.registry import command
+from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
+from hlmshell.errors import StataError
+from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options, top_level_positions
+
+OPTIONS = Spec(", GENerate(string) PREfix(string) COPYrest Test Label(string)")
+_NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
+
+
+def _value(word: str) -> float:
+    if word == "." or re.fullmatch(r"\.[a-z]", word):
+        return np.nan
+    try:
+        return float(word)
+    except ValueError:
+        raise StataError(198, f"{word} invalid rule") from None
+
+
+def parse_rule(text: str):
+    """`1 2 3/5 min/0 . = 7` → (list of matchers, new value). A matcher is (kind, lo, hi)."""
+    left, eq, right = text.partition("=")
+    if not eq:
+        raise StataError(198, f"({text}) invalid rule: = expected")
+    right = right.strip()
+    if '"' in right:
+        raise StataError(198, "value labels in recode rules not allowed")
+    new = _value(right)
+    matchers = []
+    words = re.sub(r"\s*/\s*", "/", left.strip()).split()
+    if not words:
+        raise StataError(198, f"({text}) invalid rule")
+    for w in words:
+        lw = w.lower()
+        if lw in ("else", "*"):
+            if len(words) > 1:
+                raise StataError(198, "else must be the only value in its rule")
+            matchers.append(("else", None, None))
+        elif lw in ("missing", "miss"):
+            matchers.append(("missing", None, None))
+        elif lw in ("nonmissing", "nonmiss"):
+            matchers.append(("nonmissing", None, None))
+        elif "/" in w:
+            a, _, b = w.partition("/")
+            lo = -np.inf if a.lower() == "min" else _value(a)
+            hi = np.inf if b.lower() == "max" else _value(b)
+            matchers.append(("range", lo, hi))
+        else:
+            matchers.append(("value", _value(w), None))
+    return matchers, new
+
+
+def _mask(matchers, x: np.ndarray, untouched: np.ndarray) -> np.ndarray:
+    hit = np.zeros(len(x), dtype=bool)
+    missing = np.isnan(x)
+    for kind, lo, hi in matchers:
+        if kind == "else":
+            hit |= untouched
+        elif kind == "missing":
+            hit |= missing
+        elif kind == "nonmissing":
+            hit |= ~missing
+        elif kind == "range":
+            if np.isnan(lo) or np.isnan(hi):       # a range ending at . takes missing too
+                hit |= (x >= (lo if not np.isnan(lo) else np.inf)) | missing
+            else:
+                hit |= (x >= lo) & (x <= hi)
+        else:
+            hit |= missing if np.isnan(lo) else (x == lo)
+    return hit
+
+
+def split_rules(main: str) -> tuple[str, list[str]]:
+    """The varlist before the first `(`, and each parenthesised rule."""
+    first = main.find("(")
+    if first < 0:
+        raise StataError(198, "rules required")
+    rules, depth, start = [], 0, None
+    for i, c in enumerate(main[first:], first):
+        if c == "(":
+            depth += 1
+            if depth == 1:
+                start = i + 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                rules.append(main[start:i])
+        elif depth == 0 and not c.isspace():
+            raise StataError(198, "invalid syntax")
+    if depth:
+        raise StataError(198, "unmatched parenthesis")
+    return main[:first], rules
+
+
+@command("recode", syntax="raw", help="recode the values of numeric variables")
+def recode(session, raw):
+    """recode varlist (rule) [(rule) ...] [if] [in] [, generate(newvars) prefix(str) copyrest]
+        rule: (# [#...] = #), (#/# = #), min max missing nonmissing else
+    """
+    data = session.data
+    main, opt_text = split_options(raw.anything)
+    opts = OPTIONS.bind_options(opt_text) if opt_text is not None else {}
+    for unsupported in ("label", "test"):
+        if unsupported in opts:
+            raise StataError(198, f"option {unsupported}() not allowed" if unsupported == "label"
+                             else f"option {unsupported} not allowed")
+    main, found = clauses(main)
+    if "using" in found:
+        raise StataError(101, "using not allowed")
+    args = Args(body=raw.anything)
+    if "in" in found:
+        args.in_range = parse_in_range(found["in"], data.nobs)
+    if "if" in found:
+        from hlmshell.syntax.expr import parse_expression
+        args.if_exp = parse_expression(found["if"].strip())
+    vartext, rule_texts = split_rules(main)
+    varlist = expand_varlist(vartext, data.names)
+    if not varlist:
+        raise StataError(100, "varlist required")
+    rules = [parse_rule(t) for t in rule_texts]
+    for name in varlist:
+        if data.is_string(name):
+            raise StataError(109, "type mismatch")
+    gen, prefix = opts.get("generate"), opts.get("prefix")
+    if gen is not None and prefix is not None:
+        raise StataError(198, "options generate() and prefix() may not be combined")
+    targets = None
+    if gen is not None:
+        targets = tokens(gen)
+        if len(targets) != len(varlist):
+            raise StataError(198, "generate(): the number of new variables must equal the "
+                                  "number of variables recoded")
+    elif prefix is not None:
+        targets = [prefix + n for n in varlist]
+    elif opts.get("copyrest"):
+        raise StataError(198, "option copyrest requires generate() or prefix()")
+    if targets is not None:
+        for t in targets:
+            check_new_name(t, data.names)
+        if len(set(targets)) != len(targets):
+            raise StataError(198, "generate(): new variable names must differ")
+    sample = args.touse(session)
+    lines = []
+    for k, name in enumerate(varlist):
+        var = data.var(name)
+        x = var.values
+        new = x.copy()                      # a new array: the column itself is never changed
+        untouched = sample.copy()
+        for matchers, value in rules:
+            hit = _mask(matchers, x, untouched) & untouched
+            new[hit] = value
+            untouched &= ~hit
+        if targets is None:
+            stype = _promote(var.stype, np.where(sample, new, np.nan))
+            stored = to_storage(new, stype)
+            changed = int(np.sum(~((stored == x) | (np.isnan(stored) & np.isnan(x)))))
+            data.set_values(name, stored, stype)
+            lines.append(f"({name}: {_plural(changed, 'change', 'changes')} made)")
+        else:
+            if not opts.get("copyrest"):
+                new = np.where(sample, new, np.nan)
+            stype = _promote(var.stype, new)
+            stored = to_storage(new, stype)
+            data.add(targets[k], stored, stype, var.fmt, f"RECODE of {name}"
+                     + (f" ({var.label})" if var.label else ""))
+            same = (stored == x) | (np.isnan(stored) & np.isnan(x))
+            diff = int(np.sum(~same))
+            lines.append(f"({_plural(diff, 'difference', 'differences')} between {name} and "
+                         f"{targets[k]})")
+    return "\n".join(lines)
