@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from hlmshell.commands import mixed as mixed_cmd
+from hlmshell.commands.est_common import REPLAY
 from hlmshell.commands.estat import ic_row, split_subcommand
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
@@ -23,6 +24,7 @@ from hlmshell.render.estimates import (DirRow, EstimatesDir, EstimatesTable, Not
 from hlmshell.returns import Returns
 
 EST = Registry("subcommand")
+REPLAY.setdefault("mixed", mixed_cmd.replay_output)
 sub = EST.command
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
@@ -101,8 +103,9 @@ def estimates_restore(session, args):
 # ------------------------------------------------------------------------------- replay
 def replay_body(result):
     """The estimation command's own display rebuilt from stored results."""
-    if result.cmd == "mixed":
-        return mixed_cmd.replay_output(result)
+    replay = REPLAY.get(result.cmd)
+    if replay is not None:
+        return replay(result)
     return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),
                          result.functions)
 

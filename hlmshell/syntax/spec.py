@@ -16,7 +16,8 @@ import numpy as np
 from hlmshell.errors import StataError
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
 
-ELEMENTS = ("varlist", "varname", "newvarname", "newvarlist", "if", "in", "using", "=exp", "anything")
+ELEMENTS = ("varlist", "varname", "newvarname", "newvarlist", "if", "in", "using", "=exp", "anything",
+            "weight")
 
 
 @dataclass
@@ -44,6 +45,9 @@ class Args:
     options: dict = field(default_factory=dict)
     prefix: str | None = None  # by-varlist text (bound by the handler that accepts `by`)
     bysort: bool = False
+    # `[fw=exp]`: (kind, expression text) with kind fweight/aweight/pweight/iweight; only
+    # for commands whose spec lists `[weight]`, else a weight clause is r(101)
+    weight: tuple[str, str] | None = None
 
     def touse(self, session) -> np.ndarray:
         """The observations selected by `if` and `in`."""
@@ -91,6 +95,8 @@ class Spec:
         main, opts = split_options(body)
         if opts is not None:
             args.options = self.bind_options(opts)
+        if "weight" in self.elements:
+            main, args.weight = split_weight(main)
         main, found = clauses(main)
         for kw, element, message in (("using", "using", "using not allowed"),
                                      ("in", "in", "in range not allowed"),
@@ -251,6 +257,26 @@ def _find_keyword(text: str, keyword: str) -> tuple[int, int] | None:
 
 # a weight clause: `[fw=pop]`, `[pweight = w]`, `[weight=w]`
 WEIGHT = re.compile(r"\[\s*(?:[fapi]w(?:eight)?|weight)\s*=")
+
+
+_WEIGHT_KINDS = {"fw": "fweight", "fweight": "fweight", "aw": "aweight", "aweight": "aweight",
+                 "pw": "pweight", "pweight": "pweight", "iw": "iweight", "iweight": "iweight",
+                 "weight": "weight"}
+
+
+def split_weight(text: str) -> tuple[str, tuple[str, str] | None]:
+    """Take `[fw=exp]` out of the main text: (text without it, (kind, exp text) or None).
+    `[weight=exp]` is returned as kind 'weight' (the command picks its default kind)."""
+    m = re.search(r"\[\s*([A-Za-z]+)\s*=([^\]]*)\]", text)
+    if m is None:
+        if re.search(r"\[\s*[A-Za-z]*\s*=", text):
+            raise StataError(198, "invalid syntax")  # unterminated `[fw=x`
+        return text, None
+    kind = _WEIGHT_KINDS.get(m.group(1).lower())
+    exp = m.group(2).strip()
+    if kind is None or not exp:
+        raise StataError(198, "invalid syntax" if kind else f"{m.group(1)} not allowed")
+    return text[:m.start()] + " " + text[m.end():], (kind, exp)
 
 
 def clauses(text: str) -> tuple[str, dict[str, str]]:
