@@ -104,3 +104,23 @@ def test_fe_drops_panel_constant_regressors_with_a_note():
     assert s.estimates.active.matrices["b"].colnames == ["ses", "o.sector", "_cons"]
     rc, lines = run_lines(s, "xtreg mathach ses, re fe")
     assert rc == 198
+
+
+def test_xtreg_mle_is_the_random_intercept_model():
+    # the same likelihood as `mixed y x || panel:` (whose numbers the handout verifies):
+    # coefficients equal, sigma_u = exp(lns1_1_1), sigma_e = exp(lnsig_e), same LR test
+    s = hsb_after("egen school = group(id)", "xtset school",
+                  "quietly mixed mathach ses || school:")
+    mixed = s.estimates.active
+    rc, lines = run_lines(s, "xtreg mathach ses, mle")
+    assert rc == 0
+    e = s.estimates.active
+    assert e.matrices["b"].colnames == ["mathach:ses", "mathach:_cons", "/:sigma_u",
+                                        "/:sigma_e"]
+    mb = mixed.matrices["b"].values[0]
+    np.testing.assert_allclose(e.matrices["b"].values[0], [mb[0], mb[1], np.exp(mb[2]),
+                                                           np.exp(mb[3])], rtol=1e-9)
+    assert e.scalars["chi2_c"] == pytest.approx(mixed.scalars["chi2_c"], rel=1e-8)
+    assert any(l.startswith("Random effects u_i ~ Gaussian     ") for l in lines)
+    assert any(l.startswith("LR test of sigma_u=0: chibar2(01) = 456.94 ") for l in lines)
+    assert any(l.startswith("    /sigma_u |   2.174513   .1491539   ") for l in lines)
