@@ -182,7 +182,12 @@ def estimate(session, args, setting, model: str) -> EstimationResult:
     notes = ec.collinear_notes(design)
     if model == "fe":
         slopes = [j for j in design.keep if design.fixed_names[j] != "_cons"]
-        drop = within_collinear(design.X_all[np.ix_(rows, slopes)], g)
+        contiguous = slopes == list(range(slopes[0], slopes[0] + len(slopes))) if slopes else True
+        if len(rows) == session.data.nobs and contiguous and slopes:
+            Xs = design.X_all[:, slopes[0]:slopes[0] + len(slopes)]   # a view, no copy
+        else:
+            Xs = design.X_all[np.ix_(rows, slopes)]
+        drop = within_collinear(Xs, g)
         for i in drop:
             j = slopes[i]
             notes.append(f"note: {design.fixed_names[j]} omitted because of collinearity.")

@@ -10,6 +10,7 @@ are used as given (N = sum w, rounded down as Stata's display does).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,21 +75,28 @@ def fit_ols(y: np.ndarray, X: np.ndarray, *, constant: bool, weights: np.ndarray
     if N <= 0 or n == 0:
         raise ModelError(2000, "no observations")
     sw = N if w is None else float(w.sum())
-    # center on the (weighted) means when there is a constant: X'X of the centred columns
-    # is far better conditioned, and the full inverse follows by the block formula
+    # Normal equations from one Gram matrix of [X y] (a single BLAS pass over the data);
+    # with a constant they are centred algebraically, exact enough while no mean is huge
+    # against its spread; otherwise the columns are centred explicitly first.
+    Xw = X if w is None else X * w[:, None]
     if constant and k >= 1:
         Xs = X[:, :-1]
-        if w is None:
-            mx = Xs.mean(axis=0)
-            my = float(y.mean())
-        else:
-            mx = (w @ Xs) / sw
-            my = float(w @ y) / sw
-        Xc = Xs - mx
-        yc = y - my
-        Xw = Xc if w is None else Xc * w[:, None]
-        S = Xw.T @ Xc
-        Sy = Xw.T @ yc
+        mx = (w @ Xs) / sw if w is not None else Xs.mean(axis=0)
+        my = float(w @ y) / sw if w is not None else float(y.mean())
+        G = Xw[:, :-1].T @ Xs
+        gy = Xw[:, :-1].T @ y
+        yy = float(y @ y) if w is None else float(w @ (y * y))
+        S = G - sw * np.outer(mx, mx)
+        Sy = gy - sw * mx * my
+        tss = yy - sw * my * my
+        sd = np.sqrt(np.maximum(np.diag(S), 0) / sw)
+        if k > 1 and (np.abs(mx) > 1e3 * np.where(sd > 0, sd, np.inf)).any() or \
+                abs(my) > 1e3 * math.sqrt(max(tss, 0) / sw):
+            Xc = Xs - mx
+            yc = y - my
+            Xcw = Xc if w is None else Xc * w[:, None]
+            S, Sy = Xcw.T @ Xc, Xcw.T @ yc
+            tss = float(yc @ yc) if w is None else float(w @ (yc * yc))
         if k > 1:
             Sinv = _sym_inverse(S)
             bs = Sinv @ Sy
@@ -100,10 +108,8 @@ def fit_ols(y: np.ndarray, X: np.ndarray, *, constant: bool, weights: np.ndarray
         A_inv[:-1, :-1] = Sinv
         A_inv[:-1, -1] = A_inv[-1, :-1] = -Sinv @ mx
         A_inv[-1, -1] = 1.0 / sw + mx @ Sinv @ mx
-        xb = Xc @ bs + my
-        tss = float(yc @ yc) if w is None else float(w @ (yc * yc))
+        xb = X @ b
     else:
-        Xw = X if w is None else X * w[:, None]
         A = Xw.T @ X
         A_inv = _sym_inverse(A) if k else np.zeros((0, 0))
         b = A_inv @ (Xw.T @ y) if k else np.zeros(0)

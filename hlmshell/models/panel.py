@@ -97,7 +97,19 @@ def _cluster_vce(Xt, e, A_inv, clusters, N, k, within_groups: bool):
 
 
 def fit_panel(y: np.ndarray, X: np.ndarray, g: np.ndarray, model: str = "re", *,
-              vce: str = "ols", clusters: np.ndarray | None = None) -> PanelFit:
+              vce: str = "ols", clusters: np.ndarray | None = None,
+              explicit: bool = False) -> PanelFit:
+    """fe, be or re. The conventional VCE is computed from cross-product moments (one BLAS
+    pass over [X y] and the group sums: no n x k temporaries); cluster VCEs, which need
+    each row's residual, and badly scaled data go through the explicit transformations."""
+    if vce == "ols" and not explicit and model in ("fe", "re") and X.shape[1] > 1:
+        fast = _fit_moments(y, X, g, model)
+        if fast is not None:
+            return fast
+    return _fit_explicit(y, X, g, model, vce=vce, clusters=clusters)
+
+
+def _fit_explicit(y, X, g, model, *, vce, clusters) -> PanelFit:
     n, k = X.shape
     if n == 0:
         raise ModelError(2000, "no observations")
@@ -219,16 +231,136 @@ def fit_panel(y: np.ndarray, X: np.ndarray, g: np.ndarray, model: str = "re", *,
 
 def within_collinear(Xs: np.ndarray, g: np.ndarray) -> list[int]:
     """Slope columns (of Xs, without the constant) that the panel effects absorb: constant
-    within every panel or collinear with earlier ones after demeaning (fe drops them)."""
-    from .design import _collinear
-    if Xs.shape[1] == 0:
+    within every panel or collinear with earlier ones after demeaning (fe drops them).
+    Greedy, in column order, on the within moments: a column goes when its within
+    variation not explained by the kept ones is below 1e-12 of its total variation."""
+    k = Xs.shape[1]
+    if k == 0:
         return []
+    n = Xs.shape[0]
     G = int(g.max()) + 1
-    sizes = np.bincount(g, minlength=G).astype(float)
-    Xw = Xs - group_means(Xs, g, G, sizes)[g]
-    return sorted(_collinear(Xw, list(range(Xs.shape[1])), tol=1e-7))
+    T = np.bincount(g, minlength=G).astype(float)
+    sums = np.empty((G, k))
+    for j in range(k):
+        sums[:, j] = np.bincount(g, weights=Xs[:, j], minlength=G)
+    mean = sums.sum(axis=0) / n
+    bar = sums / T[:, None] - mean
+    tot = Xs.T @ Xs - n * np.outer(mean, mean)
+    W = tot - bar.T @ (bar * T[:, None])
+    kept: list[int] = []
+    dropped = []
+    for j in range(k):
+        r = W[j, j]
+        if kept:
+            Wk = W[np.ix_(kept, kept)]
+            r -= W[j, kept] @ np.linalg.solve(Wk, W[kept, j])
+        if r <= 1e-12 * max(tot[j, j], 0) or tot[j, j] <= 0:
+            dropped.append(j)
+        else:
+            kept.append(j)
+    return dropped
 
 
 def omit_name(name: str) -> str:
     from .design import _omit_name
     return _omit_name(name)
+
+
+def _fit_moments(y, X, g, model) -> PanelFit | None:
+    """fe / re from moments. Within and transformed cross-products follow from
+    X'X - sum_i c_i T_i xbar_i xbar_i' (c = 1 within, 2 theta - theta^2 for GLS).
+    Returns None when cancellation would cost precision (within variation below 1e-7 of
+    the total, or means far from the spread): the caller takes the explicit path."""
+    n, k = X.shape
+    K = k - 1
+    G = int(g.max()) + 1
+    T = np.bincount(g, minlength=G).astype(float)
+    Z = np.empty((n, k + 1), order="F")
+    Z[:, :k] = X
+    Z[:, k] = y
+    M = Z.T @ Z                                   # [X y]'[X y]
+    sums = np.empty((G, k + 1))
+    for j in range(k + 1):
+        sums[:, j] = np.bincount(g, weights=Z[:, j], minlength=G)
+    bar = sums / T[:, None]                       # group means of [X y] (constant: 1)
+    mean = sums.sum(axis=0) / n
+    tot = M - n * np.outer(mean, mean)            # total centred moments
+    between = (bar - mean).T @ ((bar - mean) * T[:, None])
+    W = tot - between                             # within moments
+    idx = np.arange(K)
+    dW, dT = np.diag(W)[:k + 1], np.diag(tot)[:k + 1]
+    if np.any(np.abs(mean[idx]) > 1e3 * np.sqrt(np.maximum(dT[idx], 1e-300) / n)) or \
+            np.any((dW[idx] < 1e-7 * dT[idx]) & (dT[idx] > 0)):
+        return None
+    Wxx, Wxy, Wyy = W[np.ix_(idx, idx)], W[idx, k], W[k, k]
+    df_w = n - G - K
+    try:
+        Winv = _sym_inverse(Wxx)
+    except np.linalg.LinAlgError:
+        return None
+    bw = Winv @ Wxy
+    rss_w = float(Wyy - bw @ Wxy)
+    common = dict(N=n, n_groups=G, g_min=int(T.min()), g_avg=float(T.mean()),
+                  g_max=int(T.max()))
+    Txx, Txy, Tyy = tot[np.ix_(idx, idx)], tot[idx, k], tot[k, k]
+    ybar, Xbar_s = bar[:, k], bar[:, idx]
+    mx, my = mean[idx], mean[k]
+
+    def r2s(bs):
+        r2_w = (bs @ Wxy) ** 2 / ((bs @ Wxx @ bs) * Wyy)
+        r2_o = (bs @ Txy) ** 2 / ((bs @ Txx @ bs) * Tyy)
+        xb_bar = Xbar_s @ bs
+        r2_b = _corr2(ybar, xb_bar)
+        return float(r2_w), r2_b, float(r2_o)
+
+    if model == "fe":
+        if df_w <= 0:
+            raise ModelError(2001, "insufficient observations")
+        s2 = rss_w / df_w
+        b = np.append(bw, my - mx @ bw)
+        A_inv = np.empty((k, k))
+        A_inv[:-1, :-1] = Winv
+        A_inv[:-1, -1] = A_inv[-1, :-1] = -Winv @ mx
+        A_inv[-1, -1] = 1.0 / n + mx @ Winv @ mx
+        V = s2 * A_inv
+        u = ybar - Xbar_s @ bw - b[-1]
+        sigma_u = float(np.std(u, ddof=1)) if G > 1 else np.nan
+        sigma_e = float(np.sqrt(s2))
+        # corr(u_i, xb) over the rows: group-level sums weighted by the panel sizes
+        xbm = Xbar_s @ bw
+        ubar = (T @ u) / n
+        cov = (T @ (u * xbm)) / n - ubar * (mx @ bw)
+        var_u = (T @ (u - ubar) ** 2) / n
+        var_xb = (bw @ Txx @ bw) / n
+        corr = float(cov / np.sqrt(var_u * var_xb)) if var_u > 0 and var_xb > 0 else np.nan
+        rss_p = float(Tyy - Txy @ np.linalg.solve(Txx, Txy))
+        F_f = ((rss_p - rss_w) / (G - 1)) / s2 if G > 1 else np.nan
+        F = _wald(b, V, idx) / K
+        r2_w, r2_b, r2_o = r2s(bw)
+        return PanelFit("fe", b, V, df_m=K, df_r=df_w, r2_w=r2_w, r2_b=r2_b, r2_o=r2_o,
+                        sigma_u=sigma_u, sigma_e=sigma_e,
+                        rho=sigma_u ** 2 / (sigma_u ** 2 + sigma_e ** 2), F=F, F_f=F_f,
+                        df_a=G - 1, corr=corr, rss=rss_w, u=u, **common)
+    # re: Swamy-Arora variance components, then GLS from the transformed moments
+    if df_w <= 0 or G <= k:
+        raise ModelError(2001, "insufficient observations")
+    s2e = rss_w / df_w
+    Xbar = np.column_stack([Xbar_s, np.ones(G)])
+    Ab_inv = _sym_inverse(Xbar.T @ Xbar)
+    eb = ybar - Xbar @ (Ab_inv @ (Xbar.T @ ybar))
+    T_bar = G / float((1.0 / T).sum())
+    s2u = max(float(eb @ eb) / (G - k) - s2e / T_bar, 0.0)
+    theta = 1 - np.sqrt(s2e / (T * s2u + s2e))
+    c = (2 * theta - theta ** 2) * T
+    Mt = M - bar.T @ (bar * c[:, None])          # [X* y*]'[X* y*]
+    A_inv = _sym_inverse(Mt[:k, :k])
+    b = A_inv @ Mt[:k, k]
+    ee = float(Mt[k, k] - b @ Mt[:k, k])
+    V = (ee / (n - k)) * A_inv
+    r2_w, r2_b, r2_o = r2s(b[:K])
+    sigma_u, sigma_e = float(np.sqrt(s2u)), float(np.sqrt(s2e))
+    u = (s2u / (s2u + s2e / T)) * (ybar - Xbar @ b)
+    return PanelFit("re", b, V, df_m=K, df_r=None, r2_w=r2_w, r2_b=r2_b, r2_o=r2_o,
+                    sigma_u=sigma_u, sigma_e=sigma_e,
+                    rho=s2u / (s2u + s2e) if s2u + s2e > 0 else np.nan,
+                    chi2=_wald(b, V, idx), theta=theta, u=u, **common)

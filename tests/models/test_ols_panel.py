@@ -126,3 +126,17 @@ def test_within_collinear_finds_panel_constants(grunfeld):
     const_in_panel = g.astype(float) * 3
     Xs = np.column_stack([X[:, 0], const_in_panel, X[:, 1]])
     assert within_collinear(Xs, g) == [1]
+
+
+@pytest.mark.parametrize("model", ["fe", "re"])
+def test_moment_path_equals_explicit_path(grunfeld, model):
+    y, X, g = grunfeld
+    a = fit_panel(y, X, g, model)
+    b = fit_panel(y, X, g, model, explicit=True)
+    np.testing.assert_allclose(a.b, b.b, rtol=1e-9)
+    np.testing.assert_allclose(a.V, b.V, rtol=1e-8)
+    for name in ("sigma_u", "sigma_e", "rho", "r2_w", "r2_b", "r2_o", "F", "F_f", "chi2",
+                 "corr"):
+        x, z = getattr(a, name), getattr(b, name)
+        assert (np.isnan(x) and np.isnan(z)) or x == pytest.approx(z, rel=1e-8), name
+    np.testing.assert_allclose(a.u, b.u, rtol=1e-7, atol=1e-9)
