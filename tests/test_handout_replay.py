@@ -3,7 +3,9 @@
 Reference: tests/golden/handout_output.txt holds the command echoes and output blocks of the
 course handout (shared/handout/two-level-hlm-handout.txt), with its prose removed and three
 page-layout artefacts of the document undone (a stray leading space before `-----+` rules and
-`macros:`, one before `1.sector`, and the re-flowed boundary note of the last lrtest).
+`macros:`, one before `1.sector`, and the re-flowed boundary note of the last lrtest), and
+the 6-space hanging indent of lrtest's boundary notes restored (the handout's text lost it
+in the first two; the third keeps it: "      parameter space. ...").
 
 Tolerance: a figure matches when it is within 2e-4 relative or 1.5 units of its last printed
 digit — Stata stops its Newton iterations about 1e-5 short of the optimum that we print

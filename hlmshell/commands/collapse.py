@@ -69,7 +69,7 @@ def collapse(session, raw):
     data = session.data
     main, opts = split_options(raw.anything)
     options = OPTIONS.bind_options(opts) if opts is not None else {}
-    main, weight = split_weight(main)
+    main, weight = split_weight(main, default="aweight")
     main, found = clauses(main)
     if "using" in found:
         raise StataError(101, "using not allowed")

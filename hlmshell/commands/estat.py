@@ -21,7 +21,8 @@ ESTAT = Registry("subcommand")
 subcommand = ESTAT.command
 
 
-@command("estat", syntax="raw", help="postestimation statistics: icc, recovariance, ic, group")
+@command("estat", syntax="raw",
+         help="postestimation statistics: icc, recovariance, ic, group, sd, vce")
 def estat(session, args):
     """estat subcommand [, options]"""
     result = session.estimates.require()
@@ -37,7 +38,10 @@ def split_subcommand(body: str) -> tuple[str, str]:
     return (m.group(1) or ""), m.group(2)
 
 
-def _model(result, message="model is linear regression; no random effects"):
+def _model(result, message="model is linear regression; no random effects", sub=""):
+    if result.cmd != "mixed":
+        # Stata's estat_default: the mixed-only subcommands do not exist elsewhere
+        raise StataError(321, f"invalid subcommand {sub}".rstrip())
     if result.model is None or not result.model.levels:
         raise StataError(459, message)
     return result.model
@@ -57,7 +61,7 @@ def _level(session, args) -> float:
 # ----------------------------------------------------------------------------- icc
 @subcommand("icc", syntax="[, Level(real)]", help="intraclass correlations")
 def estat_icc(session, args, result):
-    model = _model(result)
+    model = _model(result, sub="icc")
     level = _level(session, args)
     try:
         title, rows = model.icc(level)
@@ -85,7 +89,7 @@ def estat_icc(session, args, result):
 @subcommand("recovariance", abbrev="recov", syntax="[, RELEVel(string) CORRelation *]",
             help="random-effects covariance matrices")
 def estat_recovariance(session, args, result):
-    model = _model(result)
+    model = _model(result, sub="recovariance")
     corr = bool(args.options.get("correlation"))
     levels = list(enumerate(model.levels))
     if args.options.get("relevel"):
@@ -142,7 +146,8 @@ def estat_group(session, args, result):
     if args.body.strip():
         raise StataError(198, "options not allowed with subcommand group"
                          if args.body.strip().startswith(",") else "invalid syntax")
-    model = _model(result, "model is linear regression; no group information available")
+    model = _model(result, "model is linear regression; no group information available",
+                   "group")
     return GroupTable([GroupRow(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
                        for lv in model.levels])
 
@@ -153,5 +158,22 @@ def estat_sd(session, args, result):
     """The random-effects table of the active `mixed` results in the sd metric."""
     from hlmshell.commands.mixed import random_table  # the table `mixed` itself prints
     from hlmshell.render import to_text
-    model = _model(result)
+    model = _model(result, sub="sd")
     return "\n" + to_text(random_table(model, _level(session, args), True))
+
+
+# ------------------------------------------------------------------------------ vce
+@subcommand("vce", syntax="[, COVariance]", help="covariance matrix of the estimators")
+def estat_vce(session, args, result):
+    """e(V) of any estimator, lower triangle; base and omitted columns are left out."""
+    from hlmshell.render.estat import EstatVce
+    V = result.matrices.get("V")
+    if V is None:
+        raise StataError(321, "matrix e(V) not found")
+    names = V.colnames
+    keep = [j for j, n in enumerate(names)
+            if not any(re.match(r"^\d+b\.|^\d*o\.|^o\.|^co\.", part)
+                       for part in n.rpartition(":")[2].split("#"))]
+    sub = StataMatrix(V.values[np.ix_(keep, keep)], [names[j] for j in keep],
+                      [names[j] for j in keep], symmetric=True)
+    return EstatVce(str(result.macros.get("cmd", result.cmd)), sub)

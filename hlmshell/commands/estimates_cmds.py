@@ -11,6 +11,7 @@ import re
 import numpy as np
 
 from hlmshell.commands import mixed as mixed_cmd
+from hlmshell.commands.est_common import REPLAY
 from hlmshell.commands.estat import ic_row, split_subcommand
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
@@ -23,6 +24,7 @@ from hlmshell.render.estimates import (DirRow, EstimatesDir, EstimatesTable, Not
 from hlmshell.returns import Returns
 
 EST = Registry("subcommand")
+REPLAY.setdefault("mixed", mixed_cmd.replay_output)
 sub = EST.command
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 
@@ -101,8 +103,9 @@ def estimates_restore(session, args):
 # ------------------------------------------------------------------------------- replay
 def replay_body(result):
     """The estimation command's own display rebuilt from stored results."""
-    if result.cmd == "mixed":
-        return mixed_cmd.replay_output(result)
+    replay = REPLAY.get(result.cmd)
+    if replay is not None:
+        return replay(result)
     return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),
                          result.functions)
 
@@ -228,16 +231,34 @@ def _format_option(value, default: str) -> str:
 def estimates_table(session, args):
     names = _names(session, args.anything, ".")
     results = [session.estimates.get(n) for n in names]
+    opts = args.options
+    for word in opts:
+        if word not in ("b", "se", "stats", "keep", "drop", "t", "p", "star", "eform"):
+            raise StataError(198, f"option {word} not allowed")
+    for word in ("t", "p", "eform"):
+        if word in opts and opts[word] is not True:
+            raise StataError(198, f"option {word}() not allowed")
+    star = _star_levels(opts.get("star")) if "star" in opts else None
+    if star and any(w in opts for w in ("se", "t", "p")):
+        raise StataError(198, "option star not allowed with se, t, or p")
+    eform = bool(opts.get("eform"))
+    # single-equation results (regress, xtreg) line up with the first equation of
+    # multi-equation ones (mixed's `depvar:`), as Stata matches first equations
+    first_eq = next((_split(r.matrices["b"].colnames[0])[0] for r in results
+                     if r.matrices["b"].colnames and ":" in r.matrices["b"].colnames[0]), "")
     order: list[tuple[str, str]] = []
     coefs: list[dict] = []
     for res in results:
         b = res.matrices["b"]
         V = res.matrices.get("V")
+        df_r = res.scalars.get("df_r")
         d = {}
         for j, full in enumerate(b.colnames):
             key = _split(full)
+            if not key[0] and first_eq:
+                key = (first_eq, key[1])
             se = math.sqrt(V.values[j, j]) if V is not None and V.values[j, j] >= 0 else math.nan
-            d[key] = (float(b.values[0, j]), se)
+            d[key] = _cell_stats(float(b.values[0, j]), se, df_r, eform, star)
             if key not in order and not _hidden(key[1]):
                 order.append(key)
         coefs.append(d)
@@ -254,22 +275,25 @@ def estimates_table(session, args):
             return False
         return not (key[1] in drop or full in drop)
 
-    rows = [TableRow(eq, nm, [c.get((eq, nm), (None, None))[0] for c in coefs],
-                     [c.get((eq, nm), (None, None))[1] for c in coefs])
+    none = (None, None, None, None, "")
+    rows = [TableRow(eq, nm, *([c.get((eq, nm), none)[i] for c in coefs] for i in range(5)))
             for eq, nm in order if selected((eq, nm))]
     stats = []
     for st in args.options.get("stats", "").replace(",", " ").split():
         values = []
         for res in results:
-            if st in ("aic", "bic", "rank"):
-                r = ic_row(".", res)
-                values.append({"aic": r.aic, "bic": r.bic, "rank": r.df}[st])
+            if st in ("aic", "bic"):
+                try:
+                    r = ic_row(".", res)
+                except StataError:      # no likelihood (xtreg, re): shown as "."
+                    values.append(math.nan)
+                    continue
+                values.append({"aic": r.aic, "bic": r.bic}[st])
             else:
                 v = res.scalars.get(st)
                 values.append(None if v is None or isinstance(v, str) else float(v))
         stats.append((st, values))
     titles = ["Active" if n == "." else n for n in names]
-    opts = args.options
     bfmt = _format_option(opts.get("b"), "%10.0g")
     sefmt = _format_option(opts.get("se"), bfmt)
     if "b" in opts or "se" in opts:
@@ -282,8 +306,38 @@ def estimates_table(session, args):
             cw = max(cw, 10)
     else:
         cw = 10
-    for word in opts:
-        if word not in ("b", "se", "stats", "keep", "drop"):
-            raise StataError(198, f"option {word} not allowed")
     return EstimatesTable(titles, rows, show_se="se" in opts, stats=stats, cw=cw, bfmt=bfmt,
-                          sefmt=sefmt)
+                          sefmt=sefmt, show_t="t" in opts, show_p="p" in opts, star=star)
+
+
+def _star_levels(value) -> tuple[float, float, float]:
+    """`star` alone: .05 .01 .001; `star(# # #)` three decreasing levels."""
+    if value is True:
+        return (.05, .01, .001)
+    try:
+        levels = tuple(float(x) for x in str(value).split())
+    except ValueError:
+        raise StataError(198, "option star() incorrectly specified") from None
+    if len(levels) != 3 or not all(0 < x < 1 for x in levels) or \
+            not levels[0] > levels[1] > levels[2]:
+        raise StataError(198, "option star() incorrectly specified")
+    return levels
+
+
+def _cell_stats(b: float, se: float, df_r, eform: bool, star):
+    """(b, se, t, p, stars) of one coefficient: t with e(df_r), else z; `eform` shows
+    exp(b) with the delta-method se exp(b)*se (t and p stay those of b)."""
+    from scipy import stats
+    t = b / se if se > 0 else math.nan
+    if math.isnan(t):
+        p = math.nan
+    elif df_r:
+        p = float(2 * stats.t.sf(abs(t), df_r))
+    else:
+        p = float(2 * stats.norm.sf(abs(t)))
+    if eform:
+        b, se = math.exp(b), math.exp(b) * se
+    stars = ""
+    if star and not math.isnan(p):
+        stars = "*" * sum(p < lv for lv in star)
+    return b, se, t, p, stars

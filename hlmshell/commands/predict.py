@@ -50,9 +50,14 @@ def _missing_note(values: np.ndarray) -> str | None:
     return f"({k:,} missing value{'s' if k != 1 else ''} generated)"
 
 
+FAMILY_STATS = ("xb", "stdp", "fitted", "residuals", "rstandard", "reffects", "reses", "scores",
+                "stdf", "rstudent", "leverage", "hat", "cooksd", "u", "ue", "e", "xbu")
+
+
 @command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
-                           "REFfects RESES RELEVel(string) SCores *]",
-         help="predictions, residuals and random effects after mixed")
+                           "REFfects RESES RELEVel(string) SCores STDF RSTUdent LEVerage "
+                           "HAT COOKsd U UE E XBU *]",
+         help="predictions, residuals and random effects after estimation")
 def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
     predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
@@ -61,6 +66,9 @@ def predict(session, args):
     from hlmshell.postest.predict_glm import handles, predict_glm
     if handles(result):  # logit/probit/poisson and the me* commands
         return predict_glm(session, args, result, _new_names, _missing_note)
+    from hlmshell.postest.predict import PREDICTORS
+    if result.cmd in PREDICTORS:   # regress, xtreg
+        return predict_family(session, args, result)
     other = [k for k in args.options if k not in STATS + ("relevel",)]
     if other:
         raise StataError(198, f"option {other[0]} not allowed")
@@ -131,6 +139,47 @@ def predict(session, args):
     if relevel and stat == "fitted":
         label += f", level({relevel})"
     session.data.add(name, values, stype, label=label)
+    note = _missing_note(session.data.column(name))
+    if note:
+        messages.append(note)
+    return "\n".join(messages) or None
+
+
+def predict_family(session, args, result):
+    """predict after regress / xtreg (postest/predict.py computes the statistics)."""
+    from hlmshell.postest.predict import predict_family as compute
+    other = [k for k in args.options if k not in FAMILY_STATS + ("relevel",)]
+    if other:
+        raise StataError(198, f"option {other[0]} not allowed")
+    chosen = [s for s in FAMILY_STATS if args.options.get(s)]
+    if args.options.get("relevel"):
+        raise StataError(198, "option relevel() not allowed")
+    if len(chosen) > 1:
+        raise StataError(198, "only one statistic may be specified")
+    stat = chosen[0] if chosen else None
+    if stat == "hat":
+        stat = "leverage"
+    words = args.anything.split()
+    stype = "float"
+    if words and words[0] in TYPES + ("byte", "int", "long"):
+        stype = words.pop(0)
+        if stype not in TYPES:
+            stype = "float"
+    if not words:
+        raise StataError(100, "varlist required")
+    name = _new_names(session, words, 1)[0]
+    touse = args.touse(session)
+    values, label, in_sample = compute(session, result, stat)
+    mask = touse
+    if in_sample:
+        sample = result.sample
+        if sample is None or len(sample) != session.data.nobs:
+            raise StataError(459, "data have changed since estimation")
+        mask = mask & sample
+    values = np.where(mask, values, np.nan)
+    session.data.add(name, values, stype, label=label)
+    messages = ["(option xb assumed; fitted values)" if result.cmd == "regress"
+                else "(option xb assumed)"] if stat is None else []
     note = _missing_note(session.data.column(name))
     if note:
         messages.append(note)

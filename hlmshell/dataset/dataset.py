@@ -88,6 +88,8 @@ class Dataset:
         self.sortedby: list[str] = []
         # value labels: label name -> {value: text}; variables point at them by name
         self.value_labels: dict[str, dict[float, str]] = {}
+        # `xtset`: {"panelvar": name, "timevar": name | None, "delta": float}, or None
+        self.xtset: dict | None = None
 
     @property
     def names(self) -> list[str]:
@@ -116,6 +118,7 @@ class Dataset:
         new.nobs, new.changed, new.filename = self.nobs, self.changed, self.filename
         new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
         new.value_labels = {k: dict(v) for k, v in self.value_labels.items()}
+        new.xtset = dict(self.xtset) if self.xtset else None
         return new
 
     # --- changes -------------------------------------------------------------------------
@@ -148,6 +151,8 @@ class Dataset:
         self.vars = {(new if n == old else n): v for n, v in self.vars.items()}
         self.vars[new].name = new
         self.sortedby = [new if n == old else n for n in self.sortedby]
+        if self.xtset:
+            self.xtset = {k: (new if v == old else v) for k, v in self.xtset.items()}
         self.changed = True
 
     def drop_vars(self, names) -> None:
@@ -155,6 +160,9 @@ class Dataset:
             self.var(n)
         self.vars = {n: v for n, v in self.vars.items() if n not in set(names)}
         self.sortedby = [n for n in self.sortedby if n in self.vars]
+        if self.xtset and (self.xtset["panelvar"] not in self.vars or
+                           self.xtset.get("timevar") not in (None, *self.vars)):
+            self.xtset = None   # Stata forgets the setting with its variables
         if not self.vars:
             self.nobs = 0
         self.changed = True

@@ -63,6 +63,8 @@ class Design:
 
     @property
     def X(self):
+        if len(self.rows) == len(self.y_all) and len(self.keep) == self.X_all.shape[1]:
+            return self.X_all        # every row and column: no copy
         return self.X_all[np.ix_(self.rows, self.keep)]
 
 
@@ -383,7 +385,11 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         names.append("_cons")
         columns.append(np.ones(n_rows))
         base_flags.append(False)
-    X_all = np.column_stack(columns) if columns else np.zeros((n_rows, 0))
+    # column-major: each column is one contiguous copy (column_stack's strided writes cost
+    # several times more at a million rows); BLAS takes either order
+    X_all = np.empty((n_rows, len(columns)), order="F")
+    for j, col in enumerate(columns):
+        X_all[:, j] = col
     rows = np.flatnonzero(ok)
     omitted = np.array(base_flags, dtype=bool)
     cand = [j for j in range(len(names)) if not omitted[j]]

@@ -1,0 +1,1 @@
+"""Postestimation written once over any estimation result (see architecture.md)."""

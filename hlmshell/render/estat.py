@@ -141,3 +141,19 @@ def group_table_lines(rows: list[GroupRow]) -> list[str]:
 @to_text.register
 def _(obj: GroupTable) -> str:
     return "\n".join([""] + group_table_lines(obj.rows))
+
+
+@dataclass
+class EstatVce:
+    cmd: str
+    matrix: StataMatrix
+
+
+@to_text.register
+def _(obj: EstatVce) -> str:
+    m = obj.matrix
+    names = [n.rpartition(":")[2] for n in m.colnames]
+    plain = StataMatrix(m.values, names, names, symmetric=True)
+    lines = matlist_lower(plain)
+    lines[0] = f"{'e(V)':>12}" + lines[0][12:]
+    return "\n".join(["", f"Covariance matrix of coefficients of {obj.cmd} model", ""] + lines)

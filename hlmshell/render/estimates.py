@@ -73,6 +73,9 @@ class TableRow:
     name: str  # coefficient name
     b: list  # one entry per model: float, or None when the model lacks the coefficient
     se: list
+    t: list = field(default_factory=list)
+    p: list = field(default_factory=list)
+    stars: list = field(default_factory=list)  # "", "*", "**", "***" per model (`star`)
 
 
 @dataclass
@@ -85,6 +88,11 @@ class EstimatesTable:
     cw: int = 10
     bfmt: str = "%10.0g"
     sefmt: str = "%10.0g"
+    show_t: bool = False
+    show_p: bool = False
+    star: tuple[float, float, float] | None = None  # the `star` levels (.05 .01 .001)
+    tfmt: str = "%7.2f"
+    pfmt: str = "%7.4f"
 
 
 def _cell(x, spec: str, cw: int) -> str:
@@ -96,17 +104,26 @@ def _(obj: EstimatesTable) -> str:
     """est_table.ado's layout: a 12-wide name column, then per model one space, the value
     right-aligned in cw (10 for %10.0g) and two spaces; titles centred (Stata 17 output)."""
     n, vw, cw = len(obj.models), obj.vw, obj.cw
-    total = vw + 2 + n * (cw + 3)
+    sw = 3 if obj.star else 0     # `star`: the stars follow each value in 3 columns
+    total = vw + 2 + n * (cw + 3 + sw)
     rule = "-" * total
-    mid = "-" * (vw + 1) + "+" + "-" * (n * (cw + 3))
+    mid = "-" * (vw + 1) + "+" + "-" * (n * (cw + 3 + sw))
 
     def line(label: str, cells: list[str], align: str = ">") -> str:
         return (f"{label:{align}{vw}} |" + "".join(f" {c}  " for c in cells)).rstrip()
 
     def center(s: str) -> str:
-        s = abbrev(s, cw)
-        left = (cw - len(s)) // 2
-        return " " * left + s + " " * (cw - len(s) - left)
+        w = cw + sw
+        s = abbrev(s, w)
+        left = (w - len(s)) // 2
+        return " " * left + s + " " * (w - len(s) - left)
+
+    def cells(values, spec, stars=None):
+        out = [_cell(x, spec, cw) for x in values]
+        if sw:
+            stars = stars or [""] * len(values)
+            out = [c + f"{st:<3}" for c, st in zip(out, stars)]
+        return out
 
     lines = ["", rule, line("Variable", [center(m) for m in obj.models]), mid]
     eqs = []
@@ -120,19 +137,29 @@ def _(obj: EstimatesTable) -> str:
                 lines.append(mid)
             lines.append(f"{abbrev(eq, vw):<{vw}} |")
         for r in (r for r in obj.rows if r.eq == eq):
-            lines.append(line(abbrev(r.name, vw), [_cell(x, obj.bfmt, cw) for x in r.b]))
+            lines.append(line(abbrev(r.name, vw), cells(r.b, obj.bfmt, r.stars)))
             if obj.show_se:
-                lines.append(line("", [_cell(x, obj.sefmt, cw) for x in r.se]))
+                lines.append(line("", cells(r.se, obj.sefmt)))
+            if obj.show_t:
+                lines.append(line("", cells(r.t, obj.tfmt)))
+            if obj.show_p:
+                lines.append(line("", cells(r.p, obj.pfmt)))
     if obj.stats:
         lines.append(mid)
         if multi:
-            lines.append(line("Statistics", [" " * cw] * n, "<"))
+            lines.append(line("Statistics", [" " * (cw + sw)] * n, "<"))
         for name, values in obj.stats:
             spec = f"%{cw}.0f" if name == "N" else obj.bfmt
-            lines.append(line(abbrev(name, vw), [_cell(x, spec, cw) for x in values]))
+            lines.append(line(abbrev(name, vw), cells(values, spec)))
     lines.append(rule)
-    if obj.show_se:
-        lines.append(f"{'Legend: b/se':>{total}}")
+    parts = ["b"] + [w for w, on in (("se", obj.show_se), ("t", obj.show_t), ("p", obj.show_p))
+                     if on]
+    if len(parts) > 1:
+        legend = "Legend: " + "/".join(parts)
+        lines.append(f"{legend:>{total}}")
+    if obj.star:
+        a, b, c = (f"{x:g}".replace("0.", ".", 1) if x < 1 else f"{x:g}" for x in obj.star)
+        lines.append(f"{'Legend: * p<' + a + '; ** p<' + b + '; *** p<' + c:>{total}}")
     return "\n".join(lines)
 
 

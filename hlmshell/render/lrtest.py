@@ -26,8 +26,11 @@ class LRTest:
 
 
 def _wrap(note: str) -> list[str]:
-    # The handout's first lrtest wraps at 79 columns with no hanging indent.
-    return textwrap.wrap(note, width=79, break_long_words=False, break_on_hyphens=False)
+    """Stata's `{p 0 6}` paragraph at the line size (79): continuation lines indented 6.
+    The handout's third lrtest keeps that indent ("      parameter space. ..."); its
+    text extraction dropped it from the first two."""
+    return textwrap.wrap(note, width=79, subsequent_indent=" " * 6, break_long_words=False,
+                         break_on_hyphens=False)
 
 
 @to_text.register

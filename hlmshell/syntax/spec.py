@@ -16,7 +16,8 @@ import numpy as np
 from hlmshell.errors import StataError
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
 
-ELEMENTS = ("varlist", "varname", "newvarname", "newvarlist", "if", "in", "using", "=exp", "anything")
+ELEMENTS = ("varlist", "varname", "newvarname", "newvarlist", "if", "in", "using", "=exp", "anything",
+            "weight")
 
 
 @dataclass
@@ -44,6 +45,9 @@ class Args:
     options: dict = field(default_factory=dict)
     prefix: str | None = None  # by-varlist text (bound by the handler that accepts `by`)
     bysort: bool = False
+    # `[fw=exp]`: (kind, expression text) with kind fweight/aweight/pweight/iweight; only
+    # for commands whose spec lists `[weight]`, else a weight clause is r(101)
+    weight: tuple[str, str] | None = None
 
     def touse(self, session) -> np.ndarray:
         """The observations selected by `if` and `in`."""
@@ -91,6 +95,8 @@ class Spec:
         main, opts = split_options(body)
         if opts is not None:
             args.options = self.bind_options(opts)
+        if "weight" in self.elements:
+            main, args.weight = split_weight(main)
         main, found = clauses(main)
         for kw, element, message in (("using", "using", "using not allowed"),
                                      ("in", "in", "in range not allowed"),
@@ -259,10 +265,10 @@ WEIGHT_TYPES = {"fw": "fweight", "fweight": "fweight", "aw": "aweight", "aweight
                 "weight": None}
 
 
-def split_weight(text: str, default: str = "aweight") -> tuple[str, tuple[str, str] | None]:
+def split_weight(text: str, default: str = "weight") -> tuple[str, tuple[str, str] | None]:
     """Take a weight clause `[fw=pop]` out of a command's main part, for the commands that
     accept weights: (the text without it, (weight type, expression text) or None). The bare
-    `[weight=exp]` is the command's `default` type."""
+    `[weight=exp]` is the command's `default` type ('weight': the handler decides)."""
     for m in WEIGHT_CLAUSE.finditer(text):
         kind = m.group(1).lower()
         if kind not in WEIGHT_TYPES:

@@ -122,3 +122,25 @@ def test_query():
     assert run(s, "est q")[1][0] == "(active results produced by mixed; not yet stored)"
     s.run("est sto m0")
     assert run(s, "estimates query")[1][0] == "(active results produced by mixed; also stored as m0)"
+
+
+# ------------------------------------------------------- across regress, xtreg and mixed
+def test_table_star_t_p_and_first_equation_matching():
+    from session_helpers import hsb_after, run_lines
+    s = hsb_after("quietly regress mathach ses", "estimates store ols",
+                  "egen school = group(id)", "xtset school", "quietly xtreg mathach ses",
+                  "estimates store re", "quietly mixed mathach ses || id:",
+                  "estimates store mix")
+    rc, lines = run_lines(s, "estimates table ols re mix, star stats(N r2 aic)")
+    assert rc == 0
+    assert lines[5].startswith("         ses |  3.1838703***    2.4830186***    2.39149"), lines
+    assert lines[4] == "mathach      |"        # regress/xtreg joined mixed's first equation
+    assert any(l.endswith("    Legend: * p<.05; ** p<.01; *** p<.001") for l in lines)
+    aic = next(l for l in lines if l.startswith("         aic |"))
+    assert aic.split()[3] == "."                # xtreg, re has no likelihood
+    rc, lines = run_lines(s, "estimates table ols, t p")
+    assert rc == 0 and "Legend: b/t/p" in [l.strip() for l in lines]
+    # t = b/se (regress prints 32.78 for ses) and p from t(df_r)
+    assert lines[5].split() == ["|", "32.78"] and lines[6].split() == ["|", "0.0000"]
+    rc, lines = run_lines(s, "estimates table ols, star se")
+    assert rc == 198 and lines[0] == "option star not allowed with se, t, or p"

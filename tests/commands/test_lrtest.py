@@ -17,8 +17,8 @@ def test_handout_first_lrtest(slope):
     assert out[:10] == ["", "Likelihood-ratio test", "Assumption: . nested within slope", "",
                         " LR chi2(2) =   4.54", "Prob > chi2 = 0.1035", "",
                         "Note: The reported degrees of freedom assumes the null hypothesis is not on the",
-                        "boundary of the parameter space. If this is not true, then the reported test is",
-                        "conservative."]
+                        "      boundary of the parameter space. If this is not true, then the reported",
+                        "      test is conservative."]
     assert slope.r.scalars["df"] == 2
     assert abs(slope.r.scalars["chi2"] - 4.54) < .005
     assert abs(slope.r.scalars["p"] - .1035) < .00005

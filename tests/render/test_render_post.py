@@ -132,8 +132,8 @@ Assumption: . nested within slope
 Prob > chi2 = 0.1035
 
 Note: The reported degrees of freedom assumes the null hypothesis is not on the
-boundary of the parameter space. If this is not true, then the reported test is
-conservative.
+      boundary of the parameter space. If this is not true, then the reported
+      test is conservative.
 """)
 
 
@@ -145,7 +145,7 @@ def test_lrtest_other_handout_values_and_notes():
     out = lines(to_text(LRTest("m0", "m1", 21.08, 12, .0001, True, True)))
     assert out[4:6] == ["LR chi2(12) =  21.08", "Prob > chi2 = 0.0001"]
     assert out[-2:] == ["Note: LR tests based on REML are valid only when the fixed-effects",
-                        "specification is identical for both models."]
+                        "      specification is identical for both models."]
 
 
 # ---------------------------------------------------------------------------- ereturn list
