@@ -111,6 +111,7 @@ class MarginsRequest:
     effect_vars: list[str] = field(default_factory=list)
     over: list[str] = field(default_factory=list)
     linear: bool = False                   # predict(xb): no inverse link
+    balanced: bool = False                 # with atmeans: factors at equal shares (asbalanced)
     level: float = 95
 
 
@@ -224,7 +225,9 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                 if v in fixed or v in shares or any(s.var == v for s in point):
                     continue
                 x = cols[v][grows]
-                if cov.is_factor(v):
+                if cov.is_factor(v) and req.balanced:
+                    shares[v] = {lv: 1 / len(cov.levels[v]) for lv in cov.levels[v]}
+                elif cov.is_factor(v):
                     shares[v] = {lv: float(np.mean(x == lv)) for lv in cov.levels[v]}
                 else:
                     fixed[v] = float(x.mean())

@@ -1,0 +1,94 @@
+"""Layouts of contrast and pwcompare ([R] contrast, [R] pwcompare, Stata 17 wording):
+the title, `Margins: asbalanced`, the joint-test table (df, chi2 or F, P), the number of
+comparisons under mcompare(), and the contrast table (62 columns, or 78 with `effects`),
+with the adjustment method above the p-value and CI columns."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hlmshell.render import to_text
+from hlmshell.render.formats import abbrev, fmt
+from hlmshell.render.mixed import ci_title
+from hlmshell.render.postest import CoefRow, number_cells, stat_head, _g
+
+
+@dataclass
+class TestRow:
+    label: str
+    df: int
+    stat: float
+    p: float
+
+
+@dataclass
+class ContrastOutput:
+    title: str
+    term: str
+    tests: list[TestRow]                 # per-contrast rows then Joint, or one term row
+    rows: list[CoefRow]                  # contrast estimates (empty: tests only)
+    level: float = 95
+    t: bool = False
+    df_r: float | None = None
+    effects: bool = False
+    method: str | None = None            # column note: Unadjusted / Bonferroni / Sidak
+    n_comparisons: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _test_table(obj: ContrastOutput) -> list[str]:
+    stat, p = ("F", "P>F") if obj.t else ("chi2", "P>chi2")
+    rule = "-" * 48
+    lines = [rule, f"{'':12} |{'df':>11}{stat:>12}{p:>11}", "-" * 13 + "+" + "-" * 34]
+    cells = lambda r: f"{r.df:>11}{fmt(r.stat, '%12.2f')}{fmt(r.p, '%11.4f')}"  # noqa: E731
+    if len(obj.tests) == 1:
+        lines.append(f"{abbrev(obj.term, 12):>12} |{cells(obj.tests[0])}")
+    else:
+        lines.append(f"{abbrev(obj.term, 12):>12} |")
+        lines += [f"{r.label:>11}  |{cells(r)}" for r in obj.tests]
+    if obj.t:
+        lines += [f"{'':12} |", f"{'Denominator':>12} |{fmt(obj.df_r, '%11.0f')}"]
+    lines.append(rule)
+    return lines
+
+
+def _estimates(obj: ContrastOutput) -> list[str]:
+    width = 78 if obj.effects else 62
+    rule = "-" * width
+    lines = [rule]
+    if obj.method:
+        if obj.effects:
+            lines.append(f"{'':13}|{'':28}{obj.method:<21}{obj.method}")
+        else:
+            lines.append(f"{'':13}|{'':28}{obj.method}")
+    head = f"{'':12} |   Contrast   Std. err."
+    if obj.effects:
+        head += stat_head(obj.t)
+        head += ci_title(obj.level).rjust(width - len(head))
+    else:
+        head += ci_title(obj.level).rjust(width - len(head))
+    lines += [head, "-" * 13 + "+" + "-" * (width - 14), f"{abbrev(obj.term, 12):>12} |"]
+    for r in obj.rows:
+        if obj.effects:
+            cells = number_cells(r)
+        else:
+            cells = f"  {_g(r.b)}  {_g(r.se)}     {_g(r.lb)}   {_g(r.ub)}"
+        lines.append(f"{r.label:>11}  |{cells}")
+    lines.append(rule)
+    return lines
+
+
+@to_text.register
+def _(obj: ContrastOutput) -> str:
+    lines = ["", obj.title, "", "Margins: asbalanced", ""]
+    if obj.n_comparisons is not None:
+        lines += ["-" * 27, f"{'':12} |    Number of", f"{'':12} |  comparisons",
+                  "-" * 13 + "+" + "-" * 13,
+                  f"{abbrev(obj.term, 12):>12} |{obj.n_comparisons:>13}", "-" * 27, ""]
+    if obj.tests:
+        lines += _test_table(obj)
+        if obj.rows:
+            lines.append("")
+    if obj.rows:
+        lines += _estimates(obj)
+    lines += obj.notes
+    return "\n".join(lines)
