@@ -210,6 +210,9 @@ def margins(session, args):
 
     res = compute(req, names, bidx, c.b, c.V, result.link, column, sample)
     out, r = _present(result, req, res, c.df_r, pred, opts)
+    table = r.matrices["table"].values
+    res.labels, res.lb, res.ub = list(r.matrices["b"].colnames), table[4], table[5]
+    res.level = req.level
     session.last_margins = res
     if opts.get("post"):
         from hlmshell.estimates.results import EstimationResult

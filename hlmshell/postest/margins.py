@@ -138,6 +138,11 @@ class MarginsResult:
     N: int
     all_fixed: bool                        # every covariate set: "Adjusted predictions"
     request: MarginsRequest = None
+    # filled by the command for marginsplot: row labels as displayed, CI bounds, level
+    labels: list[str] = field(default_factory=list)
+    lb: np.ndarray | None = None
+    ub: np.ndarray | None = None
+    level: float = 95
 
 
 # ------------------------------------------------------------------------- compute
