@@ -127,7 +127,7 @@ def contrast(session, args):
     session.r = r
     return ContrastOutput("Contrasts of marginal linear predictions", var, tests, rows, level,
                           c.df_r is not None, c.df_r, bool(args.options.get("effects")),
-                          METHODS.get(method) if method else None)
+                          METHODS.get(method) if method else None, eq=_eq_name(session))
 
 
 @command("pwcompare", syntax="anything [, EFFects MCOMPare(string) Level(real)]",
@@ -146,4 +146,11 @@ def pwcompare(session, args):
     return ContrastOutput("Pairwise comparisons of marginal linear predictions", var, [], rows,
                           level, c.df_r is not None, c.df_r, bool(args.options.get("effects")),
                           METHODS[method] if method else "Unadjusted",
-                          len(rows) if method else None)
+                          len(rows) if method else None, eq=_eq_name(session))
+
+
+def _eq_name(session) -> str:
+    """Stata shows the equation above the term when e(b) has several (mestreg's `_t`)."""
+    eq = session.estimates.active.xb_columns()[0]
+    cols = session.estimates.active.matrices["b"].colnames
+    return eq if eq and any(not c.startswith(eq + ":") for c in cols) else ""

@@ -268,14 +268,14 @@ def _present(result, req: MarginsRequest, res, df, pred, opts):
         header = "#".join(dims)
         if row.effect_var is None:
             eq = ""
-            label = " ".join(levels) if dims else "_cons"
+            label = "#".join(levels) if dims else "_cons"
         elif row.effect_level is None:
             eq = row.effect_var if dims else ""
-            label = " ".join(levels) if dims else row.effect_var
+            label = "#".join(levels) if dims else row.effect_var
         else:
             lvl = _level_label(row.effect_level)
             if dims:
-                eq, label = f"{lvl}.{row.effect_var}", " ".join(levels)
+                eq, label = f"{lvl}.{row.effect_var}", "#".join(levels)
             else:
                 eq, header, label = "", row.effect_var, lvl
         cr.label = label

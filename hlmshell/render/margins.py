@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hlmshell.render import to_text
-from hlmshell.render.formats import abbrev, fmt
 from hlmshell.render.mixed import RULE, WIDTH, ci_title
 from hlmshell.render.postest import CoefRow, number_cells, stat_head
 
@@ -62,25 +61,29 @@ def _(obj: MarginsOutput) -> str:
     if obj.wrt is not None:
         lines.append(f"{obj.wrt[0]} wrt:  {' '.join(obj.wrt[1])}")
     if obj.legend:
-        lines += [""] + obj.legend
+        lines += ([] if obj.vsquish else [""]) + obj.legend
     lines.append("")
-    head = f"{'':12} | {obj.column:>10}   std. err.{stat_head(obj.t)}"
-    head += ci_title(obj.level).rjust(WIDTH - len(head))
-    lines += [RULE, f"{'':13}|{'Delta-method':>24}", head, "-" * 13 + "+" + "-" * 64]
-    sep = " " * 13 + "|"
+    # the label column widens to the longest header or label (Stata 17), never below 12
+    w = max([12] + [len(b.header) for b in obj.blocks] + [len(b.eq) for b in obj.blocks]
+            + [len(r.label) + (2 if b.header else 0) for b in obj.blocks for r in b.rows])
+    rule = "-" * (w + 66)
+    head = f"{'':{w}} | {obj.column:>10}   std. err.{stat_head(obj.t)}"
+    head += ci_title(obj.level).rjust(w + 66 - len(head))
+    lines += [rule, f"{'':{w + 1}}|{'Delta-method':>24}", head, "-" * (w + 1) + "+" + "-" * 64]
+    sep = " " * (w + 1) + "|"
     for k, block in enumerate(obj.blocks):
         if k and not obj.vsquish and lines[-1] != sep:
             lines.append(sep)
         if block.eq:
-            lines.append(f"{abbrev(block.eq, 12):<12} |")
+            lines.append(f"{block.eq:<{w}} |")
         if block.header:
-            lines.append(f"{abbrev(block.header, 12):>12} |")
+            lines.append(f"{block.header:>{w}} |")
             for r in block.rows:
-                lines.append(f"{r.label:>11}  |{number_cells(r)}")
+                lines.append(f"{r.label:>{w - 1}}  |{number_cells(r)}")
         else:
             for r in block.rows:
-                lines.append(f"{abbrev(r.label, 12):>12} |{number_cells(r)}")
-    lines.append(RULE)
+                lines.append(f"{r.label:>{w}} |{number_cells(r)}")
+    lines.append(rule)
     for note in obj.notes:
         lines.append(note)
     return "\n".join(lines)

@@ -87,6 +87,14 @@ class CoefTable:
     title: str = "Coefficient"
 
 
+def title_cells(title: str) -> str:
+    """The estimate's and SE's titles: ` Coefficient  Std. err.` (Stata 17 squeezes the
+    long word), otherwise right-aligned in 11: `     exp(b)   Std. err.`."""
+    if len(title) > 10:
+        return f" {title}  Std. err."
+    return f"{title:>11}   Std. err."
+
+
 def stat_head(t: bool) -> str:
     return "      t    P>|t|" if t else "      z    P>|z|"
 
@@ -98,7 +106,7 @@ def number_cells(r: CoefRow) -> str:
 
 @to_text.register
 def _(obj: CoefTable) -> str:
-    head = f"{abbrev(obj.corner, 12):>12} | {obj.title:>11}  Std. err.{stat_head(obj.t)}"
+    head = f"{abbrev(obj.corner, 12):>12} |{title_cells(obj.title)}{stat_head(obj.t)}"
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
     lines += [f"{abbrev(r.label, 12):>12} |{number_cells(r)}" for r in obj.rows]

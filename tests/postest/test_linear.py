@@ -146,3 +146,13 @@ def test_without_results_is_301():
     for line in ("test x", "lincom x", "nlcom _b[x]", "testparm x"):
         assert s.run(line) in (301, 111)
     assert s.run("test x") == 301
+
+
+def test_eform_title_as_stata_17_prints_it():
+    # a Stata 17 log (mestreg, `lincom Congruence1, eform`) prints
+    # "          _t |     exp(b)   Std. err.      z    P>|z|     [95% conf. interval]"
+    s = session()
+    rc, lines = run_lines(s, "lincom x, eform")
+    assert rc == 0
+    assert "           y |     exp(b)   Std. err.      z    P>|z|     [95% conf. interval]" in lines
+    assert s.run("lincom x, or") == 0

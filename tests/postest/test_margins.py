@@ -64,7 +64,7 @@ def test_factor_by_at_grid_and_layout():
     assert "1._at: x = -1\n2._at: x =  0\n3._at: x =  1" in text
     assert "             |            Delta-method" in text
     assert "             |     Margin   std. err.      z    P>|z|     [95% conf. interval]" in text
-    assert "       _at#g |" in text and "\n        1 0  |" in text
+    assert "       _at#g |" in text and "\n        1#0  |" in text
     assert s.last_margins.b == pytest.approx(est)
 
 
@@ -168,3 +168,23 @@ def test_post_replaces_the_active_results():
     assert s.run("margins g, post") == 0
     assert s.estimates.active.cmd == "margins"
     assert s.run("test 1.g = 0.g") == 0
+
+
+def test_long_dimension_names_widen_the_label_column_and_vsquish():
+    # Stata 17 (`margins AgentType, at(Congruence1=(-1(1)1)) vsquish`): no blank line before
+    # the at legend, `_at#AgentType |` widens the first column, levels joined by `#`
+    s, _ = data_session({"x": ("double", X), "longfactor": ("byte", G)})
+    names = ["y:x", "y:0b.longfactor", "y:1.longfactor", "y:_cons"]
+    Vs = V[np.ix_([0, 1, 2, 5], [0, 1, 2, 5])]
+    s.estimates.post(EstimationResult(
+        cmd="mixed", scalars={"N": 8}, macros={"depvar": "y"},
+        matrices={"b": StataMatrix(B[[0, 1, 2, 5]].reshape(1, -1), ["y1"], names),
+                  "V": StataMatrix(Vs, names, names, symmetric=True)},
+        sample=np.ones(8, bool)))
+    rc, lines = run_lines(s, "margins longfactor, at(x=(-1 0)) vsquish")
+    assert rc == 0
+    at = lines.index("1._at: x = -1")
+    assert lines[at - 1].startswith("Expression:")
+    assert "_at#longfactor |" in lines
+    assert "          1#0  |" in "\n".join(lines)
+    assert lines[at + 3] == "-" * 80
