@@ -139,6 +139,10 @@ def pwcompare(session, args):
     method = _method(args.options.get("mcompare"))
     c, levels, res = _margins_of(session, var)
     L, labels = pairwise_rows(levels)
+    notes = []
+    if method and len(labels) == 1:   # as Stata 17 notes it, then reports Unadjusted
+        notes.append(f"note: option {method} ignored since there is only one comparison")
+        method = None
     d, Vd = L @ res.b, L @ res.V @ L.T
     rows = _estimate_rows(labels, d, Vd, c.df_r, level, method)
     names = [f"{lab.replace(' vs ', 'vs')}.{var}" for lab in labels]
@@ -146,7 +150,7 @@ def pwcompare(session, args):
     return ContrastOutput("Pairwise comparisons of marginal linear predictions", var, [], rows,
                           level, c.df_r is not None, c.df_r, bool(args.options.get("effects")),
                           METHODS[method] if method else "Unadjusted",
-                          len(rows) if method else None, eq=_eq_name(session))
+                          len(rows) if method else None, notes, eq=_eq_name(session))
 
 
 def _eq_name(session) -> str:

@@ -38,8 +38,8 @@ class ContrastOutput:
     @property
     def width(self) -> int:
         """The label column: 12, or wider for a long term or label (Stata 17)."""
-        return max([12, len(self.term), len(self.eq)] + [len(r.label) + 2 for r in self.rows]
-                   + [len(t.label) + 2 for t in self.tests])
+        return max([12, len(self.term), len(self.eq)] + [len(r.label) + 1 for r in self.rows]
+                   + [len(t.label) + 1 for t in self.tests])
 
 
 def _eq(obj: ContrastOutput, w: int) -> list[str]:
@@ -92,7 +92,7 @@ def _estimates(obj: ContrastOutput) -> list[str]:
 
 @to_text.register
 def _(obj: ContrastOutput) -> str:
-    lines = ["", obj.title, "", "Margins: asbalanced", ""]
+    lines = ["", obj.title, "", "Margins: asbalanced", ""] + obj.notes
     if obj.n_comparisons is not None:
         w = obj.width
         lines += ["-" * (w + 15), f"{'':{w}} |    Number of", f"{'':{w}} |  comparisons",
@@ -104,5 +104,4 @@ def _(obj: ContrastOutput) -> str:
             lines.append("")
     if obj.rows:
         lines += _estimates(obj)
-    lines += obj.notes
     return "\n".join(lines)

@@ -65,7 +65,7 @@ def _(obj: MarginsOutput) -> str:
     lines.append("")
     # the label column widens to the longest header or label (Stata 17), never below 12
     w = max([12] + [len(b.header) for b in obj.blocks] + [len(b.eq) for b in obj.blocks]
-            + [len(r.label) + (2 if b.header else 0) for b in obj.blocks for r in b.rows])
+            + [len(r.label) + (1 if b.header else 0) for b in obj.blocks for r in b.rows])
     rule = "-" * (w + 66)
     head = f"{'':{w}} | {obj.column:>10}   std. err.{stat_head(obj.t)}"
     head += ci_title(obj.level).rjust(w + 66 - len(head))

@@ -88,3 +88,17 @@ def test_pairwise_with_multiple_comparison_adjustment(method):
                                       ("contrast zz", 111)])
 def test_bad_input(line, rc):
     assert session().run(line) == rc
+
+
+def test_one_comparison_ignores_mcompare_as_stata_17_notes_it():
+    # a Stata 17 log (`pwcompare i.AgentType#c.Congruence1, effects mcompare(bonferroni)`
+    # with one comparison) prints the note, then the Unadjusted table
+    s = session()
+    rc, lines = run_lines(s, "pwcompare g, effects mcompare(bonferroni)")
+    assert rc == 0
+    k = lines.index("note: option bonferroni ignored since there is only one comparison")
+    assert lines[k + 1] == "-" * 78
+    assert lines[k + 2] == "             |                            Unadjusted           Unadjusted"
+    assert lines[k + 3] == \
+        "             |   Contrast   Std. err.      z    P>|z|     [95% conf. interval]"
+    assert "      1 vs 0  |" not in lines and any(x.startswith("     1 vs 0  |") for x in lines)
