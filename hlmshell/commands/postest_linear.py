@@ -164,10 +164,22 @@ def testparm_columns(words: str, session, result) -> list[int]:
     eq, idx, names = result.xb_columns()
     cols = []
     for j, name in zip(idx, names):
-        term, _, _, base, omit = parse_column(name)
-        if term in wanted and not base and not omit and not name.startswith("o."):
+        term = parse_column(name)[0]
+        if term in wanted and not _base_or_omitted(name):
             cols.append(j)
     return cols
+
+
+def _base_or_omitted(name: str) -> bool:
+    """An omitted column (`o.` / `3o.x` anywhere), or a base cell: every factor part of
+    the name marked `b` (`0b.a#0b.b`). `0b.a#1.b` is estimated, and testparm tests it (as
+    Stata's testparm lists ` ( 1)  [y]0b.tax2020#1.singles = 0`)."""
+    parts = name.split("#")
+    marks = [p.rpartition(".")[0] for p in parts]
+    if any("o" in m.lstrip("0123456789") for m in marks):
+        return True
+    factor = [m for m in marks if m[:1].isdigit()]
+    return bool(factor) and all("b" in m for m in factor)
 
 
 @command("testparm", syntax="anything [, EQual]",

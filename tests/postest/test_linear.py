@@ -156,3 +156,11 @@ def test_eform_title_as_stata_17_prints_it():
     assert rc == 0
     assert "           y |     exp(b)   Std. err.      z    P>|z|     [95% conf. interval]" in lines
     assert s.run("lincom x, or") == 0
+
+
+def test_testparm_keeps_interaction_cells_with_one_base_level():
+    from hlmshell.commands.postest_linear import _base_or_omitted
+    assert not _base_or_omitted("0b.tax#1.singles")    # estimated: Stata's testparm tests it
+    assert _base_or_omitted("0b.tax#0b.singles")
+    assert _base_or_omitted("0b.g#co.x") and _base_or_omitted("o.x") and _base_or_omitted("1o.g")
+    assert not _base_or_omitted("1.g#c.x") and not _base_or_omitted("x")
