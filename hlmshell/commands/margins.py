@@ -170,13 +170,9 @@ def margins(session, args):
     pred = opts.get("predict")
     if pred is not None:
         p = pred.strip().lower()
-        if p in ("xb",):
+        if p == "xb":
             req.linear = True
-        elif p in ("mu", "pr", "n") and result.link != "identity" or p == "" :
-            pass
-        elif p in ("mu", "pr", "n"):
-            pass
-        else:
+        elif p not in ("", "mu", "pr", "n"):   # the default prediction: link(xb)
             raise StataError(198, f"option {p} not allowed")
     effects = [k for k in EFFECT_HEAD if opts.get(k)]
     if len(effects) > 1:

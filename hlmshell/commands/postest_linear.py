@@ -281,24 +281,31 @@ def nlcom(session, args):
     specs = nlcom_specs(args.anything)
     names, texts, funcs = [], [], []
     for k, (name, text) in enumerate(specs, start=1):
-        expr = CoefExpr(text, session, result, index)
+        if re.search(r"(?<![=!<>~])=(?!=)", text):
+            raise StataError(198, '"=" not allowed in expression')
+        expr = CoefExpr(text, session, result, index, bare=False)
         name = name or f"_nl_{k}"
         if name in names:
             raise StataError(198, f"{name} already defined")
         names.append(name)
         texts.append(text.strip())
         funcs.append((expr, expr.used))
-    res = nlcom_num(funcs, names, texts, c, level)
+    res = nlcom_num(funcs, names, texts, c, level, c.df_r)
     from hlmshell.matrix import StataMatrix
     r = Returns()
+    if "N" in result.scalars:
+        r.scalars["N"] = result.scalars["N"]
+    if c.df_r is not None:
+        r.scalars["df_r"] = c.df_r
     r.matrices["b"] = StataMatrix(res.b.reshape(1, -1), ["r1"], list(names))
     r.matrices["V"] = StataMatrix(res.V, list(names), list(names), symmetric=True)
     rows = [CoefRow(x.label, x.estimate, x.se, x.stat, x.p, x.lb, x.ub) for x in res.rows]
-    out = NlcomOutput(names, texts, CoefTable(c.depvar, rows, level, False))
+    out = NlcomOutput(names, texts, CoefTable(c.depvar, rows, level, c.df_r is not None))
     if args.options.get("post"):
         from hlmshell.estimates.results import EstimationResult
         est = EstimationResult(
-            cmd="nlcom", scalars={"N": result.scalars.get("N", math.nan)},
+            cmd="nlcom", scalars={"N": result.scalars.get("N", math.nan),
+                                  **({"df_r": c.df_r} if c.df_r is not None else {})},
             macros={"cmd": "nlcom", "depvar": c.depvar, "properties": "b V"},
             matrices={"b": StataMatrix(res.b.reshape(1, -1), ["y1"], list(names)),
                       "V": StataMatrix(res.V, list(names), list(names), symmetric=True)},

@@ -79,8 +79,13 @@ class CoefIndex:
         return f"[{eq}]{name}" if eq else name
 
 
-def to_b_text(text: str, index: CoefIndex) -> tuple[str, list[int]]:
-    """The expression with every coefficient written `_b[eq:name]`, and the columns used."""
+class BareName(Exception):
+    """A bare coefficient name where only `_b[name]` is allowed (nlcom)."""
+
+
+def to_b_text(text: str, index: CoefIndex, bare: bool = True) -> tuple[str, list[int]]:
+    """The expression with every coefficient written `_b[eq:name]`, and the columns used.
+    bare=False: a bare name (`ses`, `[eq]ses`) raises BareName, as nlcom wants `_b[ses]`."""
     out, used, pos = [], [], 0
     text = text.strip()
     while pos < len(text):
@@ -101,12 +106,11 @@ def to_b_text(text: str, index: CoefIndex) -> tuple[str, list[int]]:
             kind = "_se" if re.search(r"_se\s*\[", tok) else "_b"
             out.append(f"{kind}[{index.names[j]}]")
             used.append(j)
-        elif m.group("eqname"):
-            j = index.find(m.group("eqname"), m.group("eq"))
-            out.append(f"_b[{index.names[j]}]")
-            used.append(j)
-        elif m.group("name") and not _is_reserved(tok):
-            j = index.find(tok)
+        elif m.group("eqname") or (m.group("name") and not _is_reserved(tok)):
+            if not bare:
+                raise BareName()
+            j = index.find(m.group("eqname"), m.group("eq")) if m.group("eqname") \
+                else index.find(tok)
             out.append(f"_b[{index.names[j]}]")
             used.append(j)
         else:
@@ -122,14 +126,19 @@ def _is_reserved(word: str) -> bool:
 class CoefExpr:
     """An expression in e(b) that can be evaluated at any coefficient vector."""
 
-    def __init__(self, text: str, ctx, result, index: CoefIndex | None = None):
+    def __init__(self, text: str, ctx, result, index: CoefIndex | None = None,
+                 bare: bool = True):
         from hlmshell.syntax.expr import parse_expression
         if not text.strip():
             raise StataError(198, "invalid syntax")
         self.text = text.strip()
         self.ctx, self.result = ctx, result
         self.index = index or CoefIndex(list(result.matrices["b"].colnames))
-        b_text, self.used = to_b_text(self.text, self.index)
+        try:
+            b_text, self.used = to_b_text(self.text, self.index, bare)
+        except BareName:
+            raise StataError(198, f"expression ({self.text}) contains reference to X rather "
+                                  "than _b[X]") from None
         try:
             self.node = parse_expression(b_text)
         except StataError as e:

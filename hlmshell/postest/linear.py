@@ -165,10 +165,10 @@ def nlcom(funcs, names: list[str], texts: list[str], c: Coefs, level: float,
     """Delta method: values f_k(b), V = G V_b G' with G by central differences.
     funcs: list of (f(b) -> float, indices of the coefficients f reads)."""
     values, G = [], []
-    for f, idx in funcs:
+    for (f, idx), text in zip(funcs, texts):
         v = f(c.b)
         if not math.isfinite(v):
-            raise StataError(498, "expression evaluates to missing")
+            raise StataError(498, f"expression ({text}) evaluates to missing")
         values.append(v)
         G.append(gradient(f, c.b, idx))
     G = np.array(G)

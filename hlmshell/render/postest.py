@@ -136,6 +136,6 @@ class NlcomOutput:
 @to_text.register
 def _(obj: NlcomOutput) -> str:
     lines = [""]
-    lines += [f"{abbrev(n, 12):>12}: {t}" for n, t in zip(obj.names, obj.texts)]
+    lines += [f"{abbrev(n, 12):>12}:  {t}" for n, t in zip(obj.names, obj.texts)]
     lines += ["", to_text(obj.table)]
     return "\n".join(lines)

@@ -135,6 +135,7 @@ def test_nlcom_delta_method():
 @pytest.mark.parametrize("line, rc", [
     ("test xyz", 111), ("test [foo]x", 303), ("lincom x*1.g", 131), ("lincom x +", 198),
     ("lincom", 198), ("test", 198), ("test x = ", 198), ("nlcom a: _b[nope]", 111),
+    ("nlcom x/2", 198), ("nlcom _b[x] = 1", 198), ("nlcom _b[x]/0", 498),
     ("testparm", 198), ("lincom x, or eform", 198)])
 def test_bad_input_is_a_stata_error(line, rc):
     s = session()
@@ -164,3 +165,12 @@ def test_testparm_keeps_interaction_cells_with_one_base_level():
     assert _base_or_omitted("0b.tax#0b.singles")
     assert _base_or_omitted("0b.g#co.x") and _base_or_omitted("o.x") and _base_or_omitted("1o.g")
     assert not _base_or_omitted("1.g#c.x") and not _base_or_omitted("x")
+
+
+def test_nlcom_follows_the_df_rule_and_prints_its_names():
+    s = session(df_r=12)
+    rc, lines = run_lines(s, "nlcom (r: _b[x]/_b[_cons]) (e: exp(_b[1.g]))")
+    assert rc == 0
+    assert "           r:  _b[x]/_b[_cons]" in lines       # nlcom.ado: %12s name ":  " exp
+    assert any("P>|t|" in x for x in lines) and s.r.scalars["df_r"] == 12
+    assert s.r.scalars["N"] == 3
