@@ -23,7 +23,7 @@ from hlmshell.returns import Returns
 from hlmshell.syntax.spec import top_level_positions
 
 EFORM_TITLES = {"eform": "exp(b)", "or": "Odds ratio", "irr": "IRR", "hr": "Haz. ratio",
-                "rrr": "RRR"}
+                "shr": "SHR", "rrr": "RRR"}
 
 
 def _level(session, args) -> float:
@@ -215,34 +215,39 @@ def _eform(args) -> str | None:
     return chosen[0] if chosen else None
 
 
-@command("lincom", syntax="anything [, Level(real) EForm OR IRr HR RRr]",
+@command("lincom", syntax="anything [, Level(real) EForm OR IRr HR SHR RRr]",
          help="a linear combination of the coefficients, with its SE and CI")
 def lincom(session, args):
-    """lincom exp [, level(#) eform or irr hr rrr]"""
+    """lincom exp [, level(#) eform or irr hr shr rrr]"""
     result = session.estimates.require()
     level = _level(session, args)
     eform = _eform(args)
+    if eform is None and result.cmd == "logistic":
+        eform = "or"
     c = coefs_of(result)
     index = CoefIndex(c.names)
     text = args.anything
-    if "=" in text.replace("==", ""):
-        raise StataError(198, "equal signs not allowed")
+    if re.search(r"(?<![=!<>~])=(?!=)", text):
+        raise StataError(198, '"=" not allowed in expression')
     g, const = CoefExpr(text, session, result, index).linear()
+    if eform and const != 0:     # lincom.ado: exp(b + c) is not a ratio
+        raise StataError(198, f"additive constant term not allowed with {eform} option")
     comb = lincom_num(g, const, c, level)
-    r = Returns()
-    r.scalars["df"] = comb.df if comb.df is not None else math.nan
-    r.scalars["ub"] = comb.ub
-    r.scalars["lb"] = comb.lb
-    r.scalars["p"] = comb.p
-    r.scalars["t" if comb.df is not None else "z"] = comb.stat
-    r.scalars["se"] = comb.se
-    r.scalars["estimate"] = comb.estimate
-    r.scalars["level"] = level
     row = CoefRow("(1)", comb.estimate, comb.se, comb.stat, comb.p, comb.lb, comb.ub)
-    if eform:
+    if eform:   # as displayed, and as lincom.ado stores r(estimate) and r(se)
         e = math.exp(comb.estimate)
         row = CoefRow("(1)", e, e * comb.se, comb.stat, comb.p, math.exp(comb.lb),
                       math.exp(comb.ub))
+    r = Returns()
+    r.scalars["estimate"] = row.b
+    r.scalars["se"] = row.se
+    if comb.df is not None:
+        r.scalars["df"] = comb.df
+    r.scalars["t" if comb.df is not None else "z"] = comb.stat
+    r.scalars["p"] = comb.p
+    r.scalars["lb"] = row.lb
+    r.scalars["ub"] = row.ub
+    r.scalars["level"] = level
     session.r = r
     table = CoefTable(c.depvar, [row], level, comb.df is not None,
                       EFORM_TITLES[eform] if eform else "Coefficient")

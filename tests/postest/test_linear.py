@@ -174,3 +174,14 @@ def test_nlcom_follows_the_df_rule_and_prints_its_names():
     assert "           r:  _b[x]/_b[_cons]" in lines       # nlcom.ado: %12s name ":  " exp
     assert any("P>|t|" in x for x in lines) and s.r.scalars["df_r"] == 12
     assert s.r.scalars["N"] == 3
+
+
+def test_lincom_eform_stores_what_it_shows_and_refuses_a_constant():
+    s = session()
+    assert s.run("lincom x, eform") == 0
+    est, se = math.exp(B[0]), math.exp(B[0]) * math.sqrt(V[0, 0])
+    assert s.r.scalars["estimate"] == pytest.approx(est, rel=1e-12)
+    assert s.r.scalars["se"] == pytest.approx(se, rel=1e-12)
+    assert "df" not in s.r.scalars                     # z: no r(df), as lincom.ado
+    assert s.run("lincom x + 1, or") == 198           # additive constant with or
+    assert s.run("lincom x = 1") == 198
