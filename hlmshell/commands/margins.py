@@ -154,6 +154,13 @@ def margins(session, args):
         vsquish]
     """
     result = session.estimates.require()
+    if result.cmd == "margins":     # after `margins, post`: replay, as Stata does
+        if args.body.strip():
+            raise StataError(198, "margins results are posted; only replay (margins without "
+                                  "arguments) is allowed")
+        if result.model is None:
+            raise StataError(301, "last estimates not found")
+        return result.model
     main, at_texts, rest = _options(args.body)
     bound = OPTIONS.bind(main + (", " + rest if rest else ""), session.data.names,
                          session.data.nobs)
@@ -219,7 +226,7 @@ def margins(session, args):
                     "expression": out.expression},
             matrices={"b": StataMatrix(res.b.reshape(1, -1), ["y1"], cols),
                       "V": StataMatrix(res.V, cols, cols, symmetric=True)},
-            sample=sample)
+            sample=sample, model=out)
         session.estimates.post(est)
         session.r = Returns()
     else:

@@ -188,3 +188,12 @@ def test_long_dimension_names_widen_the_label_column_and_vsquish():
     assert "_at#longfactor |" in lines
     assert "          1#0  |" in "\n".join(lines)
     assert lines[at + 3] == "-" * 80
+
+
+def test_margins_replays_after_post():
+    s = session()
+    rc, first = run_lines(s, "margins g, post")
+    assert rc == 0
+    rc, again = run_lines(s, "margins")
+    assert rc == 0 and [x for x in again if "|" in x] == [x for x in first if "|" in x]
+    assert s.run("margins g") == 198
