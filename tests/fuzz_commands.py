@@ -26,7 +26,7 @@ COMMANDS = [
     "marksample", "markout", "}", "{",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
     "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
-    "postutil",
+    "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -45,7 +45,10 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "reps(2)", "reps(0)", "seed(1)", "nodots", "noisily", "cluster(g)", "idcluster(k)",
          "saving(sim, replace)", "b=_b[x]", "(r(mean))", "m=r(mean)", "_b", "_se", ": sum y",
          ": mixed y x || g:", "h", "(1)", "every(2)", "double", "dir", "bootstrap", "all",
-         "percentile", "bc", "normal"]
+         "percentile", "bc", "normal", "_b[x]", "[y]x", "_b[_cons]", "at(x=(-1 0 1))",
+         "at(x=(-2(0.5)2))", "at((mean) _all)", "atmeans", "dydx(x)", "dydx(*)", "eyex(x)",
+         "over(g)", "predict(xb)", "post", "accumulate", "notest", "eform", "i.g", "r.g",
+         "ar.g", "mcompare(bonferroni)", "effects", "x=0", "(x=0)", "1.g"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

@@ -14,7 +14,9 @@ import numpy as np
 from .results import ModelError
 
 
-def _part(part: str, get: Callable[[str], np.ndarray]) -> tuple[np.ndarray | None, bool]:
+def _part(part: str, get: Callable[[str], np.ndarray],
+          shares: Mapping[str, Mapping[float, float]] | None = None
+          ) -> tuple[np.ndarray | None, bool]:
     """One `#`-factor of a name: (its column, whether it marks a base/omitted cell)."""
     prefix, dot, var = part.rpartition(".")
     if not dot:                          # plain continuous variable
@@ -22,6 +24,8 @@ def _part(part: str, get: Callable[[str], np.ndarray]) -> tuple[np.ndarray | Non
     marks = prefix.lstrip("0123456789.-")
     level = prefix[: len(prefix) - len(marks)]
     zero = "b" in marks or "o" in marks
+    if level and shares is not None and var in shares:
+        return np.float64(shares[var].get(float(level), 0.0)), zero
     x = get(var)
     if level:                            # `2.sector`, `1b.sector`, `3o.x`: an indicator
         ind = (x == float(level)).astype(float)
@@ -33,11 +37,15 @@ def _part(part: str, get: Callable[[str], np.ndarray]) -> tuple[np.ndarray | Non
 
 
 def design_from_names(names: Sequence[str], data: Mapping[str, np.ndarray] | Callable,
-                      n_rows: int) -> np.ndarray:
+                      n_rows: int,
+                      shares: Mapping[str, Mapping[float, float]] | None = None) -> np.ndarray:
     """X (n_rows x len(names)) for the columns `names` (without equation prefixes).
 
     `data` maps a variable name to its float column (NaN = missing) or is a function doing
     so. Missing inputs give NaN rows; base and omitted columns are 0.
+    `shares` (optional) gives a factor variable's level indicators as fixed numbers instead
+    of reading the variable: {var: {level: share}} — margins' atmeans and contrast's
+    balanced cells put a factor "at its mean" this way.
     """
     get = data if callable(data) else (lambda v: np.asarray(data[v], dtype=float))
     cache: dict[str, np.ndarray] = {}
@@ -54,7 +62,7 @@ def design_from_names(names: Sequence[str], data: Mapping[str, np.ndarray] | Cal
             continue
         col, zero = np.ones(n_rows), False
         for part in name.split("#"):
-            x, z = _part(part, column)
+            x, z = _part(part, column, shares)
             col = col * x
             zero = zero or z
         X[:, j] = np.where(np.isnan(col), np.nan, 0.0) if zero else col
