@@ -252,7 +252,7 @@ def check_reps(options: dict, default: int | None) -> int:
     reps = options.get("reps", default)
     if reps is None:
         raise StataError(198, "option reps() required")
-    if reps < 1:
+    if not 1 <= reps <= 2_147_483_647:
         raise StataError(198, "reps() must be a positive integer")   # text unconfirmed
     return int(reps)
 
