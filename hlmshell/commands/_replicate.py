@@ -186,6 +186,7 @@ def run_command(session, line: str, noisily: bool) -> int:
     A failed command leaves the state as it was before it (its own snapshot). Ctrl-C and
     `exit` propagate so the whole prefix command stops and is rolled back."""
     from hlmshell.render import to_text
+    from hlmshell.session import ExitRequest
     from hlmshell.syntax.command_line import parse_command_line
     saved = session._snapshot()
     out, logs, quiet = session.out, session.logs, session.quiet
@@ -210,6 +211,8 @@ def run_command(session, line: str, noisily: bool) -> int:
     except (KeyboardInterrupt, RecursionError):
         session._restore(saved)
         raise
+    except ExitRequest:     # `exit` ends the replicated command, as it ends a program
+        rc = 0
     except Exception:       # a bug in the command: count it as a failed replication
         session._restore(saved)
         rc = 9999

@@ -202,3 +202,11 @@ def test_postfile_post_postclose(tmp_path):
     assert s.run(f'postfile k double(a c) using "{f}", replace every(1)') == 0
     assert s.run("post k (1) (2)") == 0 and s.run("postutil clear") == 0
     assert s.run(f'use "{f}", clear') == 0 and s.data.names == ["a", "c"]
+
+
+def test_exit_in_the_replicated_command_ends_only_that_command():
+    s, _ = data_session({"y": ("float", [1.0, 2.0, 4.0])})
+    s.data.changed = False
+    assert s.run("summarize y") == 0
+    assert s.run("simulate n=r(N), reps(2) nodots: exit") == 0
+    assert list(s.data.column("n")) == [3.0, 3.0]
