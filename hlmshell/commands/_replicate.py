@@ -246,8 +246,10 @@ class Dots:
 
 
 def legend(command: str, names: list[tuple[str, str]]) -> list[str]:
-    lines = [f"{'command':>13}:  {command}"]
-    lines += [f"{name[:13]:>13}:  {text}" for name, text in names]
+    """`      Command: cmd` then `name: exp`, names right-aligned in 13 columns (as Stata 17
+    logs of simulate and bootstrap show them)."""
+    lines = [f"{'Command':>13}: {command}"]
+    lines += [f"{name[:13]:>13}: {text}" for name, text in names]
     return lines
 
 
