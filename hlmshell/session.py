@@ -115,7 +115,7 @@ class Session:
             if capture:
                 self.silent_errors = parsed.quietly is not False
             result = self.call(parsed)
-            if result is not None:
+            if result is not None and not self.quiet:   # (quietly: not even laid out)
                 self.write(result if isinstance(result, str) else to_text(result))
             rc = 0
         except (ExitRequest, LoopControl):

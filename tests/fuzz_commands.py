@@ -26,7 +26,7 @@ COMMANDS = [
     "marksample", "markout", "}", "{",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
     "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
-    "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare",
+    "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",

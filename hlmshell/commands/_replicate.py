@@ -182,42 +182,25 @@ def _copy(value):
 
 
 def run_command(session, line: str, noisily: bool) -> int:
-    """Run one command line as the session would; its output is dropped unless `noisily`.
-    A failed command leaves the state as it was before it (its own snapshot). Ctrl-C and
-    `exit` propagate so the whole prefix command stops and is rolled back."""
-    from hlmshell.render import to_text
-    from hlmshell.syntax.command_line import parse_command_line
-    saved = session._snapshot()
-    out, logs, quiet = session.out, session.logs, session.quiet
+    """Run one command line through the session's one execute path; its output (and its
+    error message) dropped unless `noisily`. A failed command leaves the state as it was
+    before it; Ctrl-C propagates so the whole prefix command stops and is rolled back, and
+    `exit` ends just the replicated command, as it ends a program."""
+    from hlmshell.errors import BreakError
+    from hlmshell.session import ExitRequest
+    out, logs, quiet, silent = session.out, session.logs, session.quiet, session.silent_errors
     if not noisily:
-        session.out, session.logs, session.quiet = io.StringIO(), [], True
-    capture = False
+        session.out, session.logs = io.StringIO(), []
+        session.quiet = session.silent_errors = True
     try:
-        parsed = parse_command_line(line)
-        capture = parsed.capture
-        if noisily and parsed.quietly is not None:
-            session.quiet = parsed.quietly
-        result = session.call(parsed)
-        if result is not None and noisily and not session.quiet:
-            session.write(result if isinstance(result, str) else to_text(result))
+        rc = session.dispatch(line, inner=True, expanded=True)
+    except ExitRequest:
         rc = 0
-    except StataError as err:
-        if not getattr(err, "keeps_state", False):
-            session._restore(saved)
-        if noisily and err.message:
-            session.write(err.message, force=True)
-        rc = err.code
-    except (KeyboardInterrupt, RecursionError):
-        session._restore(saved)
-        raise
-    except Exception:       # a bug in the command: count it as a failed replication
-        session._restore(saved)
-        rc = 9999
     finally:
-        session.out, session.logs, session.quiet = out, logs, quiet
-    if capture:
-        session.rc = rc
-        return 0
+        session.out, session.logs = out, logs
+        session.quiet, session.silent_errors = quiet, silent
+    if rc == BreakError().code:
+        raise KeyboardInterrupt
     return rc
 
 
@@ -243,8 +226,10 @@ class Dots:
 
 
 def legend(command: str, names: list[tuple[str, str]]) -> list[str]:
-    lines = [f"{'command':>13}:  {command}"]
-    lines += [f"{name[:13]:>13}:  {text}" for name, text in names]
+    """`      Command: cmd` then `name: exp`, names right-aligned in 13 columns (as Stata 17
+    logs of simulate and bootstrap show them)."""
+    lines = [f"{'Command':>13}: {command}"]
+    lines += [f"{name[:13]:>13}: {text}" for name, text in names]
     return lines
 
 
@@ -252,7 +237,7 @@ def check_reps(options: dict, default: int | None) -> int:
     reps = options.get("reps", default)
     if reps is None:
         raise StataError(198, "option reps() required")
-    if reps < 1:
+    if not 1 <= reps <= 2_147_483_647:
         raise StataError(198, "reps() must be a positive integer")   # text unconfirmed
     return int(reps)
 

@@ -28,17 +28,11 @@ SPEC = Spec("[, Reps(integer) SEED(string) CLuster(string) IDcluster(string) SAv
 _REFUSED = ("strata", "size", "bca", "mse", "ties", "trace", "dots", "nodrop", "reject",
             "group")
 
-WARNING = """\
-Warning: Because {cmd} is not an estimation command or does not set
-         e(sample), bootstrap has no way to determine which observations are
-         used in calculating the statistics and so assumes that all
-         observations are used. This means that no observations will be
-         excluded from the resampling because of missing values or other
-         reasons.
-
-         If the assumption is not true, press Break, save the data, and drop
-         the observations that are to be excluded. Be sure that the dataset
-         in memory contains only the relevant data."""
+# Stata 17's note (as in its logs); wrapped at the line size with a hanging indent (ours)
+WARNING = ("warning: {cmd} does not set e(sample), so no observations will be excluded "
+           "from the resampling because of missing values or other reasons. To exclude "
+           "observations, press Break, save the data, drop any observations that are to be "
+           "excluded, and rerun bootstrap.")
 
 
 def _normal_quantile(p: float) -> float:
@@ -205,7 +199,9 @@ def _bootstrap(session, args):
     if eclass and est.sample is not None and len(est.sample) == original.nobs:
         sample = np.asarray(est.sample, dtype=bool)
     elif not opts.get("nowarn"):
-        notes.append(WARNING.format(cmd=cmd.split()[0]))
+        import textwrap
+        notes.append("\n" + textwrap.fill(WARNING.format(cmd=cmd.split()[0]), width=79,
+                                          subsequent_indent=" " * 9))
     base = original.copy()
     if sample is not None and not sample.all():
         base.take(sample)

@@ -11,7 +11,7 @@ from hlmshell.render.formats import display_number, fmt, parse_format
 _FORMAT_RE = re.compile(r"%-?~?0?\d+(?:[.,]\d+)?[gfe]c?|%[-~]?\d+s")
 # display directives: (minimum abbreviation, full name, takes "(#)")
 _DIRECTIVES = (("_n", "_newline"), ("_col", "_column"), ("_s", "_skip"), ("_d", "_dup"),
-               ("_c", "_continue"), ("_char", "_char"), ("_r", "_request"))
+               ("_c", "_continue"), ("_char", "_char"), ("_r", "_request"), ("_asis", "_asis"))
 _DIRECTIVE_RE = re.compile(r"(_[A-Za-z]+)\s*(?:\(\s*([^)]*?)\s*\))?")
 _STYLE_RE = re.compile(r"(as|in)\s+([A-Za-z]+)\b")
 _STYLES = {"as": ("text", "txt", "result", "res", "error", "err", "input", "inp"),
@@ -98,7 +98,10 @@ def render_display(text: str, session) -> str:
                     emit(chr(_count(arg)))
                 except (ValueError, OverflowError):
                     raise StataError(198, "invalid syntax") from None
-            # _continue and _request are accepted and do nothing here
+            elif full == "_request":    # reads the keyboard into a macro: not here
+                raise StataError(198, "_request() not allowed")
+            # _asis: SMCL is never interpreted here, so text always shows as is;
+            # _continue is accepted (the session ends every command's output with a line)
             pos = m.end()
             continue
         m = _FORMAT_RE.match(text, pos)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from hlmshell.render import to_text
 from hlmshell.render.formats import abbrev, fmt
-from hlmshell.render.mixed import RULE, WIDTH, _g, _pair, _right, ci_title
+from hlmshell.render.mixed import RULE, WIDTH, _g, ci_title
 
 
 @dataclass
@@ -42,10 +42,14 @@ class BootstrapTable:
 
 
 def header_lines(h: BootstrapHeader) -> list[str]:
-    left2 = f"(Replications based on {h.clusters[0]:,} clusters in {h.clusters[1]})" \
-        if h.clusters else ""
-    lines = ["", _pair(h.title, _right("Number of obs", fmt(h.n_obs, "%10.0fc"))),
-             _pair(left2, _right("Replications", fmt(h.reps, "%10.0fc")))]
+    """Stata 17's header: the title, and at the right `Number of obs = #` over
+    `Replications  = #`, values right-aligned together so the block ends at column 78."""
+    values = [fmt(h.n_obs, "%12.0fc").strip(), fmt(h.reps, "%12.0fc").strip()]
+    w = max(len(v) for v in values)
+    right = [f"Number of obs = {values[0]:>{w}}", f"Replications  = {values[1]:>{w}}"]
+    lines = ["", f"{h.title:<{WIDTH - len(right[0])}}{right[0]}", right[1].rjust(WIDTH)]
+    if h.clusters:
+        lines.append(f"(Replications based on {h.clusters[0]:,} clusters in {h.clusters[1]})")
     if h.legend:
         lines += [""] + h.legend
     return lines

@@ -124,3 +124,11 @@ def test_c_seed_round_trips_through_set_seed(s):
     assert s.run(f"set seed {state}") == 0
     assert (s.rng.random(3) == first).all()
     assert c_value("maxvar", s) == 5000.0 and c_value("stata_version", s) == 17.0
+
+
+def test_creturn_list_shows_the_c_values(s):
+    rc, lines = run_lines(s, "creturn list")
+    assert rc == 0
+    assert f"{'c(N)':>22} = 5" in lines and f"{'c(k)':>22} = 2" in lines
+    assert any(l.startswith(f"{'c(seed)':>22} = \"X") for l in lines)
+    assert run_lines(s, "creturn foo")[0] == 198

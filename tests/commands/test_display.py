@@ -145,3 +145,11 @@ def test_scalar_failure_rolls_back(s):
     run(s, "scalar x = 1")
     out, rc = run(s, "scalar x = 1+")
     assert rc == 198 and s.scalars["x"] == 1.0
+
+
+def test_asis_shows_text_unchanged_and_request_is_refused(s):
+    assert shown(s, '_asis "{bf:x}"') == "{bf:x}"
+    from hlmshell.errors import StataError
+    with pytest.raises(StataError) as err:
+        render_display("_request(x)", s)
+    assert err.value.code == 198
