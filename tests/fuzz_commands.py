@@ -21,7 +21,8 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "label define", "label values", "label list", "label drop", "label dir",
+    "label copy", "label data", "la de", "lab val",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +31,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lbl", "add", "modify", "nolabel",
+         '"yes"', '""', "_all", "sepby(g)", "abbrev(3)", "noobs", "clean"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -124,7 +126,8 @@ def fingerprint(session: Session) -> str:
     h = hashlib.sha256()
     d = session.data
     h.update(repr((d.names, d.nobs, d.changed, d.sortedby,
-                   [(v.stype, v.fmt, v.label) for v in d.vars.values()])).encode())
+                   [(v.stype, v.fmt, v.label, v.value_label) for v in d.vars.values()],
+                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode())
     for v in d.vars.values():
         h.update(v.values.tobytes() if not v.is_string else "\x1f".join(v.values).encode("utf-8", "surrogatepass"))
     est = session.estimates

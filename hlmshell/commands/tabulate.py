@@ -18,14 +18,20 @@ MAX_ONEWAY = 12000
 MAX_ROWS, MAX_COLS = 1200, 80
 
 
-def _value_texts(var, values: np.ndarray) -> list[str]:
+def _value_texts(data, var, values: np.ndarray, labels: bool = True) -> list[str]:
+    """Each value as tabulate shows it: its value label (unless nolabel), else the number."""
     if var.is_string:
         return [str(v) for v in values]
     spec = var.fmt if parse_format(var.fmt).kind in "gf" else "%9.0g"
-    return [fmt(v, spec).strip() for v in values]
+    out = []
+    for v in values:
+        text = data.value_text(var.name, v) if labels and var.value_label else None
+        out.append(text if text is not None else fmt(v, spec).strip())
+    return out
 
 
-def _levels(data, name: str, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _levels(data, name: str, rows: np.ndarray, labels: bool = True
+            ) -> tuple[np.ndarray, list[str]]:
     """Level index of every selected row and the level texts in sorted order."""
     var = data.var(name)
     ids = group_ids(data, [name], rows)
@@ -33,7 +39,7 @@ def _levels(data, name: str, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
     for i in np.flatnonzero(rows):
         first.setdefault(ids[i], i)
     reps = var.values[[first[g] for g in sorted(first)]]
-    return ids[rows], _value_texts(var, reps)
+    return ids[rows], _value_texts(data, var, reps, labels)
 
 
 @command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn NOLabel]",
@@ -62,15 +68,16 @@ def _tabulate(session, args, rows):
     if n == 0:
         raise StataError(2000, "no observations")
     titles = [data.var(name).label or name for name in names]
+    labels = not args.options.get("nolabel")
     if len(names) == 1:
-        ids, labels = _levels(data, names[0], rows)
+        ids, labels = _levels(data, names[0], rows, labels)
         if len(labels) > MAX_ONEWAY:
             raise StataError(134, "too many values")
         freqs = np.bincount(ids, minlength=len(labels)).tolist()
         session.r = Returns({"N": float(n), "r": float(len(labels))})
         return OneWay(titles[0], labels, freqs)
-    rid, rlabels = _levels(data, names[0], rows)
-    cid, clabels = _levels(data, names[1], rows)
+    rid, rlabels = _levels(data, names[0], rows, labels)
+    cid, clabels = _levels(data, names[1], rows, labels)
     if len(rlabels) > MAX_ROWS or len(clabels) > MAX_COLS:
         raise StataError(134, "too many values")
     counts = np.zeros((len(rlabels), len(clabels)), dtype=int)

@@ -70,6 +70,7 @@ class Variable:
     stype: str
     fmt: str
     label: str = ""
+    value_label: str | None = None  # name of a value label in Dataset.value_labels (may be undefined)
 
     @property
     def is_string(self) -> bool:
@@ -85,6 +86,8 @@ class Dataset:
         self.label = ""
         self.timestamp = ""     # when the file was saved, as `describe` shows it
         self.sortedby: list[str] = []
+        # value labels by name: value → text; a variable names one in Variable.value_label
+        self.value_labels: dict[str, dict[float, str]] = {}
 
     @property
     def names(self) -> list[str]:
@@ -112,7 +115,16 @@ class Dataset:
         new.vars = {n: replace(v) for n, v in self.vars.items()}
         new.nobs, new.changed, new.filename = self.nobs, self.changed, self.filename
         new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
+        new.value_labels = {k: dict(v) for k, v in self.value_labels.items()}
         return new
+
+    def value_text(self, name: str, value: float) -> str | None:
+        """The text variable `name`'s value label gives `value`, or None (no label, no entry)."""
+        var = self.vars.get(name)
+        if var is None or not var.value_label:
+            return None
+        mapping = self.value_labels.get(var.value_label)
+        return None if mapping is None else mapping.get(float(value))
 
     # --- changes -------------------------------------------------------------------------
     def add(self, name: str, values, stype: str, fmt: str | None = None, label: str = "") -> Variable:

@@ -159,6 +159,11 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
         ds.sortedby = ds.sortedby[:cut]
     ds.label = meta.file_label or ""
+    ds.value_labels = {name: {float(v): str(t) for v, t in sorted(m.items())}
+                       for name, m in (meta.value_labels or {}).items()}
+    for name, lbl in (meta.variable_to_label or {}).items():
+        if name in ds.vars and not ds.vars[name].is_string:
+            ds.vars[name].value_label = lbl
     if meta.modification_time:
         ds.timestamp = dta_timestamp(meta.modification_time.timetuple())
     ds.filename = os.path.abspath(path)
@@ -204,6 +209,26 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
     return stype, packed
 
 
+def _value_label_tables(ds: Dataset) -> bytes:
+    """Every value label as a format-118 <lbl> record: length, name (129 bytes), 3 pad
+    bytes, then n, text length, the n text offsets, the n values and the texts."""
+    out = []
+    for name, mapping in ds.value_labels.items():
+        items = sorted((int(v), t) for v, t in mapping.items())
+        texts, offsets, pos = [], [], 0
+        for _, t in items:
+            raw = t.encode("utf-8") + b"\0"
+            offsets.append(pos)
+            texts.append(raw)
+            pos += len(raw)
+        n = len(items)
+        table = (struct.pack("<2i", n, pos) + struct.pack(f"<{n}i", *offsets)
+                 + struct.pack(f"<{n}i", *(v for v, _ in items)) + b"".join(texts))
+        out.append(b"<lbl>" + struct.pack("<i", len(table)) + _fixed(name, 129) + b"\0" * 3
+                   + table + b"</lbl>")
+    return b"".join(out)
+
+
 def dta_timestamp(t: time.struct_time | None = None) -> str:
     """A .dta header time stamp as Stata writes it: ' 5 Jan 2026 09:30' (now by default)."""
     t = t or time.localtime()
@@ -238,13 +263,14 @@ def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
         (b"<sortlist>", struct.pack(f"<{k + 1}H", *(sortpos + [0] * (k + 1 - len(sortpos)))),
          b"</sortlist>"),
         (b"<formats>", b"".join(_fixed(ds.vars[nm].fmt, 57) for nm in names), b"</formats>"),
-        (b"<value_label_names>", b"\0" * (129 * k), b"</value_label_names>"),
+        (b"<value_label_names>", b"".join(_fixed(ds.vars[nm].value_label or "", 129)
+                                          for nm in names), b"</value_label_names>"),
         (b"<variable_labels>", b"".join(_fixed(ds.vars[nm].label, 321) for nm in names),
          b"</variable_labels>"),
         (b"<characteristics>", b"", b"</characteristics>"),
         (b"<data>", data, b"</data>"),
         (b"<strls>", b"", b"</strls>"),
-        (b"<value_labels>", b"", b"</value_labels>"),
+        (b"<value_labels>", _value_label_tables(ds), b"</value_labels>"),
     ]
     map_start = len(header)
     pos = map_start + len(b"<map>") + 14 * 8 + len(b"</map>")
