@@ -22,7 +22,7 @@ COMMANDS = [
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
-    "label copy", "label data", "la de", "lab val", "tab1", "tab2",
+    "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -33,7 +33,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lbl", "add", "modify", "nolabel",
          '"yes"', '""', "_all", "sepby(g)", "abbrev(3)", "noobs", "clean", "chi2", "lrchi2",
-         "cell", "nofreq", "exact", "row", "col"]
+         "cell", "nofreq", "exact", "row", "col", "stat(mean sd)", "s(p50 q n)", "c(s)",
+         "format", "format(%6.2f)", "nototal", "by(h)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
