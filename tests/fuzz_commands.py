@@ -22,7 +22,7 @@ COMMANDS = [
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
-    "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat",
+    "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -34,7 +34,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lbl", "add", "modify", "nolabel",
          '"yes"', '""', "_all", "sepby(g)", "abbrev(3)", "noobs", "clean", "chi2", "lrchi2",
          "cell", "nofreq", "exact", "row", "col", "stat(mean sd)", "s(p50 q n)", "c(s)",
-         "format", "format(%6.2f)", "nototal", "by(h)"]
+         "format", "format(%6.2f)", "nototal", "by(h)", "sig", "star(.05)", "print(.1)", "cov",
+         "bonferroni", "sidak", "listwise"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
