@@ -37,7 +37,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "cell", "nofreq", "exact", "row", "col", "stat(mean sd)", "s(p50 q n)", "c(s)",
          "format", "format(%6.2f)", "nototal", "by(h)", "sig", "star(.05)", "print(.1)", "cov",
          "bonferroni", "sidak", "listwise", "compact", "has(type string)", "not(type numeric)",
-         "has(vallabel)", "summarize", "all", "showzero"]
+         "has(vallabel)", "summarize", "all", "showzero", ".a", ".z", "x == .a", "x >= ."]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

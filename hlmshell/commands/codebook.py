@@ -8,6 +8,7 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.commands.summarize import percentile
+from hlmshell.dataset.missing import codes as missing_codes
 from hlmshell.errors import StataError
 from hlmshell.render.codebook import (CodebookCompact, CodebookEntry, CodebookResult,
                                       CompactRow, MisstableResult, MisstableRow, NameColumns)
@@ -199,15 +200,17 @@ def misstable(session, args):
         if var.is_string:
             continue
         x = var.values[rows]
-        missing = int(np.isnan(x).sum())
-        if not missing and not args.options.get("all"):
+        kind = missing_codes(x)
+        missing, extended = int((kind == 0).sum()), int((kind > 0).sum())
+        if not missing + extended and not args.options.get("all"):
             continue
         present = x[~np.isnan(x)]
         uniq = len(np.unique(present))
         lo = float(present.min()) if len(present) else math.nan
         hi = float(present.max()) if len(present) else math.nan
-        out.append(MisstableRow(name, missing, 0, len(present), uniq, lo, hi))
-        r = Returns({"N_eq_dot": float(missing), "N_gt_dot": 0.0, "N_lt_dot": float(len(present)),
+        out.append(MisstableRow(name, missing, extended, len(present), uniq, lo, hi))
+        r = Returns({"N_eq_dot": float(missing), "N_gt_dot": float(extended),
+                     "N_lt_dot": float(len(present)),
                      "K_uniq": float(uniq) if uniq <= 500 else math.nan, "min": lo, "max": hi},
                     macros={"vartype": "numeric"})
     session.r = r

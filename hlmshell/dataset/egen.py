@@ -17,6 +17,7 @@ from typing import Callable
 import numpy as np
 
 from hlmshell.errors import StataError
+from hlmshell.dataset.missing import order_keys
 
 
 # ------------------------------------------------------------------ sorting and groups
@@ -29,10 +30,13 @@ def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
         return (len(uniq) - 1 - codes) if descending else codes
     col = np.asarray(column, dtype=float)
     missing = np.isnan(col)
-    uniq, codes = np.unique(np.where(missing, np.inf, col), return_inverse=True)
-    codes = codes.astype(np.int64)
+    # numbers, then . < .a < ... < .z (NaN payloads, dataset/missing.py)
+    kind, number = order_keys(col)
+    pairs = np.stack([kind.astype(float), number], axis=1) if len(col) else np.zeros((0, 2))
+    uniq, codes = np.unique(pairs, axis=0, return_inverse=True)
+    codes = codes.astype(np.int64).ravel()
     if descending:  # gsort -x: largest first, missing values still last as in Stata
-        top = len(uniq) - 1 - int(missing.any())
+        top = len(uniq) - 1 - len(np.unique(kind[missing]))
         codes = np.where(missing, codes, top - codes)
     return codes
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
                                       string_type_for)
+from hlmshell.dataset.missing import codes as missing_codes, from_codes
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -130,8 +131,9 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     shown = shown or path
     _check_readable(path, shown)
     try:
+        # user_missing: .a-.z come back as their letters (kept as NaN payloads below)
         frame, meta = pyreadstat.read_dta(path, disable_datetime_conversion=True,
-                                          output_format="dict")
+                                          output_format="dict", user_missing=True)
     except Exception:  # pyreadstat raises its own error types for every bad file
         raise StataError(610, f"file {shown} not Stata format") from None
     if not _complete(path):
@@ -147,6 +149,8 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     for name in keep:
         stype = types[names.index(name)]
         values = frame[name] if isinstance(frame, dict) else frame[name].to_numpy()
+        if not is_string_type(stype) and (meta.missing_user_values or {}).get(name):
+            values = _with_extended(values)
         values = np.asarray(values, dtype=object if is_string_type(stype) else float)
         if is_string_type(stype):
             values = np.array([v if isinstance(v, str) else "" for v in values], dtype=object)
@@ -169,6 +173,18 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     ds.filename = os.path.abspath(path)
     ds.changed = False
     return ds
+
+
+def _with_extended(values) -> np.ndarray:
+    """A numeric column whose extended missing values pyreadstat gave as letters."""
+    raw = np.asarray(values, dtype=object)
+    out = np.full(len(raw), np.nan)
+    letters = np.array([isinstance(v, str) for v in raw], dtype=bool)
+    numbers = ~letters & np.array([v is not None for v in raw], dtype=bool)
+    out[numbers] = np.asarray(raw[numbers], dtype=float)
+    if letters.any():
+        out[letters] = from_codes(np.array([ord(v.lower()) - 96 for v in raw[letters]]))
+    return out
 
 
 def _fallback_type(meta, name: str) -> str:
@@ -205,8 +221,26 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
         if finite.size and (np.any(finite != np.round(finite)) or finite.min() < lo
                             or finite.max() > hi):
             stype = "double"  # never write a value its declared type cannot hold
-    packed = np.where(np.isnan(values), _MISSING[stype], values).astype(_NUMPY[stype])
-    return stype, packed
+    return stype, _pack(values, stype)
+
+
+def _pack(values: np.ndarray, stype: str) -> np.ndarray:
+    """Numbers in the type's numpy form with each missing value as Stata codes it: `.` is
+    the type's first missing value, `.a`-`.z` the 26 after it (integers: +1 each; float:
+    +0x800 in the bits; double: +2**40 in the bits)."""
+    miss = np.isnan(values)
+    out = np.where(miss, 0, values).astype(_NUMPY[stype])
+    if not miss.any():
+        return out
+    k = missing_codes(values[miss])
+    if stype in INT_LIMITS:
+        out[miss] = (int(_MISSING[stype]) + k).astype(_NUMPY[stype])
+    elif stype == "float":
+        out.view(np.uint32)[miss] = (0x7F000000 + 0x800 * k).astype(np.uint32)
+    else:
+        out.view(np.uint64)[miss] = (np.uint64(0x7FE0000000000000)
+                                     + np.uint64(1 << 40) * k.astype(np.uint64))
+    return out
 
 
 def _value_label_tables(ds: Dataset) -> bytes:
