@@ -77,7 +77,7 @@ def _level(args, name: str) -> float | None:
          help="pairwise correlation coefficients")
 def pwcorr(session, args):
     """pwcorr [varlist] [if] [in] [, obs sig star(#) print(#) listwise bonferroni sidak]"""
-    from scipy.stats import t as student_t
+    from scipy.special import stdtr   # lighter to load than scipy.stats
     names = args.varlist
     cols = _numeric(session, names)
     rows = args.touse(session)
@@ -109,7 +109,7 @@ def pwcorr(session, args):
             if i != j and n > 2 and not math.isnan(rho):
                 tstat = abs(rho) * math.sqrt((n - 2) / max(1 - rho * rho, 0.0)) \
                     if abs(rho) < 1 else math.inf
-                p = float(2 * student_t.sf(tstat, n - 2))
+                p = float(2 * stdtr(n - 2, -tstat))
                 if args.options.get("bonferroni"):
                     p = min(1.0, p * m)
                 elif args.options.get("sidak"):

@@ -61,8 +61,9 @@ def _names(stat: str) -> tuple[str, str]:
     return STATS.get(stat, (stat, stat))
 
 
-def statistic(stat: str, x: np.ndarray) -> float:
-    """One statistic of the non-missing values x (missing when it is not defined)."""
+def statistic(stat: str, x: np.ndarray, s: np.ndarray | None = None) -> float:
+    """One statistic of the non-missing values x (missing when it is not defined); `s` is
+    x sorted, when the caller has it."""
     n = len(x)
     if stat in ("n", "count"):
         return float(n)
@@ -70,7 +71,8 @@ def statistic(stat: str, x: np.ndarray) -> float:
         return float(x.sum()) if n else 0.0
     if not n:
         return math.nan
-    s = np.sort(x)
+    if s is None:
+        s = np.sort(x)
     mean = float(x.sum() / n)
     var = float(((x - mean) ** 2).sum() / (n - 1)) if n > 1 else math.nan
     if stat == "mean":
@@ -158,13 +160,14 @@ def tabstat(session, args):
         raise StataError(2000, "no observations")
     columns = [data.column(n) for n in names]
 
-    def table(mask) -> np.ndarray:
+    def table(pieces) -> np.ndarray:
+        """stats × vars for one group, from each variable's values in the group."""
         out = np.empty((len(stats), len(names)))
-        for j, c in enumerate(columns):
-            x = c[mask]
+        for j, x in enumerate(pieces):
             x = x[~np.isnan(x)]
+            s = np.sort(x)
             for i, st in enumerate(stats):
-                out[i, j] = statistic(st, x)
+                out[i, j] = statistic(st, x, s)
         return out
 
     groups = []
@@ -174,14 +177,15 @@ def tabstat(session, args):
         from hlmshell.commands.tabulate import _levels
         ids, labels = _levels(data, byvar, rows.copy())
         index = np.flatnonzero(rows)
+        order = np.argsort(ids, kind="stable")            # rows of each group together
+        cuts = np.searchsorted(ids[order], np.arange(1, len(labels)))
+        split = [np.split(c[index][order], cuts) for c in columns]
         for g, label in enumerate(labels):
-            mask = np.zeros(data.nobs, dtype=bool)
-            mask[index[ids == g]] = True
-            values = table(mask)
+            values = table([parts[g] for parts in split])
             groups.append((label, values))
             r.matrices[f"Stat{g + 1}"] = StataMatrix(values, rownames, list(names))
             r.macros[f"name{g + 1}"] = label
-    total = table(rows)
+    total = table([c[rows] for c in columns])
     r.matrices["StatTotal"] = StataMatrix(total, rownames, list(names))
     session.r = r
     show_total = byvar is None or not args.options.get("nototal")

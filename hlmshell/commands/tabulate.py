@@ -34,11 +34,14 @@ def _levels(data, name: str, rows: np.ndarray, labels: bool = True
             ) -> tuple[np.ndarray, list[str]]:
     """Level index of every selected row and the level texts in sorted order."""
     var = data.var(name)
+    x = var.values[rows]
+    if not var.is_string and not np.isnan(x).any():   # the common case: one sort
+        uniq, inverse = np.unique(x, return_inverse=True)
+        return inverse.ravel(), _value_texts(data, var, uniq, labels)
     ids = group_ids(data, [name], rows)
-    first = {}
-    for i in np.flatnonzero(rows):
-        first.setdefault(ids[i], i)
-    reps = var.values[[first[g] for g in sorted(first)]]
+    index = np.flatnonzero(rows)
+    _, first = np.unique(ids[index], return_index=True)   # first row of each level, in order
+    reps = var.values[index[first]]
     return ids[rows], _value_texts(data, var, reps, labels)
 
 
@@ -84,8 +87,8 @@ def _tabulate(session, args, rows):
     cid, clabels = _levels(data, names[1], rows, labels)
     if len(rlabels) > MAX_ROWS or len(clabels) > MAX_COLS:
         raise StataError(134, "too many values")
-    counts = np.zeros((len(rlabels), len(clabels)), dtype=int)
-    np.add.at(counts, (rid, cid), 1)
+    counts = np.bincount(rid * len(clabels) + cid,
+                         minlength=len(rlabels) * len(clabels)).reshape(len(rlabels), len(clabels))
     r = {"N": float(n), "r": float(len(rlabels)), "c": float(len(clabels))}
     tests = []
     opts = args.options
@@ -118,8 +121,8 @@ def independence_tests(counts: np.ndarray) -> tuple[int, float, float]:
 def _chi2tail(df: int, x: float) -> float:
     if df <= 0:
         return float("nan")
-    from scipy.stats import chi2
-    return float(chi2.sf(x, df))
+    from scipy.special import chdtrc   # lighter to load than scipy.stats
+    return float(chdtrc(df, x))
 
 
 def _each(session, args, pairs) -> str:

@@ -30,13 +30,15 @@ def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
         return (len(uniq) - 1 - codes) if descending else codes
     col = np.asarray(column, dtype=float)
     missing = np.isnan(col)
-    # numbers, then . < .a < ... < .z (NaN payloads, dataset/missing.py)
-    kind, number = order_keys(col)
-    pairs = np.stack([kind.astype(float), number], axis=1) if len(col) else np.zeros((0, 2))
-    uniq, codes = np.unique(pairs, axis=0, return_inverse=True)
-    codes = codes.astype(np.int64).ravel()
+    uniq, codes = np.unique(np.where(missing, 0.0, col)[~missing], return_inverse=True)
+    out = np.empty(len(col), dtype=np.int64)
+    out[~missing] = codes.ravel()
+    if missing.any():   # after the numbers: . < .a < ... < .z (dataset/missing.py)
+        _, kcodes = np.unique(order_keys(col[missing])[0], return_inverse=True)
+        out[missing] = len(uniq) + kcodes.ravel()
+    codes = out
     if descending:  # gsort -x: largest first, missing values still last as in Stata
-        top = len(uniq) - 1 - len(np.unique(kind[missing]))
+        top = len(uniq) - 1
         codes = np.where(missing, codes, top - codes)
     return codes
 
@@ -61,7 +63,10 @@ def group_ids(data, names: list[str], rows: np.ndarray | None = None) -> np.ndar
         np.zeros((0, len(names)), dtype=np.int64)
     out = np.full(n, -1, dtype=np.int64)
     if rows.any():
-        _, inverse = np.unique(keys[rows], axis=0, return_inverse=True)
+        if len(names) == 1:   # one key: the 1-d unique is much faster than axis=0
+            _, inverse = np.unique(keys[rows, 0], return_inverse=True)
+        else:
+            _, inverse = np.unique(keys[rows], axis=0, return_inverse=True)
         out[rows] = inverse.ravel()
     return out
 
