@@ -19,6 +19,8 @@ from hlmshell.returns import Returns
 
 
 def _numeric(session, names):
+    if not names:   # data with observations but no variables
+        raise StataError(111, "no variables defined")
     cols = []
     for n in names:
         var = session.data.var(n)

@@ -79,3 +79,10 @@ def test_refusals(small):
     assert run(s, out, "correlate a t", rc=109)[0] == "type mismatch"
     assert run(s, out, "correlate a b if a > 100", rc=2000)[0] == "no observations"
     assert run(s, out, "pwcorr a b, bonf sidak", rc=198)[0].startswith("bonferroni and sidak")
+
+
+def test_no_variables():
+    s, out = make_session({})
+    assert s.run("set obs 3") == 0
+    assert run(s, out, "correlate", rc=111) == ["no variables defined", "r(111);"]
+    assert run(s, out, "pwcorr", rc=111) == ["no variables defined", "r(111);"]
