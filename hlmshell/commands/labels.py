@@ -12,6 +12,7 @@ import math
 import re
 
 from hlmshell.commands.data_cmds import LABEL
+from hlmshell.dataset.missing import key_code, label_key
 from hlmshell.dataset.varlist import expand_varlist
 from hlmshell.errors import StataError
 from hlmshell.render.labels import LabelDir, LabelList
@@ -41,7 +42,9 @@ def _label_name(word: str) -> str:
 
 
 def _value(word: str) -> float:
-    """A label's value: an integer (Stata refuses others)."""
+    """A label's value: an integer or .a-.z (Stata refuses others)."""
+    if len(word) == 2 and word[0] == "." and word[1].isalpha():
+        return label_key(ord(word[1].lower()) - 96)
     try:
         v = float(word)
     except ValueError:
@@ -133,11 +136,11 @@ def label_list(session, text: str):
         _known(session, n)
     if len(names) == 1:
         mapping = labels[names[0]]
-        values = [v for v in mapping if not math.isnan(v)]
+        values = [v for v in mapping if key_code(v) < 0]
         session.r = Returns({"k": float(len(mapping)),
                              "min": float(min(values)) if values else math.nan,
                              "max": float(max(values)) if values else math.nan,
-                             "hasemiss": 0.0})
+                             "hasemiss": float(len(values) < len(mapping))})
     else:
         session.r = Returns()
     return LabelList([(n, list(labels[n].items())) for n in names])

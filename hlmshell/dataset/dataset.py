@@ -124,7 +124,14 @@ class Dataset:
         if var is None or not var.value_label:
             return None
         mapping = self.value_labels.get(var.value_label)
-        return None if mapping is None else mapping.get(float(value))
+        if mapping is None:
+            return None
+        value = float(value)
+        if value != value:   # a NaN: .a-.z are labelled under Stata's key for them
+            from hlmshell.dataset.missing import code, label_key
+            k = code(value)
+            return mapping.get(label_key(k)) if k > 0 else None
+        return mapping.get(value)
 
     # --- changes -------------------------------------------------------------------------
     def add(self, name: str, values, stype: str, fmt: str | None = None, label: str = "") -> Variable:

@@ -22,7 +22,7 @@ import numpy as np
 
 from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
                                       string_type_for)
-from hlmshell.dataset.missing import codes as missing_codes, from_codes
+from hlmshell.dataset.missing import codes as missing_codes, from_codes, key_code, label_key
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -163,8 +163,7 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
         ds.sortedby = ds.sortedby[:cut]
     ds.label = meta.file_label or ""
-    ds.value_labels = {name: {float(v): str(t) for v, t in sorted(m.items())}
-                       for name, m in (meta.value_labels or {}).items()}
+    ds.value_labels = {name: _label_entries(m) for name, m in (meta.value_labels or {}).items()}
     for name, lbl in (meta.variable_to_label or {}).items():
         if name in ds.vars and not ds.vars[name].is_string:
             ds.vars[name].value_label = lbl
@@ -173,6 +172,18 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     ds.filename = os.path.abspath(path)
     ds.changed = False
     return ds
+
+
+def _label_entries(mapping: dict) -> dict:
+    """pyreadstat's value label → ours: .a-.z (given as letters) keyed by label_key."""
+    out = {}
+    for v, t in mapping.items():
+        if isinstance(v, str):
+            if len(v) == 1 and v.isalpha():
+                out[label_key(ord(v.lower()) - 96)] = str(t)
+            continue
+        out[float(v)] = str(t)
+    return dict(sorted(out.items()))
 
 
 def _with_extended(values) -> np.ndarray:
@@ -248,7 +259,9 @@ def _value_label_tables(ds: Dataset) -> bytes:
     bytes, then n, text length, the n text offsets, the n values and the texts."""
     out = []
     for name, mapping in ds.value_labels.items():
-        items = sorted((int(v), t) for v, t in mapping.items())
+        # .a-.z are written with long's missing codes (2147483621 + k)
+        items = sorted((int(v) if key_code(v) < 0 else 2147483621 + key_code(v), t)
+                       for v, t in mapping.items())
         texts, offsets, pos = [], [], 0
         for _, t in items:
             raw = t.encode("utf-8") + b"\0"

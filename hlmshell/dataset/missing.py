@@ -64,3 +64,17 @@ def plain(x: np.ndarray) -> np.ndarray:
     """Every NaN made the plain `.` (for computed results)."""
     x = np.asarray(x, dtype=np.float64)
     return np.where(np.isnan(x), np.nan, x)
+
+
+# Value labels key `.a`-`.z` by Stata's own double for them (2**1023 * (1 + k/4096), a
+# finite float, so it can be a dict key; render.formats prints it as ".a").
+def label_key(k: int) -> float:
+    return 2.0 ** 1023 * (1 + k / 4096)
+
+
+def key_code(key: float) -> int:
+    """The missing code (1-26) of a value-label key, or -1 for an ordinary value."""
+    if key < 2.0 ** 1023:
+        return -1
+    k = (key / 2.0 ** 1023 - 1) * 4096
+    return int(k) if k.is_integer() and 1 <= k <= 26 else -1

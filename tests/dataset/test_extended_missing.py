@@ -80,3 +80,19 @@ def test_misstable_counts_extended(s):
     session, out = s
     run(session, out, "misstable summarize")
     assert session.r.scalars["N_eq_dot"] == 1 and session.r.scalars["N_gt_dot"] == 2
+
+
+def test_value_labels_for_extended_missing(s, tmp_cwd):
+    import pyreadstat
+    session, out = s
+    assert session.run('label define l 1 "one" .a "refused"') == 0
+    assert session.run("label values x l") == 0
+    assert run(session, out, "label list l") == ["l:", "           1 one", "          .a refused"]
+    assert session.r.scalars["hasemiss"] == 1.0 and session.r.scalars["max"] == 1.0
+    listed = [ln.split("|")[1].strip() for ln in run(session, out, "list x")[3:8]]
+    assert listed == ["one", ".b", "refused", ".", "5"]
+    assert session.run("save l.dta") == 0
+    _, meta = pyreadstat.read_dta(str(tmp_cwd / "l.dta"), user_missing=True)
+    assert meta.value_labels == {"l": {1: "one", "a": "refused"}}
+    assert session.run("use l.dta, clear") == 0
+    assert run(session, out, "label list l")[2] == "          .a refused"
