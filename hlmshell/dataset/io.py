@@ -6,7 +6,8 @@ because pyreadstat reports every integer as int32-or-wider and strings with a pa
 
 Writing .dta: pyreadstat's writer turns byte/int into long and float into double, so .dta
 files are written here in format 118 (Stata 14-19), which keeps every storage type, the
-formats, the variable and data labels and the sort order. Writes go to a temporary file in
+formats, the variable, value and data labels, the sort order and the extended missing values
+(their encodings: dataset/dta_codes.py). Writes go to a temporary file in
 the target's directory that is renamed over the target only when complete.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import numpy as np
 
 from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
                                       string_type_for)
-from hlmshell.dataset.missing import codes as missing_codes, from_codes, key_code, label_key
+from hlmshell.dataset.dta_codes import label_entries, pack, value_label_tables, with_extended
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -32,8 +33,6 @@ _NEW_CODES = {65530: "byte", 65529: "int", 65528: "long", 65527: "float", 65526:
 _OLD_CODES = {251: "byte", 252: "int", 253: "long", 254: "float", 255: "double"}
 _TYPE_CODE = {v: k for k, v in _NEW_CODES.items()}
 _NUMPY = {"byte": "i1", "int": "i2", "long": "i4", "float": "f4", "double": "f8"}
-_MISSING = {"byte": 101, "int": 32741, "long": 2147483621,
-            "float": np.float32(2.0 ** 127), "double": 2.0 ** 1023}
 _READSTAT_TYPES = {"int8": "byte", "int16": "int", "int32": "long", "float": "float",
                    "double": "double"}
 
@@ -150,7 +149,7 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         stype = types[names.index(name)]
         values = frame[name] if isinstance(frame, dict) else frame[name].to_numpy()
         if not is_string_type(stype) and (meta.missing_user_values or {}).get(name):
-            values = _with_extended(values)
+            values = with_extended(values)
         values = np.asarray(values, dtype=object if is_string_type(stype) else float)
         if is_string_type(stype):
             values = np.array([v if isinstance(v, str) else "" for v in values], dtype=object)
@@ -163,7 +162,7 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
         ds.sortedby = ds.sortedby[:cut]
     ds.label = meta.file_label or ""
-    ds.value_labels = {name: _label_entries(m) for name, m in (meta.value_labels or {}).items()}
+    ds.value_labels = {name: label_entries(m) for name, m in (meta.value_labels or {}).items()}
     for name, lbl in (meta.variable_to_label or {}).items():
         if name in ds.vars and not ds.vars[name].is_string:
             ds.vars[name].value_label = lbl
@@ -172,30 +171,6 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     ds.filename = os.path.abspath(path)
     ds.changed = False
     return ds
-
-
-def _label_entries(mapping: dict) -> dict:
-    """pyreadstat's value label → ours: .a-.z (given as letters) keyed by label_key."""
-    out = {}
-    for v, t in mapping.items():
-        if isinstance(v, str):
-            if len(v) == 1 and v.isalpha():
-                out[label_key(ord(v.lower()) - 96)] = str(t)
-            continue
-        out[float(v)] = str(t)
-    return dict(sorted(out.items()))
-
-
-def _with_extended(values) -> np.ndarray:
-    """A numeric column whose extended missing values pyreadstat gave as letters."""
-    raw = np.asarray(values, dtype=object)
-    out = np.full(len(raw), np.nan)
-    letters = np.array([isinstance(v, str) for v in raw], dtype=bool)
-    numbers = ~letters & np.array([v is not None for v in raw], dtype=bool)
-    out[numbers] = np.asarray(raw[numbers], dtype=float)
-    if letters.any():
-        out[letters] = from_codes(np.array([ord(v.lower()) - 96 for v in raw[letters]]))
-    return out
 
 
 def _fallback_type(meta, name: str) -> str:
@@ -232,48 +207,7 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
         if finite.size and (np.any(finite != np.round(finite)) or finite.min() < lo
                             or finite.max() > hi):
             stype = "double"  # never write a value its declared type cannot hold
-    return stype, _pack(values, stype)
-
-
-def _pack(values: np.ndarray, stype: str) -> np.ndarray:
-    """Numbers in the type's numpy form with each missing value as Stata codes it: `.` is
-    the type's first missing value, `.a`-`.z` the 26 after it (integers: +1 each; float:
-    +0x800 in the bits; double: +2**40 in the bits)."""
-    miss = np.isnan(values)
-    out = np.where(miss, 0, values).astype(_NUMPY[stype])
-    if not miss.any():
-        return out
-    k = missing_codes(values[miss])
-    if stype in INT_LIMITS:
-        out[miss] = (int(_MISSING[stype]) + k).astype(_NUMPY[stype])
-    elif stype == "float":
-        out.view(np.uint32)[miss] = (0x7F000000 + 0x800 * k).astype(np.uint32)
-    else:
-        out.view(np.uint64)[miss] = (np.uint64(0x7FE0000000000000)
-                                     + np.uint64(1 << 40) * k.astype(np.uint64))
-    return out
-
-
-def _value_label_tables(ds: Dataset) -> bytes:
-    """Every value label as a format-118 <lbl> record: length, name (129 bytes), 3 pad
-    bytes, then n, text length, the n text offsets, the n values and the texts."""
-    out = []
-    for name, mapping in ds.value_labels.items():
-        # .a-.z are written with long's missing codes (2147483621 + k)
-        items = sorted((int(v) if key_code(v) < 0 else 2147483621 + key_code(v), t)
-                       for v, t in mapping.items())
-        texts, offsets, pos = [], [], 0
-        for _, t in items:
-            raw = t.encode("utf-8") + b"\0"
-            offsets.append(pos)
-            texts.append(raw)
-            pos += len(raw)
-        n = len(items)
-        table = (struct.pack("<2i", n, pos) + struct.pack(f"<{n}i", *offsets)
-                 + struct.pack(f"<{n}i", *(v for v, _ in items)) + b"".join(texts))
-        out.append(b"<lbl>" + struct.pack("<i", len(table)) + _fixed(name, 129) + b"\0" * 3
-                   + table + b"</lbl>")
-    return b"".join(out)
+    return stype, pack(values, stype)
 
 
 def dta_timestamp(t: time.struct_time | None = None) -> str:
@@ -317,7 +251,7 @@ def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
         (b"<characteristics>", b"", b"</characteristics>"),
         (b"<data>", data, b"</data>"),
         (b"<strls>", b"", b"</strls>"),
-        (b"<value_labels>", _value_label_tables(ds), b"</value_labels>"),
+        (b"<value_labels>", value_label_tables(ds), b"</value_labels>"),
     ]
     map_start = len(header)
     pos = map_start + len(b"<map>") + 14 * 8 + len(b"</map>")
