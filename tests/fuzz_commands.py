@@ -27,6 +27,9 @@ COMMANDS = [
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
     "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
     "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
+    "expand", "label define", "label values", "label list", "label drop", "label dir",
+    "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr", "import spss", "export spss", "import sas", "codebook", "ds", "lookfor",
+    "misstable sum", "misstable",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -48,7 +51,13 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "percentile", "bc", "normal", "_b[x]", "[y]x", "_b[_cons]", "at(x=(-1 0 1))",
          "at(x=(-2(0.5)2))", "at((mean) _all)", "atmeans", "dydx(x)", "dydx(*)", "eyex(x)",
          "over(g)", "predict(xb)", "post", "accumulate", "notest", "eform", "i.g", "r.g",
-         "ar.g", "mcompare(bonferroni)", "effects", "x=0", "(x=0)", "1.g"]
+         "ar.g", "mcompare(bonferroni)", "effects", "x=0", "(x=0)", "1.g",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lbl", "add", "modify", "nolabel",
+         '"yes"', '""', "_all", "sepby(g)", "abbrev(3)", "noobs", "clean", "chi2", "lrchi2",
+         "cell", "nofreq", "exact", "row", "col", "stat(mean sd)", "s(p50 q n)", "c(s)",
+         "format", "format(%6.2f)", "nototal", "by(h)", "sig", "star(.05)", "print(.1)", "cov",
+         "bonferroni", "sidak", "listwise", "compact", "has(type string)", "not(type numeric)",
+         "has(vallabel)", "summarize", "all", "showzero", ".a", ".z", "x == .a", "x >= ."]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -221,7 +230,8 @@ def fingerprint(session: Session) -> str:
     h = hashlib.sha256()
     d = session.data
     h.update(repr((d.names, d.nobs, d.changed, d.sortedby,
-                   [(v.stype, v.fmt, v.label) for v in d.vars.values()])).encode())
+                   [(v.stype, v.fmt, v.label, v.value_label) for v in d.vars.values()],
+                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode())
     for v in d.vars.values():
         h.update(v.values.tobytes() if not v.is_string else "\x1f".join(v.values).encode("utf-8", "surrogatepass"))
     est = session.estimates

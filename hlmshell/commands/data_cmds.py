@@ -193,9 +193,12 @@ def label_variable(session, text: str):
     return None
 
 
-@command("label", abbrev="la", syntax="raw", help="label variable var \"text\"")
+@command("label", abbrev="la", syntax="raw", help="variable, value and data labels")
 def label(session, args):
-    """label variable varname ["label"]"""
+    """label variable varname ["label"]
+    label define lblname # "label" [# "label" ...] [, add modify replace nofix]
+    label values varlist [lblname | .]
+    label list [lblnames] | label dir | label drop {lblnames | _all} | label data ["label"]"""
     word, _, rest = args.anything.strip().partition(" ")
     sub = LABEL.lookup(word)
     return sub.handler(session, rest)

@@ -7,6 +7,7 @@ import os
 import numpy as np
 
 from hlmshell.commands.registry import command
+from hlmshell.errors import StataError
 from hlmshell.render.describe import DescribeResult, DescribeRow
 from hlmshell.render.formats import fmt
 from hlmshell.render.listing import CountResult, ListColumn, ListResult
@@ -36,7 +37,7 @@ def describe_cmd(session, args):
     data = session.data
     header = not args.body.partition(",")[0].strip()
     rows = [] if args.options.get("short") else [
-        DescribeRow(v.name, v.stype, v.fmt, "", v.label) for v in (data.var(n) for n in args.varlist)]
+        DescribeRow(v.name, v.stype, v.fmt, v.value_label or "", v.label) for v in (data.var(n) for n in args.varlist)]
     session.r = Returns(scalars={"N": float(data.nobs), "k": float(len(data.names)),
                                  "width": float(sum(_width(v.stype) for v in data.vars.values())),
                                  "changed": float(bool(data.changed))})
@@ -47,15 +48,45 @@ def describe_cmd(session, args):
                           linesize=session.settings.get("linesize", 79))
 
 
-def _cells(var, index: np.ndarray) -> list[str]:
+def _cells(data, var, index: np.ndarray, labels: bool = True) -> list[str]:
     if var.is_string:
         return [str(v) for v in var.values[index]]
-    return [fmt(float(v), var.fmt).strip() for v in var.values[index]]
+    out = []
+    for v in var.values[index]:
+        text = data.value_text(var.name, v) if labels and var.value_label else None
+        out.append(text if text is not None else fmt(float(v), var.fmt).strip())
+    return out
 
 
-@command("list", abbrev="l", syntax="[varlist] [if] [in] [, Clean NOObs SEParator(integer)]",
+def _separators(session, args, index: np.ndarray) -> list[int] | None:
+    """Positions (within the listed rows) before which sepby() draws a rule."""
+    by = args.options.get("sepby")
+    if by is None:
+        return None
+    from hlmshell.dataset.varlist import expand_varlist
+    names = expand_varlist(by, session.data.names)
+    if not names:
+        raise StataError(100, "varlist required")
+    cols = [session.data.column(n)[index] for n in names]
+    cuts = []
+    for i in range(1, len(index)):
+        if any(not _same(c[i], c[i - 1]) for c in cols):
+            cuts.append(i)
+    return cuts
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str):
+        return a == b
+    return a == b or (np.isnan(a) and np.isnan(b))
+
+
+@command("list", abbrev="l",
+         syntax="[varlist] [if] [in] [, Clean NOObs SEParator(integer) SEPby(string) "
+                "ABbreviate(integer) NOLabel]",
          help="list the values of variables", by_ok=True)
 def list_cmd(session, args):
+    """list [varlist] [if] [in] [, clean noobs separator(#) sepby(varlist) abbreviate(#) nolabel]"""
     if args.prefix is not None:     # observation numbers count within each group
         from hlmshell.commands.by import repeat_by
         from hlmshell.render import to_text
@@ -69,7 +100,7 @@ def list_rows(session, names: list[str], rows) -> str:
     from hlmshell.render import to_text
     data = session.data
     index = np.asarray(rows, dtype=np.int64)
-    columns = [ListColumn(n, _cells(data.var(n), index),
+    columns = [ListColumn(n, _cells(data, data.var(n), index),
                           not (data.var(n).is_string and data.var(n).fmt.startswith("%-")))
                for n in names]
     return to_text(ListResult(columns, obs=[int(i) + 1 for i in index], show_obs=True,
@@ -80,15 +111,23 @@ def list_rows(session, names: list[str], rows) -> str:
 def _list(session, args, sample, first: int = 0):
     data = session.data
     index = np.flatnonzero(sample)
+    sep = args.options.get("separator", 5)
+    if sep < 0:
+        raise StataError(198, "option separator() incorrectly specified")
+    abbrev_to = args.options.get("abbreviate", 8)
+    if abbrev_to < 1:
+        raise StataError(198, "option abbreviate() incorrectly specified")
+    cuts = _separators(session, args, index)
     columns = []
     for name in args.varlist:
         var = data.var(name)
         right = not (var.is_string and var.fmt.startswith("%-"))
-        columns.append(ListColumn(name, _cells(var, index), right))
+        columns.append(ListColumn(name, _cells(data, var, index, not args.options.get("nolabel")),
+                                  right, min_header=abbrev_to))
     return ListResult(columns, obs=[int(i) + 1 - first for i in index],
                       show_obs=not args.options.get("noobs"), clean=bool(args.options.get("clean")),
-                      separator=args.options.get("separator", 5),
-                      linesize=session.settings.get("linesize", 79))
+                      separator=0 if cuts is not None and "separator" not in args.options else sep,
+                      cuts=cuts or [], linesize=session.settings.get("linesize", 79))
 
 
 @command("count", abbrev="cou", syntax="[if] [in]", help="count the observations (that satisfy if/in)",

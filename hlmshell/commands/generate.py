@@ -9,6 +9,7 @@ import numpy as np
 from hlmshell.commands.by import by_groups, evaluate_by, repeat_by, touse_by  # noqa: F401
 from hlmshell.commands.registry import command
 from hlmshell.dataset.dataset import INT_LIMITS, coerce, is_string_type
+from hlmshell.dataset.missing import codes as missing_codes
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, unabbreviate
 from hlmshell.errors import StataError
 from hlmshell.render.formats import comma_int
@@ -23,12 +24,14 @@ def to_storage(values: np.ndarray, stype: str) -> np.ndarray:
     if stype in INT_LIMITS:
         lo, hi = INT_LIMITS[stype]
         with np.errstate(invalid="ignore"):
-            v = np.trunc(values)
+            v = np.where(np.isnan(values), values, np.trunc(values))   # keeps .a-.z
             return np.where((v < lo) | (v > hi), np.nan, v)
     stored = coerce(values, stype)
-    # beyond the type's range (float32 overflow, Stata's double maximum): missing
+    # beyond the type's range (float32 overflow, Stata's double maximum): missing; a
+    # missing value stays the one it is (.a-.z are NaN payloads)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(stored) & (np.abs(stored) < MAX_DOUBLE), stored, np.nan)
+        keep = np.isnan(stored) | (np.isfinite(stored) & (np.abs(stored) < MAX_DOUBLE))
+        return np.where(keep, stored, np.nan)
 
 
 def _plural(n: int, one: str, many: str) -> str:
@@ -129,7 +132,7 @@ def replace(session, args):
     if stype != var.stype:
         lines.append(f"variable {name} was {var.stype} now {stype}")
     new = to_storage(np.where(sample, values, old), stype)
-    same = (new == old) | (np.isnan(new) & np.isnan(old))
+    same = (new == old) | (np.isnan(new) & np.isnan(old) & (missing_codes(new) == missing_codes(old)))
     changed = int((~same).sum())
     to_missing = int((~same & np.isnan(new)).sum())
     data.set_values(name, new, stype)

@@ -45,6 +45,7 @@ def mixed(session, args):
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
     result = from_mixed(fit, cmdline=call.cmdline, sigvars=sample_vars, datasignature=sig,
                         nolrtest=call.options.nolrtest)
+    result.fv_labels = factor_labels(session.data, result)
     session.estimates.post(result)
     notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
     if call.levels and not fit.levels:
@@ -167,6 +168,22 @@ def boundary_note(model) -> str | None:
     return note_text(" ".join(notes))
 
 
+def factor_labels(data, result) -> dict:
+    """The value labels of the factor variables named in e(b)'s columns (`1.sector`)."""
+    b = result.matrices.get("b")
+    out = {}
+    for col in (getattr(b, "colnames", None) or []):
+        col = col.split(":")[-1]
+        for part in col.split("#"):
+            name = part.partition(".")[2]
+            if "." in part and name in data.vars and name not in out:
+                var = data.vars[name]
+                mapping = data.value_labels.get(var.value_label or "")
+                if mapping:
+                    out[name] = dict(mapping)
+    return out
+
+
 @np.errstate(all="ignore")
 def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     """The display of stored `mixed` results (estimation and replay alike; no log)."""
@@ -182,7 +199,8 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
                                  chi2type=m.get("chi2type", "Wald"),
                                  show_groups=not opts.nogroup)
     if not opts.nofetable and int(s.get("k_f", 1)) > 0:  # Stata: no table without fixed effects
-        out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level)
+        out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level,
+                                      level_labels=dict(getattr(result, "fv_labels", {}) or {}))
     if not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table

@@ -18,34 +18,47 @@ MAX_ONEWAY = 12000
 MAX_ROWS, MAX_COLS = 1200, 80
 
 
-def _value_texts(var, values: np.ndarray) -> list[str]:
+def _value_texts(data, var, values: np.ndarray, labels: bool = True) -> list[str]:
+    """Each value as tabulate shows it: its value label (unless nolabel), else the number."""
     if var.is_string:
         return [str(v) for v in values]
     spec = var.fmt if parse_format(var.fmt).kind in "gf" else "%9.0g"
-    return [fmt(v, spec).strip() for v in values]
+    out = []
+    for v in values:
+        text = data.value_text(var.name, v) if labels and var.value_label else None
+        out.append(text if text is not None else fmt(v, spec).strip())
+    return out
 
 
-def _levels(data, name: str, rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def _levels(data, name: str, rows: np.ndarray, labels: bool = True
+            ) -> tuple[np.ndarray, list[str]]:
     """Level index of every selected row and the level texts in sorted order."""
     var = data.var(name)
+    x = var.values[rows]
+    if not var.is_string and not np.isnan(x).any():   # the common case: one sort
+        uniq, inverse = np.unique(x, return_inverse=True)
+        return inverse.ravel(), _value_texts(data, var, uniq, labels)
     ids = group_ids(data, [name], rows)
-    first = {}
-    for i in np.flatnonzero(rows):
-        first.setdefault(ids[i], i)
-    reps = var.values[[first[g] for g in sorted(first)]]
-    return ids[rows], _value_texts(var, reps)
+    index = np.flatnonzero(rows)
+    _, first = np.unique(ids[index], return_index=True)   # first row of each level, in order
+    reps = var.values[index[first]]
+    return ids[rows], _value_texts(data, var, reps, labels)
 
 
-@command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn NOLabel]",
+@command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn CEll NOFreq CHi2 LRchi2 "
+                 "EXact NOLabel]",
          help="one- and two-way tables of frequencies", by_ok=True)
 def tabulate(session, args):
     from hlmshell.commands.by import repeat_by
     from hlmshell.render import to_text
     if len(args.varlist) > 2:
         raise StataError(103, "too many variables specified")
-    for opt in ("row", "column"):   # two-way options: Stata's one-way syntax lacks them
+    for opt in ("row", "column", "cell", "chi2", "lrchi2", "exact"):
+        # two-way options: Stata's one-way syntax lacks them
         if len(args.varlist) == 1 and args.options.get(opt):
             raise StataError(198, f"option {opt} not allowed")
+    if args.options.get("exact"):
+        raise StataError(198, "option exact not allowed")   # Fisher's exact test: not built
     if args.prefix is not None:
         return repeat_by(session, args, lambda sample, rows: to_text(_tabulate(session, args, sample)))
     return _tabulate(session, args, args.touse(session))
@@ -62,19 +75,86 @@ def _tabulate(session, args, rows):
     if n == 0:
         raise StataError(2000, "no observations")
     titles = [data.var(name).label or name for name in names]
+    labels = not args.options.get("nolabel")
     if len(names) == 1:
-        ids, labels = _levels(data, names[0], rows)
+        ids, labels = _levels(data, names[0], rows, labels)
         if len(labels) > MAX_ONEWAY:
             raise StataError(134, "too many values")
         freqs = np.bincount(ids, minlength=len(labels)).tolist()
         session.r = Returns({"N": float(n), "r": float(len(labels))})
         return OneWay(titles[0], labels, freqs)
-    rid, rlabels = _levels(data, names[0], rows)
-    cid, clabels = _levels(data, names[1], rows)
+    rid, rlabels = _levels(data, names[0], rows, labels)
+    cid, clabels = _levels(data, names[1], rows, labels)
     if len(rlabels) > MAX_ROWS or len(clabels) > MAX_COLS:
         raise StataError(134, "too many values")
-    counts = np.zeros((len(rlabels), len(clabels)), dtype=int)
-    np.add.at(counts, (rid, cid), 1)
-    session.r = Returns({"N": float(n), "r": float(len(rlabels)), "c": float(len(clabels))})
+    counts = np.bincount(rid * len(clabels) + cid,
+                         minlength=len(rlabels) * len(clabels)).reshape(len(rlabels), len(clabels))
+    r = {"N": float(n), "r": float(len(rlabels)), "c": float(len(clabels))}
+    tests = []
+    opts = args.options
+    if opts.get("chi2") or opts.get("lrchi2"):
+        df, chi2, lr = independence_tests(counts)
+        if opts.get("chi2"):
+            r.update(chi2=chi2, p=_chi2tail(df, chi2))
+            tests.append(("Pearson chi2", df, chi2, r["p"]))
+        if opts.get("lrchi2"):
+            r.update(chi2_lr=lr, p_lr=_chi2tail(df, lr))
+            tests.append(("Likelihood-ratio chi2", df, lr, r["p_lr"]))
+    session.r = Returns(r)
     return TwoWay(titles[0], titles[1], rlabels, clabels, counts.tolist(),
-                  row=bool(args.options.get("row")), col=bool(args.options.get("column")))
+                  row=bool(opts.get("row")), col=bool(opts.get("column")),
+                  cell=bool(opts.get("cell")), freq=not opts.get("nofreq"), tests=tests)
+
+
+def independence_tests(counts: np.ndarray) -> tuple[int, float, float]:
+    """(df, Pearson chi2, likelihood-ratio chi2) of the r×c table; empty cells add nothing to
+    the likelihood ratio. df = (r-1)(c-1)."""
+    counts = np.asarray(counts, dtype=float)
+    expected = np.outer(counts.sum(1), counts.sum(0)) / counts.sum()
+    df = (counts.shape[0] - 1) * (counts.shape[1] - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chi2 = float(np.where(expected > 0, (counts - expected) ** 2 / expected, 0).sum())
+        lr = float(2 * np.where(counts > 0, counts * np.log(counts / expected), 0).sum())
+    return df, chi2, lr
+
+
+def _chi2tail(df: int, x: float) -> float:
+    if df <= 0:
+        return float("nan")
+    from scipy.special import chdtrc   # lighter to load than scipy.stats
+    return float(chdtrc(df, x))
+
+
+def _each(session, args, pairs) -> str:
+    """tab1/tab2: `-> tabulation of …` then each table (Stata's tab1.ado/tab2.ado layout)."""
+    from dataclasses import replace
+    from hlmshell.render import to_text
+    blocks = []
+    for names in pairs:
+        sub = replace(args, varlist=list(names), options=dict(args.options))
+        blocks.append("\n-> tabulation of " + " by ".join(names))
+        try:
+            blocks.append(to_text(_tabulate(session, sub, args.touse(session))))
+        except StataError as err:
+            if err.code != 2000:
+                raise
+            blocks.append(err.message)
+    return "\n".join(blocks)
+
+
+@command("tab1", syntax="varlist [if] [in] [, Missing NOLabel]",
+         help="one-way tables for each variable")
+def tab1(session, args):
+    """tab1 varlist [if] [in] [, missing nolabel]"""
+    return _each(session, args, [(n,) for n in args.varlist])
+
+
+@command("tab2", syntax="varlist [if] [in] [, Missing ROW COLumn CEll NOFreq CHi2 LRchi2 "
+                        "NOLabel]",
+         help="two-way tables for every pair of variables")
+def tab2(session, args):
+    """tab2 varlist [if] [in] [, missing row column cell nofreq chi2 lrchi2 nolabel]"""
+    names = args.varlist
+    if len(names) < 2:
+        raise StataError(102, "too few variables specified")
+    return _each(session, args, [(a, b) for i, a in enumerate(names) for b in names[i + 1:]])

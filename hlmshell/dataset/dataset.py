@@ -121,6 +121,21 @@ class Dataset:
         new.xtset = dict(self.xtset) if self.xtset else None
         return new
 
+    def value_text(self, name: str, value: float) -> str | None:
+        """The text variable `name`'s value label gives `value`, or None (no label, no entry)."""
+        var = self.vars.get(name)
+        if var is None or not var.value_label:
+            return None
+        mapping = self.value_labels.get(var.value_label)
+        if mapping is None:
+            return None
+        value = float(value)
+        if value != value:   # a NaN: .a-.z are labelled under Stata's key for them
+            from hlmshell.dataset.missing import code, label_key
+            k = code(value)
+            return mapping.get(label_key(k)) if k > 0 else None
+        return mapping.get(value)
+
     # --- changes -------------------------------------------------------------------------
     def add(self, name: str, values, stype: str, fmt: str | None = None, label: str = "") -> Variable:
         if name in self.vars:

@@ -7,8 +7,8 @@ observation, ``_n`` is 1).
 
 Rules implemented (Stata [U] 13):
 - missing (.) is larger than every number: ``x > 5`` is true for missing x, ``x < .``
-  means "x is not missing";  ``.a``..``.z`` are all plain NaN here, so they compare equal
-  to ``.`` (this representation cannot tell them apart);
+  means "x is not missing";  ``.a``..``.z`` are NaNs with a payload (dataset/missing.py):
+  numbers < . < .a < ... < .z, and each equals only itself;
 - arithmetic with missing gives missing; division by zero, domain errors and overflow
   give missing;
 - relational and logical operators give 0/1; logical operators treat any nonzero value,
@@ -37,6 +37,7 @@ import numpy as np
 from hlmshell.errors import StataError
 from hlmshell.syntax import expr as ast
 from hlmshell.dataset.functions import lookup, is_string_array
+from hlmshell.dataset.missing import order_keys, value as missing_value
 
 MAX_STRLEN = 2_000_000_000  # Stata's longest string (a strL); "a" * 1e300 must not be tried
 
@@ -197,7 +198,7 @@ class _Evaluator:
         return np.float64(node.value)
 
     def _Missing(self, node):
-        return np.float64(np.nan)
+        return np.float64(missing_value(node.kind))
 
     def _String(self, node):
         return np.array(node.value, dtype=object)
@@ -404,7 +405,7 @@ class _Evaluator:
     def _Unary(self, node):
         v = self.numeric(node.operand)
         if node.op == "-":
-            return -v
+            return _num(-v)
         if node.op == "+":
             return v
         return (v == 0).astype(float)
@@ -422,9 +423,8 @@ class _Evaluator:
         if op in _RELATIONAL:
             if sa != sb:
                 raise _mismatch()
-            if not sa:                           # missing is larger than any number
-                a = np.where(np.isnan(a), np.inf, a)
-                b = np.where(np.isnan(b), np.inf, b)
+            if not sa:   # numbers < . < .a < ... < .z: compare (kind, number) pairs
+                return _ordered(op, a, b)
             return np.asarray(_RELATIONAL[op](a, b), dtype=bool).astype(float)
         if op == "+" and (sa or sb):
             if not (sa and sb):
@@ -460,6 +460,17 @@ _RELATIONAL = {
     "==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
     ">": np.greater, ">=": np.greater_equal,
 }
+
+
+def _ordered(op: str, a, b) -> np.ndarray:
+    (ka, va), (kb, vb) = order_keys(a), order_keys(b)
+    if op in ("==", "!="):
+        same = (ka == kb) & (va == vb)
+        return np.asarray(same if op == "==" else ~same, dtype=bool).astype(float)
+    less = (ka < kb) | ((ka == kb) & (va < vb))
+    equal = (ka == kb) & (va == vb)
+    result = {"<": less, "<=": less | equal, ">": ~(less | equal), ">=": ~less}[op]
+    return np.asarray(result, dtype=bool).astype(float)
 
 
 def evaluate(node, ctx, *, scalar: bool = False, groups: np.ndarray | None = None):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from hlmshell.dataset.missing import codes as missing_codes
+
 
 def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
-    """Integer codes (not necessarily dense) that sort like Stata's order for one column
-    (missing last)."""
+    """Integer codes (not necessarily dense) that sort like Stata's order for one column:
+    numbers, then `.` < `.a` < ... < `.z` (dataset/missing.py), last also under gsort -x."""
     if column.dtype == object:
         uniq, codes = np.unique(np.asarray([str(v) for v in column], dtype=object).astype(str),
                                 return_inverse=True)
@@ -22,26 +24,25 @@ def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
     missing = np.isnan(col)
     any_missing = bool(missing.any())
     present = col[~missing] if any_missing else col
-    n = len(col)
+    ranks, top = None, -1
     if present.size:
         lo, hi = float(present.min()), float(present.max())
-        span = hi - lo
-        if span < 4 * n + 65536:
-            shifted = col - lo
-            if any_missing:
-                shifted[missing] = 0.0        # (a new array: col itself is untouched)
-            codes = shifted.astype(np.int64)
-            if any_missing:
-                codes[missing] = int(span) + 1
-            if np.array_equal(codes, shifted):
-                if descending:
-                    codes = np.where(missing, codes, int(span) - codes)
-                return codes
-    uniq, codes = np.unique(np.where(missing, np.inf, col), return_inverse=True)
-    codes = codes.astype(np.int64).ravel()
-    if descending:  # gsort -x: largest first, missing values still last as in Stata
-        top = len(uniq) - 1 - int(missing.any())
-        codes = np.where(missing, codes, top - codes)
+        if hi - lo < 4 * len(col) + 65536:         # integer-valued, modest range: subtract
+            shifted = present - lo
+            ints = shifted.astype(np.int64)
+            if np.array_equal(ints, shifted):
+                ranks, top = ints, int(hi - lo)
+        if ranks is None:
+            uniq, inverse = np.unique(present, return_inverse=True)
+            ranks, top = inverse.astype(np.int64).ravel(), len(uniq) - 1
+        if descending:
+            ranks = top - ranks
+    if not any_missing:
+        return ranks
+    codes = np.empty(len(col), dtype=np.int64)
+    if present.size:
+        codes[~missing] = ranks
+    codes[missing] = top + 1 + missing_codes(col[missing])
     return codes
 
 

@@ -6,7 +6,8 @@ because pyreadstat reports every integer as int32-or-wider and strings with a pa
 
 Writing .dta: pyreadstat's writer turns byte/int into long and float into double, so .dta
 files are written here in format 118 (Stata 14-19), which keeps every storage type, the
-formats, the variable and data labels and the sort order. Writes go to a temporary file in
+formats, the variable, value and data labels, the sort order and the extended missing values
+(their encodings: dataset/dta_codes.py). Writes go to a temporary file in
 the target's directory that is renamed over the target only when complete.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
                                       string_type_for)
+from hlmshell.dataset.dta_codes import label_entries, pack, value_label_tables, with_extended
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -31,8 +33,6 @@ _NEW_CODES = {65530: "byte", 65529: "int", 65528: "long", 65527: "float", 65526:
 _OLD_CODES = {251: "byte", 252: "int", 253: "long", 254: "float", 255: "double"}
 _TYPE_CODE = {v: k for k, v in _NEW_CODES.items()}
 _NUMPY = {"byte": "i1", "int": "i2", "long": "i4", "float": "f4", "double": "f8"}
-_MISSING = {"byte": 101, "int": 32741, "long": 2147483621,
-            "float": np.float32(2.0 ** 127), "double": 2.0 ** 1023}
 _READSTAT_TYPES = {"int8": "byte", "int16": "int", "int32": "long", "float": "float",
                    "double": "double"}
 
@@ -130,8 +130,9 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     shown = shown or path
     _check_readable(path, shown)
     try:
+        # user_missing: .a-.z come back as their letters (kept as NaN payloads below)
         frame, meta = pyreadstat.read_dta(path, disable_datetime_conversion=True,
-                                          output_format="dict")
+                                          output_format="dict", user_missing=True)
     except Exception:  # pyreadstat raises its own error types for every bad file
         raise StataError(610, f"file {shown} not Stata format") from None
     if not _complete(path):
@@ -147,6 +148,8 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
     for name in keep:
         stype = types[names.index(name)]
         values = frame[name] if isinstance(frame, dict) else frame[name].to_numpy()
+        if not is_string_type(stype) and (meta.missing_user_values or {}).get(name):
+            values = with_extended(values)
         values = np.asarray(values, dtype=object if is_string_type(stype) else float)
         if is_string_type(stype):
             values = np.array([v if isinstance(v, str) else "" for v in values], dtype=object)
@@ -159,6 +162,10 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
         cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
         ds.sortedby = ds.sortedby[:cut]
     ds.label = meta.file_label or ""
+    ds.value_labels = {name: label_entries(m) for name, m in (meta.value_labels or {}).items()}
+    for name, lbl in (meta.variable_to_label or {}).items():
+        if name in ds.vars and not ds.vars[name].is_string:
+            ds.vars[name].value_label = lbl
     if meta.modification_time:
         ds.timestamp = dta_timestamp(meta.modification_time.timetuple())
     ds.filename = os.path.abspath(path)
@@ -200,8 +207,7 @@ def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
         if finite.size and (np.any(finite != np.round(finite)) or finite.min() < lo
                             or finite.max() > hi):
             stype = "double"  # never write a value its declared type cannot hold
-    packed = np.where(np.isnan(values), _MISSING[stype], values).astype(_NUMPY[stype])
-    return stype, packed
+    return stype, pack(values, stype)
 
 
 def dta_timestamp(t: time.struct_time | None = None) -> str:
@@ -238,13 +244,14 @@ def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
         (b"<sortlist>", struct.pack(f"<{k + 1}H", *(sortpos + [0] * (k + 1 - len(sortpos)))),
          b"</sortlist>"),
         (b"<formats>", b"".join(_fixed(ds.vars[nm].fmt, 57) for nm in names), b"</formats>"),
-        (b"<value_label_names>", b"\0" * (129 * k), b"</value_label_names>"),
+        (b"<value_label_names>", b"".join(_fixed(ds.vars[nm].value_label or "", 129)
+                                          for nm in names), b"</value_label_names>"),
         (b"<variable_labels>", b"".join(_fixed(ds.vars[nm].label, 321) for nm in names),
          b"</variable_labels>"),
         (b"<characteristics>", b"", b"</characteristics>"),
         (b"<data>", data, b"</data>"),
         (b"<strls>", b"", b"</strls>"),
-        (b"<value_labels>", b"", b"</value_labels>"),
+        (b"<value_labels>", value_label_tables(ds), b"</value_labels>"),
     ]
     map_start = len(header)
     pos = map_start + len(b"<map>") + 14 * 8 + len(b"</map>")

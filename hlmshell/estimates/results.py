@@ -34,6 +34,9 @@ class EstimationResult:
     # the inverse link from the linear predictor to the default prediction, for generic
     # postestimation: identity, logit, probit, cloglog or log
     link: str = "identity"
+    # value labels of the factor variables at estimation: var → {level: text}, so tables show
+    # `catholic` instead of `1` (also on replay)
+    fv_labels: dict = field(default_factory=dict)
 
     @property
     def functions(self) -> list[str]:

@@ -118,6 +118,9 @@ def missing_code(x) -> str:
         v = float(x)
     except OverflowError:
         return "."
+    if math.isnan(v):   # .a-.z held as NaN payloads (dataset/missing.py)
+        from hlmshell.dataset.missing import text
+        return text(v)
     if not math.isfinite(v):
         return "."
     k = (v / MISSING_THRESHOLD - 1.0) * 4096  # exact: scaling by powers of two

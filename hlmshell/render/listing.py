@@ -19,11 +19,13 @@ class ListColumn:
     name: str
     cells: list[str]
     right: bool = True  # numbers and %#s strings are right-aligned, %-#s left-aligned
+    min_header: int = 8  # abbreviate(#): names are shortened to no fewer than this
 
     @property
     def header(self) -> str:
         width = max((len(c) for c in self.cells), default=0)
-        return self.name if len(self.name) <= max(width, 8) else abbrev(self.name, max(width, 8))
+        room = max(width, self.min_header)
+        return self.name if len(self.name) <= room else abbrev(self.name, room)
 
     @property
     def width(self) -> int:
@@ -40,6 +42,7 @@ class ListResult:
     show_obs: bool = True
     clean: bool = False
     separator: int = 5
+    cuts: list[int] = field(default_factory=list)  # sepby(): rules before these rows
     linesize: int = 79
 
 
@@ -80,8 +83,9 @@ def _table(res: ListResult, cols: list[ListColumn], ow: int) -> list[str]:
     rule_box, rule_in = f"{lead}+{'-' * inner}+", f"{lead}|{'-' * inner}|"
     head = "   ".join(c.pad(c.header) if c.right else f"{c.header:<{c.width}}" for c in cols)
     lines = [rule_box, f"{lead}| {head} |", rule_in]
+    cuts = set(res.cuts)
     for i, number in enumerate(res.obs):
-        if i and res.separator and i % res.separator == 0:
+        if i and ((res.separator and i % res.separator == 0) or i in cuts):
             lines.append(rule_in)
         cells = "   ".join(c.pad(c.cells[i]) for c in cols)
         left = f"{str(number) + '.':>{ow}} " if res.show_obs else lead

@@ -157,6 +157,7 @@ class FixedEffectsTable:
     depvar: str
     rows: list[FixedRow]
     level: float = 95
+    level_labels: dict = field(default_factory=dict)  # factor var → {level: value label}
 
 
 _PART = re.compile(r"^(?:(?P<lev>\d+(?:\.\d+)?)(?P<bl>[bno]*)\.(?P<fv>\w+)|(?P<cop>c|co|o)\.(?P<cv>\w+)|(?P<plain>\w+))$")
@@ -209,8 +210,25 @@ def name_lines(name: str, numbers: str = "") -> list[str]:
     return lines
 
 
-def fixed_lines(rows: list[FixedRow]) -> list[str]:
-    """Body rows: inline names, factor blocks with a header row and level rows, separators."""
+def _level_text(term: str, levels: list[str], labels: dict) -> str:
+    """A factor row's text: the value labels of its levels where the variables have them
+    (longer than 11 characters: cut to 9 and `..`, as Stata without lstretch), else the
+    level numbers, separated by blanks."""
+    factors = [t for t in term.split("#") if not t.startswith("c.")]
+    out = []
+    for var, lev in zip(factors, levels):
+        text = labels.get(var, {}).get(float(lev)) if var in labels else None
+        if text is None:
+            out.append(lev)
+        else:
+            out.append(text if len(text) <= 11 else text[:9] + "..")
+    return " ".join(out)
+
+
+def fixed_lines(rows: list[FixedRow], labels: dict | None = None) -> list[str]:
+    """Body rows: inline names, factor blocks with a header row and level rows, separators.
+    A factor with value labels always gets the block form (header row, then label rows)."""
+    labels = labels or {}
     blocks: list[tuple[bool, list[str]]] = []  # (framed, lines)
     i = 0
     while i < len(rows):
@@ -225,14 +243,14 @@ def fixed_lines(rows: list[FixedRow]) -> list[str]:
         inter = "#" in term
         if not categorical:  # the term's name: `o.ses` (omitted) prints as `ses`
             blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r))]))
-        elif not inter and len(shown) == 1:
+        elif not inter and len(shown) == 1 and term not in labels:
             r = shown[0]
             lev = parse_column(r.name)[1][0]
             blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r))))
         else:
             lines = name_lines(term)
             for r in shown:
-                lab = " ".join(parse_column(r.name)[1])
+                lab = _level_text(term, parse_column(r.name)[1], labels)
                 lines.append(f"{lab:>11}  |{_numbers(r)}")
             blocks.append((True, lines))
     out: list[str] = []
@@ -251,7 +269,7 @@ def _(obj: FixedEffectsTable) -> str:
     head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.      z    P>|z|"
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
-    lines += fixed_lines(obj.rows)
+    lines += fixed_lines(obj.rows, obj.level_labels)
     lines.append(RULE)
     return "\n".join(lines)
 

@@ -13,12 +13,15 @@ w wraps over several lines (at blanks when it can, else inside words).
 
 Two-way: a row-label column of width 10 (growing with the values), cells of width 10
 followed by a blank, the column variable's label centred over the cells, then Total.
-With `row`/`col` each cell gets its percentages under the count, a key box heads the
-table, and a rule separates the rows.
+With `row`/`col`/`cell` each cell gets its percentages under the count, a key box heads the
+table, and a rule separates the rows (`nofreq` drops the counts). `chi2`/`lrchi2` add,
+after a blank line, `          Pearson chi2(4) =   6.7780   Pr = 0.148` and
+` Likelihood-ratio chi2(4) = …` (label right-aligned in 25, %8.4f, %5.3f; public Stata
+17/18 logs).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hlmshell.render import to_text
 from hlmshell.render.formats import comma_int
@@ -62,6 +65,9 @@ class TwoWay:
     counts: list[list[int]]   # rows × columns
     row: bool = False         # row percentages
     col: bool = False         # column percentages
+    cell: bool = False        # cell percentages
+    freq: bool = True         # frequencies (nofreq: False)
+    tests: list = field(default_factory=list)  # (label, df, statistic, p) under the table
 
 
 @to_text.register
@@ -97,9 +103,9 @@ def _(t: TwoWay) -> str:
     total = sum(rows_tot)
     block = 11 * ncol
     lines = [""]
-    key = ["frequency"] + (["row percentage"] if t.row else []) + \
-          (["column percentage"] if t.col else [])
-    if len(key) > 1:
+    key = (["frequency"] if t.freq else []) + (["row percentage"] if t.row else []) + \
+        (["column percentage"] if t.col else []) + (["cell percentage"] if t.cell else [])
+    if key != ["frequency"] and key:
         kw = max(len(k) for k in key) + 2
         lines += ["+" + "-" * kw + "+", "| " + "Key".ljust(kw - 1) + "|",
                   "|" + "-" * kw + "|"]
@@ -124,10 +130,14 @@ def _(t: TwoWay) -> str:
         if kind == "row":
             body = "".join(_pct(c, rtot) + " " for c in counts)
             return body + "|" + _pct(tot, rtot) + " "
+        if kind == "cell":
+            body = "".join(_pct(c, total) + " " for c in counts)
+            return body + "|" + _pct(tot, total) + " "
         body = "".join(_pct(c, ct) + " " for c, ct in zip(counts, ctots))
         return body + "|" + _pct(tot, total) + " "
 
-    kinds = ["count"] + (["row"] if t.row else []) + (["col"] if t.col else [])
+    kinds = (["count"] if t.freq else []) + (["row"] if t.row else []) + \
+        (["col"] if t.col else []) + (["cell"] if t.cell else [])
     for i, label in enumerate(t.row_labels):
         for k, kind in enumerate(kinds):
             text = label if k == 0 else ""
@@ -140,4 +150,16 @@ def _(t: TwoWay) -> str:
     for k, kind in enumerate(kinds):
         text = "Total" if k == 0 else ""
         lines.append(f"{text:>{w}} |" + cells(cols_tot, total, kind, total, cols_tot))
+    if t.tests:
+        lines.append("")
+        for label, df, stat, p in t.tests:
+            lines.append(f"{label + f'({df})':>25} = {_stat(stat)}   Pr = {_p(p)}")
     return "\n".join(lines)
+
+
+def _stat(x: float) -> str:
+    return f"{x:8.4f}" if x == x else f"{'.':>8}"
+
+
+def _p(p: float) -> str:
+    return f"{p:5.3f}" if p == p else f"{'.':>5}"

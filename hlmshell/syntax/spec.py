@@ -78,7 +78,7 @@ class Spec:
                 self.elements[name] = not m.group(1)
         self.options: list[OptionSpec] = []
         self.any_option = False
-        for word in re.findall(r"[A-Za-z*]+(?:\([a-z]+\))?", opts):
+        for word in re.findall(r"[A-Za-z*][A-Za-z0-9]*(?:\([a-z]+\))?", opts):
             if word == "*":
                 self.any_option = True
                 continue

@@ -141,3 +141,18 @@ def test_by_prefix_repeats_per_group():
     ]
     assert s.r.scalars["N"] == 2
     assert run(s, out, "by g: sum v in 1", rc=190) == ["in may not be combined with by", "r(190);"]
+
+
+def test_detail_moments_match_scipy():
+    """skewness and kurtosis are the moment ratios m3/m2^1.5 and m4/m2^2 ([R] summarize,
+    Methods and formulas), which scipy.stats computes independently (bias=True)."""
+    from scipy.stats import kurtosis, skew
+    from session_helpers import hsb_session
+    s = hsb_session()
+    assert s.run("quietly summarize ses, detail") == 0
+    x = s.data.column("ses")
+    assert s.r.scalars["skewness"] == pytest.approx(skew(x, bias=True), rel=1e-10)
+    assert s.r.scalars["kurtosis"] == pytest.approx(kurtosis(x, fisher=False, bias=True), rel=1e-10)
+    assert list(s.r.scalars) == ["N", "sum_w", "mean", "Var", "sd", "skewness", "kurtosis", "sum",
+                                 "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90",
+                                 "p95", "p99"]
