@@ -197,3 +197,14 @@ def test_margins_replays_after_post():
     rc, again = run_lines(s, "margins")
     assert rc == 0 and [x for x in again if "|" in x] == [x for x in first if "|" in x]
     assert s.run("margins g") == 198
+
+
+def test_dydx_all_lists_factor_levels_in_wrt():
+    # Stata 17 log: `dy/dx wrt:  bill_length_mm flipper_length_mm 2.speciesid 3.speciesid`
+    s = session()
+    rc, lines = run_lines(s, "margins, dydx(*)")
+    assert rc == 0
+    assert "dy/dx wrt:  x 1.g" in lines
+    # continuous rows inline, then a separator row and the factor block
+    k = lines.index("             |")
+    assert lines[k - 1].startswith("           x |") and lines[k + 1] == "           g |"
