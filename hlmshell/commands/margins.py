@@ -207,8 +207,10 @@ def margins(session, args):
         sample = sample & np.asarray(result.sample, dtype=bool)
 
     def column(v):
-        if v not in session.data.names or session.data.is_string(v):
+        if v not in session.data.names:
             raise StataError(111, f"variable {v} not found")
+        if session.data.is_string(v):
+            raise StataError(109, "type mismatch")
         return np.asarray(session.data.column(v), dtype=float)
 
     res = compute(req, names, bidx, c.b, c.V, result.link, column, sample)

@@ -203,6 +203,14 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
     over_groups: list[tuple[tuple[float, ...], np.ndarray]] = [((), rows)]
     if req.over:
         ocols = [np.asarray(column(v), dtype=float) for v in req.over]
+        for v, c in zip(req.over, ocols):   # over() variables are factor variables
+            x = c[rows & ~np.isnan(c)]
+            if np.any(x != np.round(x)):
+                raise StataError(452, f"{v}:  factor variables may not contain noninteger "
+                                      "values")
+            if np.any(x < 0):
+                raise StataError(452, f"{v}:  factor variables may not contain negative "
+                                      "values")
         keys = sorted({tuple(float(c[i]) for c in ocols) for i in np.flatnonzero(rows)
                        if not any(math.isnan(c[i]) for c in ocols)})
         over_groups = [(k, rows & np.all([c == x for c, x in zip(ocols, k)], axis=0))
