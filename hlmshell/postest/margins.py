@@ -246,8 +246,13 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                     fixed[v] = float(x.mean())
         return fixed, shares
 
-    def design(grows, fixed, shares, shift=None):
+    def design(grows, fixed, shares, shift=None, collapse=False):
+        """X over the rows; with collapse, one row when every covariate is set (all rows
+        of X are then equal, and their mean is that row)."""
         n = int(grows.sum())
+        if collapse and shift is None and all(v in fixed or v in shares
+                                              for v in cov.variables):
+            grows, n = None, 1
 
         def get(v):
             if shift is not None and v == shift[0]:
@@ -259,6 +264,9 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
         return design_from_names(names, get, n, shares or None)
 
     def prediction(X):
+        if req.linear or link == "identity":   # mean of X b = (mean X) b
+            xbar = X.mean(axis=0)
+            return float(xbar @ bx), xbar
         eta = X @ bx
         mu = g(eta)
         J = (d1(eta)[:, None] * X).mean(axis=0)
@@ -317,7 +325,7 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                 label_lv = okey + combo
                 at_no = p_no if has_at else None
                 if req.effect is None:
-                    m, J = prediction(design(grows, f2, s2))
+                    m, J = prediction(design(grows, f2, s2, collapse=True))
                     out_rows.append(MarginRow(at_no, label_term, label_lv))
                     est.append(m)
                     jac.append(J)
@@ -331,9 +339,9 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                         continue
                     base = cov.base[var]
                     s3 = {k: v for k, v in s2.items() if k != var}
-                    m0, J0 = prediction(design(grows, {**f2, var: base}, s3))
+                    m0, J0 = prediction(design(grows, {**f2, var: base}, s3, collapse=True))
                     for lv in cov.levels[var]:
-                        m1, J1 = prediction(design(grows, {**f2, var: lv}, s3))
+                        m1, J1 = prediction(design(grows, {**f2, var: lv}, s3, collapse=True))
                         out_rows.append(MarginRow(at_no, label_term, label_lv, var, lv,
                                                   base=(lv == base)))
                         est.append(0.0 if lv == base else m1 - m0)
