@@ -107,7 +107,7 @@ def _strip_op(part: str, session) -> str:
         raise StataError(198, f"{part}: invalid marginlist")
     var = _resolve(m.group(2), session)
     if m.group(1) == "c":
-        raise StataError(322, f"'{var}' not found in list of covariates")
+        raise StataError(322, f"factor '{var}' not found in list of covariates")
     return var
 
 

@@ -170,10 +170,10 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
     """Margins over the rows `sample` (bool over the data), e(b) = b with the xb columns
     at positions bidx and names `names`; column(var) gives a data column (float)."""
     cov = Covariates.from_names(names)
-    for term in req.terms:
+    for term in req.terms:   # Stata's wording for a marginlist term; r(322)
         for var in term:
             if not cov.is_factor(var):
-                raise StataError(322, f"'{var}' not found in list of covariates")
+                raise StataError(322, f"factor '{var}' not found in list of covariates")
     for var in req.effect_vars:
         cov.require(var)
         if cov.is_factor(var) and req.effect != "dydx":

@@ -208,3 +208,13 @@ def test_dydx_all_lists_factor_levels_in_wrt():
     # continuous rows inline, then a separator row and the factor block
     k = lines.index("             |")
     assert lines[k - 1].startswith("           x |") and lines[k + 1] == "           g |"
+
+
+def test_error_messages_as_stata_words_them():
+    # marginlist: "factor 'xxx' not found in list of covariates" (a user's Stata report);
+    # dydx(): "'t*' not found in list of covariates" (Stata's whatsnew)
+    s = session()
+    rc, lines = run_lines(s, "margins x")
+    assert rc == 322 and "factor 'x' not found in list of covariates" in lines
+    rc, lines = run_lines(s, "margins, dydx(f)")
+    assert rc == 322 and "'f' not found in list of covariates" in lines
