@@ -182,6 +182,11 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
         for point in at:
             for s in point:
                 cov.require(s.var)
+                # a factor set to a level the model does not know would silently act as
+                # the base level; refused (Stata's exact message is not confirmed)
+                if s.stat is None and cov.is_factor(s.var) and s.value not in cov.levels[s.var]:
+                    raise StataError(198, f"at(): {s.value:g} is not a level of factor "
+                                          f"{s.var} in the model")
     g, d1, d2 = (link_functions("identity") if req.linear else link_functions(link))
     bx = np.where(np.isfinite(b[bidx]), b[bidx], 0.0)
     rows = np.asarray(sample, dtype=bool)

@@ -149,7 +149,8 @@ def test_logit_link_margins_and_effects():
     ("margins, at(zz=1)", 111), ("margins, at(x=(a b))", 121), ("margins, dydx(f)", 322),
     ("margins, expression(1)", 198), ("margins, predict(stdp)", 198), ("margins, at(", 198),
     ("margins, at(x)", 198), ("margins, eyex(g)", 198), ("margins, dydx(x) eyex(x)", 198),
-    ("margins if x > 100", 2000), ("margins, over(x)", 452), ("margins, over(y)", 452)])
+    ("margins if x > 100", 2000), ("margins, over(x)", 452), ("margins, over(y)", 452),
+    ("margins, at(g=2)", 198)])
 def test_bad_input(line, rc):
     s = session()
     assert s.run("margins g") == 0
