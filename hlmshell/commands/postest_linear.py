@@ -290,13 +290,19 @@ def nlcom_specs(text: str) -> list[tuple[str | None, str]]:
     return out
 
 
-@command("nlcom", syntax="anything [, Level(real) POST]",
+@command("nlcom", syntax="[anything] [, Level(real) POST]",
          help="nonlinear combinations of the coefficients (delta method)")
 def nlcom(session, args):
     """nlcom [name:] exp [, level(#) post]
     nlcom (name: exp) [(name: exp) ...] [, level(#) post]
     """
     result = session.estimates.require()
+    if not args.anything.strip():   # replay after `nlcom ..., post` (nlcom.ado), else 198
+        if result.cmd == "nlcom" and result.model is not None:
+            return result.model
+        if result.cmd == "nlcom":
+            raise StataError(301, "last estimates not found")
+        raise StataError(198, "invalid syntax")
     level = _level(session, args)
     c = coefs_of(result)
     index = CoefIndex(c.names)
@@ -331,7 +337,7 @@ def nlcom(session, args):
             macros={"cmd": "nlcom", "depvar": c.depvar, "properties": "b V"},
             matrices={"b": StataMatrix(res.b.reshape(1, -1), ["y1"], list(names)),
                       "V": StataMatrix(res.V, list(names), list(names), symmetric=True)},
-            sample=result.sample)
+            sample=result.sample, model=out)
         session.estimates.post(est)
         session.r = Returns()
     else:
