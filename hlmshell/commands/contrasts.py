@@ -43,7 +43,7 @@ def _margins_of(session, var: str):
     eq, bidx, names = result.xb_columns()
     cov = Covariates.from_names(names)
     if not cov.is_factor(var):
-        raise StataError(322, f"'{var}' not found in list of covariates")
+        raise StataError(322, f"factor '{var}' not found in list of covariates")
     req = MarginsRequest(terms=[[var]], atmeans=True, balanced=True, linear=True)
     sample = np.ones(session.data.nobs, dtype=bool)
     if result.sample is not None and len(result.sample) == session.data.nobs:

@@ -107,7 +107,7 @@ def _strip_op(part: str, session) -> str:
         raise StataError(198, f"{part}: invalid marginlist")
     var = _resolve(m.group(2), session)
     if m.group(1) == "c":
-        raise StataError(322, f"'{var}' not found in list of covariates")
+        raise StataError(322, f"factor '{var}' not found in list of covariates")
     return var
 
 
@@ -207,8 +207,10 @@ def margins(session, args):
         sample = sample & np.asarray(result.sample, dtype=bool)
 
     def column(v):
-        if v not in session.data.names or session.data.is_string(v):
+        if v not in session.data.names:
             raise StataError(111, f"variable {v} not found")
+        if session.data.is_string(v):
+            raise StataError(109, "type mismatch")
         return np.asarray(session.data.column(v), dtype=float)
 
     res = compute(req, names, bidx, c.b, c.V, result.link, column, sample)
@@ -231,6 +233,20 @@ def margins(session, args):
         session.r = Returns()
     else:
         session.r = r
+    return out
+
+
+def _wrt(res) -> list[str]:
+    """`dy/dx wrt:` names: continuous variables, and a factor's non-base levels
+    (`2.speciesid 3.speciesid`, as a Stata 17 log lists them)."""
+    out: list[str] = []
+    for row in res.rows:
+        if row.effect_var is None or row.base:
+            continue
+        name = row.effect_var if row.effect_level is None else \
+            f"{_level_label(row.effect_level)}.{row.effect_var}"
+        if name not in out:
+            out.append(name)
     return out
 
 
@@ -301,7 +317,7 @@ def _present(result, req: MarginsRequest, res, df, pred, opts):
         legend = legend_lines([[(v, _value_text(*vs)) for v, vs in p.items()]
                                for p in res.at_points])
     out = MarginsOutput(title, res.N, vce, expression,
-                        (EFFECT_HEAD[req.effect], req.effect_vars) if req.effect else None,
+                        (EFFECT_HEAD[req.effect], _wrt(res)) if req.effect else None,
                         legend, blocks, EFFECT_HEAD.get(req.effect, "Margin"), req.level,
                         df is not None, notes, bool(opts.get("vsquish")))
     r = Returns()
@@ -313,7 +329,7 @@ def _present(result, req: MarginsRequest, res, df, pred, opts):
     r.macros["model_vce"] = vce
     r.macros["expression"] = expression
     if req.effect:
-        r.macros["xvars"] = " ".join(req.effect_vars)
+        r.macros["xvars"] = " ".join(_wrt(res))
     table = np.array([[x.b for x in rows], [x.se for x in rows], [x.stat for x in rows],
                       [x.p for x in rows], [x.lb for x in rows], [x.ub for x in rows],
                       [df if df is not None else math.nan] * len(rows), [crit] * len(rows),

@@ -58,7 +58,7 @@ def paren_groups(text: str) -> list[str] | None:
 
 
 # --------------------------------------------------------------------------- test
-def _constraints(spec: str, session, result, index: CoefIndex):
+def _constraints(spec: str, session, result, index: CoefIndex, constant: bool = False):
     """One test specification → list of (g row, rhs)."""
     spec = spec.strip()
     if not spec:
@@ -83,7 +83,22 @@ def _constraints(spec: str, session, result, index: CoefIndex):
         eq, spec = m.group(1), m.group(2)
     for word in re.sub(r"\s*#\s*", "#", spec).split():
         if re.fullmatch(r"\[[^\]]*\]", word):
-            raise StataError(198, f"{word}: testing a whole equation is not supported")
+            # `[eq]`: every estimated coefficient of the equation, _cons only with
+            # `constant` (test.ado's option)
+            if "=" in word:
+                raise StataError(198, f"{word}: tests of equal equations are not supported")
+            j0 = index.find("_cons", word[1:-1]) if "_cons" in index.keys else None
+            eqname = index.eqs[j0] if j0 is not None else word[1:-1].strip()
+            if eqname not in index.eqs:
+                raise StataError(303, f"equation {word} not found")
+            for j, (e, key) in enumerate(zip(index.eqs, index.keys)):
+                name = index.names[j].rpartition(":")[2]
+                if e != eqname or (key == "_cons" and not constant) or _base_or_omitted(name):
+                    continue
+                g = np.zeros(len(index.names))
+                g[j] = 1.0
+                out.append((g, 0.0))
+            continue
         m = re.fullmatch(r"\[([^\]]*)\](.+)", word)
         j = index.find(m.group(2), m.group(1)) if m else index.find(word, eq)
         g = np.zeros(len(index.names))
@@ -137,10 +152,11 @@ def run_test(session, rows: list[tuple[np.ndarray, float]], accumulate: bool, no
     return TestOutput(texts, w.dropped, w.df, w.df_r, stat, w.p)
 
 
-@command("test", abbrev="te", syntax="anything [, Accumulate NOTest]",
+@command("test", abbrev="te", syntax="anything [, Accumulate NOTest CONStant]",
          help="Wald tests of linear hypotheses about the coefficients")
 def test(session, args):
     """test coeflist [, accumulate notest]
+    test [eq] [, constant accumulate notest]
     test exp=exp[=exp...] [, accumulate notest]
     test (spec) [(spec) ...] [, accumulate notest]
     """
@@ -149,7 +165,8 @@ def test(session, args):
     groups = paren_groups(args.anything) or [args.anything]
     rows = []
     for spec in groups:
-        rows += _constraints(spec, session, result, index)
+        rows += _constraints(spec, session, result, index,
+                             bool(args.options.get("constant")))
     return run_test(session, rows, bool(args.options.get("accumulate")),
                     bool(args.options.get("notest")))
 
@@ -273,13 +290,19 @@ def nlcom_specs(text: str) -> list[tuple[str | None, str]]:
     return out
 
 
-@command("nlcom", syntax="anything [, Level(real) POST]",
+@command("nlcom", syntax="[anything] [, Level(real) POST]",
          help="nonlinear combinations of the coefficients (delta method)")
 def nlcom(session, args):
     """nlcom [name:] exp [, level(#) post]
     nlcom (name: exp) [(name: exp) ...] [, level(#) post]
     """
     result = session.estimates.require()
+    if not args.anything.strip():   # replay after `nlcom ..., post` (nlcom.ado), else 198
+        if result.cmd == "nlcom" and result.model is not None:
+            return result.model
+        if result.cmd == "nlcom":
+            raise StataError(301, "last estimates not found")
+        raise StataError(198, "invalid syntax")
     level = _level(session, args)
     c = coefs_of(result)
     index = CoefIndex(c.names)
@@ -314,7 +337,7 @@ def nlcom(session, args):
             macros={"cmd": "nlcom", "depvar": c.depvar, "properties": "b V"},
             matrices={"b": StataMatrix(res.b.reshape(1, -1), ["y1"], list(names)),
                       "V": StataMatrix(res.V, list(names), list(names), symmetric=True)},
-            sample=result.sample)
+            sample=result.sample, model=out)
         session.estimates.post(est)
         session.r = Returns()
     else:

@@ -170,10 +170,10 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
     """Margins over the rows `sample` (bool over the data), e(b) = b with the xb columns
     at positions bidx and names `names`; column(var) gives a data column (float)."""
     cov = Covariates.from_names(names)
-    for term in req.terms:
+    for term in req.terms:   # Stata's wording for a marginlist term; r(322)
         for var in term:
             if not cov.is_factor(var):
-                raise StataError(322, f"'{var}' not found in list of covariates")
+                raise StataError(322, f"factor '{var}' not found in list of covariates")
     for var in req.effect_vars:
         cov.require(var)
         if cov.is_factor(var) and req.effect != "dydx":
@@ -182,6 +182,11 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
         for point in at:
             for s in point:
                 cov.require(s.var)
+                # a factor set to a level the model does not know would silently act as
+                # the base level; refused (Stata's exact message is not confirmed)
+                if s.stat is None and cov.is_factor(s.var) and s.value not in cov.levels[s.var]:
+                    raise StataError(198, f"at(): {s.value:g} is not a level of factor "
+                                          f"{s.var} in the model")
     g, d1, d2 = (link_functions("identity") if req.linear else link_functions(link))
     bx = np.where(np.isfinite(b[bidx]), b[bidx], 0.0)
     rows = np.asarray(sample, dtype=bool)
@@ -203,6 +208,14 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
     over_groups: list[tuple[tuple[float, ...], np.ndarray]] = [((), rows)]
     if req.over:
         ocols = [np.asarray(column(v), dtype=float) for v in req.over]
+        for v, c in zip(req.over, ocols):   # over() variables are factor variables
+            x = c[rows & ~np.isnan(c)]
+            if np.any(x != np.round(x)):
+                raise StataError(452, f"{v}:  factor variables may not contain noninteger "
+                                      "values")
+            if np.any(x < 0):
+                raise StataError(452, f"{v}:  factor variables may not contain negative "
+                                      "values")
         keys = sorted({tuple(float(c[i]) for c in ocols) for i in np.flatnonzero(rows)
                        if not any(math.isnan(c[i]) for c in ocols)})
         over_groups = [(k, rows & np.all([c == x for c, x in zip(ocols, k)], axis=0))
@@ -238,8 +251,13 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                     fixed[v] = float(x.mean())
         return fixed, shares
 
-    def design(grows, fixed, shares, shift=None):
+    def design(grows, fixed, shares, shift=None, collapse=False):
+        """X over the rows; with collapse, one row when every covariate is set (all rows
+        of X are then equal, and their mean is that row)."""
         n = int(grows.sum())
+        if collapse and shift is None and all(v in fixed or v in shares
+                                              for v in cov.variables):
+            grows, n = None, 1
 
         def get(v):
             if shift is not None and v == shift[0]:
@@ -251,6 +269,9 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
         return design_from_names(names, get, n, shares or None)
 
     def prediction(X):
+        if req.linear or link == "identity":   # mean of X b = (mean X) b
+            xbar = X.mean(axis=0)
+            return float(xbar @ bx), xbar
         eta = X @ bx
         mu = g(eta)
         J = (d1(eta)[:, None] * X).mean(axis=0)
@@ -309,7 +330,7 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                 label_lv = okey + combo
                 at_no = p_no if has_at else None
                 if req.effect is None:
-                    m, J = prediction(design(grows, f2, s2))
+                    m, J = prediction(design(grows, f2, s2, collapse=True))
                     out_rows.append(MarginRow(at_no, label_term, label_lv))
                     est.append(m)
                     jac.append(J)
@@ -323,9 +344,9 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                         continue
                     base = cov.base[var]
                     s3 = {k: v for k, v in s2.items() if k != var}
-                    m0, J0 = prediction(design(grows, {**f2, var: base}, s3))
+                    m0, J0 = prediction(design(grows, {**f2, var: base}, s3, collapse=True))
                     for lv in cov.levels[var]:
-                        m1, J1 = prediction(design(grows, {**f2, var: lv}, s3))
+                        m1, J1 = prediction(design(grows, {**f2, var: lv}, s3, collapse=True))
                         out_rows.append(MarginRow(at_no, label_term, label_lv, var, lv,
                                                   base=(lv == base)))
                         est.append(0.0 if lv == base else m1 - m0)

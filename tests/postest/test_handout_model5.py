@@ -44,3 +44,13 @@ def test_test_of_the_sector_difference_matches_its_z(m5):
     # test 0.sector in the ib1 coding: z = -6.20 → chi2 = 38.4 (the handout prints z)
     assert m5.run("test 1.sector") == 0
     assert m5.r.scalars["chi2"] == pytest.approx((2.128714 / .3434358) ** 2, rel=1e-4)
+
+
+def test_equation_test_is_the_model_wald_test(m5):
+    # `test [mathach]` (all fixed effects but _cons) is the header's Wald chi2(3): e(chi2)
+    # from models/inference.py exactly, and the handout's 621.52 within Stata's stopping
+    # short of the optimum (hlmshell: 621.51 at the exact optimum)
+    assert m5.run("test [mathach]") == 0
+    assert m5.r.scalars["df"] == 3
+    assert m5.r.scalars["chi2"] == pytest.approx(m5.estimates.active.scalars["chi2"], rel=1e-9)
+    assert m5.r.scalars["chi2"] == pytest.approx(621.52, rel=3e-5)

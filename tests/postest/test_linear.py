@@ -185,3 +185,13 @@ def test_lincom_eform_stores_what_it_shows_and_refuses_a_constant():
     assert "df" not in s.r.scalars                     # z: no r(df), as lincom.ado
     assert s.run("lincom x + 1, or") == 198           # additive constant with or
     assert s.run("lincom x = 1") == 198
+
+
+def test_nlcom_post_then_replay_and_test():
+    s = session()
+    rc, first = run_lines(s, "nlcom (a: _b[x]) (c: 2*_b[_cons]), post")
+    assert rc == 0 and s.estimates.active.cmd == "nlcom"
+    rc, again = run_lines(s, "nlcom")
+    assert rc == 0 and [x for x in again if "|" in x] == [x for x in first if "|" in x]
+    assert s.run("test a = 0") == 0
+    assert s.r.scalars["chi2"] == pytest.approx(B[0] ** 2 / V[0, 0], rel=1e-6)

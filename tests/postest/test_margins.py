@@ -149,7 +149,8 @@ def test_logit_link_margins_and_effects():
     ("margins, at(zz=1)", 111), ("margins, at(x=(a b))", 121), ("margins, dydx(f)", 322),
     ("margins, expression(1)", 198), ("margins, predict(stdp)", 198), ("margins, at(", 198),
     ("margins, at(x)", 198), ("margins, eyex(g)", 198), ("margins, dydx(x) eyex(x)", 198),
-    ("margins if x > 100", 2000)])
+    ("margins if x > 100", 2000), ("margins, over(x)", 452), ("margins, over(y)", 452),
+    ("margins, at(g=2)", 198)])
 def test_bad_input(line, rc):
     s = session()
     assert s.run("margins g") == 0
@@ -197,3 +198,24 @@ def test_margins_replays_after_post():
     rc, again = run_lines(s, "margins")
     assert rc == 0 and [x for x in again if "|" in x] == [x for x in first if "|" in x]
     assert s.run("margins g") == 198
+
+
+def test_dydx_all_lists_factor_levels_in_wrt():
+    # Stata 17 log: `dy/dx wrt:  bill_length_mm flipper_length_mm 2.speciesid 3.speciesid`
+    s = session()
+    rc, lines = run_lines(s, "margins, dydx(*)")
+    assert rc == 0
+    assert "dy/dx wrt:  x 1.g" in lines
+    # continuous rows inline, then a separator row and the factor block
+    k = lines.index("             |")
+    assert lines[k - 1].startswith("           x |") and lines[k + 1] == "           g |"
+
+
+def test_error_messages_as_stata_words_them():
+    # marginlist: "factor 'xxx' not found in list of covariates" (a user's Stata report);
+    # dydx(): "'t*' not found in list of covariates" (Stata's whatsnew)
+    s = session()
+    rc, lines = run_lines(s, "margins x")
+    assert rc == 322 and "factor 'x' not found in list of covariates" in lines
+    rc, lines = run_lines(s, "margins, dydx(f)")
+    assert rc == 322 and "'f' not found in list of covariates" in lines
