@@ -21,7 +21,7 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "regress", "reg", "xtset", "xtreg", "xtdescribe", "xtsum",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +30,10 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "[fw=g]", "[aw=x]", "[pw=x]", "[iw=y]",
+         "[fw=", "vce(robust)", "vce(cluster g)", "vce(hc2)", "vce(hc3)", "vce(cl", "beta",
+         "re", "fe", "be", "mle", "delta(2)", "rstudent", "cooksd", "leverage", "stdf", "u",
+         "ue", "xbu", "star", "se", "t", "p", "eform", "stats(N r2 aic)", "b(%9.3f)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -123,7 +126,7 @@ def fingerprint(session: Session) -> str:
     """Everything a failed command must leave as it was."""
     h = hashlib.sha256()
     d = session.data
-    h.update(repr((d.names, d.nobs, d.changed, d.sortedby,
+    h.update(repr((d.names, d.nobs, d.changed, d.sortedby, getattr(d, "xtset", None),
                    [(v.stype, v.fmt, v.label) for v in d.vars.values()])).encode())
     for v in d.vars.values():
         h.update(v.values.tobytes() if not v.is_string else "\x1f".join(v.values).encode("utf-8", "surrogatepass"))
