@@ -6,7 +6,7 @@ Run from the repository root:  python benchmarks/est_speed.py
 - xtreg, re: 1,000,000 rows in 10,000 panels, `xtreg y x1-x10` (Swamy-Arora GLS) vs the
   same steps with pandas group means and statsmodels OLS (within, between, quasi-demeaned
   regressions); statsmodels has no random-effects GLS of its own.
-Median of 3 runs each; targets: regress <= 0.3 s, xtreg re <= 0.5 s.
+Median of 5 runs each after one warm-up run; targets: regress <= 0.3 s, xtreg re <= 0.5 s.
 """
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ from hlmshell.session import Session  # noqa: E402
 N, K, G = 1_000_000, 10, 10_000
 
 
-def median_time(f, reps=3):
+def median_time(f, reps=5):
+    f()     # warm-up: first-touch page faults of the big temporaries, lazy imports
     ts = []
     for _ in range(reps):
         t = time.perf_counter()

@@ -30,6 +30,7 @@ COMMANDS = [
     "expand", "label define", "label values", "label list", "label drop", "label dir",
     "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr", "import spss", "export spss", "import sas", "codebook", "ds", "lookfor",
     "misstable sum", "misstable",
+    "expand", "regress", "reg", "xtset", "xtreg", "xtdescribe", "xtsum",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -57,7 +58,11 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "cell", "nofreq", "exact", "row", "col", "stat(mean sd)", "s(p50 q n)", "c(s)",
          "format", "format(%6.2f)", "nototal", "by(h)", "sig", "star(.05)", "print(.1)", "cov",
          "bonferroni", "sidak", "listwise", "compact", "has(type string)", "not(type numeric)",
-         "has(vallabel)", "summarize", "all", "showzero", ".a", ".z", "x == .a", "x >= ."]
+         "has(vallabel)", "summarize", "all", "showzero", ".a", ".z", "x == .a", "x >= .",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "[fw=g]", "[aw=x]", "[pw=x]", "[iw=y]",
+         "[fw=", "vce(robust)", "vce(cluster g)", "vce(hc2)", "vce(hc3)", "vce(cl", "beta",
+         "re", "fe", "be", "mle", "delta(2)", "rstudent", "cooksd", "leverage", "stdf", "u",
+         "ue", "xbu", "star", "se", "t", "p", "eform", "stats(N r2 aic)", "b(%9.3f)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -231,7 +236,9 @@ def fingerprint(session: Session) -> str:
     d = session.data
     h.update(repr((d.names, d.nobs, d.changed, d.sortedby,
                    [(v.stype, v.fmt, v.label, v.value_label) for v in d.vars.values()],
-                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode())
+                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode()),
+    h.update(repr((d.names, d.nobs, d.changed, d.sortedby, getattr(d, "xtset", None),
+                   [(v.stype, v.fmt, v.label) for v in d.vars.values()])).encode())
     for v in d.vars.values():
         h.update(v.values.tobytes() if not v.is_string else "\x1f".join(v.values).encode("utf-8", "surrogatepass"))
     est = session.estimates

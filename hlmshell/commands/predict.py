@@ -1,4 +1,5 @@
-"""`predict [type] newvar(s) [if] [in] [, statistic relevel(levelvar)]` after `mixed`.
+"""`predict [type] newvar(s) [if] [in] [, statistic relevel(levelvar)]` after `mixed`;
+after regress and xtreg it dispatches to postest/predict.py (`predict_family`).
 
 Statistics and variable labels: stata-reference.md section 7. New variables are `float`
 unless `double` is typed; one variable per random effect for reffects/reses (`stub*` or a

@@ -89,8 +89,8 @@ def estimate(session, args) -> EstimationResult:
         raise StataError(198, "beta may not be specified with vce(cluster)")
     sample = args.touse(session)
     if w is not None:
+        ec.check_weights(wtype, w[sample])   # negative weights are an error, zeros drop out
         sample &= ec.weight_sample(wtype, w)
-        ec.check_weights(wtype, w[sample])
     if clustvar:
         sample &= ec.cluster_ok(session, clustvar)
     constant = not opts.get("noconstant")

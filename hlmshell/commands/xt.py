@@ -310,3 +310,85 @@ def output(result, level: float) -> XtregOutput:
 
 
 ec.REPLAY["xtreg"] = lambda result: output(result, 95)
+
+
+# ------------------------------------------------------------------------------- xtsum
+@command("xtsum", abbrev="xtsum", syntax="[varlist] [if] [in]",
+         help="summarize panel data: overall, between and within")
+def xtsum(session, args):
+    """xtsum [varlist] [if] [in]
+        overall, between (panel means) and within (x_it - xbar_i + xbar) statistics
+    """
+    from hlmshell.render.xt import XtsumRow, XtsumTable
+    setting = panel_setting(session)
+    panel = np.asarray(session.data.column(setting["panelvar"]), dtype=float)
+    touse = args.touse(session) & ~np.isnan(panel)
+    rows = []
+    for v in args.varlist:
+        if session.data.is_string(v):
+            continue   # string variables have no statistics: skipped
+        x = np.asarray(session.data.column(v), dtype=float)
+        ok = touse & ~np.isnan(x)
+        xv = x[ok]
+        if not len(xv):
+            rows.append(XtsumRow(v, (np.nan,) * 4 + (0,), (np.nan,) * 3 + (0,),
+                                 (np.nan,) * 3 + (np.nan,)))
+            continue
+        codes = np.unique(panel[ok], return_inverse=True)[1].ravel()
+        G = int(codes.max()) + 1
+        T = np.bincount(codes, minlength=G)
+        means = np.bincount(codes, weights=xv, minlength=G) / T
+        grand = float(xv.mean())
+        within = xv - means[codes] + grand
+        sd = lambda a: float(np.std(a, ddof=1)) if len(a) > 1 else np.nan
+        rows.append(XtsumRow(v, (grand, sd(xv), float(xv.min()), float(xv.max()), len(xv)),
+                             (sd(means), float(means.min()), float(means.max()), G),
+                             (sd(within), float(within.min()), float(within.max()),
+                              len(xv) / G), balanced=bool(T.min() == T.max())))
+    return XtsumTable(rows) if rows else None
+
+
+# ------------------------------------------------------------------------- xtdescribe
+@command("xtdescribe", abbrev="xtdes", syntax="[if] [in] [, Patterns(integer)]",
+         help="describe the pattern of panel data")
+def xtdescribe(session, args):
+    """xtdescribe [if] [in] [, patterns(#)]
+        the panels and times, the distribution of T_i and the most frequent participation
+        patterns (needs a time variable: xtset panelvar timevar)
+    """
+    from hlmshell.render.xt import XtDescribe
+    setting = panel_setting(session)
+    tv = setting.get("timevar")
+    if not tv:
+        raise StataError(459, "time variable not set, use xtset panelvar timevar ...")
+    npat = int(args.options.get("patterns", 9))
+    if npat < 0:
+        raise StataError(198, "option patterns() incorrectly specified")
+    p = np.asarray(session.data.column(setting["panelvar"]), dtype=float)
+    t = np.asarray(session.data.column(tv), dtype=float)
+    ok = args.touse(session) & ~np.isnan(p) & ~np.isnan(t)
+    if not ok.any():
+        raise StataError(2000, "no observations")
+    pv, tt = p[ok], t[ok]
+    panels, codes = np.unique(pv, return_inverse=True)
+    codes = codes.ravel()
+    delta = setting.get("delta", 1.0)
+    times = np.unique(tt)
+    steps = np.round((tt - times.min()) / delta).astype(np.int64)
+    span = int(steps.max()) + 1
+    G = len(panels)
+    T = np.bincount(codes, minlength=G)
+    present = np.zeros((G, span), dtype=bool)
+    present[codes, steps] = True
+    patterns = ["".join("1" if c else "." for c in row) for row in present]
+    counts: dict[str, int] = {}
+    for pat in patterns:
+        counts[pat] = counts.get(pat, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    q = np.percentile(T, [0, 5, 25, 50, 75, 95, 100], method="inverted_cdf")
+    session.r = Returns(scalars={"n": float(G), "N": float(ok.sum()), "min": float(T.min()),
+                                 "max": float(T.max()), "pctile_50": float(q[3])})
+    return XtDescribe(setting["panelvar"], tv, [f"{x:g}" for x in panels[:2]], f"{panels[-1]:g}",
+                      [f"{x:g}" for x in times[:2]], f"{times[-1]:g}", G, len(times),
+                      delta, span, [float(x) for x in q], ranked[:npat],
+                      sum(c for _, c in ranked[npat:]), span)

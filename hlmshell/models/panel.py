@@ -275,13 +275,14 @@ def _fit_moments(y, X, g, model) -> PanelFit | None:
     K = k - 1
     G = int(g.max()) + 1
     T = np.bincount(g, minlength=G).astype(float)
-    Z = np.empty((n, k + 1), order="F")
-    Z[:, :k] = X
-    Z[:, k] = y
-    M = Z.T @ Z                                   # [X y]'[X y]
+    M = np.empty((k + 1, k + 1))                  # [X y]'[X y], without copying X
+    M[:k, :k] = X.T @ X
+    M[:k, k] = M[k, :k] = X.T @ y
+    M[k, k] = y @ y
     sums = np.empty((G, k + 1))
-    for j in range(k + 1):
-        sums[:, j] = np.bincount(g, weights=Z[:, j], minlength=G)
+    for j in range(k):
+        sums[:, j] = np.bincount(g, weights=X[:, j], minlength=G)
+    sums[:, k] = np.bincount(g, weights=y, minlength=G)
     bar = sums / T[:, None]                       # group means of [X y] (constant: 1)
     mean = sums.sum(axis=0) / n
     tot = M - n * np.outer(mean, mean)            # total centred moments

@@ -116,3 +116,93 @@ def ftest_line(df1: int, df2: float, F: float, p: float) -> str:
     left = f"F test that all u_i=0: F({df1}, {fmt(df2, '%9.0f').strip()}) = {fmt(F, '%8.2f').strip()}"
     right = f"Prob > F = {fmt(p, '%6.4f')}"
     return left + right.rjust(WIDTH - len(left))
+
+
+@dataclass
+class XtsumRow:
+    name: str
+    overall: tuple      # mean, sd, min, max, N
+    between: tuple      # sd, min, max, n
+    within: tuple       # sd, min, max, T-bar
+    balanced: bool = False
+
+
+@dataclass
+class XtsumTable:
+    rows: list[XtsumRow]
+
+
+@to_text.register
+def _(obj: XtsumTable) -> str:
+    g = lambda x: fmt(x, "%9.0g")
+    lines = ["", "Variable         |      Mean   Std. dev.       Min        Max |    Observations",
+             "-----------------+--------------------------------------------+----------------"]
+    for k, r in enumerate(obj.rows):
+        if k:
+            lines.append("                 |                                            |")
+        m, sd, lo, hi, N = r.overall
+        lines.append(f"{abbrev(r.name, 8):<8} overall | {g(m)}  {g(sd)}  {g(lo)}  {g(hi)} |"
+                     f"     N = {fmt(N, '%7.0f')}")
+        sd, lo, hi, n = r.between
+        lines.append(f"{'':8} between | {'':9}  {g(sd)}  {g(lo)}  {g(hi)} |"
+                     f"     n = {fmt(n, '%7.0f')}")
+        sd, lo, hi, T = r.within
+        tl = "    T =" if r.balanced else "T-bar ="
+        lines.append(f"{'':8} within  | {'':9}  {g(sd)}  {g(lo)}  {g(hi)} |"
+                     f" {tl} {fmt(T, '%8.0g').strip():>7}")
+    return "\n".join(lines)
+
+
+@dataclass
+class XtDescribe:
+    panelvar: str
+    timevar: str
+    first_panels: list[str]
+    last_panel: str
+    first_times: list[str]
+    last_time: str
+    n: int
+    T: int
+    delta: float
+    span: int
+    quantiles: list[float]      # min 5 25 50 75 95 max of T_i
+    patterns: list[tuple[str, int]]
+    other: int                  # panels in the patterns not shown
+    width: int
+
+
+def _values(first: list[str], last: str) -> str:
+    if len(first) == 1:
+        return first[0]
+    if len(first) == 2 and first[1] == last:
+        return f"{first[0]}, {last}"
+    return f"{first[0]}, {first[1]}, ..., {last}"
+
+
+@to_text.register
+def _(obj: XtDescribe) -> str:
+    w = max(len(obj.panelvar), len(obj.timevar), 7)
+    pv = f"{obj.panelvar:>{w}}:  {_values(obj.first_panels, obj.last_panel)}"
+    tv = f"{obj.timevar:>{w}}:  {_values(obj.first_times, obj.last_time)}"
+    pad = " " * (w + 3)
+    lines = ["", f"{pv:<61}n = {obj.n:>10}", f"{tv:<61}T = {obj.T:>10}",
+             f"{pad}Delta({obj.timevar}) = {obj.delta:g} unit" + ("s" if obj.delta != 1 else ""),
+             f"{pad}Span({obj.timevar})  = {obj.span} periods",
+             f"{pad}({obj.panelvar}*{obj.timevar} uniquely identifies each observation)", "",
+             "Distribution of T_i:   min      5%     25%       50%       75%     95%     max"]
+    q = [fmt(x, "%9.0g").strip() for x in obj.quantiles]
+    lines.append(" " * 19 + f"{q[0]:>7} {q[1]:>7} {q[2]:>7}   {q[3]:>7}   {q[4]:>7} "
+                 f"{q[5]:>7} {q[6]:>7}")
+    bar = "-" * max(obj.width + 2, 9)
+    lines += ["", "     Freq.  Percent    Cum. |  Pattern", " " + "-" * 27 + "+" + bar]
+    cum = 0.0
+    for pat, c in obj.patterns:
+        pct = 100 * c / obj.n
+        cum += pct
+        lines.append(f" {c:>8}  {pct:>7.2f}  {cum:>6.2f} |  {pat}")
+    if obj.other:
+        pct = 100 * obj.other / obj.n
+        lines.append(f" {obj.other:>8}  {pct:>7.2f}  {100:>6.2f} | (other patterns)")
+    lines += [" " + "-" * 27 + "+" + bar,
+              f" {obj.n:>8}  {100:>7.2f}          |  {'X' * obj.width}"]
+    return "\n".join(lines)

@@ -132,7 +132,8 @@ def test_predict_after_regress_matches_numpy():
     ("regress i.sector ses", 198, "depvar may not be a factor variable"),
     ("regress mathach ses, vce(bootstrap)", 198, "vcetype 'bootstrap' not allowed"),
     ("regress mathach ses, nosuch", 198, "option nosuch not allowed"),
-    ("regress mathach ses [fw=ses]", 401, "may not use noninteger frequency weights"),
+    ("regress mathach ses [fw=size/7]", 401, "may not use noninteger frequency weights"),
+    ("regress mathach ses [aw=ses]", 402, "negative weights encountered"),
     ("regress mathach ses in 1/2, vce(robust)", 2001, "insufficient observations"),
     ("regress mathach ses, beta vce(cluster id)", 198,
      "beta may not be specified with vce(cluster)"),
@@ -168,3 +169,29 @@ def test_replay_and_estimates_replay():
     assert rc == 0 and any(l.startswith("         ses |") for l in lines)
     rc, lines = run_lines(s, "estimates replay a")
     assert rc == 0 and any(l.startswith("      Source |") for l in lines)
+
+
+def test_estat_vce_and_invalid_mixed_subcommands():
+    s = hsb_after("quietly regress mathach ses i.sector")
+    rc, lines = run_lines(s, "estat vce")
+    assert rc == 0
+    assert lines[1] == "Covariance matrix of coefficients of regress model"
+    assert lines[3].split() == ["e(V)", "|", "ses", "1.sector", "_cons"]   # no base column
+    V = s.estimates.active.matrices["V"].values
+    assert float(lines[5].split()[2]) == pytest.approx(V[0, 0], rel=1e-5)   # %9.0g
+    rc, lines = run_lines(s, "estat icc")
+    assert rc == 321 and lines[0] == "invalid subcommand icc"
+    rc, lines = run_lines(s, "estat ic")
+    row = next(l for l in lines if l.strip().startswith(". |"))
+    assert rc == 0 and row.split()[-3] == "3"               # df = e(rank)
+
+
+def test_lrtest_between_nested_regressions():
+    s = hsb_after("quietly regress mathach ses", "estimates store a",
+                  "quietly regress mathach ses female")
+    rc, lines = run_lines(s, "lrtest a")
+    assert rc == 0
+    big = s.estimates.active.scalars["ll"]
+    small = s.estimates.get("a").scalars["ll"]
+    assert s.r.scalars["chi2"] == pytest.approx(2 * (big - small), rel=1e-12)
+    assert s.r.scalars["df"] == 1

@@ -124,3 +124,34 @@ def test_xtreg_mle_is_the_random_intercept_model():
     assert any(l.startswith("Random effects u_i ~ Gaussian     ") for l in lines)
     assert any(l.startswith("LR test of sigma_u=0: chibar2(01) = 456.94 ") for l in lines)
     assert any(l.startswith("    /sigma_u |   2.174513   .1491539   ") for l in lines)
+
+
+def test_xtsum_between_within_match_numpy(grunfeld):
+    s = grunfeld
+    s.run("xtset company year")
+    rc, lines = run_lines(s, "xtsum invest")
+    assert rc == 0
+    y = s.data.column("invest")
+    g = s.data.column("company").astype(int) - 1
+    means = np.bincount(g, y) / np.bincount(g)
+    within = y - means[g] + y.mean()
+    over, betw, with_ = lines[3], lines[4], lines[5]
+    assert over.startswith("invest   overall |") and over.endswith("|     N =     200")
+    assert float(betw.split()[2]) == pytest.approx(np.std(means, ddof=1), rel=5e-7)
+    assert float(with_.split()[2]) == pytest.approx(np.std(within, ddof=1), rel=5e-7)
+    assert with_.endswith("|     T =      20")
+
+
+def test_xtdescribe_patterns(grunfeld):
+    s = grunfeld
+    s.run("xtset company year")
+    s.run("drop in 3")
+    rc, lines = run_lines(s, "xtdescribe")
+    assert rc == 0
+    assert lines[1].startswith("company:  1, 2, ..., 10") and lines[1].endswith("n =         10")
+    assert "        9    90.00   90.00 |  11111111111111111111" in lines
+    assert "        1    10.00  100.00 |  11.11111111111111111" in lines
+    assert s.r.scalars["min"] == 19
+    s.run("xtset company")
+    rc, lines = run_lines(s, "xtdescribe")
+    assert rc == 459
