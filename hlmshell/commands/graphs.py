@@ -1,0 +1,71 @@
+"""Graph commands: their registry records only. The work lives in hlmshell/graphics/ and is
+imported when a graph command first runs, so the shell starts as fast as before."""
+from __future__ import annotations
+
+from hlmshell.commands.registry import command
+
+
+@command("twoway", abbrev="tw", syntax="raw", help="twoway graphs: overlaid plots")
+def twoway_cmd(session, args):
+    """twoway plot [|| plot ...] [, graph_options]
+    twoway (plot) (plot) ... [, graph_options]
+        plot: scatter line connected area bar lfit qfit lfitci lowess rcap rspike rarea
+        function
+    """
+    from hlmshell.graphics.twoway import run_twoway
+    return run_twoway(session, args.body)
+
+
+@command("scatter", abbrev="sc", syntax="raw", help="twoway scatter plot")
+def scatter_cmd(session, args):
+    """scatter yvar(s) xvar [if] [in] [, options]"""
+    from hlmshell.graphics.twoway import run_twoway
+    return run_twoway(session, "scatter " + args.body)
+
+
+@command("line", syntax="raw", help="twoway line plot")
+def line_cmd(session, args):
+    """line yvar(s) xvar [if] [in] [, options]"""
+    from hlmshell.graphics.twoway import run_twoway
+    return run_twoway(session, "line " + args.body)
+
+
+@command("graph", abbrev="gr", syntax="raw",
+         help="graphs: twoway box bar dot combine export dir drop close display")
+def graph_cmd(session, args):
+    """graph twoway|box|hbox|bar|hbar|dot|combine ...
+    graph export newfilename.suffix [, replace width(#) height(#) name(graphname) as(format)]
+    graph dir | drop name|_all | close [name|_all] | display [name]
+    """
+    from hlmshell.graphics.family import graph
+    return graph(session, args.body)
+
+
+@command("histogram", abbrev="hist", syntax="raw", help="histogram of a variable")
+def histogram_cmd(session, args):
+    """histogram varname [if] [in] [, bin(#) | width(#) start(#) discrete
+        density | fraction | frequency | percent normal kdensity by(varlist) graph_options]
+    """
+    from hlmshell.graphics.univariate import histogram
+    return histogram(session, args.body)
+
+
+@command("kdensity", abbrev="kdens", syntax="raw", help="kernel density estimate")
+def kdensity_cmd(session, args):
+    """kdensity varname [if] [in] [, kernel(name) bwidth(#) n(#) normal graph_options]"""
+    from hlmshell.graphics.univariate import kdensity
+    return kdensity(session, args.body)
+
+
+@command("qnorm", syntax="raw", help="quantiles of a variable against the normal")
+def qnorm_cmd(session, args):
+    """qnorm varname [if] [in] [, graph_options]"""
+    from hlmshell.graphics.univariate import qnorm
+    return qnorm(session, args.body)
+
+
+@command("pnorm", syntax="raw", help="standardized normal probability plot")
+def pnorm_cmd(session, args):
+    """pnorm varname [if] [in] [, graph_options]"""
+    from hlmshell.graphics.univariate import pnorm
+    return pnorm(session, args.body)

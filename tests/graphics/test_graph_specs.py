@@ -1,0 +1,202 @@
+"""Graph commands → GraphSpec, without drawing (fast). Numeric references are independent
+computations run in the test (numpy, scipy, statsmodels), tolerances stated per test."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from session_helpers import hsb_after, hsb_session
+from session_helpers import run_lines as _run_lines
+
+
+def run_lines(s, cmd):
+    """(rc, the printed lines without blank ones)."""
+    rc, lines = _run_lines(s, cmd)
+    return rc, [line for line in lines if line]
+
+
+def spec_of(session, name=None):
+    from hlmshell.graphics.store import graph_store
+    return graph_store(session).get(name)
+
+
+@pytest.fixture(scope="module")
+def hsb():
+    return hsb_session()
+
+
+def test_scatter_layers_hold_the_data_in_order(hsb):
+    rc, _ = run_lines(hsb, "scatter mathach ses in 1/50")
+    assert rc == 0
+    spec = spec_of(hsb)
+    layer = spec.panels[0].layers[0]
+    assert layer.kind == "scatter"
+    np.testing.assert_array_equal(layer.x, hsb.data.column("ses")[:50])
+    np.testing.assert_array_equal(layer.y, hsb.data.column("mathach")[:50])
+    assert spec.panels[0].xaxis.title == "standardized socio-economic status"
+    assert spec.panels[0].legend is False
+
+
+def test_overlay_with_bars_and_parens_agree(hsb):
+    run_lines(hsb, "twoway scatter mathach ses || lfit mathach ses ||, title(A) name(a)")
+    run_lines(hsb, "twoway (scatter mathach ses) (lfit mathach ses), title(A) name(b)")
+    a, b = spec_of(hsb, "a"), spec_of(hsb, "b")
+    assert [l.kind for l in a.panels[0].layers] == ["scatter", "line"] == \
+        [l.kind for l in b.panels[0].layers]
+    assert a.title == b.title == "A"
+    np.testing.assert_allclose(a.panels[0].layers[1].y, b.panels[0].layers[1].y)
+    assert a.panels[0].legend is True
+
+
+def test_lfit_matches_numpy_polyfit(hsb):
+    run_lines(hsb, "twoway lfit mathach ses if sector == 1")
+    layer = spec_of(hsb).panels[0].layers[0]
+    sel = hsb.data.column("sector") == 1
+    slope, icept = np.polyfit(hsb.data.column("ses")[sel], hsb.data.column("mathach")[sel], 1)
+    np.testing.assert_allclose(layer.y, icept + slope * layer.x, rtol=1e-10)  # same LS fit
+    assert layer.x.min() == pytest.approx(hsb.data.column("ses")[sel].min())
+
+
+def test_lfitci_band_matches_statsmodels(hsb):
+    sm = pytest.importorskip("statsmodels.api")
+    run_lines(hsb, "twoway lfitci mathach ses, level(90)")
+    band, line = spec_of(hsb).panels[0].layers
+    x, y = hsb.data.column("ses"), hsb.data.column("mathach")
+    fit = sm.OLS(y, sm.add_constant(x)).fit()
+    pred = fit.get_prediction(sm.add_constant(band.x)).conf_int(alpha=0.10)
+    np.testing.assert_allclose(band.y, pred[:, 0], rtol=1e-8)   # stdp-based CI, t(N-2)
+    np.testing.assert_allclose(band.y2, pred[:, 1], rtol=1e-8)
+    assert band.label == "90% CI" and line.label == "Fitted values"
+
+
+def test_lowess_reproduces_a_straight_line():
+    s = hsb_after("clear", "set obs 200", "gen double x = _n / 10", "gen double y = 3 - 2 * x")
+    run_lines(s, "twoway lowess y x, bwidth(0.3)")
+    layer = spec_of(s).panels[0].layers[0]
+    np.testing.assert_allclose(layer.y, 3 - 2 * layer.x, atol=1e-10)  # local lines are exact
+
+
+def test_histogram_bins_and_note(hsb):
+    rc, lines = run_lines(hsb, "histogram mathach, frequency")
+    assert rc == 0
+    x = hsb.data.column("mathach")
+    k = int(min(np.sqrt(len(x)), 10 * np.log10(len(x))))   # [R] histogram's default
+    assert lines[-1] == f"(bin={k}, start=-2.832, width=.73223684)"
+    layer = spec_of(hsb).panels[0].layers[0]
+    counts, _ = np.histogram(x, bins=k, range=(x.min(), x.max()))
+    np.testing.assert_array_equal(layer.y, counts)
+    assert hsb.r.scalars["bin"] == k
+
+
+def test_histogram_density_normal_overlay(hsb):
+    run_lines(hsb, "histogram mathach, width(2) normal")
+    panel = spec_of(hsb).panels[0]
+    bars, normal = panel.layers
+    assert np.sum(bars.y * 2) == pytest.approx(1.0, rel=1e-12)  # densities integrate to 1
+    assert normal.label == "Normal density" and panel.yaxis.title == "Density"
+
+
+def test_kdensity_gaussian_matches_scipy(hsb):
+    from scipy.stats import gaussian_kde
+    run_lines(hsb, "kdensity mathach, kernel(gaussian) bwidth(1.5) n(20)")
+    layer = spec_of(hsb).panels[0].layers[0]
+    x = hsb.data.column("mathach")
+    ref = gaussian_kde(x, bw_method=1.5 / x.std(ddof=1))(layer.x)
+    np.testing.assert_allclose(layer.y, ref, rtol=1e-9)
+    assert hsb.r.scalars["bwidth"] == 1.5 and len(layer.x) == 20
+
+
+def test_qnorm_quantiles(hsb):
+    from scipy.stats import norm
+    run_lines(hsb, "qnorm ses")
+    layer = spec_of(hsb).panels[0].layers[0]
+    x = np.sort(hsb.data.column("ses"))
+    p = np.arange(1, len(x) + 1) / (len(x) + 1)
+    np.testing.assert_allclose(layer.x, x.mean() + x.std(ddof=1) * norm.ppf(p), rtol=1e-10)
+    np.testing.assert_array_equal(layer.y, x)
+
+
+def test_by_makes_one_panel_per_group_and_a_note(hsb):
+    run_lines(hsb, "scatter mathach ses, by(sector, cols(2))")
+    spec = spec_of(hsb)
+    assert [p.title for p in spec.panels] == ["0", "1"]
+    assert spec.note.startswith("Graphs by ")
+    assert sum(l.npoints for p in spec.panels for l in p.layers) == hsb.data.nobs
+
+
+def test_function_plot():
+    s = hsb_session(data=False)
+    run_lines(s, "twoway function y = 2*x + 1, range(-1 1) n(5)")
+    layer = spec_of(s).panels[0].layers[0]
+    np.testing.assert_allclose(layer.x, [-1, -.5, 0, .5, 1])
+    np.testing.assert_allclose(layer.y, [-1, 0, 1, 2, 3])
+
+
+def test_graph_box_and_bar(hsb):
+    run_lines(hsb, "graph box mathach, over(sector)")
+    box = spec_of(hsb).panels[0].layers[0]
+    sel = hsb.data.column("sector") == 1
+    assert box.stats[1]["med"] == pytest.approx(np.median(hsb.data.column("mathach")[sel]))
+    run_lines(hsb, "graph bar (mean) mathach, over(sector)")
+    bar = spec_of(hsb).panels[0].layers[0]
+    assert bar.y[1] == pytest.approx(hsb.data.column("mathach")[sel].mean(), rel=1e-12)
+    assert bar.categories == ["0", "1"]
+
+
+def test_options_are_applied(hsb):
+    run_lines(hsb, 'scatter mathach ses, title("One" "Two") xtitle(SES) '
+                   'xlabel(-2(1)2) ylabel(, angle(horizontal)) msymbol(Oh) mcolor(maroon) '
+                   'legend(order(1 "pupils")) name(opt)')
+    spec = spec_of(hsb, "opt")
+    panel = spec.panels[0]
+    assert spec.title == "One\nTwo" and panel.xaxis.title == "SES"
+    assert [v for v, _ in panel.xaxis.labels] == [-2, -1, 0, 1, 2]
+    assert panel.yaxis.angle == 0
+    layer = panel.layers[0]
+    assert layer.style["msymbol"] == "oh" and layer.label == "pupils"
+    assert layer.style["mcolor"] == pytest.approx((144 / 255, 53 / 255, 59 / 255))
+
+
+def test_graph_dir_drop_and_name_replace():
+    s = hsb_session()
+    run_lines(s, "scatter mathach ses in 1/10, name(g1)")
+    rc, lines = run_lines(s, "scatter mathach ses in 1/10, name(g1)")
+    assert rc == 110 and lines[-2:] == ["graph g1 already exists", "r(110);"]
+    assert run_lines(s, "scatter mathach ses in 1/10, name(g1, replace)")[0] == 0
+    run_lines(s, "histogram ses")
+    rc, lines = run_lines(s, "graph dir")
+    assert "g1" in " ".join(lines) and "Graph" in " ".join(lines)
+    assert s.r.macros["list"] == "g1 Graph"
+    run_lines(s, "graph drop g1")
+    assert run_lines(s, "graph display g1")[0] == 111
+
+
+@pytest.mark.parametrize("command, code, message", [
+    ("twoway foo mathach ses", 198, "foo is not a twoway plot type"),
+    ("scatter mathach ses, bogus(1)", 198, "option bogus not allowed"),
+    ("scatter mathach", 102, "too few variables specified"),
+    ("histogram mathach ses", 103, "too many variables specified"),
+    ("scatter mathach nosuch", 111, "variable nosuch not found"),
+    ("histogram mathach, bin(0)", 198, "bin() must be a positive integer"),
+    ("scatter mathach ses if ses > 100", 2000, "no observations"),
+    ("graph export x.png", 111, "no graphs in memory"),
+    ("graph pie mathach", 321, "invalid subcommand pie"),
+])
+def test_errors(command, code, message):
+    s = hsb_session()
+    rc, lines = run_lines(s, command)
+    assert rc == code and lines[-2:] == [message, f"r({code});"]
+
+
+def test_string_variable_in_scatter():
+    s = hsb_after("gen str5 name = \"a\"")
+    rc, lines = run_lines(s, "scatter mathach name")
+    assert rc == 109 and "name is a string variable" in lines
+
+
+def test_a_failed_graph_command_keeps_the_graphs():
+    s = hsb_session()
+    run_lines(s, "scatter mathach ses in 1/10, name(keep)")
+    before = dict(s.graphs.graphs)
+    run_lines(s, "twoway (scatter mathach ses) (foo mathach ses), name(new)")
+    assert s.graphs.graphs == before and s.graphs.current == "keep"
