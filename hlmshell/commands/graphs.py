@@ -2,7 +2,16 @@
 imported when a graph command first runs, so the shell starts as fast as before."""
 from __future__ import annotations
 
-from hlmshell.commands.registry import command
+from hlmshell.commands.registry import Registry, command
+
+# `graph`'s subcommands (names and minimum abbreviations, for dispatch and completion);
+# the handlers are in graphics/family.py, loaded on first use
+GRAPH = Registry("subcommand")
+for _name, _abbrev in (("twoway", "tw"), ("box", "box"), ("hbox", "hbox"), ("bar", "bar"),
+                       ("hbar", "hbar"), ("dot", "dot"), ("combine", "combine"),
+                       ("export", "export"), ("dir", "dir"), ("drop", "drop"),
+                       ("close", "close"), ("display", "di")):
+    GRAPH.command(_name, abbrev=_abbrev, syntax="raw")(None)
 
 
 @command("twoway", abbrev="tw", syntax="raw", help="twoway graphs: overlaid plots")
@@ -37,8 +46,10 @@ def graph_cmd(session, args):
     graph export newfilename.suffix [, replace width(#) height(#) name(graphname) as(format)]
     graph dir | drop name|_all | close [name|_all] | display [name]
     """
-    from hlmshell.graphics.family import graph
-    return graph(session, args.body)
+    from hlmshell.commands.estat import split_subcommand
+    from hlmshell.graphics.family import HANDLERS
+    word, rest = split_subcommand(args.body)
+    return HANDLERS[GRAPH.lookup(word.lower()).name](session, rest)
 
 
 @command("histogram", abbrev="hist", syntax="raw", help="histogram of a variable")

@@ -43,7 +43,11 @@ MONO_PATTERNS = ("solid", "dash", "shortdash", "longdash_dot", "dot")
 
 
 def _mpl():
-    import matplotlib
+    try:
+        import matplotlib
+    except ImportError:
+        raise StataError(198, "drawing graphs needs matplotlib: pip install "
+                              "'hlmshell[graphs]'") from None
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
     return matplotlib, plt

@@ -7,9 +7,7 @@ import re
 
 import numpy as np
 
-from hlmshell.commands.estat import split_subcommand
 from hlmshell.graphics.data import by_groups, label_of, numeric_vars, plot_parts
-from hlmshell.commands.registry import Registry
 from hlmshell.graphics.twoway import finish, run_twoway
 from hlmshell.errors import StataError
 from hlmshell.graphics import options as gopts
@@ -21,17 +19,14 @@ from hlmshell.returns import Returns
 from hlmshell.syntax.spec import parse_option_list, split_options, unquote
 import hlmshell.render.graph  # noqa: F401
 
-GRAPH = Registry("subcommand")
-sub = GRAPH.command
+HANDLERS: dict = {}  # subcommand → handler(session, body); commands/graphs.py dispatches
 
 
-def graph(session, body):
-    """graph twoway|box|hbox|bar|hbar|dot|combine ...
-    graph export newfilename.suffix [, replace width(#) name(graphname) as(format)]
-    graph dir | drop name|_all | close | display [name]
-    """
-    word, rest = split_subcommand(body)
-    return GRAPH.lookup(word.lower()).handler(session, rest)
+def sub(name: str, abbrev: str | None = None):
+    def decorate(fn):
+        HANDLERS[name] = fn
+        return fn
+    return decorate
 
 
 @sub("twoway", abbrev="tw")

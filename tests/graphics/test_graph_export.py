@@ -18,7 +18,7 @@ def run_lines(s, cmd):
 @pytest.fixture(scope="module")
 def drawn():
     s = hsb_session()
-    assert run_lines(s, "twoway (scatter mathach ses) (lfit mathach ses), by(sector) "
+    assert run_lines(s, "twoway (scatter mathach ses in 1/400) (lfit mathach ses in 1/400), by(sector) "
                         'title("Math achievement")')[0] == 0
     return s
 
@@ -64,3 +64,20 @@ def test_a_large_scatter_is_rasterised(tmp_path):
     spec = GraphSpec("twoway", [Panel([Layer("scatter", x, x + rng.standard_normal(len(x)))])])
     svg = export_bytes(spec, "svg")
     assert b"<image" in svg and len(svg) < 3_000_000  # one embedded bitmap, not 30k paths
+
+
+def test_repl_hook_without_a_desktop_says_where_the_png_is(monkeypatch):
+    from hlmshell.graphics.viewer import repl_hook
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr("sys.platform", "linux")
+    s = hsb_session()
+    s.graph_hook = repl_hook(s)
+    rc, lines = run_lines(s, "scatter mathach ses in 1/20")
+    assert rc == 0 and lines[-1].startswith("(graph Graph drawn to ")
+    path = lines[-1][len("(graph Graph drawn to "):-1]
+    with open(path, "rb") as fh:
+        assert fh.read(8) == b"\x89PNG\r\n\x1a\n"
+    rc, lines = run_lines(s, "scatter mathach ses in 1/20, nodraw name(quiet)")
+    assert rc == 0 and lines == ["scatter mathach ses in 1/20, nodraw name(quiet)"] or \
+        not any("drawn to" in line for line in lines)

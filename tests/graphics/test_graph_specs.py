@@ -57,15 +57,20 @@ def test_lfit_matches_numpy_polyfit(hsb):
     assert layer.x.min() == pytest.approx(hsb.data.column("ses")[sel].min())
 
 
-def test_lfitci_band_matches_statsmodels(hsb):
-    sm = pytest.importorskip("statsmodels.api")
+def test_lfitci_band_matches_the_textbook_formula(hsb):
+    from scipy.stats import t
     run_lines(hsb, "twoway lfitci mathach ses, level(90)")
     band, line = spec_of(hsb).panels[0].layers
     x, y = hsb.data.column("ses"), hsb.data.column("mathach")
-    fit = sm.OLS(y, sm.add_constant(x)).fit()
-    pred = fit.get_prediction(sm.add_constant(band.x)).conf_int(alpha=0.10)
-    np.testing.assert_allclose(band.y, pred[:, 0], rtol=1e-8)   # stdp-based CI, t(N-2)
-    np.testing.assert_allclose(band.y2, pred[:, 1], rtol=1e-8)
+    n, xbar = len(x), x.mean()
+    sxx = ((x - xbar) ** 2).sum()
+    b = ((x - xbar) * (y - y.mean())).sum() / sxx
+    a = y.mean() - b * xbar
+    s2 = ((y - a - b * x) ** 2).sum() / (n - 2)
+    se = np.sqrt(s2 * (1 / n + (band.x - xbar) ** 2 / sxx))   # stdp of the mean prediction
+    q = t.ppf(0.95, n - 2)
+    np.testing.assert_allclose(band.y, a + b * band.x - q * se, rtol=1e-9)
+    np.testing.assert_allclose(band.y2, a + b * band.x + q * se, rtol=1e-9)
     assert band.label == "90% CI" and line.label == "Fitted values"
 
 
