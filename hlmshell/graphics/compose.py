@@ -5,7 +5,8 @@ from __future__ import annotations
 from hlmshell.graphics.spec import GraphSpec, Layer, Panel
 
 GRAPH_OPTIONS = {"title", "subtitle", "note", "caption", "xtitle", "ytitle", "legend",
-                 "xlabel", "ylabel", "name", "scheme", "nodraw", "xscale", "yscale"}
+                 "xlabel", "ylabel", "name", "scheme", "nodraw", "xscale", "yscale",
+                 "xline", "yline"}
 STYLE_OPTIONS = {"msymbol", "mcolor", "msize", "lcolor", "lpattern", "lwidth", "color",
                  "fcolor"}
 
@@ -43,6 +44,10 @@ def apply_axis_options(panel: Panel, opts: dict) -> None:
             axis.labels = opts[key].get("ticks", axis.labels)
             if opts[key].get("angle") is not None:
                 axis.angle = opts[key]["angle"]
+    if "xline" in opts:
+        panel.xlines.append(opts["xline"])
+    if "yline" in opts:
+        panel.ylines.append(opts["yline"])
     if opts.get("xscale"):
         panel.xaxis.log = True
     if opts.get("yscale"):

@@ -118,6 +118,12 @@ def _draw_panel(ax, panel, scheme, scheme_name, small):
         pattern = MONO_PATTERNS[k % len(MONO_PATTERNS)] if scheme_name == "s1mono" else "solid"
         artist = _draw_layer(ax, layer, base, pattern, panel.horizontal)
         drawn.append((artist, layer.label))
+    for lines, draw_line in ((panel.xlines, ax.axvline), (panel.ylines, ax.axhline)):
+        for spec_line in lines:
+            color = spec_line.get("lcolor") or spec_line.get("color") or (0.3, 0.3, 0.3)
+            for at in spec_line["at"]:
+                draw_line(at, color=color, linewidth=_width(spec_line.get("lwidth"), 0.9),
+                          linestyle=PATTERN[spec_line.get("lpattern", "solid")], zorder=1.5)
     ygrid = not panel.horizontal
     ax.grid(True, axis="y" if ygrid else "x", color=scheme["grid"], linewidth=0.7)
     for axis, spec_axis in ((ax.xaxis, panel.xaxis), (ax.yaxis, panel.yaxis)):

@@ -21,7 +21,7 @@ NAMES = {
     "lpattern": "lp", "lwidth": "lw", "color": "color", "fcolor": "fc", "sort": "sort",
     "level": "level", "bwidth": "bw", "range": "range", "n": "n", "xscale": "xsc",
     "yscale": "ysc", "cols": "cols", "rows": "rows", "total": "total", "missing": "missing",
-    "horizontal": "hor", "over": "over", "normal": "norm", "ascategory": "ascategory", "nofill": "nofill",
+    "yline": "yli", "xline": "xli", "horizontal": "hor", "over": "over", "normal": "norm", "ascategory": "ascategory", "nofill": "nofill",
 }
 
 # Stata's colour words (its color styles, RGB 0-255)
@@ -181,6 +181,20 @@ def legend_arg(arg: str) -> dict:
     return out
 
 
+def line_arg(arg: str) -> dict:
+    """yline(0 10 [, lcolor() lpattern() lwidth()]): reference lines at the values."""
+    main, sub = split_options(arg)
+    out = {"at": numlist(main)}
+    if not out["at"]:
+        raise StataError(198, "invalid numlist")
+    for word, val in parse_option_list(sub or ""):
+        name = full_name(word)
+        if name not in ("lcolor", "lpattern", "lwidth", "color") or val is None:
+            raise StataError(198, f"option {word} not allowed")
+        out[name] = interpret(name, val)[0]
+    return out
+
+
 def by_arg(arg: str) -> dict:
     """by(varlist [, cols(#) rows(#) total note() title()])."""
     main, sub = split_options(arg)
@@ -238,6 +252,8 @@ def interpret(name: str, arg: str | None):
         return axis_labels(arg)
     if name == "legend":
         return legend_arg(arg)
+    if name in ("xline", "yline"):
+        return line_arg(arg)
     if name == "by":
         return by_arg(arg)
     if name in ("mcolor", "lcolor", "color", "fcolor"):

@@ -52,6 +52,8 @@ class Panel:
     legend: bool = False
     legend_order: list[int] | None = None  # 1-based layer numbers, as legend(order())
     horizontal: bool = False  # hbar, hbox, dot: categories on the vertical axis
+    xlines: list[dict] = field(default_factory=list)  # xline()/yline(): {"at": [...], style}
+    ylines: list[dict] = field(default_factory=list)
 
 
 @dataclass

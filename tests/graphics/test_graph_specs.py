@@ -205,3 +205,10 @@ def test_a_failed_graph_command_keeps_the_graphs():
     before = dict(s.graphs.graphs)
     run_lines(s, "twoway (scatter mathach ses) (foo mathach ses), name(new)")
     assert s.graphs.graphs == before and s.graphs.current == "keep"
+
+
+def test_reference_lines(hsb):
+    run_lines(hsb, "scatter mathach ses in 1/20, yline(0 10, lpattern(dash)) xline(0)")
+    panel = spec_of(hsb).panels[0]
+    assert panel.ylines == [{"at": [0.0, 10.0], "lpattern": "dash"}]
+    assert panel.xlines == [{"at": [0.0]}]
