@@ -181,7 +181,8 @@ def _draw_layer(ax, layer, base, pattern, horizontal):
                        color=lcolor, linewidth=lw, marker=marker or None,
                        markersize=size if marker else 0,
                        markerfacecolor="none" if hollow else mcolor,
-                       markeredgecolor=mcolor, markeredgewidth=0.8 if hollow else 0.4,
+                       markeredgecolor=mcolor,
+                       markeredgewidth=0.8 if hollow else (0 if raster else 0.4),
                        rasterized=raster)[0]
     if kind == "line":
         return ax.plot(layer.x, layer.y, linestyle=ls, color=lcolor, linewidth=lw,
