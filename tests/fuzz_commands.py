@@ -21,7 +21,8 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
+    "kdensity", "qnorm", "pnorm",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +31,14 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lfit", "qfit", "lfitci", "lowess",
+         "rcap", "rspike", "rarea", "function", "connected", "box", "hbar", "bar", "dot",
+         "combine", "export", "dir", "drop", "display", "close", "Graph", "_all", "x.png",
+         "x.svg", "x.pdf", "x.bmp", "title(a)", 'title("a" "b")', "msymbol(Oh)", "mcolor(red)",
+         "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
+         "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
+         "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
+         "(scatter y x)", "(lfit y x)", "(mean)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

@@ -2,7 +2,22 @@
 imported when a graph command first runs, so the shell starts as fast as before."""
 from __future__ import annotations
 
+from hlmshell.commands.program import SETTERS
 from hlmshell.commands.registry import Registry, command
+from hlmshell.errors import StataError
+
+SCHEMES = {"s2color": "stata2", "stata2": "stata2", "stcolor": "stata2", "s1color": "stata2",
+           "s1mono": "s1mono", "s2mono": "s1mono"}
+
+
+def set_scheme(session, value: str):
+    """`set scheme s1mono`: the look of the graphs made from now on (s2color: Stata's)."""
+    if value.lower() not in SCHEMES:
+        raise StataError(111, f"scheme {value} not found")
+    session.settings["scheme"] = SCHEMES[value.lower()]
+
+
+SETTERS["scheme"] = set_scheme
 
 # `graph`'s subcommands (names and minimum abbreviations, for dispatch and completion);
 # the handlers are in graphics/family.py, loaded on first use

@@ -101,15 +101,22 @@ def fit_ci(x, y, level: float = 95, n_points: int = 100):
     return grid, fit, fit - q * se, fit + q * se
 
 
+LOWESS_POINTS = 400  # above this many observations the curve is computed at 400 of them
+
+
 def lowess(x: np.ndarray, y: np.ndarray, bwidth: float = 0.8):
-    """[R] lowess (no robustness iterations): at each x_i a tricube-weighted line over the
-    nearest bwidth*N points. Returns the points sorted by x."""
+    """[R] lowess (no robustness iterations): at x_i a tricube-weighted line over the
+    k = floor((N bwidth - 0.5)/2) points on each side. Returns the curve sorted by x.
+    Stata smooths at every observation; for a graph of many points, 400 evenly spaced
+    (in rank) observations draw the same curve at a fraction of the O(N^2 bwidth) cost."""
     order = np.argsort(x, kind="stable")
     xs, ys = x[order], y[order]
     n = len(xs)
-    k = max(int(math.floor((n * bwidth - 0.5) / 2)), 1)  # half-band, [R] lowess
-    out = np.empty(n)
-    for i in range(n):
+    k = max(int(math.floor((n * bwidth - 0.5) / 2)), 1)
+    at = np.arange(n) if n <= LOWESS_POINTS else \
+        np.unique(np.linspace(0, n - 1, LOWESS_POINTS).round().astype(np.int64))
+    out = np.empty(len(at))
+    for j, i in enumerate(at):
         lo, hi = max(i - k, 0), min(i + k + 1, n)
         xi, yi = xs[lo:hi], ys[lo:hi]
         delta = 1.0001 * max(xs[i] - xs[lo], xs[hi - 1] - xs[i])
@@ -118,8 +125,8 @@ def lowess(x: np.ndarray, y: np.ndarray, bwidth: float = 0.8):
         mx, my = (w * xi).sum() / sw, (w * yi).sum() / sw
         sxx = (w * (xi - mx) ** 2).sum()
         slope = (w * (xi - mx) * (yi - my)).sum() / sxx if sxx > 0 else 0.0
-        out[i] = my + slope * (xs[i] - mx)
-    return xs, out
+        out[j] = my + slope * (xs[i] - mx)
+    return xs[at], out
 
 
 def normal_pdf(x, mean, sd):

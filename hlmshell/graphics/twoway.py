@@ -300,6 +300,8 @@ def run_twoway(session, body: str, command_name: str = "twoway") -> GraphResult:
 
 def finish(session, spec: GraphSpec, opts: dict, note: str = "") -> GraphResult:
     """Keep the graph (name(, replace)) and draw it unless nodraw."""
+    if "scheme" not in opts:  # set scheme's choice; a scheme() option overrides it
+        spec.scheme = session.settings.get("scheme", "stata2")
     replace = bool(opts.get("name", {}).get("replace"))
     publish(session, spec, replace=replace, draw=not opts.get("nodraw"))
     return GraphResult(spec, note)

@@ -212,3 +212,22 @@ def test_reference_lines(hsb):
     panel = spec_of(hsb).panels[0]
     assert panel.ylines == [{"at": [0.0, 10.0], "lpattern": "dash"}]
     assert panel.xlines == [{"at": [0.0]}]
+
+
+def test_lowess_of_many_points_is_drawn_at_400_of_them():
+    s = hsb_after("clear", "set obs 5000", "gen double x = _n / 100",
+                  "gen double y = 1 + x / 2")
+    run_lines(s, "twoway lowess y x")
+    layer = spec_of(s).panels[0].layers[0]
+    assert len(layer.x) == 400 and layer.x[0] == 0.01 and layer.x[-1] == 50
+    np.testing.assert_allclose(layer.y, 1 + layer.x / 2, atol=1e-9)
+
+
+def test_set_scheme():
+    s = hsb_session()
+    assert run_lines(s, "set scheme s1mono")[0] == 0
+    run_lines(s, "scatter mathach ses in 1/10")
+    assert spec_of(s).scheme == "s1mono"
+    run_lines(s, "scatter mathach ses in 1/10, scheme(s2color)")
+    assert spec_of(s).scheme == "stata2"
+    assert run_lines(s, "set scheme nosuch") == (111, ["scheme nosuch not found", "r(111);"])

@@ -94,11 +94,11 @@ def test_completion_uses_the_repl_completer(kernel):
 
 def test_interrupt_gives_break_and_keeps_the_kernel(kernel):
     km, client = kernel
-    reply, _, _ = execute(client, "clear\nset obs 100000\ngen double x = runiform()\n"
-                                  "gen double y = x + rnormal()")
+    reply, _, _ = execute(client, "clear\nset obs 200000\ngen g = mod(_n, 2000)\n"
+                                  "gen double x = rnormal()\ngen double y = x + rnormal()")
     assert reply["status"] == "ok"
-    # a long command (lowess over 100,000 points takes seconds), interrupted as it runs
-    msg_id = client.execute("twoway lowess y x, name(slow)")
+    # a long cell (many fits of seconds each), interrupted as it runs
+    msg_id = client.execute("mixed y x || g: x\n" * 30 + "scatter y x, name(slow)")
     time.sleep(1.0)
     km.interrupt_kernel()
     reply = client.get_shell_msg(timeout=60)
@@ -106,7 +106,7 @@ def test_interrupt_gives_break_and_keeps_the_kernel(kernel):
         reply = client.get_shell_msg(timeout=60)
     assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "r(1)"
     reply, text, _ = execute(client, "display _N\ngraph dir")
-    assert reply["status"] == "ok" and "100000" in text and "slow" not in text
+    assert reply["status"] == "ok" and "200000" in text and "slow" not in text
 
 
 def test_shipped_kernelspec_matches_the_installer():
