@@ -187,7 +187,8 @@ def graph_export(session, body):
     if not os.path.splitext(path)[1]:
         path = f"{path}.{fmt}"
     spec = graph_store(session).get(opts.get("name"))
-    if os.path.exists(path) and not opts.get("replace"):
+    exists = os.path.exists(path)
+    if exists and not opts.get("replace"):
         raise StataError(602, f"file {path} already exists")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -200,7 +201,9 @@ def graph_export(session, body):
         export_file(spec, path, fmt, width)
     except OSError:
         raise StataError(603, f"file {path} could not be opened") from None
-    return f"file {path} saved as {FORMAT_NAMES[fmt]} format"
+    # Stata's notes (the file as typed; Stata 17 and later show the full path)
+    note = "" if exists or not opts.get("replace") else f"(file {path} not found)\n"
+    return f"{note}(file {path} written in {FORMAT_NAMES[fmt]} format)"
 
 
 @sub("dir", abbrev="dir")

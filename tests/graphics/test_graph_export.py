@@ -27,12 +27,18 @@ def test_png_is_valid_and_not_blank(drawn, tmp_path):
     from matplotlib.image import imread
     path = tmp_path / "g.png"
     rc, lines = run_lines(drawn, f"graph export {path}, width(400)")
-    assert rc == 0 and lines[-1] == f"file {path} saved as PNG format"
+    assert rc == 0 and lines[-1] == f"(file {path} written in PNG format)"
     data = path.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     img = imread(str(path))
     assert img.shape[1] == 400
     assert np.unique(img.reshape(-1, img.shape[2]), axis=0).shape[0] > 20  # drawn, not blank
+
+
+def test_replace_of_a_new_file_notes_it(drawn, tmp_path):
+    path = tmp_path / "new.svg"
+    rc, lines = run_lines(drawn, f"graph export {path}, replace")
+    assert lines[-2:] == [f"(file {path} not found)", f"(file {path} written in SVG format)"]
 
 
 def test_svg_and_pdf(drawn, tmp_path):

@@ -58,7 +58,7 @@ def test_lfit_matches_numpy_polyfit(hsb):
 
 
 def test_lfitci_band_matches_the_textbook_formula(hsb):
-    from scipy.stats import t
+    from scipy.special import stdtr
     run_lines(hsb, "twoway lfitci mathach ses, level(90)")
     band, line = spec_of(hsb).panels[0].layers
     x, y = hsb.data.column("ses"), hsb.data.column("mathach")
@@ -68,7 +68,9 @@ def test_lfitci_band_matches_the_textbook_formula(hsb):
     a = y.mean() - b * xbar
     s2 = ((y - a - b * x) ** 2).sum() / (n - 2)
     se = np.sqrt(s2 * (1 / n + (band.x - xbar) ** 2 / sxx))   # stdp of the mean prediction
-    q = t.ppf(0.95, n - 2)
+    q = band.y2[0] - (a + b * band.x[0])
+    q = q / se[0]
+    assert stdtr(n - 2, q) == pytest.approx(0.95, abs=1e-12)  # the 95th t quantile
     np.testing.assert_allclose(band.y, a + b * band.x - q * se, rtol=1e-9)
     np.testing.assert_allclose(band.y2, a + b * band.x + q * se, rtol=1e-9)
     assert band.label == "90% CI" and line.label == "Fitted values"
@@ -184,13 +186,16 @@ def test_graph_dir_drop_and_name_replace():
     ("scatter mathach nosuch", 111, "variable nosuch not found"),
     ("histogram mathach, bin(0)", 198, "bin() must be a positive integer"),
     ("scatter mathach ses if ses > 100", 2000, "no observations"),
-    ("graph export x.png", 111, "no graphs in memory"),
     ("graph pie mathach", 321, "invalid subcommand pie"),
 ])
-def test_errors(command, code, message):
-    s = hsb_session()
-    rc, lines = run_lines(s, command)
+def test_errors(hsb, command, code, message):
+    rc, lines = run_lines(hsb, command)
     assert rc == code and lines[-2:] == [message, f"r({code});"]
+
+
+def test_export_without_a_graph():
+    s = hsb_session(data=False)
+    assert run_lines(s, "graph export x.png") == (111, ["no graphs in memory", "r(111);"])
 
 
 def test_string_variable_in_scatter():
