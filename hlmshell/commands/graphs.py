@@ -25,7 +25,8 @@ GRAPH = Registry("subcommand")
 for _name, _abbrev in (("twoway", "tw"), ("box", "box"), ("hbox", "hbox"), ("bar", "bar"),
                        ("hbar", "hbar"), ("dot", "dot"), ("combine", "combine"),
                        ("export", "export"), ("dir", "dir"), ("drop", "drop"),
-                       ("close", "close"), ("display", "di")):
+                       ("close", "close"), ("display", "di"), ("save", "save"),
+                       ("use", "use")):
     GRAPH.command(_name, abbrev=_abbrev, syntax="raw")(None)
 
 
@@ -59,6 +60,7 @@ def line_cmd(session, args):
 def graph_cmd(session, args):
     """graph twoway|box|hbox|bar|hbar|dot|combine ...
     graph export newfilename.suffix [, replace width(#) height(#) name(graphname) as(format)]
+    graph save [graphname] filename [, replace]; graph use filename [, name() nodraw]
     graph dir | drop name|_all | close [name|_all] | display [name]
     """
     from hlmshell.commands.estat import split_subcommand

@@ -6,7 +6,7 @@ from hlmshell.graphics.spec import GraphSpec, Layer, Panel
 
 GRAPH_OPTIONS = {"title", "subtitle", "note", "caption", "xtitle", "ytitle", "legend",
                  "xlabel", "ylabel", "name", "scheme", "nodraw", "xscale", "yscale",
-                 "xline", "yline"}
+                 "xline", "yline", "saving"}
 STYLE_OPTIONS = {"msymbol", "mcolor", "msize", "lcolor", "lpattern", "lwidth", "color",
                  "fcolor"}
 

@@ -206,6 +206,37 @@ def graph_export(session, body):
     return f"{note}(file {path} written in {FORMAT_NAMES[fmt]} format)"
 
 
+@sub("save", abbrev="save")
+def graph_save(session, body):
+    """graph save [graphname] filename [, replace]"""
+    from hlmshell.graphics import gph
+    main, opt_text = split_options(body)
+    flags = [w for w, a in parse_option_list(opt_text or "") if a is None]
+    bad = [w for w, a in parse_option_list(opt_text or "") if w != "replace" or a is not None]
+    if bad:
+        raise StataError(198, f"option {bad[0]} not allowed")
+    words = re.findall(r'"[^"]*"|\S+', main)
+    if not 1 <= len(words) <= 2:
+        raise StataError(198, "invalid syntax")
+    spec = graph_store(session).get(words[0] if len(words) == 2 else None)
+    return gph.write(spec, gph.target(words[-1]), "replace" in flags)
+
+
+@sub("use", abbrev="use")
+def graph_use(session, body):
+    """graph use filename [, name(graphname[, replace]) nodraw]"""
+    from hlmshell.graphics import gph
+    main, opt_text = split_options(body)
+    opts = gopts.parse(opt_text, {"name", "nodraw"})
+    path = gph.target(main)
+    if not os.path.exists(path):
+        raise StataError(601, f"file {path} not found")
+    spec = gph.load(path)
+    if "name" in opts:
+        spec.name = opts["name"]["target"]
+    return finish(session, spec, opts)
+
+
 @sub("dir", abbrev="dir")
 def graph_dir(session, body):
     if body.strip():

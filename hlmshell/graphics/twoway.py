@@ -303,5 +303,10 @@ def finish(session, spec: GraphSpec, opts: dict, note: str = "") -> GraphResult:
     if "scheme" not in opts:  # set scheme's choice; a scheme() option overrides it
         spec.scheme = session.settings.get("scheme", "stata2")
     replace = bool(opts.get("name", {}).get("replace"))
+    if "saving" in opts:  # checked before the graph is kept: a failure leaves no trace
+        from hlmshell.graphics import gph
+        path = gph.target(opts["saving"]["target"])
+        saved = gph.write(spec, path, opts["saving"]["replace"])
+        note = f"{note}\n{saved}" if note else saved
     publish(session, spec, replace=replace, draw=not opts.get("nodraw"))
     return GraphResult(spec, note)

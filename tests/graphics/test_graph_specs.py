@@ -236,3 +236,23 @@ def test_set_scheme():
     run_lines(s, "scatter mathach ses in 1/10, scheme(s2color)")
     assert spec_of(s).scheme == "stata2"
     assert run_lines(s, "set scheme nosuch") == (111, ["scheme nosuch not found", "r(111);"])
+
+
+def test_saving_and_graph_use_round_trip(tmp_path):
+    s = hsb_session()
+    path = tmp_path / "g.gph"
+    rc, lines = run_lines(s, f"twoway (scatter mathach ses in 1/30) (lfit mathach ses), "
+                             f"title(T) yline(5) saving({path})")
+    assert rc == 0 and lines[-1] == f"(file {path} saved)"
+    before = spec_of(s)
+    assert run_lines(s, f"scatter mathach ses, saving({path})")[0] == 602
+    run_lines(s, "graph drop _all")
+    assert run_lines(s, f"graph use {path}, name(back)")[0] == 0
+    back = spec_of(s, "back")
+    assert back.title == "T" and back.panels[0].ylines == [{"at": [5.0]}]
+    for a, b in zip(before.panels[0].layers, back.panels[0].layers):
+        assert (a.kind, a.label, a.style) == (b.kind, b.label, b.style)
+        np.testing.assert_array_equal(a.x, b.x)
+        np.testing.assert_array_equal(a.y, b.y)
+    rc, lines = run_lines(s, "graph use data/hsb.dta")
+    assert rc == 610 and lines[-2] == "file data/hsb.dta not a Stata graph file"
