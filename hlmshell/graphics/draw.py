@@ -54,7 +54,15 @@ def _mpl():
 
 
 def figure(spec, width_px: int | None = None):
-    """Draw `spec` on a new Figure (the caller closes it)."""
+    """Draw `spec` on a new Figure (the caller closes it). matplotlib's warnings (a log
+    axis over non-positive values, ...) are not the user's business: the picture shows it."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return _figure(spec)
+
+
+def _figure(spec):
     matplotlib, plt = _mpl()
     from matplotlib.figure import Figure
     scheme = SCHEMES.get(spec.scheme, SCHEMES["stata2"])
@@ -275,4 +283,7 @@ def _save(spec, target, fmt: str, width_px: int | None) -> None:
         raise StataError(198, f"{fmt}: unknown graph export format")
     fig = figure(spec)
     dpi = (width_px / spec.width_in) if width_px else (100 if fmt == "png" else 150)
-    fig.savefig(target, format=FORMATS[fmt], dpi=dpi, facecolor=fig.get_facecolor())
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fig.savefig(target, format=FORMATS[fmt], dpi=dpi, facecolor=fig.get_facecolor())

@@ -45,6 +45,8 @@ def _categories(session, over: str | None, mask):
     if not over:
         return [("", mask)], None
     groups, _, _ = by_groups(session, {"vars": over.split(), "note": ""}, mask)
+    if not groups:
+        raise StataError(2000, "no observations")
     return groups, over
 
 

@@ -204,7 +204,8 @@ def qnorm(session, body):
 def pnorm(session, body):
     """pnorm varname [if] [in] [, graph_options]"""
     name, x, p, opts = _ordered(session, body)
-    f = stats.norm_cdf((x - x.mean()) / x.std(ddof=1))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a constant: no normal to compare
+        f = stats.norm_cdf((x - x.mean()) / x.std(ddof=1))
     layers = [Layer("scatter", p, f, label=name, style=style_of(opts)),
               Layer("line", np.array([0.0, 1.0]), np.array([0.0, 1.0]), label="",
                     style={"lcolor": (0.6, 0.6, 0.6)})]

@@ -187,6 +187,7 @@ def test_graph_dir_drop_and_name_replace():
     ("histogram mathach, bin(0)", 198, "bin() must be a positive integer"),
     ("scatter mathach ses if ses > 100", 2000, "no observations"),
     ("graph pie mathach", 321, "invalid subcommand pie"),
+    ("graph bar (sum) mathach ses if 0, over(sector)", 2000, "no observations"),
 ])
 def test_errors(hsb, command, code, message):
     rc, lines = run_lines(hsb, command)
