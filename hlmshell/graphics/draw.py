@@ -96,7 +96,11 @@ def _titles(fig, spec, legend, scheme) -> None:
         fig.text(0.02, bottom, text, ha="left", va="bottom", fontsize=7.5)
     if legend is not None:
         handles, labels = legend
-        fig.legend(handles, labels, loc="lower center", ncol=min(2, len(labels)),
+        ncol = min(2, len(labels))
+        # Stata fills the key row by row (1 2 / 3 4); matplotlib fills columns: reorder
+        order = [i for c in range(ncol) for i in range(c, len(labels), ncol)]
+        handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+        fig.legend(handles, labels, loc="lower center", ncol=ncol,
                    bbox_to_anchor=(0.5, 0.06 if (spec.note or spec.caption) else 0.01),
                    frameon=True, facecolor="white", edgecolor=(0.6, 0.6, 0.6),
                    fancybox=False, fontsize=8)
