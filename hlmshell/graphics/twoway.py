@@ -66,8 +66,9 @@ def plot_kind(word: str) -> str:
     raise StataError(198, f"{word} is not a twoway plot type")
 
 
-def split_plots(body: str) -> tuple[list[str], str | None]:
-    """The plots of a twoway body and the text of the trailing graph options."""
+def split_plots(body: str) -> tuple[list[str], str | None, str]:
+    """The plots of a twoway body, the text of the trailing graph options, and an `if`/`in`
+    after parenthesised plots (it restricts every plot)."""
     text = body.strip()
     if text.startswith("("):
         plots, i = [], 0
@@ -77,18 +78,20 @@ def split_plots(body: str) -> tuple[list[str], str | None]:
             i = end + 1
             while i < len(text) and text[i].isspace():
                 i += 1
-        rest = text[i:].strip()
-        if rest and not rest.startswith(","):
-            plots.extend(p for p in _split_bars(rest)[0:1] if p.strip())  # a bare last plot
-            rest = ""
-        return plots, rest[1:] if rest.startswith(",") else None
+        main, opts = split_options(text[i:])
+        main = main.strip()
+        if re.match(r"(if|in)\b", main):   # twoway (...) (...) if exp in range, applies to all
+            return plots, opts, main
+        if main:
+            plots.append(main)  # a bare last plot after the parenthesised ones
+        return plots, opts, ""
     pieces = _split_bars(text)
     last = pieces[-1].strip()
     trailing = None
     if len(pieces) > 1 and (not last or last.startswith(",")):
         trailing = last[1:] if last else None
         pieces = pieces[:-1]
-    return [p for p in pieces], trailing
+    return [p for p in pieces], trailing, ""
 
 
 def _closing(text: str, start: int) -> int:
@@ -234,7 +237,7 @@ class _DataView:
 
 
 def build_twoway(session, body: str, command_name: str = "twoway") -> tuple[GraphSpec, dict]:
-    texts, trailing = split_plots(body)
+    texts, trailing, qualifier = split_plots(body)
     if not texts or not any(t.strip() for t in texts):
         raise StataError(198, "invalid syntax")
     calls, graph_opts = [], {}
@@ -244,6 +247,10 @@ def build_twoway(session, body: str, command_name: str = "twoway") -> tuple[Grap
         call, found = parse_plot(session, text)
         calls.append(call)
         graph_opts.update(found)
+    if qualifier:
+        _, common, _ = plot_parts(session, qualifier, set())
+        for call in calls:
+            call.mask = call.mask & common
     graph_opts.update(gopts.parse(trailing, GRAPH_OPTIONS | {"by"}))
     xtitle, ytitle = _default_titles(session, calls)
     by = graph_opts.get("by")

@@ -257,3 +257,11 @@ def test_saving_and_graph_use_round_trip(tmp_path):
         np.testing.assert_array_equal(a.y, b.y)
     rc, lines = run_lines(s, "graph use data/hsb.dta")
     assert rc == 610 and lines[-2] == "file data/hsb.dta not a Stata graph file"
+
+
+def test_if_after_parenthesised_plots_restricts_every_plot(hsb):
+    run_lines(hsb, "twoway (scatter mathach ses) (lfit mathach ses) if sector == 1 & ses > 0")
+    scatter, fit = spec_of(hsb).panels[0].layers
+    sel = (hsb.data.column("sector") == 1) & (hsb.data.column("ses") > 0)
+    assert scatter.npoints == sel.sum()
+    assert fit.x.max() == pytest.approx(hsb.data.column("ses")[sel].max())
