@@ -42,8 +42,9 @@ def apply_axis_options(panel: Panel, opts: dict) -> None:
     for key, axis in (("xlabel", panel.xaxis), ("ylabel", panel.yaxis)):
         if key in opts:
             axis.labels = opts[key].get("ticks", axis.labels)
-            if opts[key].get("angle") is not None:
-                axis.angle = opts[key]["angle"]
+            for attr in ("angle", "count", "grid", "format", "labsize"):
+                if opts[key].get(attr) is not None:
+                    setattr(axis, attr, opts[key][attr])
     if "xline" in opts:
         panel.xlines.append(opts["xline"])
     if "yline" in opts:
@@ -59,6 +60,8 @@ def apply_axis_options(panel: Panel, opts: dict) -> None:
         if "order" in legend:
             panel.legend_order = legend["order"]
             panel.legend = legend.get("show", True)
+        panel.legend_layout.update({k: legend[k] for k in ("cols", "rows", "position", "ring",
+                                                            "size") if k in legend})
         for k, text in legend.get("labels", {}).items():
             if 1 <= k <= len(panel.layers):
                 panel.layers[k - 1].label = text

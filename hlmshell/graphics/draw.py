@@ -73,18 +73,59 @@ def _figure(spec):
     with matplotlib.rc_context({"font.size": 8.5, "font.family": "DejaVu Sans",
                                 "axes.unicode_minus": False}):
         axes = fig.subplots(rows, cols, squeeze=False)
-        handles = None
+        handles, legend_layout = None, None
         for k, ax in enumerate(axes.flat):
             if k >= len(spec.panels):
                 ax.set_visible(False)
                 continue
             got = _draw_panel(ax, spec.panels[k], scheme, spec.scheme, n > 1)
+            layout = spec.panels[k].legend_layout
+            if got is not None and layout.get("ring") == 0:
+                _inner_legend(ax, got, layout)  # legend(ring(0) pos(#)): inside the plot
+                got = None
             handles = handles or got
-        _titles(fig, spec, handles, scheme)
+            legend_layout = legend_layout or (layout if got is not None else None)
+        _titles(fig, spec, handles, scheme, legend_layout or {})
     return fig
 
 
-def _titles(fig, spec, legend, scheme) -> None:
+# Stata's clock positions → matplotlib's legend locations
+CLOCK = {0: "center", 1: "upper right", 2: "upper right", 3: "center right",
+         4: "lower right", 5: "lower right", 6: "lower center", 7: "lower left",
+         8: "lower left", 9: "center left", 10: "upper left", 11: "upper left",
+         12: "upper center"}
+
+
+def _ncol(layout: dict, n: int) -> int:
+    if layout.get("cols"):
+        return max(min(layout["cols"], n), 1)
+    if layout.get("rows"):
+        return max(math.ceil(n / layout["rows"]), 1)
+    return min(2, n)
+
+
+def _row_major(handles, labels, ncol):
+    order = [i for c in range(ncol) for i in range(c, len(labels), ncol)]
+    return [handles[i] for i in order], [labels[i] for i in order]
+
+
+def _legend_size(layout: dict) -> float:
+    size = layout.get("size")
+    if size is None:
+        return 8
+    return TEXT_SIZE.get(size, 8) if isinstance(size, str) else float(size)
+
+
+def _inner_legend(ax, legend, layout) -> None:
+    handles, labels = legend
+    ncol = _ncol(layout, len(labels))
+    handles, labels = _row_major(handles, labels, ncol)
+    ax.legend(handles, labels, loc=CLOCK.get(layout.get("position", 1) % 13, "upper right"),
+              ncol=ncol, frameon=True, facecolor="white", edgecolor=(0.6, 0.6, 0.6),
+              fancybox=False, fontsize=_legend_size(layout))
+
+
+def _titles(fig, spec, legend, scheme, layout) -> None:
     top, bottom = 0.97, 0.03
     if spec.title:
         fig.suptitle(spec.title, y=top, fontsize=12.5, color=scheme["fg"])
@@ -96,14 +137,13 @@ def _titles(fig, spec, legend, scheme) -> None:
         fig.text(0.02, bottom, text, ha="left", va="bottom", fontsize=7.5)
     if legend is not None:
         handles, labels = legend
-        ncol = min(2, len(labels))
+        ncol = _ncol(layout, len(labels))
         # Stata fills the key row by row (1 2 / 3 4); matplotlib fills columns: reorder
-        order = [i for c in range(ncol) for i in range(c, len(labels), ncol)]
-        handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+        handles, labels = _row_major(handles, labels, ncol)
         fig.legend(handles, labels, loc="lower center", ncol=ncol,
                    bbox_to_anchor=(0.5, 0.06 if (spec.note or spec.caption) else 0.01),
                    frameon=True, facecolor="white", edgecolor=(0.6, 0.6, 0.6),
-                   fancybox=False, fontsize=8)
+                   fancybox=False, fontsize=_legend_size(layout))
     head = 0.05 * bool(spec.title) + 0.05 * bool(spec.subtitle)
     foot = (0.13 if legend is not None else 0) + 0.05 * bool(spec.note or spec.caption)
     fig.tight_layout(rect=(0.01, foot, 0.99, 0.99 - head), h_pad=0.8, w_pad=0.8)
@@ -136,9 +176,18 @@ def _draw_panel(ax, panel, scheme, scheme_name, small):
             for at in spec_line["at"]:
                 draw_line(at, color=color, linewidth=_width(spec_line.get("lwidth"), 0.9),
                           linestyle=PATTERN[spec_line.get("lpattern", "solid")], zorder=1.5)
+    from matplotlib.ticker import MaxNLocator
     ygrid = not panel.horizontal
-    ax.grid(True, axis="y" if ygrid else "x", color=scheme["grid"], linewidth=0.7)
+    for name, spec_axis, default in (("x", panel.xaxis, not ygrid), ("y", panel.yaxis, ygrid)):
+        show = default if spec_axis.grid is None else spec_axis.grid
+        ax.grid(show, axis=name, color=scheme["grid"], linewidth=0.7)
     for axis, spec_axis in ((ax.xaxis, panel.xaxis), (ax.yaxis, panel.yaxis)):
+        if spec_axis.count and not spec_axis.labels:
+            axis.set_major_locator(MaxNLocator(nbins=spec_axis.count, steps=[1, 2, 2.5, 5, 10]))
+        if spec_axis.labsize is not None:
+            size = TEXT_SIZE.get(spec_axis.labsize, 8.5) if isinstance(spec_axis.labsize, str) \
+                else float(spec_axis.labsize)
+            axis.set_tick_params(labelsize=size)
         if spec_axis.log:
             (ax.set_xscale if axis is ax.xaxis else ax.set_yscale)("log")
         if spec_axis.labels:
@@ -146,7 +195,9 @@ def _draw_panel(ax, panel, scheme, scheme_name, small):
             (ax.set_xticks if axis is ax.xaxis else ax.set_yticks)(
                 values, [t for _, t in spec_axis.labels])
         elif not any(layer.categories for layer in panel.layers):
-            axis.set_major_formatter(FuncFormatter(_tick))
+            fmt_text = spec_axis.format
+            axis.set_major_formatter(FuncFormatter(
+                _tick if fmt_text is None else (lambda v, _p, f=fmt_text: _tick(v, _p, f))))
     if panel.yaxis.angle is not None:
         ax.tick_params(axis="y", labelrotation=panel.yaxis.angle)
     if panel.xaxis.angle is not None:
@@ -167,11 +218,15 @@ def _draw_panel(ax, panel, scheme, scheme_name, small):
     return [a for a, _ in picked], [lab for _, lab in picked]
 
 
-def _tick(value, _pos) -> str:
+TEXT_SIZE = {"vtiny": 4, "tiny": 5, "vsmall": 6, "small": 7, "medsmall": 8, "medium": 8.5,
+             "medlarge": 9.5, "large": 10.5, "vlarge": 12, "huge": 14, "vhuge": 17}
+
+
+def _tick(value, _pos, spec: str = "%9.0g") -> str:
     from hlmshell.render.formats import fmt
-    if abs(value) < 1e-12:
+    if abs(value) < 1e-12 and spec == "%9.0g":
         return "0"
-    return fmt(float(value), "%9.0g").strip()
+    return fmt(float(value), spec).strip()
 
 
 def _draw_layer(ax, layer, base, pattern, horizontal):

@@ -2,6 +2,7 @@
 drop, close, display. Each is a record of its own sub-registry."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 
@@ -137,8 +138,7 @@ def graph_combine(session, body):
     for name in names:
         g = store.get(name)
         for p in g.panels:
-            q = Panel(p.layers, p.xaxis, p.yaxis, p.title or g.title, p.legend,
-                      p.legend_order, p.horizontal)
+            q = dataclasses.replace(p, title=p.title or g.title)
             panels.append(q)
     spec = GraphSpec("graph combine", panels, cols=int(opts["cols"]) if "cols" in opts else
                      None, cmdline=f"graph combine {body}".strip())

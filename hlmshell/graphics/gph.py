@@ -44,6 +44,7 @@ def save(spec: GraphSpec, path: str) -> None:
         panels.append({"layers": layers, "xaxis": vars(panel.xaxis), "yaxis": vars(panel.yaxis),
                        "title": panel.title, "legend": panel.legend,
                        "legend_order": panel.legend_order, "horizontal": panel.horizontal,
+                       "legend_layout": _plain(panel.legend_layout),
                        "xlines": _plain(panel.xlines), "ylines": _plain(panel.ylines)})
     meta = {k: getattr(spec, k) for k in ("command", "title", "subtitle", "note", "caption",
                                            "name", "scheme", "cols", "width_in", "height_in",
@@ -79,8 +80,10 @@ def load(path: str) -> GraphSpec:
         for axis in (xaxis, yaxis):
             if axis.labels:
                 axis.labels = [tuple(t) for t in axis.labels]
-        panels.append(Panel(layers, xaxis, yaxis, p["title"], p["legend"], p["legend_order"],
-                            p["horizontal"], p["xlines"], p["ylines"]))
+        panels.append(Panel(layers=layers, xaxis=xaxis, yaxis=yaxis, title=p["title"],
+                            legend=p["legend"], legend_order=p["legend_order"],
+                            legend_layout=p.get("legend_layout", {}),
+                            horizontal=p["horizontal"], xlines=p["xlines"], ylines=p["ylines"]))
     meta.pop("format")
     return GraphSpec(panels=panels, **meta)
 

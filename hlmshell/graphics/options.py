@@ -126,12 +126,23 @@ def axis_labels(arg: str) -> dict:
                     out["angle"] = float(v)
                 except ValueError:
                     raise StataError(198, "option angle() incorrectly specified") from None
-        elif word in ("nogrid", "grid", "labsize", "format"):
-            out[word] = val if val is not None else True
+        elif word in ("nogrid", "grid") and val is None:
+            out["grid"] = word == "grid"
+        elif word.startswith("labs") and "labsize".startswith(word) and val is not None:
+            out["labsize"] = _size(val)
+        elif word == "format" and val is not None:
+            from hlmshell.render.formats import is_format
+            if not is_format(val.strip()):
+                raise StataError(120, "invalid %format")
+            out["format"] = val.strip()
         else:
             raise StataError(198, f"option {word} not allowed")
     main = main.strip()
-    if not main or re.fullmatch(r"#\d+", main):
+    if not main:
+        return out
+    m = re.fullmatch(r"#(\d+)", main)
+    if m:
+        out["count"] = max(int(m.group(1)), 1)
         return out
     ticks: list[tuple[float, str]] = []
     pieces = re.findall(r'"[^"]*"|[^\s"]+(?:\s*\(\s*-?[\d.]+\s*\)\s*-?[\d.]+)?', main)
@@ -174,8 +185,13 @@ def legend_arg(arg: str) -> dict:
             if not m:
                 raise StataError(198, "invalid legend label")
             out.setdefault("labels", {})[int(m.group(1))] = m.group(2)
-        elif word in ("rows", "cols", "position", "pos", "ring", "size"):
-            out[word] = val
+        elif word in ("rows", "cols", "position", "pos", "ring") and val is not None:
+            try:
+                out["position" if word == "pos" else word] = int(val)
+            except ValueError:
+                raise StataError(198, f"option {word}() incorrectly specified") from None
+        elif word == "size" and val is not None:
+            out["size"] = _size(val)
         else:
             raise StataError(198, f"option {word} not allowed")
     return out

@@ -41,6 +41,10 @@ class Axis:
     labels: list[tuple[float, str]] | None = None  # explicit ticks (value, text)
     angle: float | None = None
     log: bool = False
+    count: int | None = None     # xlabel(#5): about this many ticks
+    grid: bool | None = None     # ylabel(, nogrid) / xlabel(, grid); None: the scheme's
+    format: str | None = None    # ylabel(, format(%9.2f))
+    labsize: str | float | None = None
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Panel:
     title: str = ""           # a by() panel's heading, or the title of a combined graph
     legend: bool = False
     legend_order: list[int] | None = None  # 1-based layer numbers, as legend(order())
+    legend_layout: dict = field(default_factory=dict)  # cols rows position ring size
     horizontal: bool = False  # hbar, hbox, dot: categories on the vertical axis
     xlines: list[dict] = field(default_factory=list)  # xline()/yline(): {"at": [...], style}
     ylines: list[dict] = field(default_factory=list)

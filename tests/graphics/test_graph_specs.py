@@ -265,3 +265,34 @@ def test_if_after_parenthesised_plots_restricts_every_plot(hsb):
     sel = (hsb.data.column("sector") == 1) & (hsb.data.column("ses") > 0)
     assert scatter.npoints == sel.sum()
     assert fit.x.max() == pytest.approx(hsb.data.column("ses")[sel].max())
+
+
+def test_axis_label_suboptions(hsb):
+    rc, _ = run_lines(hsb, "scatter mathach ses in 1/50, xlabel(#3, grid) "
+                           "ylabel(, nogrid format(%4.1f) labsize(small) angle(0))")
+    assert rc == 0
+    panel = spec_of(hsb).panels[0]
+    assert (panel.xaxis.count, panel.xaxis.grid) == (3, True)
+    y = panel.yaxis
+    assert (y.grid, y.format, y.labsize, y.angle) == (False, "%4.1f", "small", 0)
+    assert run_lines(hsb, "scatter mathach ses, ylabel(, format(%q))")[0] == 120
+    assert run_lines(hsb, "scatter mathach ses, ylabel(, bogus)")[0] == 198
+
+
+def test_legend_layout(hsb):
+    run_lines(hsb, "twoway (scatter mathach ses in 1/9) (lfit mathach ses), "
+                   "legend(ring(0) pos(11) cols(1) size(small))")
+    assert spec_of(hsb).panels[0].legend_layout == {"cols": 1, "position": 11, "ring": 0,
+                                                     "size": "small"}
+    assert run_lines(hsb, "scatter mathach ses, legend(cols(x))")[0] == 198
+    assert run_lines(hsb, "scatter mathach ses, legend(bogus(1))")[0] == 198
+
+
+def test_graph_combine_takes_the_panels_of_named_graphs(hsb):
+    run_lines(hsb, "histogram mathach, name(c1, replace) title(First)")
+    run_lines(hsb, "scatter mathach ses in 1/10, name(c2, replace) yline(3)")
+    assert run_lines(hsb, "graph combine c1 c2, cols(1) title(Both) name(both, replace)")[0] == 0
+    both = spec_of(hsb, "both")
+    assert [p.title for p in both.panels] == ["First", ""] and both.cols == 1
+    assert both.panels[1].ylines == [{"at": [3.0]}] and both.title == "Both"
+    assert run_lines(hsb, "graph combine c1 nosuch")[0] == 111
