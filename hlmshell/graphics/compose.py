@@ -73,3 +73,18 @@ def one_layer_graph(command: str, layers: list[Layer], xtitle, ytitle, opts: dic
     panel.xaxis.title, panel.yaxis.title = xtitle, ytitle
     spec = GraphSpec(command=command, panels=[panel], cmdline=cmdline)
     return apply_graph_options(spec, opts)
+
+
+def apply_by_layout(spec: GraphSpec, by: dict | None) -> None:
+    """by(..., cols() rows() title() subtitle()): the panel grid and the by-graph's headings
+    (note() is the by_groups note, set where the groups are made)."""
+    if not by:
+        return
+    n = len(spec.panels)
+    if by.get("cols"):
+        spec.cols = by["cols"]
+    elif by.get("rows"):
+        spec.cols = max(-(-n // by["rows"]), 1)
+    for key in ("title", "subtitle"):
+        if by.get(key):
+            setattr(spec, key, by[key])

@@ -13,7 +13,8 @@ from hlmshell.graphics.twoway import finish, run_twoway
 from hlmshell.errors import StataError
 from hlmshell.graphics import options as gopts
 from hlmshell.graphics import stats
-from hlmshell.graphics.compose import GRAPH_OPTIONS, STYLE_OPTIONS, apply_graph_options, style_of
+from hlmshell.graphics.compose import (GRAPH_OPTIONS, STYLE_OPTIONS, apply_by_layout,
+                                       apply_graph_options, style_of)
 from hlmshell.graphics.spec import GraphResult, GraphSpec, Layer, Panel
 from hlmshell.graphics.store import graph_store
 from hlmshell.returns import Returns
@@ -42,10 +43,11 @@ STATS = {"mean": np.mean, "median": np.median, "p50": np.median, "sum": np.sum,
 CAT_OPTIONS = GRAPH_OPTIONS | STYLE_OPTIONS | {"over", "by", "missing"}
 
 
-def _categories(session, over: str | None, mask):
+def _categories(session, over: str | None, mask, missing: bool = False):
     if not over:
         return [("", mask)], None
-    groups, _, _ = by_groups(session, {"vars": over.split(), "note": ""}, mask)
+    groups, _, _ = by_groups(session, {"vars": over.split(), "note": "",
+                                       "missing": bool(missing)}, mask)
     if not groups:
         raise StataError(2000, "no observations")
     return groups, over
@@ -64,18 +66,20 @@ def _category_graph(session, body: str, kind: str) -> GraphResult:
         raise StataError(198, "invalid syntax")
     words, mask, opts = plot_parts(session, body, CAT_OPTIONS)
     names = numeric_vars(session, words, 1, None)
-    groups, over = _categories(session, opts.get("over"), mask)
+    groups, over = _categories(session, opts.get("over"), mask, opts.get("missing", False))
     panels = []
     panel_groups, note = [("", mask)], ""
     if opts.get("by"):
         panel_groups, total, note = by_groups(session, opts["by"], mask)
+        if total is not None:
+            panel_groups.append(("Total", total))
     for head, rows in panel_groups:
         panels.append(_category_panel(session, names, groups, rows, kind, stat, opts, head))
     if not any(layer.npoints for p in panels for layer in p.layers):
         raise StataError(2000, "no observations")
     spec = GraphSpec(f"graph {kind}", panels, note=note,
-                     cols=(opts.get("by") or {}).get("cols"),
                      cmdline=f"graph {kind} {body}".strip())
+    apply_by_layout(spec, opts.get("by"))
     apply_graph_options(spec, opts)
     return finish(session, spec, opts)
 
@@ -129,7 +133,8 @@ for _kind in ("box", "hbox", "bar", "hbar", "dot"):
 @sub("combine", abbrev="combine")
 def graph_combine(session, body):
     main, opt_text = split_options(body)
-    opts = gopts.parse(opt_text, GRAPH_OPTIONS | {"cols", "rows"})
+    opts = gopts.parse(opt_text, {"title", "subtitle", "note", "caption", "name", "scheme",
+                                  "nodraw", "saving", "cols", "rows"})
     names = main.split()
     if not names:
         raise StataError(198, "invalid syntax")

@@ -17,7 +17,8 @@ from hlmshell.graphics.data import (by_groups, complete_rows, label_of, numeric_
 from hlmshell.errors import StataError
 from hlmshell.graphics import options as gopts
 from hlmshell.graphics import stats
-from hlmshell.graphics.compose import GRAPH_OPTIONS, STYLE_OPTIONS, apply_graph_options, style_of
+from hlmshell.graphics.compose import (GRAPH_OPTIONS, STYLE_OPTIONS, apply_by_layout,
+                                       apply_graph_options, style_of)
 import hlmshell.render.graph  # noqa: F401  (registers GraphResult's text)
 from hlmshell.graphics.spec import GraphResult, GraphSpec, Layer, Panel
 from hlmshell.graphics.store import publish
@@ -270,9 +271,8 @@ def build_twoway(session, body: str, command_name: str = "twoway") -> tuple[Grap
                 all(c.kind != "function" for c in calls):
             raise StataError(2000, "no observations")
     spec = GraphSpec(command=command_name, panels=panels, note=note,
-                     cols=(by or {}).get("cols"), cmdline=f"{command_name} {body}".strip())
-    if by and by.get("title"):
-        spec.title = by["title"]
+                     cmdline=f"{command_name} {body}".strip())
+    apply_by_layout(spec, by)
     return apply_graph_options(spec, graph_opts), graph_opts
 
 

@@ -7,7 +7,8 @@ from hlmshell.graphics.data import by_groups, label_of, numeric_vars, plot_parts
 from hlmshell.graphics.twoway import finish
 from hlmshell.errors import StataError
 from hlmshell.graphics import stats
-from hlmshell.graphics.compose import GRAPH_OPTIONS, STYLE_OPTIONS, apply_graph_options, style_of
+from hlmshell.graphics.compose import (GRAPH_OPTIONS, STYLE_OPTIONS, apply_by_layout,
+                                       apply_graph_options, style_of)
 from hlmshell.graphics.spec import GraphSpec, Layer, Panel
 from hlmshell.render.formats import display_number
 from hlmshell.returns import Returns
@@ -89,8 +90,8 @@ def histogram(session, body):
         x = _values(session, name, rows)
         panels.append(_hist_panel(x, edges, width, scale, opts, head))
         panels[-1].xaxis.title = label_of(session, name)
-    spec = GraphSpec("histogram", panels, note=note, cols=(opts.get("by") or {}).get("cols"),
-                     cmdline=f"histogram {body}".strip())
+    spec = GraphSpec("histogram", panels, note=note, cmdline=f"histogram {body}".strip())
+    apply_by_layout(spec, opts.get("by"))
     apply_graph_options(spec, opts)
     session.r = Returns({"N": float(len(x_all)), "bin": float(bins), "start": float(start),
                          "width": float(width), "max": float(x_all.max()),

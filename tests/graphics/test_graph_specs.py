@@ -296,3 +296,12 @@ def test_graph_combine_takes_the_panels_of_named_graphs(hsb):
     assert [p.title for p in both.panels] == ["First", ""] and both.cols == 1
     assert both.panels[1].ylines == [{"at": [3.0]}] and both.title == "Both"
     assert run_lines(hsb, "graph combine c1 nosuch")[0] == 111
+
+
+def test_by_suboptions_are_applied(hsb):
+    run_lines(hsb, "graph box mathach, by(sector, total rows(1) title(T) subtitle(S))")
+    spec = spec_of(hsb)
+    assert [p.title for p in spec.panels] == ["0", "1", "Total"]
+    assert (spec.cols, spec.title, spec.subtitle) == (3, "T", "S")
+    rc, _ = run_lines(hsb, "graph combine Graph, xtitle(x)")
+    assert rc == 198   # combine has its own options; axis titles belong to the graphs
