@@ -9,6 +9,8 @@ GRAPH_OPTIONS = {"title", "subtitle", "note", "caption", "xtitle", "ytitle", "le
                  "xline", "yline", "saving"}
 STYLE_OPTIONS = {"msymbol", "mcolor", "msize", "lcolor", "lpattern", "lwidth", "color",
                  "fcolor"}
+MARKER_OPTIONS = {"msymbol", "mcolor", "msize"}
+LINE_STYLE_OPTIONS = STYLE_OPTIONS - MARKER_OPTIONS  # plots drawn without markers
 
 
 def style_of(opts: dict, k: int = 0) -> dict:

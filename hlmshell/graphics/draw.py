@@ -264,7 +264,7 @@ def _draw_layer(ax, layer, base, pattern, horizontal):
         if horizontal:
             ax.hlines(layer.x, layer.y, layer.y2, color=lcolor, linewidth=lw)
         coll = ax.vlines(layer.x, layer.y, layer.y2, color=lcolor, linewidth=lw * 0.8,
-                         linestyles=ls if isinstance(ls, str) else "solid", rasterized=raster)
+                         linestyles=ls, rasterized=raster)
         if kind == "rcap":
             span = (np.nanmax(layer.x) - np.nanmin(layer.x)) if layer.npoints > 1 else 1.0
             cap = max(span / max(layer.npoints, 1) * 0.3, span * 0.004)

@@ -17,7 +17,8 @@ from hlmshell.graphics.data import (by_groups, complete_rows, label_of, numeric_
 from hlmshell.errors import StataError
 from hlmshell.graphics import options as gopts
 from hlmshell.graphics import stats
-from hlmshell.graphics.compose import (GRAPH_OPTIONS, STYLE_OPTIONS, apply_by_layout,
+from hlmshell.graphics.compose import (GRAPH_OPTIONS, LINE_STYLE_OPTIONS, STYLE_OPTIONS,
+                                       apply_by_layout,
                                        apply_graph_options, style_of)
 import hlmshell.render.graph  # noqa: F401  (registers GraphResult's text)
 from hlmshell.graphics.spec import GraphResult, GraphSpec, Layer, Panel
@@ -130,7 +131,8 @@ def parse_plot(session, text: str) -> tuple[PlotCall, dict]:
     kind = plot_kind(m.group(1).lower())
     rest = text[m.end():]
     _, low, high, extra = PLOTS[kind]
-    allowed = GRAPH_OPTIONS | STYLE_OPTIONS | extra | {"by", "legend"}
+    styles = STYLE_OPTIONS if kind in ("scatter", "connected") else LINE_STYLE_OPTIONS
+    allowed = GRAPH_OPTIONS | styles | extra | {"by", "legend"}
     if kind == "function":
         return _parse_function(session, rest, allowed)
     words, mask, opts = plot_parts(session, rest, allowed)

@@ -7,7 +7,8 @@ from hlmshell.graphics.data import by_groups, label_of, numeric_vars, plot_parts
 from hlmshell.graphics.twoway import finish
 from hlmshell.errors import StataError
 from hlmshell.graphics import stats
-from hlmshell.graphics.compose import (GRAPH_OPTIONS, STYLE_OPTIONS, apply_by_layout,
+from hlmshell.graphics.compose import (GRAPH_OPTIONS, LINE_STYLE_OPTIONS, STYLE_OPTIONS,
+                                       apply_by_layout,
                                        apply_graph_options, style_of)
 from hlmshell.graphics.spec import GraphSpec, Layer, Panel
 from hlmshell.render.formats import display_number
@@ -15,7 +16,7 @@ from hlmshell.returns import Returns
 import hlmshell.render.graph  # noqa: F401  (registers GraphResult's text)
 
 SCALES = ("density", "fraction", "frequency", "percent")
-HIST_OPTIONS = (GRAPH_OPTIONS | STYLE_OPTIONS | {"by"} |
+HIST_OPTIONS = (GRAPH_OPTIONS | LINE_STYLE_OPTIONS | {"by"} |
                 {"bin", "width", "start", "discrete", "normal", "kdensity", *SCALES})
 
 
@@ -126,7 +127,7 @@ def _hist_panel(x, edges, width, scale, opts, head) -> Panel:
     return panel
 
 
-KDENS_OPTIONS = GRAPH_OPTIONS | STYLE_OPTIONS | {"bwidth", "n", "normal", "kernel"}
+KDENS_OPTIONS = GRAPH_OPTIONS | LINE_STYLE_OPTIONS | {"bwidth", "n", "normal", "kernel"}
 KERNEL_NAMES = {"epanechnikov": "epan", "epan2": "epan2", "biweight": "bi",
                 "cosine": "cos", "gaussian": "gau", "parzen": "parzen",
                 "rectangle": "rec", "triangle": "tri"}

@@ -305,3 +305,10 @@ def test_by_suboptions_are_applied(hsb):
     assert (spec.cols, spec.title, spec.subtitle) == (3, "T", "S")
     rc, _ = run_lines(hsb, "graph combine Graph, xtitle(x)")
     assert rc == 198   # combine has its own options; axis titles belong to the graphs
+
+
+def test_marker_options_only_where_there_are_markers(hsb):
+    assert run_lines(hsb, "line mathach ses in 1/5, msymbol(O)") == \
+        (198, ["option msymbol not allowed", "r(198);"])
+    assert run_lines(hsb, "histogram mathach, mcolor(red)")[0] == 198
+    assert run_lines(hsb, "twoway connected mathach ses in 1/5, msymbol(D) lpattern(dash)")[0] == 0
