@@ -36,6 +36,9 @@ def twoway_cmd(session, args):
     twoway (plot) (plot) ... [, graph_options]
         plot: scatter line connected area bar lfit qfit lfitci lowess rcap rspike rarea
         function
+        graph_options: title() subtitle() note() caption() xtitle() ytitle() xlabel()
+        ylabel() xline() yline() xscale(log) yscale(log) legend() by() name() saving()
+        scheme() nodraw
     """
     from hlmshell.graphics.twoway import run_twoway
     return run_twoway(session, args.body)
@@ -56,11 +59,12 @@ def line_cmd(session, args):
 
 
 @command("graph", abbrev="gr", syntax="raw",
-         help="graphs: twoway box bar dot combine export dir drop close display")
+         help="graphs: twoway box bar dot combine export save use dir drop close display")
 def graph_cmd(session, args):
     """graph twoway|box|hbox|bar|hbar|dot|combine ...
     graph export newfilename.suffix [, replace width(#) height(#) name(graphname) as(format)]
-    graph save [graphname] filename [, replace]; graph use filename [, name() nodraw]
+    graph save [graphname] filename [, replace]
+    graph use filename [, name(graphname[, replace]) nodraw]
     graph dir | drop name|_all | close [name|_all] | display [name]
     """
     from hlmshell.commands.estat import split_subcommand
