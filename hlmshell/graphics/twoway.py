@@ -20,7 +20,7 @@ from hlmshell.graphics import stats
 from hlmshell.graphics.compose import (GRAPH_OPTIONS, LINE_STYLE_OPTIONS, STYLE_OPTIONS,
                                        apply_by_layout,
                                        apply_graph_options, style_of)
-import hlmshell.render.graph  # noqa: F401  (registers GraphResult's text)
+import hlmshell.render.graph  # noqa: F401  registers GraphResult's text
 from hlmshell.graphics.spec import GraphResult, GraphSpec, Layer, Panel
 from hlmshell.graphics.store import publish
 from hlmshell.syntax.spec import split_options, top_level_positions

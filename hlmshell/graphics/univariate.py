@@ -13,7 +13,7 @@ from hlmshell.graphics.compose import (GRAPH_OPTIONS, LINE_STYLE_OPTIONS, STYLE_
 from hlmshell.graphics.spec import GraphSpec, Layer, Panel
 from hlmshell.render.formats import display_number
 from hlmshell.returns import Returns
-import hlmshell.render.graph  # noqa: F401  (registers GraphResult's text)
+import hlmshell.render.graph  # noqa: F401  registers GraphResult's text
 
 SCALES = ("density", "fraction", "frequency", "percent")
 HIST_OPTIONS = (GRAPH_OPTIONS | LINE_STYLE_OPTIONS | {"by"} |

@@ -5,7 +5,8 @@
   (ename `r(#)`, the message and r() line are in the stream as on the screen);
 - every graph a cell draws is sent as display data: image/png, and image/svg+xml when it
   has few enough points for a small SVG;
-- complete: the REPL's completer (repl/completer.py `analyse`);
+- complete: the REPL's completer (repl/completer.py `analyse`); inspect (Shift-Tab): the
+  command's `help`;
 - interrupt: Jupyter sends SIGINT; the KeyboardInterrupt stops the command in
   Session._dispatch, which restores the data and prints --Break-- r(1). The kernel lives on.
 """
@@ -94,6 +95,24 @@ class HlmKernel(Kernel):
         frag, matches = analyse(code[:cursor_pos], self.hlm)
         return {"status": "ok", "matches": matches, "cursor_start": cursor_pos - len(frag),
                 "cursor_end": cursor_pos, "metadata": {}}
+
+    def do_inspect(self, code, cursor_pos, detail_level=0, omit_sections=()):
+        """Shift-Tab: `help` for the command word of the line under the cursor."""
+        import re
+        from hlmshell.commands.program import help_cmd
+        from hlmshell.errors import StataError
+        from hlmshell.syntax.spec import Args
+        line = code[:cursor_pos].rsplit("\n", 1)[-1] + code[cursor_pos:].split("\n", 1)[0]
+        line = re.sub(r"^\s*((quietly|qui|noisily|noi|capture|cap)\s+|by\w*\s+[^:]*:\s*)*",
+                      "", line)
+        m = re.match(r"\s*([A-Za-z_]\w*)", line)
+        data = {}
+        if m:
+            try:
+                data = {"text/plain": help_cmd(self.hlm, Args(anything=m.group(1)))}
+            except StataError:
+                data = {}
+        return {"status": "ok", "found": bool(data), "data": data, "metadata": {}}
 
     def do_is_complete(self, code):
         from hlmshell.syntax.lines import is_complete

@@ -92,6 +92,14 @@ def test_completion_uses_the_repl_completer(kernel):
     assert (content["cursor_start"], content["cursor_end"]) == (10, 14)
 
 
+def test_inspect_shows_the_commands_help(kernel):
+    _, client = kernel
+    msg_id = client.inspect("quietly hist mathach", 12)
+    reply = client.get_shell_msg(timeout=20)
+    assert reply["parent_header"]["msg_id"] == msg_id and reply["content"]["found"]
+    assert "histogram varname [if] [in]" in reply["content"]["data"]["text/plain"]
+
+
 def test_interrupt_gives_break_and_keeps_the_kernel(kernel):
     km, client = kernel
     reply, _, _ = execute(client, "clear\nset obs 200000\ngen g = mod(_n, 2000)\n"
