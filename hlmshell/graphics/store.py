@@ -18,9 +18,12 @@ class GraphStore:
         self.graphs: dict = {}     # name → GraphSpec, in the order they were made
         self.current: str | None = None
 
-    def put(self, spec, replace: bool) -> None:
+    def check(self, spec, replace: bool) -> None:
         if spec.name in self.graphs and not replace and spec.name != "Graph":
             raise StataError(110, f"graph {spec.name} already exists")
+
+    def put(self, spec, replace: bool) -> None:
+        self.check(spec, replace)
         self.graphs.pop(spec.name, None)
         self.graphs[spec.name] = spec
         self.current = spec.name
@@ -53,8 +56,11 @@ def graph_store(session) -> GraphStore:
 
 
 def publish(session, spec, *, replace: bool = False, draw: bool = True) -> None:
-    """Keep the graph in memory under its name and tell the front end, if any."""
-    graph_store(session).put(spec, replace)
+    """Tell the front end, if any, and keep the graph in memory under its name. The store
+    is written last: a name clash or a failed drawing leaves the graphs as they were."""
+    store = graph_store(session)
+    store.check(spec, replace)
     hook = getattr(session, "graph_hook", None)
     if draw and hook is not None:
         hook(spec)
+    store.put(spec, replace)

@@ -87,3 +87,16 @@ def test_repl_hook_without_a_desktop_says_where_the_png_is(monkeypatch):
     rc, lines = run_lines(s, "scatter mathach ses in 1/20, nodraw name(quiet)")
     assert rc == 0 and lines == ["scatter mathach ses in 1/20, nodraw name(quiet)"] or \
         not any("drawn to" in line for line in lines)
+
+
+def test_a_failed_drawing_keeps_the_graphs_as_they_were():
+    from hlmshell.errors import StataError
+    s = hsb_session()
+    run_lines(s, "scatter mathach ses in 1/5, name(old)")
+
+    def broken(spec):
+        raise StataError(198, "drawing failed")
+    s.graph_hook = broken
+    assert run_lines(s, "scatter mathach ses in 1/5, name(new)") == \
+        (198, ["drawing failed", "r(198);"])
+    assert list(s.graphs.graphs) == ["old"]
