@@ -23,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     rc = 0
     try:
         if opts.file is None and sys.stdin.isatty():
+            from hlmshell.graphics.viewer import repl_hook
             from hlmshell.repl.app import run_repl
+            session.graph_hook = repl_hook(session)  # graphs open in a viewer, or say where
             return run_repl(session)
         try:
             if opts.file in (None, "-"):  # standard input runs as a do-file does

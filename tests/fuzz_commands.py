@@ -31,6 +31,8 @@ COMMANDS = [
     "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr", "import spss", "export spss", "import sas", "codebook", "ds", "lookfor",
     "misstable sum", "misstable",
     "expand", "regress", "reg", "xtset", "xtreg", "xtdescribe", "xtsum",
+    "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
+    "kdensity", "qnorm", "pnorm",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -62,7 +64,16 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "[fw=g]", "[aw=x]", "[pw=x]", "[iw=y]",
          "[fw=", "vce(robust)", "vce(cluster g)", "vce(hc2)", "vce(hc3)", "vce(cl", "beta",
          "re", "fe", "be", "mle", "delta(2)", "rstudent", "cooksd", "leverage", "stdf", "u",
-         "ue", "xbu", "star", "se", "t", "p", "eform", "stats(N r2 aic)", "b(%9.3f)"]
+         "ue", "xbu", "star", "se", "t", "p", "eform", "stats(N r2 aic)", "b(%9.3f)",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "lfit", "qfit", "lfitci", "lowess",
+         "rcap", "rspike", "rarea", "function", "connected", "box", "hbar", "bar", "dot",
+         "combine", "export", "dir", "drop", "display", "close", "Graph", "_all", "x.png",
+         "save", "use", "saving(g)", "x.gph", "x.svg", "x.pdf", "x.bmp", "title(a)",
+         'title("a" "b")', "msymbol(Oh)", "mcolor(red)",
+         "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
+         "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
+         "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
+         "(scatter y x)", "(lfit y x)", "(mean)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

@@ -34,6 +34,9 @@ class Registry:
         if word in self.commands:
             return self.commands[word]
         hits = [c for c in self.commands.values() if c.matches(word)]
+        if len(hits) > 1:  # `sca` is scalar (minimum sca), not scatter (minimum sc)
+            longest = max(len(c.minimum) for c in hits)
+            hits = [c for c in hits if len(c.minimum) == longest]
         if len(hits) == 1:
             return hits[0]
         if self.what == "command":
