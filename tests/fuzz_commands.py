@@ -27,6 +27,7 @@ COMMANDS = [
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
     "numlist", "timer", "simulate", "bootstrap", "bs", "postfile", "post", "postclose",
     "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
+    "marginsplot",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
     "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr", "import spss", "export spss", "import sas", "codebook", "ds", "lookfor",
     "misstable sum", "misstable",

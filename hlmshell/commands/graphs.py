@@ -101,3 +101,10 @@ def pnorm_cmd(session, args):
     """pnorm varname [if] [in] [, graph_options]"""
     from hlmshell.graphics.univariate import pnorm
     return pnorm(session, args.body)
+
+
+@command("marginsplot", syntax="raw", help="graph the results of the last margins")
+def marginsplot_cmd(session, args):
+    """marginsplot [, noci graph_options]"""
+    from hlmshell.graphics.marginsplot import marginsplot
+    return marginsplot(session, args.body)

@@ -217,7 +217,7 @@ def margins(session, args):
     out, r = _present(result, req, res, c.df_r, pred, opts)
     table = r.matrices["table"].values
     res.labels, res.lb, res.ub = list(r.matrices["b"].colnames), table[4], table[5]
-    res.level = req.level
+    res.level, res.title, res.expression = req.level, out.title, out.expression
     session.last_margins = res
     if opts.get("post"):
         from hlmshell.estimates.results import EstimationResult

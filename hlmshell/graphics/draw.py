@@ -265,13 +265,10 @@ def _draw_layer(ax, layer, base, pattern, horizontal):
             ax.hlines(layer.x, layer.y, layer.y2, color=lcolor, linewidth=lw)
         coll = ax.vlines(layer.x, layer.y, layer.y2, color=lcolor, linewidth=lw * 0.8,
                          linestyles=ls, rasterized=raster)
-        if kind == "rcap":
-            span = (np.nanmax(layer.x) - np.nanmin(layer.x)) if layer.npoints > 1 else 1.0
-            cap = max(span / max(layer.npoints, 1) * 0.3, span * 0.004)
-            ax.hlines(np.concatenate([layer.y, layer.y2]),
-                      np.concatenate([layer.x - cap, layer.x - cap]),
-                      np.concatenate([layer.x + cap, layer.x + cap]), color=lcolor,
-                      linewidth=lw * 0.8, rasterized=raster)
+        if kind == "rcap":      # caps of a fixed size on the page, as Stata draws them
+            ax.plot(np.concatenate([layer.x, layer.x]), np.concatenate([layer.y, layer.y2]),
+                    linestyle="none", marker="_", markersize=7, markeredgewidth=lw * 0.8,
+                    color=lcolor, rasterized=raster)
         return coll
     if kind in ("bar", "hbar"):
         fill = _color(st, "fcolor", base)

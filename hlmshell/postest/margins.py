@@ -143,6 +143,8 @@ class MarginsResult:
     lb: np.ndarray | None = None
     ub: np.ndarray | None = None
     level: float = 95
+    title: str = ""                        # "Predictive margins", ...
+    expression: str = ""                   # "Linear prediction, fixed portion", ...
 
 
 # ------------------------------------------------------------------------- compute
