@@ -30,7 +30,9 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "emiterate(0)", "emiter(-1)", "emlog",
+         "emtol(1e-3)", "tol(0)", "ltol(x)", "nrtol(1e-2)", "difficult", "tech(nr)", "tech(bfgs)",
+         "emonly"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -75,7 +77,9 @@ def command_line(rng) -> str:
         levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z'])}"
                           f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)'])}"
                           for _ in range(rng.randint(0, 3)))
-        opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo"])
+        opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
+                           ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
+                           ", ltol(1e-2) nrtol(1)", ", emtol(-1)"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

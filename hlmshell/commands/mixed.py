@@ -29,6 +29,8 @@ def mixed(session, args):
         fe_terms: variables and factor variables: i.x, c.x, ib#.x, x#z, x##z
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
+                 emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
+                 difficult technique(nr)
         mixed [, options] alone redisplays the last results
     """
     call = parse_mixed(args.body, resolver_for(session.data.names) if session.data.names else None)
@@ -55,7 +57,9 @@ def mixed(session, args):
     out.notes = notes
     if call.options.log and fit.levels:  # linear regression: no iterations, no log
         out.log = MixedIterationLog(list(fit.iteration_log), crittype(fit.method),
-                                    bool(fit.converged))
+                                    bool(fit.converged),
+                                    em_values=list(fit.summary.em_log) if call.options.emlog
+                                    else None)
     if not fit.converged:
         # Stata keeps and shows the unconverged estimates (e(converged)=0, e(rc)=430);
         # the command itself ends with r(430)

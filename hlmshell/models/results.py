@@ -32,7 +32,8 @@ class ModelError(Exception):
 @dataclass
 class FitSummary:
     """What the optimizer did."""
-    iterations: int = 0              # Newton iterations (Stata's e(ic))
+    iterations: int = 0              # Stata's e(ic): NR iterations until ml's rules stop (em.py)
+    em_log: list[float] = field(default_factory=list)  # criterion at EM iteration 0, 1, ...
     function_evaluations: int = 0    # deviance+gradient evaluations
     gradient_norm: float = float("nan")  # max |gradient| of the profiled deviance at the end
     converged: bool = False

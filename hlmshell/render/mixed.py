@@ -46,6 +46,7 @@ class MixedIterationLog:
     crittype: str = "log likelihood"  # or "log restricted-likelihood"
     converged: bool = True
     tags: dict = field(default_factory=dict)  # iteration -> "(not concave)" / "(backed up)"
+    em_values: list[float] | None = None  # `emlog`: criterion at EM iteration 0, 1, ...
 
 
 def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
@@ -56,8 +57,11 @@ def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
 
 @to_text.register
 def _(obj: MixedIterationLog) -> str:
-    lines = ["", "Performing EM optimization ...", "",
-             "Performing gradient-based optimization: "]
+    lines = ["", "Performing EM optimization ...", ""]
+    if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
+        lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
+        lines += [""] if obj.em_values else []
+    lines += ["Performing gradient-based optimization: "]
     lines += [iteration_line(i, v, obj.crittype, obj.tags.get(i, ""))
               for i, v in enumerate(obj.values)]
     if not obj.converged:

@@ -36,6 +36,15 @@ _GLOBAL = (
     ("noretable", "noret", None, True),
     ("nolrtest", "nolr", None, True),
     ("nogroup", "nogr", None, True),
+    # maximisation (models/em.py): Stata's EM-then-NR path and ml's stopping rules
+    ("emiterate", "emiter", "integer", False),
+    ("emtolerance", "emtol", "real", False),
+    ("emlog", "emlog", None, False),
+    ("tolerance", "tol", "real", False),
+    ("ltolerance", "ltol", "real", False),
+    ("nrtolerance", "nrtol", "real", False),
+    ("difficult", "dif", None, False),
+    ("technique", "tech", "string", False),
 )
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
 
@@ -64,6 +73,12 @@ class MixedOptions:
     noretable: bool = False
     nolrtest: bool = False
     nogroup: bool = False
+    emiterate: int = 20
+    emtolerance: float = 1e-10
+    emlog: bool = False
+    tolerance: float = 1e-6
+    ltolerance: float = 1e-7
+    nrtolerance: float = 1e-5
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -108,6 +123,12 @@ class MixedCall:
         extra = {}
         if self.options.nolrtest:
             extra["nolrtest"] = True
+        from hlmshell.models.em import PathOptions
+        o = self.options
+        extra["path"] = PathOptions(
+            emiterate=o.emiterate, emtolerance=o.emtolerance,
+            iterate=o.iterate if o.iterate is not None else 300, tolerance=o.tolerance,
+            ltolerance=o.ltolerance, nrtolerance=o.nrtolerance)
         return ModelSpec(depvar=self.depvar, fixed=tuple(self.fixed), levels=tuple(levels),
                          constant=self.constant, method=self.options.method,
                          maxiter=self.options.iterate if self.options.iterate is not None else 300,
@@ -202,6 +223,17 @@ class _Collector:
             if value < 0 or value != int(value):
                 raise StataError(198, "option iterate() incorrectly specified")
             o.iterate = int(value)
+        elif name == "emiterate":
+            o.emiterate = _nonnegative(arg, name, integer=True)
+        elif name in ("emtolerance", "tolerance", "ltolerance", "nrtolerance"):
+            setattr(o, name, _nonnegative(arg, name))
+        elif name == "technique":
+            # Stata's mixed maximises by nr (default), dfp or bfgs; ours is Newton with an
+            # exact-optimum finish, so only nr describes what is done
+            if arg.strip().lower() != "nr":
+                raise StataError(198, f"option technique({arg.strip()}) not allowed")
+        elif name == "difficult":
+            pass    # our Newton is always saddle-free where the Hessian is not concave
         else:
             setattr(o, name, True)
         return True
@@ -216,6 +248,16 @@ class _Collector:
             raise StataError(198, "options log and nolog may not be combined")
         self.opts.given = tuple(self.given)
         return self.opts
+
+
+def _nonnegative(arg: str, name: str, integer: bool = False):
+    try:
+        value = float(arg)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or (integer and value != int(value)):
+        raise StataError(198, f"option {name}() incorrectly specified")
+    return int(value) if integer else value
 
 
 def _equation_options(col: _Collector, text: str | None, where: str) -> dict:

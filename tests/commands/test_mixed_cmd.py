@@ -356,3 +356,31 @@ def test_live_break_stops_the_fit(hsb_session):
     finally:
         session.interrupt_check = None
     assert session.estimates.active is before  # nothing posted
+
+
+def test_live_model1_log_is_statas(hsb_session):
+    """stata-reference 1.6 (Stata's log of this model): Iteration 0 and 1, both -23320.502;
+    e(ic) = 1 (the handout's model 0 stores e(ic) = 1 as well)."""
+    ours = run(hsb_session, "mixed mathach ses || id:")
+    its = [line for line in ours if line.startswith("Iteration ")]
+    assert its == ["Iteration 0:   log likelihood = -23320.502",
+                   "Iteration 1:   log likelihood = -23320.502"]
+    assert hsb_session[0].estimates.active.scalars["ic"] == 1
+
+
+def test_live_emlog_and_maximize_options(hsb_session):
+    ours = run(hsb_session, "mixed mathach ses || id:, emlog emiterate(3) difficult tech(nr) "
+                            "tol(1e-6) ltol(1e-7) nrtol(1e-5) emtol(1e-10)")
+    k = ours.index("Performing EM optimization ...")
+    em_lines = ours[k + 2:k + 6]
+    assert [line.split(":")[0] for line in em_lines] == [f"Iteration {i}" for i in range(4)]
+    assert ours[k + 6] == "" and ours[k + 7] == "Performing gradient-based optimization:"
+    session, out = hsb_session
+    for bad, msg in [("technique(bfgs)", "option technique(bfgs) not allowed"),
+                     ("emiterate(-1)", "option emiterate() incorrectly specified"),
+                     ("tolerance(x)", "option tolerance() incorrectly specified"),
+                     ("emonly", "option emonly not allowed")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == 198
+        assert msg in out.getvalue()

@@ -1,0 +1,110 @@
+"""Stata's optimisation path: EM iterations first, then Newton–Raphson with ml's stopping rules.
+
+Stata (stata-reference 1.5) runs `emiterate()` (default 20) EM iterations before its
+Newton–Raphson, and its NR stops by ml's rules (nrtolerance AND (tolerance OR ltolerance)).
+We follow the same path so that the iteration log and e(ic) tell the user what Stata's would,
+while our own Newton still goes on to the exact optimum silently (models/README.md).
+
+EM here is the ECME form on the relative covariance T = Lambda Lambda' (Sigma = s2 T) with
+beta and s2 profiled at every step: with u_g | y ~ N(P_g r_g, s2 P_g), P_g = (Z'Z + T^-1)^-1
+= Lambda (Lambda'Z'Z Lambda + I)^-1 Lambda' (no T^-1 needed, so singular T is fine) and
+r_g = Z_g'(y_g - X_g beta),
+    T_new = mean_g [ P_g r_g r_g' P_g / s2 + P_g (+ P_g Z'X (X'V*^-1X)^-1 X'Z P_g under REML) ]
+projected on the level's structure. One level only (the per-group statistics M0 hold
+everything); deeper models start Newton from the grid start.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import covariance as cv
+
+
+@dataclass(frozen=True)
+class PathOptions:
+    """Stata's maximisation options (defaults: stata-reference 1.5)."""
+    emiterate: int = 20
+    emtolerance: float = 1e-10
+    emonly: bool = False
+    iterate: int = 300
+    tolerance: float = 1e-6
+    ltolerance: float = 1e-7
+    nrtolerance: float = 1e-5
+
+
+def _project(cov: str, T: np.ndarray) -> np.ndarray:
+    """The M-step under a covariance structure: the structured T closest in the EM sense."""
+    q = T.shape[0]
+    if cov == "identity":
+        return np.eye(q) * float(np.trace(T)) / q
+    if cov == "independent":
+        return np.diag(np.diag(T))
+    if cov == "exchangeable":
+        v = float(np.trace(T)) / q
+        c = float(T.sum() - np.trace(T)) / (q * (q - 1))
+        return np.full((q, q), c) + np.eye(q) * (v - c)
+    return 0.5 * (T + T.T)
+
+
+def em_supported(model) -> bool:
+    return len(model.levels) == 1 and model.q[0] > 0
+
+
+def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
+    """Up to opts.emiterate EM steps from theta. Returns (theta, -dev/2 per EM iteration
+    starting with the start's, iterations run)."""
+    q, p = model.q[0], model.p
+    cov = model.levels[0].covariance
+    M = model.M0
+    ZZ, ZX, Zy = M[:, :q, :q], M[:, :q, q:q + p], M[:, :q, -1]
+    G = M.shape[0]
+    eye = np.eye(q)
+    th = np.asarray(theta, dtype=float).copy()
+    lls = [-model.deviance(th) / 2]
+    it = 0
+    while it < opts.emiterate:
+        L = model.lambdas(th)[0]
+        beta, s2, XXinv = model.fixed(th)
+        if not (s2 > 0 and math.isfinite(s2)):
+            break
+        A = np.einsum("ji,gjk,kl->gil", L, ZZ, L) + eye
+        P = L @ np.linalg.solve(A, np.broadcast_to(L.T, (G, q, q)))
+        b = np.einsum("gij,gj->gi", P, Zy - ZX @ beta)
+        T = np.einsum("gi,gj->ij", b, b) / s2 + P.sum(0)
+        if model.reml and p:
+            PZX = P @ ZX
+            T += np.einsum("gia,ab,gjb->ij", PZX, XXinv, PZX)
+        T = _project(cov, T / G)
+        new = cv.canonical(cov, q, cv.from_relative(cov, T))
+        ll_new = -model.deviance(new) / 2
+        if not math.isfinite(ll_new):
+            break
+        th, it = new, it + 1
+        lls.append(ll_new)
+        if on_iteration:
+            on_iteration(it, ll_new)
+        if abs(ll_new - lls[-2]) / (abs(lls[-2]) + 1) <= opts.emtolerance:
+            break
+    return th, lls, it
+
+
+def ml_stop(trace, opts: PathOptions) -> int | None:
+    """The Newton iteration at which ml would declare convergence, from the trace of
+    (theta, criterion, Newton decrement) per iteration (0 = the start); None if never.
+
+    ml: g (-H)^-1 g' < nrtolerance, and the change from the previous iteration is small in
+    the criterion (reldif < ltolerance) or in the parameters (mreldif < tolerance). For the
+    criterion ll = -dev/2, g (-H)^-1 g' is half our decrement of the deviance."""
+    for k in range(1, len(trace)):
+        th0, ll0, _ = trace[k - 1]
+        th1, ll1, dec = trace[k]
+        if not dec / 2 < opts.nrtolerance:
+            continue
+        dll = abs(ll1 - ll0) / (abs(ll0) + 1)
+        dth = float(np.max(np.abs(th1 - th0) / (np.abs(th0) + 1))) if len(th0) else 0.0
+        if dll < opts.ltolerance or dth < opts.tolerance:
+            return k
+    return None
