@@ -19,7 +19,7 @@ COMMANDS = [
     "use", "save", "sum", "summarize", "su", "tab", "tabulate", "des", "describe", "list", "count",
     "g", "gen", "generate", "replace", "egen", "drop", "keep", "sort", "gsort", "merge", "rename",
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
-    "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
+    "mixed", "xtmixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand",
 ]
@@ -32,7 +32,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "emiterate(0)", "emiter(-1)", "emlog",
          "emtol(1e-3)", "tol(0)", "ltol(x)", "nrtol(1e-2)", "difficult", "tech(nr)", "tech(bfgs)",
-         "emonly"]
+         "emonly", "matlog", "matsqrt", "xtmixed"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -80,7 +80,7 @@ def command_line(rng) -> str:
         opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
                            ", ltol(1e-2) nrtol(1)", ", emtol(-1)"])
-        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
+        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \
                f"{' '.join(rng.choice(VARS) for _ in range(rng.randint(0, 4)))}" \

@@ -33,20 +33,39 @@ def mixed(session, args):
                  difficult technique(nr)
         mixed [, options] alone redisplays the last results
     """
+    return run_mixed(session, args, "mixed")
+
+
+@command("xtmixed", abbrev="xtmixed", syntax="raw",
+         help="multilevel mixed-effects linear regression (the old name of mixed)")
+def xtmixed(session, args):
+    """xtmixed depvar [fe_terms] [if] [in] [|| levelvar: ...] [, options]
+        the old name of mixed: the same model and options (ML by default, stata-reference
+        1.2); the random-effects table in standard deviations unless `variance` is given;
+        e(cmd) is "xtmixed"
+    """
+    return run_mixed(session, args, "xtmixed")
+
+
+def run_mixed(session, args, name: str):
     call = parse_mixed(args.body, resolver_for(session.data.names) if session.data.names else None)
+    if name == "xtmixed" and "variance" not in call.options.given:
+        call.options.stddev = True      # xtmixed's display default (stata-reference 1.7)
     level = call.options.level if call.options.level is not None else \
         float(session.settings.get("level", 95))
     if call.replay:
         result = session.estimates.active
-        if result is None or result.cmd != "mixed":
+        if result is None or result.cmd != "mixed" or result.macros.get("cmd") != name:
             raise StataError(301, "last estimates not found")
         return replay_output(result, call.options, level)
     if not session.data.names:
         raise StataError(111, "no variables defined")
     fit, sample_vars = estimate(session, call)
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
-    result = from_mixed(fit, cmdline=call.cmdline, sigvars=sample_vars, datasignature=sig,
-                        nolrtest=call.options.nolrtest)
+    result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
+                        sigvars=sample_vars, datasignature=sig,
+                        nolrtest=call.options.nolrtest, cmdname=name,
+                        optmetric=call.options.optmetric)
     session.estimates.post(result)
     notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
     if call.levels and not fit.levels:

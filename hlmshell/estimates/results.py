@@ -95,7 +95,8 @@ def mixed_title(method: str) -> str:
 
 
 def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
-               nolrtest: bool = False) -> EstimationResult:
+               nolrtest: bool = False, cmdname: str = "mixed",
+               optmetric: str = "matsqrt") -> EstimationResult:
     """The e() set after `mixed`, in the handout's `ereturn list` order."""
     method = fit.method
     levels = list(fit.levels)
@@ -137,13 +138,13 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     m["ivars"] = " ".join(lv.groupvar for lv in levels)
     m["vartypes"] = " ".join(lv.vartype for lv in levels)
     m["revars"] = " ".join(e for lv in levels for e in lv.effects)
-    m["cmd"] = "mixed"
+    m["cmd"] = cmdname
     m["title"] = mixed_title(method)
     m["technique"] = "nr"
     m["ml_method"] = "d0"
     m["opt"] = "moptimize"
     m["method"] = method
-    m["optmetric"] = "matsqrt"
+    m["optmetric"] = optmetric
     m["depvar"] = fit.depvar
     m["properties"] = "b V"
 

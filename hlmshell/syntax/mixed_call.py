@@ -45,6 +45,10 @@ _GLOBAL = (
     ("nrtolerance", "nrtol", "real", False),
     ("difficult", "dif", None, False),
     ("technique", "tech", "string", False),
+    # the optimisation metric: the results are the same exact optimum in either (we
+    # optimise in our own Cholesky metric); stored in e(optmetric)
+    ("matsqrt", "matsqrt", None, False),
+    ("matlog", "matlog", None, False),
 )
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
 
@@ -79,6 +83,7 @@ class MixedOptions:
     tolerance: float = 1e-6
     ltolerance: float = 1e-7
     nrtolerance: float = 1e-5
+    optmetric: str = "matsqrt"
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -232,6 +237,8 @@ class _Collector:
             # exact-optimum finish, so only nr describes what is done
             if arg.strip().lower() != "nr":
                 raise StataError(198, f"option technique({arg.strip()}) not allowed")
+        elif name in ("matsqrt", "matlog"):
+            o.optmetric = name
         elif name == "difficult":
             pass    # our Newton is always saddle-free where the Hessian is not concave
         else:
@@ -244,6 +251,8 @@ class _Collector:
             raise StataError(198, "ml and reml may not be specified at the same time")
         if {"variance", "stddeviations"} <= g:
             raise StataError(198, "options variance and stddeviations may not be combined")
+        if {"matsqrt", "matlog"} <= g:
+            raise StataError(198, "options matsqrt and matlog may not be combined")
         if {"log", "nolog"} <= g:
             raise StataError(198, "options log and nolog may not be combined")
         self.opts.given = tuple(self.given)

@@ -384,3 +384,18 @@ def test_live_emlog_and_maximize_options(hsb_session):
         out.truncate()
         assert session.run(f"mixed mathach ses || id:, {bad}") == 198
         assert msg in out.getvalue()
+
+
+def test_xtmixed_is_mixed_with_sd_tables(hsb_session):
+    session, _ = hsb_session
+    ours = run(hsb_session, "xtmixed mathach ses || id:, nolog matlog")
+    res = session.estimates.active
+    assert res.macros["cmd"] == "xtmixed" and res.macros["optmetric"] == "matlog"
+    assert res.macros["cmdline"] == "xtmixed mathach ses || id:, nolog matlog"
+    assert any(line.strip().startswith("sd(_cons) |") for line in ours)
+    ll = res.scalars["ll"]
+    assert any(line.startswith("Mixed-effects ML regression") for line in run(hsb_session, "xtmixed"))
+    var = run(hsb_session, "xtmixed mathach ses || id:, nolog variance")
+    assert any(line.strip().startswith("var(_cons) |") for line in var)
+    assert session.estimates.active.scalars["ll"] == ll
+    assert session.run("mixed mathach ses || id:, matlog matsqrt") == 198
