@@ -32,7 +32,9 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
          "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "emiterate(0)", "emiter(-1)", "emlog",
          "emtol(1e-3)", "tol(0)", "ltol(x)", "nrtol(1e-2)", "difficult", "tech(nr)", "tech(bfgs)",
-         "emonly", "matlog", "matsqrt", "xtmixed"]
+         "emonly", "matlog", "matsqrt", "xtmixed", "dfmethod(kroger)", "dfm(sat, oim)",
+         "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
+         "dftable(x)", "df", "method(kroger)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -79,7 +81,9 @@ def command_line(rng) -> str:
                           for _ in range(rng.randint(0, 3)))
         opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
-                           ", ltol(1e-2) nrtol(1)", ", emtol(-1)"])
+                           ", ltol(1e-2) nrtol(1)", ", emtol(-1)", ", reml dfmethod(kroger)",
+                           ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
+                           ", dfmethod(kr)"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

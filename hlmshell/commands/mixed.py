@@ -16,7 +16,8 @@ from hlmshell.estimates.results import data_signature, from_mixed
 from hlmshell.render.formats import abbrev
 from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
                                    MixedHeader, MixedIterationLog, MixedOutput,
-                                   RandomEffectsTable, RERow, RESection, note_text)
+                                   RandomEffectsTable, RERow, RESection, SmallHeader,
+                                   note_text)
 from hlmshell.syntax.factor import resolver_for
 from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed
 from hlmshell.syntax.spec import Args, parse_in_range
@@ -29,6 +30,7 @@ def mixed(session, args):
         fe_terms: variables and factor variables: i.x, c.x, ib#.x, x#z, x##z
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
+                 dfmethod(residual|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
                  emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
                  difficult technique(nr)
         mixed [, options] alone redisplays the last results
@@ -61,6 +63,10 @@ def run_mixed(session, args, name: str):
     if not session.data.names:
         raise StataError(111, "no variables defined")
     fit, sample_vars = estimate(session, call)
+    if call.options.dfmethod and fit.levels:
+        from hlmshell.models.smallsample import infer
+        with np.errstate(all="ignore"):
+            fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
     result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
                         sigvars=sample_vars, datasignature=sig,
@@ -145,6 +151,10 @@ def _f(x) -> float:
 
 
 def fixed_rows(model, level: float) -> list[FixedRow]:
+    if getattr(model, "small", None) is not None:     # dfmethod(): t statistics and DF
+        from hlmshell.models.smallsample import t_rows
+        rows, dfs = t_rows(model, model.small, level)
+        return [FixedRow(**r._asdict(), df=nu) for r, nu in zip(rows, dfs)]
     return [FixedRow(**r._asdict()) for r in model.fe_table(level)]
 
 
@@ -199,13 +209,22 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, int(lv.n_groups), int(lv.g_min), float(lv.g_avg),
                             int(lv.g_max)) for lv in model.levels]
+        small = getattr(model, "small", None)
         out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
-                                 chi2=_f(s.get("chi2")), df_m=int(s.get("df_m", 0)),
+                                 chi2=_f(s.get("F" if small else "chi2")),
+                                 df_m=int(s.get("df_m", 0)),
                                  p=_f(s.get("p")), crittype=crittype(m.get("method", "ML")),
                                  chi2type=m.get("chi2type", "Wald"),
                                  show_groups=not opts.nogroup)
+        if small is not None:
+            out.header.small = SmallHeader(small.title, _f(s.get("df_min")),
+                                           _f(s.get("df_avg")), _f(s.get("df_max")),
+                                           _f(s.get("ddf_m")))
     if not opts.nofetable and int(s.get("k_f", 1)) > 0:  # Stata: no table without fixed effects
-        out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level)
+        small = getattr(model, "small", None)
+        out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level,
+                                      stat="t" if small is not None else "z",
+                                      dftable=opts.dftable if small is not None else "default")
     if not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table

@@ -114,6 +114,8 @@ class MixedFit:
     boundary_notes: list[str]        # plain English: what is on the boundary, which SEs are NaN
     # internals used by the methods (design, factors, BLUP machinery); not part of the API
     _state: Any = field(default=None, repr=False)
+    # dfmethod(): smallsample.SmallSample set by the caller after the fit (None: large-sample)
+    small: Any = field(default=None, repr=False)
 
     # ----- tables -------------------------------------------------------------------
     def fe_table(self, level: float = 95):

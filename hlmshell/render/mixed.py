@@ -92,6 +92,18 @@ class MixedHeader:
     crittype: str = "log likelihood"
     chi2type: str = "Wald"
     show_groups: bool = True  # False with `nogroup`
+    small: "SmallHeader | None" = None  # dfmethod(): DF block and F(df_m, ddf) test
+
+
+@dataclass
+class SmallHeader:
+    """`DF method: Kenward-Roger` with the DF summary, and F(df_m, ddf_m) for the Wald test
+    (layout recalled from Stata's manual, not verified against a log)."""
+    title: str
+    df_min: float
+    df_avg: float
+    df_max: float
+    ddf_m: float
 
 
 def _right(label: str, value: str) -> str:
@@ -136,8 +148,18 @@ def _(obj: MixedHeader) -> str:
     crit = obj.crittype[:1].upper() + obj.crittype[1:]
     chi2 = " " + fmt(obj.chi2, "%9.2f")
     p = fmt(obj.p, "%6.4f")
-    lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", chi2))
-    lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > chi2", p)))
+    if obj.small is not None:
+        sm = obj.small
+        lines.append(_pair(f"DF method: {sm.title}", f"{'DF:':<14}{'min':<4}= "
+                                                       f"{fmt(sm.df_min, '%10.2f'):>10}"))
+        lines.append(" " * 62 + f"avg = {fmt(sm.df_avg, '%10.2f')}")
+        lines.append(" " * 62 + f"max = {fmt(sm.df_max, '%10.2f')}")
+        lines.append("")
+        lines.append(" " * 48 + _right(f"F({obj.df_m}, {fmt(sm.ddf_m, '%9.2f').strip()})", chi2))
+        lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > F", p)))
+    else:
+        lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", chi2))
+        lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > chi2", p)))
     lines.append("")  # the handout (models 2-6) and Stata 17: a blank line before the table
     return "\n".join(lines)
 
@@ -154,6 +176,7 @@ class FixedRow:
     hi: float
     omitted: bool = False  # dropped (collinear): printed `0  (omitted)`
     base: bool = False  # base level: not printed (Stata's default, no `baselevels`)
+    df: float = float("nan")  # dfmethod(): the coefficient's DF
 
 
 @dataclass
@@ -161,6 +184,8 @@ class FixedEffectsTable:
     depvar: str
     rows: list[FixedRow]
     level: float = 95
+    stat: str = "z"  # "t" after dfmethod()
+    dftable: str = "default"  # dfmethod(): default | ci (DF and CI) | pvalue (DF, t, P>|t|)
 
 
 _PART = re.compile(r"^(?:(?P<lev>\d+(?:\.\d+)?)(?P<bl>[bno]*)\.(?P<fv>\w+)|(?P<cop>c|co|o)\.(?P<cv>\w+)|(?P<plain>\w+))$")
@@ -189,11 +214,15 @@ def parse_column(name: str) -> tuple[str, list[str], bool, bool, bool]:
     return "#".join(term), levels, categorical, base, omit
 
 
-def _numbers(r: FixedRow) -> str:
+def _numbers(r: FixedRow, dftable: str = "default") -> str:
     if r.omitted:
         return f"  {'0':>9}  (omitted)"
-    return (f"  {_g(r.coef)}  {_g(r.se)} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}"
-            f"    {_g(r.lo)}   {_g(r.hi)}")
+    head = f"  {_g(r.coef)}  {_g(r.se)}"
+    if dftable == "pvalue":
+        return f"{head} {fmt(r.df, '%9.2f')} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}"
+    if dftable == "ci":
+        return f"{head} {fmt(r.df, '%9.2f')}{' ' * 12}{_g(r.lo)}   {_g(r.hi)}"
+    return f"{head} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}    {_g(r.lo)}   {_g(r.hi)}"
 
 
 def name_lines(name: str, numbers: str = "") -> list[str]:
@@ -213,7 +242,7 @@ def name_lines(name: str, numbers: str = "") -> list[str]:
     return lines
 
 
-def fixed_lines(rows: list[FixedRow]) -> list[str]:
+def fixed_lines(rows: list[FixedRow], dftable: str = "default") -> list[str]:
     """Body rows: inline names, factor blocks with a header row and level rows, separators."""
     blocks: list[tuple[bool, list[str]]] = []  # (framed, lines)
     i = 0
@@ -228,16 +257,16 @@ def fixed_lines(rows: list[FixedRow]) -> list[str]:
             continue
         inter = "#" in term
         if not categorical:  # the term's name: `o.ses` (omitted) prints as `ses`
-            blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r))]))
+            blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r, dftable))]))
         elif not inter and len(shown) == 1:
             r = shown[0]
             lev = parse_column(r.name)[1][0]
-            blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r))))
+            blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r, dftable))))
         else:
             lines = name_lines(term)
             for r in shown:
                 lab = " ".join(parse_column(r.name)[1])
-                lines.append(f"{lab:>11}  |{_numbers(r)}")
+                lines.append(f"{lab:>11}  |{_numbers(r, dftable)}")
             blocks.append((True, lines))
     out: list[str] = []
     sep = " " * 13 + "|"
@@ -252,10 +281,17 @@ def fixed_lines(rows: list[FixedRow]) -> list[str]:
 
 @to_text.register
 def _(obj: FixedEffectsTable) -> str:
-    head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.      z    P>|z|"
-    head += ci_title(obj.level).rjust(WIDTH - len(head))
+    st = obj.stat
+    head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err."
+    if obj.dftable == "pvalue":
+        head += f"{'DF':>10}{st:>9}    P>|{st}|"
+    elif obj.dftable == "ci":
+        head += f"{'DF':>10}" + ci_title(obj.level).rjust(WIDTH - len(head) - 10)
+    else:
+        head += f"{st:>7}    P>|{st}|"
+        head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
-    lines += fixed_lines(obj.rows)
+    lines += fixed_lines(obj.rows, obj.dftable)
     lines.append(RULE)
     return "\n".join(lines)
 
@@ -355,3 +391,22 @@ def _(obj: MixedOutput) -> str:
     for note in obj.footnotes:
         parts += ["", note]
     return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------- estat df
+@dataclass
+class DfTable:
+    """`estat df`: one DF per fixed effect (our layout; Stata's is not verified)."""
+    title: str
+    depvar: str
+    rows: list[tuple[str, float]]
+
+
+@to_text.register
+def _(obj: DfTable) -> str:
+    lines = ["", f"{obj.title} degrees of freedom", "", "-" * 27,
+             f"{abbrev(obj.depvar, 12):>12} |{'DF':>13}", "-" * 13 + "+" + "-" * 13]
+    for name, df in obj.rows:
+        lines += name_lines(name, f"{fmt(df, '%12.2f'):>13}")
+    lines.append("-" * 27)
+    return "\n".join(lines)

@@ -49,7 +49,13 @@ _GLOBAL = (
     # optimise in our own Cholesky metric); stored in e(optmetric)
     ("matsqrt", "matsqrt", None, False),
     ("matlog", "matlog", None, False),
+    # small-sample inference (models/smallsample.py)
+    ("dfmethod", "dfm", "string", False),
+    ("dftable", "dftable", "string", True),
 )
+# dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
+_DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
+              ("satterthwaite", "sat"), ("kroger", "kr"))
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
 
 
@@ -84,6 +90,9 @@ class MixedOptions:
     ltolerance: float = 1e-7
     nrtolerance: float = 1e-5
     optmetric: str = "matsqrt"
+    dfmethod: str | None = None     # residual | satterthwaite | kroger
+    dfinfo: str = "eim"             # satterthwaite's information: eim (default) or oim
+    dftable: str = "default"        # default | ci | pvalue
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -237,6 +246,13 @@ class _Collector:
             # exact-optimum finish, so only nr describes what is done
             if arg.strip().lower() != "nr":
                 raise StataError(198, f"option technique({arg.strip()}) not allowed")
+        elif name == "dfmethod":
+            o.dfmethod, o.dfinfo = _dfmethod(arg)
+        elif name == "dftable":
+            word = arg.strip().lower()
+            if word not in ("default", "ci", "pvalue"):
+                raise StataError(198, f"dftable({arg.strip()}) invalid")
+            o.dftable = word
         elif name in ("matsqrt", "matlog"):
             o.optmetric = name
         elif name == "difficult":
@@ -251,12 +267,31 @@ class _Collector:
             raise StataError(198, "ml and reml may not be specified at the same time")
         if {"variance", "stddeviations"} <= g:
             raise StataError(198, "options variance and stddeviations may not be combined")
+        if self.opts.dfmethod in ("satterthwaite", "kroger") and self.opts.method != "REML":
+            raise StataError(198, f"option dfmethod({self.opts.dfmethod}) requires option reml")
         if {"matsqrt", "matlog"} <= g:
             raise StataError(198, "options matsqrt and matlog may not be combined")
         if {"log", "nolog"} <= g:
             raise StataError(198, "options log and nolog may not be combined")
         self.opts.given = tuple(self.given)
         return self.opts
+
+
+def _dfmethod(arg: str) -> tuple[str, str]:
+    """`dfmethod(kroger)`, `dfmethod(satterthwaite, oim)` → (method, information)."""
+    main, _, opts = arg.partition(",")
+    word = main.strip().lower()
+    row = next(((full, m) for full, m in _DFMETHODS if word and full.startswith(word)
+                and len(word) >= len(m)), None)
+    if row is None:
+        raise StataError(198, f"dfmethod({arg.strip()}) invalid")
+    method = row[0]
+    if method in ("repeated", "anova"):
+        raise StataError(198, f"option dfmethod({method}) not allowed")
+    info = opts.strip().lower()
+    if info and (method != "satterthwaite" or info not in ("eim", "oim")):
+        raise StataError(198, f"dfmethod({arg.strip()}) invalid")
+    return method, info or "eim"
 
 
 def _nonnegative(arg: str, name: str, integer: bool = False):

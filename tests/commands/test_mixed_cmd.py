@@ -399,3 +399,38 @@ def test_xtmixed_is_mixed_with_sd_tables(hsb_session):
     assert any(line.strip().startswith("var(_cons) |") for line in var)
     assert session.estimates.active.scalars["ll"] == ll
     assert session.run("mixed mathach ses || id:, matlog matsqrt") == 198
+
+
+def test_live_dfmethod_kroger_tables_and_e(hsb_session):
+    """Numbers: tests/models/test_smallsample.py (pbkrtest). Here: what is stored, the t
+    table, dftable(), estat df, and the refusals (layouts not verified against Stata)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses sector || id: ses, cov(un) reml "
+                            "dfmethod(kroger) nolog")
+    res = session.estimates.active
+    s, m = res.scalars, res.macros
+    assert s["small"] == 1 and m["dfmethod"] == "kroger" and "chi2" not in s
+    df = res.matrices["df"].values[0]
+    assert (s["df_min"], s["df_max"]) == (min(df), max(df))
+    assert s["df_min"] == pytest.approx(149.42471785, rel=1e-5)       # pbkrtest, ses
+    V, Vdf = res.matrices["V"].values, res.matrices["V_df"].values
+    assert V[0, 0] > Vdf[0, 0]                                        # the adjusted VCE
+    assert np.sqrt(V[0, 0]) == pytest.approx(0.11814737047, rel=1e-5)
+    assert any(line.startswith("DF method: Kenward-Roger") for line in ours)
+    assert any(line.startswith(" " * 48 + "F(2, 198.55)") for line in ours)
+    assert any("Coefficient  Std. err.      t    P>|t|" in line for line in ours)
+    pv = run(hsb_session, "mixed, dftable(pvalue) noheader noretable")
+    assert any("   149.42    20.19   0.000" in line for line in pv)
+    est = run(hsb_session, "estat df")
+    assert "         ses |       149.42" in est
+    before = session.estimates.active
+    for bad, msg in [("dfmethod(kroger)", "option dfmethod(kroger) requires option reml"),
+                     ("reml dfmethod(anova)", "option dfmethod(anova) not allowed"),
+                     ("reml dfmethod(kroger, oim)", "dfmethod(kroger, oim) invalid"),
+                     ("reml dfmethod(foo)", "dfmethod(foo) invalid"),
+                     ("dftable(x)", "dftable(x) invalid")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == 198
+        assert msg in out.getvalue() and session.estimates.active is before
+    assert session.run("mixed, dfmethod(kroger)") == 198              # not a display option

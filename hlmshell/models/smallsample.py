@@ -1,0 +1,274 @@
+"""Small-sample inference for the fixed effects (Stata's `dfmethod()`): residual,
+Satterthwaite and Kenward–Roger degrees of freedom, the Kenward–Roger-adjusted VCE, and
+F tests of linear hypotheses.
+
+Covariance parameters in their LINEAR form phi (the entries of each level's Sigma in the
+structure's basis, then s2), so that V = sum_i phi_i V_i and every second derivative of V
+vanishes (as pbkrtest assumes). Everything is summed over top-level groups, which are
+independent; groups of equal size are batched, so the cost is O(groups · size^3).
+
+With Phi = (X'V^-1 X)^-1, P_i = -X'V^-1 V_i V^-1 X, Q_ij = X'V^-1 V_i V^-1 V_j V^-1 X:
+  REML expected information  I_ij = 1/2 tr(P V_i P V_j)   (P the REML projection)
+  REML observed information  I_ij = -1/2 tr(P V_i P V_j) + y'P V_i P V_j P y
+  Satterthwaite, one coefficient: df = 2 Phi_jj^2 / (g' W g), g_i = -(Phi P_i Phi)_jj, W = I^-1
+  Kenward–Roger (1997): Phi_A = Phi + 2 Phi [sum_ij W_ij (Q_ij - P_i Phi P_j)] Phi, and the
+  scaled F with its denominator DF m for L beta = 0.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def _basis(cov: str, q: int) -> list[np.ndarray]:
+    """Sigma = sum_k phi_k B_k for the structure (linear in phi)."""
+    if cov == "identity":
+        return [np.eye(q)]
+    if cov == "independent":
+        return [np.diag(np.eye(q)[k]) for k in range(q)]
+    if cov == "exchangeable":
+        return [np.eye(q), np.ones((q, q)) - np.eye(q)]
+    out = []
+    for j in range(q):
+        for i in range(j, q):
+            B = np.zeros((q, q))
+            B[i, j] = B[j, i] = 1.0
+            out.append(B)
+    return out
+
+
+@dataclass
+class Pieces:
+    Phi: np.ndarray             # (X'V^-1X)^-1 over the estimable columns
+    P: np.ndarray               # (k, p, p)
+    Q: np.ndarray               # (k, k, p, p)
+    eim: np.ndarray             # (k, k)
+    oim: np.ndarray             # (k, k)
+
+
+def pieces(fit) -> Pieces:
+    """The sums above at the estimates of a fit (MixedFit with its _state)."""
+    d = fit._state["design"]
+    X = d.X
+    y = d.y
+    n, p = X.shape
+    beta = np.asarray(fit.beta, dtype=float)[d.keep]
+    r = y - X @ beta
+    levels = d.levels
+    Zs = [lv.Z_all[d.rows] for lv in levels]
+    gs = [lv.group for lv in levels]
+    bases = [_basis(lv.covariance, Z.shape[1]) for lv, Z in zip(levels, Zs)]
+    k = sum(len(b) for b in bases) + 1
+    top = gs[0]
+    order = np.argsort(top, kind="stable")
+    sizes = np.bincount(top)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    Phi_inv = np.zeros((p, p))
+    Pm = np.zeros((k, p, p))
+    Q = np.zeros((k, k, p, p))
+    trVV = np.zeros((k, k))
+    XVa = np.zeros((k, p))        # X'V^-1 a_i, a_i = V_i V^-1 r
+    aVa = np.zeros((k, k))
+    for s in np.unique(sizes):
+        if s == 0:
+            continue
+        idx = order[starts[sizes == s][:, None] + np.arange(s)[None, :]]     # (G, s)
+        G = idx.shape[0]
+        Vi = []
+        for Z, g, B, lv in zip(Zs, gs, bases, fit.levels):
+            Zb = Z[idx]                                          # (G, s, q)
+            gb = g[idx]
+            mask = gb[:, :, None] == gb[:, None, :]
+            for Bk in B:
+                Vi.append(np.einsum("gaq,qr,gbr->gab", Zb, Bk, Zb) * mask)
+        Vi.append(np.broadcast_to(np.eye(s), (G, s, s)))
+        V = fit.sigma2 * Vi[-1].copy()
+        for Z, g, lv in zip(Zs, gs, fit.levels):
+            Zb = Z[idx]
+            gb = g[idx]
+            V += np.einsum("gaq,qr,gbr->gab", Zb, lv.Sigma, Zb) * (gb[:, :, None] == gb[:, None, :])
+        Vinv = np.linalg.inv(V)
+        Xb, rb = X[idx], r[idx]
+        VX = Vinv @ Xb                                           # (G, s, p)
+        Vr = np.einsum("gab,gb->ga", Vinv, rb)
+        Phi_inv += np.einsum("gap,gaq->pq", Xb, VX)
+        A = [Vinv @ M for M in Vi]                               # V^-1 V_i
+        T = [M @ VX for M in Vi]                                 # V_i V^-1 X
+        a = [np.einsum("gab,gb->ga", M, Vr) for M in Vi]         # V_i V^-1 r
+        for i in range(k):
+            Pm[i] -= np.einsum("gap,gaq->pq", VX, T[i])
+            XVa[i] += np.einsum("gap,ga->p", VX, a[i])
+            VT = Vinv @ T[i]
+            Va = np.einsum("gab,gb->ga", Vinv, a[i])
+            for j in range(i, k):
+                trVV[i, j] = trVV[j, i] = trVV[i, j] + np.einsum("gab,gba->", A[i], A[j])
+                Qij = np.einsum("gap,gaq->pq", VT, T[j])
+                Q[i, j] += Qij
+                if j != i:
+                    Q[j, i] += Qij.T
+                aVa[i, j] = aVa[j, i] = aVa[i, j] + np.einsum("ga,ga->", Va, a[j])
+    Phi = np.linalg.inv(Phi_inv)
+    # tr(P V_i P V_j) = tr(V^-1V_iV^-1V_j) - 2 tr(Phi Q_ij) + tr(Phi P_i Phi P_j)
+    PhiP = np.einsum("pq,iqr->ipr", Phi, Pm)
+    trPP = trVV - 2 * np.einsum("pq,ijqp->ij", Phi, Q) + np.einsum("ipq,jqp->ij", PhiP, PhiP)
+    yPPy = aVa - XVa @ Phi @ XVa.T
+    eim = 0.5 * trPP
+    oim = -0.5 * trPP + yPPy
+    return Pieces(Phi, Pm, Q, eim, 0.5 * (oim + oim.T))
+
+
+def _inv(M):
+    """The information's inverse; a pseudo-inverse when a variance is on its boundary."""
+    try:
+        w = np.linalg.eigvalsh(M)
+        if w.min() > 1e-10 * max(w.max(), 1e-300):
+            return np.linalg.inv(M)
+    except np.linalg.LinAlgError:
+        pass
+    return np.linalg.pinv(M, rcond=1e-10)
+
+
+def satterthwaite(pc: Pieces, L: np.ndarray, info: str = "eim") -> float:
+    """DF of one linear combination L'beta (L over the estimable columns)."""
+    W = _inv(pc.eim if info == "eim" else pc.oim)
+    PhiL = pc.Phi @ L
+    var = float(L @ PhiL)
+    g = -np.einsum("p,ipq,q->i", PhiL, pc.P, PhiL)
+    den = float(g @ W @ g)
+    return 2 * var * var / den if den > 0 else math.inf
+
+
+def kr_vcov(pc: Pieces) -> np.ndarray:
+    """Kenward–Roger's adjusted covariance of beta-hat."""
+    W = _inv(pc.eim)
+    Phi = pc.Phi
+    PhiP = np.einsum("pq,iqr->ipr", Phi, pc.P)
+    S = np.einsum("ij,ijpq->pq", W, pc.Q) - np.einsum("ij,ipq,jqr->pr", W, pc.P, PhiP)
+    A = Phi + 2 * Phi @ S @ Phi
+    return 0.5 * (A + A.T)
+
+
+def kr_test(pc: Pieces, L: np.ndarray, beta: np.ndarray, PhiA: np.ndarray | None = None):
+    """Kenward–Roger F test of L beta = 0 (L: l x p over the estimable columns).
+    Returns (F scaled, numerator df l, denominator df m, scale lambda)."""
+    L = np.atleast_2d(L)
+    l = L.shape[0]
+    W = _inv(pc.eim)
+    Phi = pc.Phi
+    PhiA = kr_vcov(pc) if PhiA is None else PhiA
+    Theta = L.T @ np.linalg.solve(L @ Phi @ L.T, L)
+    M = np.einsum("pq,qr,irs,st->ipt", Theta, Phi, pc.P, Phi)     # Theta Phi P_i Phi
+    tr = np.einsum("ipp->i", M)
+    A1 = float(tr @ W @ tr)
+    A2 = float(np.einsum("ij,ipq,jqp->", W, M, M))
+    B = (A1 + 6 * A2) / (2 * l)
+    g = ((l + 1) * A1 - (l + 4) * A2) / ((l + 2) * A2)
+    c1 = g / (3 * l + 2 * (1 - g))
+    c2 = (l - g) / (3 * l + 2 * (1 - g))
+    c3 = (l + 2 - g) / (3 * l + 2 * (1 - g))
+    Estar = 1 / (1 - A2 / l)
+    Vstar = (2 / l) * (1 + c1 * B) / ((1 - c2 * B) ** 2 * (1 - c3 * B))
+    rho = Vstar / (2 * Estar ** 2)
+    m = 4 + (l + 2) / (l * rho - 1)
+    lam = m / (Estar * (m - 2))
+    Lb = L @ beta
+    F = float(Lb @ np.linalg.solve(L @ PhiA @ L.T, Lb)) / l
+    return lam * F, l, m, lam
+
+
+def satterthwaite_test(pc: Pieces, L: np.ndarray, beta: np.ndarray, info: str = "eim"):
+    """Multi-df Satterthwaite F (lmerTest's contestMD construction): the hypothesis split
+    into independent 1-df pieces along the eigenvectors of L Phi L'. Returns (F, l, ddf)."""
+    L = np.atleast_2d(L)
+    l = L.shape[0]
+    w, U = np.linalg.eigh(L @ pc.Phi @ L.T)
+    Lt = U.T @ L
+    t2 = (Lt @ beta) ** 2 / w
+    nu = np.array([satterthwaite(pc, row, info) for row in Lt])
+    F = float(t2.sum()) / l
+    big = nu > 2
+    E = float(np.sum(nu[big] / (nu[big] - 2)))
+    ddf = 2 * E / (E - l) if E > l else math.nan
+    return F, l, ddf
+
+
+# ------------------------------------------------------------------ the command's view
+TITLES = {"residual": "Residual", "repeated": "Repeated", "anova": "ANOVA",
+          "satterthwaite": "Satterthwaite", "kroger": "Kenward-Roger"}
+
+
+@dataclass
+class SmallSample:
+    """What `dfmethod()` adds to a fit (over ALL fixed columns of e(b); NaN where omitted)."""
+    method: str                 # residual | satterthwaite | kroger
+    info: str                   # eim | oim (satterthwaite)
+    df: np.ndarray              # per coefficient
+    V_beta: np.ndarray          # the VCE used (Kenward–Roger: adjusted; else the model's)
+    F: float                    # the model test (all coefficients but the constant)
+    df_m: int
+    ddf_m: float
+    p: float
+
+    @property
+    def title(self) -> str:
+        return TITLES[self.method]
+
+
+def infer(fit, method: str, info: str = "eim") -> SmallSample:
+    """Small-sample inference for a fitted model. residual: N - rank(X) for every
+    coefficient; satterthwaite / kroger need a REML fit (checked by the caller)."""
+    from scipy import special
+    d = fit._state["design"]
+    keep = np.asarray(d.keep)
+    kf = len(fit.fixed_names)
+    beta = np.asarray(fit.beta, dtype=float)
+    V = np.array(fit.V_beta, dtype=float)
+    df = np.full(kf, np.nan)
+    wald = [j for j in keep if fit.fixed_names[j] != "_cons"]
+    pos = {j: i for i, j in enumerate(keep)}
+    L = np.zeros((len(wald), len(keep)))
+    for r, j in enumerate(wald):
+        L[r, pos[j]] = 1.0
+    bk = beta[keep]
+    if method == "residual":
+        df[keep] = fit.n - len(keep)
+        ddf = float(fit.n - len(keep))
+        F = float(bk[[pos[j] for j in wald]] @ np.linalg.solve(
+            V[np.ix_(wald, wald)], bk[[pos[j] for j in wald]])) / len(wald) if wald else np.nan
+    else:
+        pc = pieces(fit)
+        if method == "kroger":
+            A = kr_vcov(pc)
+            V[np.ix_(keep, keep)] = A
+            for i, j in enumerate(keep):
+                df[j] = satterthwaite(pc, np.eye(len(keep))[i], "eim")  # = KR's m when l = 1
+            F, _, ddf, _ = kr_test(pc, L, bk, A) if wald else (np.nan, 0, np.nan, 1.0)
+        else:
+            for i, j in enumerate(keep):
+                df[j] = satterthwaite(pc, np.eye(len(keep))[i], info)
+            F, _, ddf = satterthwaite_test(pc, L, bk, info) if wald else (np.nan, 0, np.nan)
+    p = float(special.fdtrc(len(wald), ddf, F)) if wald and np.isfinite(F) and ddf > 0 else np.nan
+    return SmallSample(method, info, df, V, float(F), len(wald), float(ddf), p)
+
+
+def t_rows(fit, small: SmallSample, level: float = 95):
+    """The fixed-effects rows with t statistics: FERow(name, coef, se, t, p, lo, hi, ...)
+    plus the DF of each row."""
+    from scipy import special
+    from .inference import FERow
+    rows, dfs = [], []
+    for j, nm in enumerate(fit.fixed_names):
+        base = bool(fit.omitted[j]) and "b." in nm
+        if fit.omitted[j]:
+            rows.append(FERow(nm, 0.0, np.nan, np.nan, np.nan, np.nan, np.nan, True, base))
+            dfs.append(np.nan)
+            continue
+        b, se, nu = float(fit.beta[j]), float(np.sqrt(small.V_beta[j, j])), float(small.df[j])
+        t = b / se if se > 0 else np.nan
+        p = float(2 * special.stdtr(nu, -abs(t))) if np.isfinite(t) else np.nan
+        crit = float(special.stdtrit(nu, 0.5 + level / 200)) if nu > 0 else np.nan
+        rows.append(FERow(nm, b, se, t, p, b - crit * se, b + crit * se, False, False))
+        dfs.append(nu)
+    return rows, dfs
