@@ -34,7 +34,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "emtol(1e-3)", "tol(0)", "ltol(x)", "nrtol(1e-2)", "difficult", "tech(nr)", "tech(bfgs)",
          "emonly", "matlog", "matsqrt", "xtmixed", "dfmethod(kroger)", "dfm(sat, oim)",
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
-         "dftable(x)", "df", "method(kroger)"]
+         "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
+         "vce(r)", "vce(foo)", "vce(cluster)"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -83,7 +84,8 @@ def command_line(rng) -> str:
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
                            ", ltol(1e-2) nrtol(1)", ", emtol(-1)", ", reml dfmethod(kroger)",
                            ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
-                           ", dfmethod(kr)"])
+                           ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
+                           ", vce(cluster nosuch)"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

@@ -30,6 +30,8 @@ def check_nested(r, u, force: bool) -> None:
     """Stata's checks (all r(498)); `r` has the fewer parameters."""
     if force:
         return
+    if any(res.macros.get("vcetype") == "Robust" for res in (r, u)):
+        raise StataError(498, "LR test likely invalid for models with robust vce")
     cmd_r, cmd_u = _get(r, "cmd", ""), _get(u, "cmd", "")
     if cmd_r != cmd_u:
         raise StataError(498, f"test involves different estimators: {cmd_u} vs. {cmd_r}")

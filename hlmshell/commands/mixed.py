@@ -13,7 +13,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
-from hlmshell.render.formats import abbrev
+from hlmshell.render.formats import abbrev, fmt
 from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
                                    MixedHeader, MixedIterationLog, MixedOutput,
                                    RandomEffectsTable, RERow, RESection, SmallHeader,
@@ -63,6 +63,8 @@ def run_mixed(session, args, name: str):
     if not session.data.names:
         raise StataError(111, "no variables defined")
     fit, sample_vars = estimate(session, call)
+    if call.options.vce and fit.levels:
+        apply_robust(session, call, fit)
     if call.options.dfmethod and fit.levels:
         from hlmshell.models.smallsample import infer
         with np.errstate(all="ignore"):
@@ -81,7 +83,8 @@ def run_mixed(session, args, name: str):
     out = build_output(result, call.options, level)
     out.notes = notes
     if call.options.log and fit.levels:  # linear regression: no iterations, no log
-        out.log = MixedIterationLog(list(fit.iteration_log), crittype(fit.method),
+        out.log = MixedIterationLog(list(fit.iteration_log),
+                                    crittype(fit.method, fit.robust is not None),
                                     bool(fit.converged),
                                     em_values=list(fit.summary.em_log) if call.options.emlog
                                     else None)
@@ -90,6 +93,32 @@ def run_mixed(session, args, name: str):
         # the command itself ends with r(430)
         raise ResultError(430, "convergence not achieved", output=out)
     return out
+
+
+@np.errstate(all="ignore")
+def apply_robust(session, call: MixedCall, fit) -> None:
+    """vce(robust|cluster v): the sandwich replaces the model VCE in the fit (models/robust)."""
+    from hlmshell.models import ModelError
+    from hlmshell.models.robust import sandwich
+    opts = call.options
+    codes = None
+    if opts.clustvar:
+        col = np.asarray(session.data.column(opts.clustvar))[np.asarray(fit.sample, dtype=bool)]
+        _, codes = np.unique(col.astype(str) if col.dtype == object else col, return_inverse=True)
+    try:
+        rob = sandwich(fit, codes, opts.clustvar or "")
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    fit.V, fit.V_beta, fit.V_theta = rob.V, rob.V_beta, rob.V_theta
+    fit._state["vstate"] = rob.vstate
+    wald = [j for j, nm in enumerate(fit.fixed_names) if nm != "_cons" and not fit.omitted[j]]
+    if wald:
+        from scipy import special
+        b = np.asarray(fit.beta)[wald]
+        fit.chi2 = float(b @ np.linalg.solve(fit.V_beta[np.ix_(wald, wald)], b))
+        fit.p = float(special.chdtrc(len(wald), fit.chi2))
+    fit.robust = {"vce": opts.vce, "clustvar": opts.clustvar or fit.levels[0].groupvar,
+                  "n_clust": rob.n_clust}
 
 
 def touse(session, call: MixedCall) -> np.ndarray:
@@ -141,7 +170,9 @@ def _residual_vanishes(result, y) -> bool:
     return bool(scale > 0 and sigma2 <= 1e-8 * scale)
 
 
-def crittype(method: str) -> str:
+def crittype(method: str, robust: bool = False) -> str:
+    if robust:
+        return "log pseudolikelihood"
     return "log restricted-likelihood" if method == "REML" else "log likelihood"
 
 
@@ -213,7 +244,8 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
         out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
                                  chi2=_f(s.get("F" if small else "chi2")),
                                  df_m=int(s.get("df_m", 0)),
-                                 p=_f(s.get("p")), crittype=crittype(m.get("method", "ML")),
+                                 p=_f(s.get("p")),
+                                 crittype=crittype(m.get("method", "ML"), "vcetype" in m),
                                  chi2type=m.get("chi2type", "Wald"),
                                  show_groups=not opts.nogroup)
         if small is not None:
@@ -224,9 +256,12 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
         small = getattr(model, "small", None)
         out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level,
                                       stat="t" if small is not None else "z",
-                                      dftable=opts.dftable if small is not None else "default")
+                                      dftable=opts.dftable if small is not None else "default",
+                                      vcetype=m.get("vcetype", ""),
+                                      clusters=_clusters_note(s, m))
     if not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
+        out.random.vcetype = m.get("vcetype", "")
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table
         out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),
                                 chibar=bool(model.lr_chibar))
@@ -236,6 +271,13 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
     return out
+
+
+def _clusters_note(s, m) -> str:
+    if "N_clust" not in s:
+        return ""
+    return f"(Std. err. adjusted for {fmt(s['N_clust'], '%12.0fc').strip()} clusters in " \
+           f"{m.get('clustvar', '')})"
 
 
 def replay_output(result, opts: MixedOptions | None = None, level: float = 95) -> MixedOutput:

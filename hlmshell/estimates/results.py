@@ -124,6 +124,9 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     s["p"] = _num(fit.p)
     s["chi2"] = _num(fit.chi2)
     s["rc"] = 0 if fit.converged else 430
+    rob = getattr(fit, "robust", None)
+    if rob is not None:
+        s["N_clust"] = _int(rob["n_clust"])
     small = getattr(fit, "small", None)
     if small is not None:     # dfmethod(): t/F inference (models/smallsample.py)
         s["small"] = 1
@@ -159,6 +162,11 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     m["optmetric"] = optmetric
     m["depvar"] = fit.depvar
     m["properties"] = "b V"
+    if rob is not None:
+        m["title"] = "Mixed-effects regression"
+        m["vce"] = rob["vce"]
+        m["vcetype"] = "Robust"
+        m["clustvar"] = rob["clustvar"]
     if small is not None:
         m["dfmethod"] = small.method
         m["dftitle"] = f"{small.title} DF"

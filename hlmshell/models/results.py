@@ -116,6 +116,9 @@ class MixedFit:
     _state: Any = field(default=None, repr=False)
     # dfmethod(): smallsample.SmallSample set by the caller after the fit (None: large-sample)
     small: Any = field(default=None, repr=False)
+    # vce(robust|cluster): dict(vce, clustvar, n_clust) once commands/mixed.py applied
+    # robust.sandwich (V, V_beta, V_theta and the RE table's covariance are then robust)
+    robust: Any = field(default=None, repr=False)
 
     # ----- tables -------------------------------------------------------------------
     def fe_table(self, level: float = 95):

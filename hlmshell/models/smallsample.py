@@ -48,6 +48,41 @@ class Pieces:
     oim: np.ndarray             # (k, k)
 
 
+def batches(fit):
+    """Top-level groups of equal size together: yields (rows (G, s), [V_i (G, s, s)], V).
+    V_i are the derivatives of V in the linear parameters (last: s2), V the estimate."""
+    d = fit._state["design"]
+    levels = d.levels
+    Zs = [lv.Z_all[d.rows] for lv in levels]
+    gs = [lv.group for lv in levels]
+    bases = [_basis(lv.covariance, Z.shape[1]) for lv, Z in zip(levels, Zs)]
+    top = gs[0]
+    order = np.argsort(top, kind="stable")
+    sizes = np.bincount(top)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    for s in np.unique(sizes):
+        if s == 0:
+            continue
+        idx = order[starts[sizes == s][:, None] + np.arange(s)[None, :]]     # (G, s)
+        G = idx.shape[0]
+        Vi = []
+        V = np.zeros((G, s, s))
+        for Z, g, B, lv in zip(Zs, gs, bases, fit.levels):
+            Zb = Z[idx]                                          # (G, s, q)
+            gb = g[idx]
+            mask = gb[:, :, None] == gb[:, None, :]
+            for Bk in B:
+                Vi.append(np.einsum("gaq,qr,gbr->gab", Zb, Bk, Zb) * mask)
+            V += np.einsum("gaq,qr,gbr->gab", Zb, lv.Sigma, Zb) * mask
+        Vi.append(np.broadcast_to(np.eye(s), (G, s, s)))
+        V += fit.sigma2 * Vi[-1]
+        yield idx, Vi, V
+
+
+def n_linear(fit) -> int:
+    return sum(len(_basis(lv.covariance, len(lv.effects))) for lv in fit.levels) + 1
+
+
 def pieces(fit) -> Pieces:
     """The sums above at the estimates of a fit (MixedFit with its _state)."""
     d = fit._state["design"]
@@ -56,39 +91,14 @@ def pieces(fit) -> Pieces:
     n, p = X.shape
     beta = np.asarray(fit.beta, dtype=float)[d.keep]
     r = y - X @ beta
-    levels = d.levels
-    Zs = [lv.Z_all[d.rows] for lv in levels]
-    gs = [lv.group for lv in levels]
-    bases = [_basis(lv.covariance, Z.shape[1]) for lv, Z in zip(levels, Zs)]
-    k = sum(len(b) for b in bases) + 1
-    top = gs[0]
-    order = np.argsort(top, kind="stable")
-    sizes = np.bincount(top)
-    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    k = n_linear(fit)
     Phi_inv = np.zeros((p, p))
     Pm = np.zeros((k, p, p))
     Q = np.zeros((k, k, p, p))
     trVV = np.zeros((k, k))
     XVa = np.zeros((k, p))        # X'V^-1 a_i, a_i = V_i V^-1 r
     aVa = np.zeros((k, k))
-    for s in np.unique(sizes):
-        if s == 0:
-            continue
-        idx = order[starts[sizes == s][:, None] + np.arange(s)[None, :]]     # (G, s)
-        G = idx.shape[0]
-        Vi = []
-        for Z, g, B, lv in zip(Zs, gs, bases, fit.levels):
-            Zb = Z[idx]                                          # (G, s, q)
-            gb = g[idx]
-            mask = gb[:, :, None] == gb[:, None, :]
-            for Bk in B:
-                Vi.append(np.einsum("gaq,qr,gbr->gab", Zb, Bk, Zb) * mask)
-        Vi.append(np.broadcast_to(np.eye(s), (G, s, s)))
-        V = fit.sigma2 * Vi[-1].copy()
-        for Z, g, lv in zip(Zs, gs, fit.levels):
-            Zb = Z[idx]
-            gb = g[idx]
-            V += np.einsum("gaq,qr,gbr->gab", Zb, lv.Sigma, Zb) * (gb[:, :, None] == gb[:, None, :])
+    for idx, Vi, V in batches(fit):
         Vinv = np.linalg.inv(V)
         Xb, rb = X[idx], r[idx]
         VX = Vinv @ Xb                                           # (G, s, p)

@@ -186,6 +186,8 @@ class FixedEffectsTable:
     level: float = 95
     stat: str = "z"  # "t" after dfmethod()
     dftable: str = "default"  # dfmethod(): default | ci (DF and CI) | pvalue (DF, t, P>|t|)
+    vcetype: str = ""  # "Robust": a line above the column titles, `std. err.`
+    clusters: str = ""  # `(Std. err. adjusted for 160 clusters in id)` above the table
 
 
 _PART = re.compile(r"^(?:(?P<lev>\d+(?:\.\d+)?)(?P<bl>[bno]*)\.(?P<fv>\w+)|(?P<cop>c|co|o)\.(?P<cv>\w+)|(?P<plain>\w+))$")
@@ -291,6 +293,11 @@ def _(obj: FixedEffectsTable) -> str:
         head += f"{st:>7}    P>|{st}|"
         head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
+    if obj.vcetype:     # (layout recalled from Stata 17 logs, not verified here)
+        lines[1] = head.replace("Std. err.", "std. err.")
+        lines.insert(1, f"{'':12} |{obj.vcetype:>21}")
+    if obj.clusters:
+        lines.insert(0, obj.clusters.rjust(WIDTH))
     lines += fixed_lines(obj.rows, obj.dftable)
     lines.append(RULE)
     return "\n".join(lines)
@@ -317,6 +324,7 @@ class RandomEffectsTable:
     sections: list[RESection]
     residual: list[RERow]
     level: float = 95
+    vcetype: str = ""  # "Robust": a line above the column titles, `std. err.`
 
 
 def re_row(r: RERow) -> str:
@@ -329,6 +337,9 @@ def _(obj: RandomEffectsTable) -> str:
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     mid = "-" * 29 + "+" + "-" * 48
     lines = [RULE, head, mid]
+    if obj.vcetype:
+        lines[1] = head.replace("Std. err.", "std. err.")
+        lines.insert(1, f"{'':28} |{obj.vcetype:>21}")
     for sec in obj.sections:
         lines.append(f"{sec.title:<29}|")
         lines += [re_row(r) for r in sec.rows]

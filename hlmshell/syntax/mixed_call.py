@@ -52,6 +52,7 @@ _GLOBAL = (
     # small-sample inference (models/smallsample.py)
     ("dfmethod", "dfm", "string", False),
     ("dftable", "dftable", "string", True),
+    ("vce", "vce", "string", False),
 )
 # dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
 _DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
@@ -93,6 +94,8 @@ class MixedOptions:
     dfmethod: str | None = None     # residual | satterthwaite | kroger
     dfinfo: str = "eim"             # satterthwaite's information: eim (default) or oim
     dftable: str = "default"        # default | ci | pvalue
+    vce: str | None = None          # None (oim) | robust | cluster
+    clustvar: str | None = None     # as typed (resolved by the command)
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -125,6 +128,8 @@ class MixedCall:
             for v in (lev.groupvar, *lev.slopes):
                 if v != "_all" and v not in out:
                     out.append(v)
+        if self.options.clustvar and self.options.clustvar not in out:
+            out.append(self.options.clustvar)
         return out
 
     def model_spec(self) -> ModelSpec:
@@ -248,6 +253,17 @@ class _Collector:
                 raise StataError(198, f"option technique({arg.strip()}) not allowed")
         elif name == "dfmethod":
             o.dfmethod, o.dfinfo = _dfmethod(arg)
+        elif name == "vce":
+            words = arg.split()
+            w = words[0].lower() if words else ""
+            if w and "oim".startswith(w) and len(words) == 1:
+                o.vce = None
+            elif w and "robust".startswith(w) and len(words) == 1:
+                o.vce = "robust"
+            elif len(w) >= 2 and "cluster".startswith(w) and len(words) == 2:
+                o.vce, o.clustvar = "cluster", words[1]
+            else:
+                raise StataError(198, f"vcetype '{arg.strip()}' not allowed")
         elif name == "dftable":
             word = arg.strip().lower()
             if word not in ("default", "ci", "pvalue"):
@@ -269,6 +285,13 @@ class _Collector:
             raise StataError(198, "options variance and stddeviations may not be combined")
         if self.opts.dfmethod in ("satterthwaite", "kroger") and self.opts.method != "REML":
             raise StataError(198, f"option dfmethod({self.opts.dfmethod}) requires option reml")
+        if self.opts.vce is not None and self.opts.method == "REML":
+            raise StataError(198, "REML not supported with robust variance estimation")
+        if self.opts.vce is not None and self.opts.dfmethod is not None:
+            raise StataError(198, "option dfmethod() not allowed with vce(robust) or "
+                                  "vce(cluster)")
+        if self.opts.vce is not None:
+            self.opts.nolrtest = True       # Stata: no LR test vs. the linear model
         if {"matsqrt", "matlog"} <= g:
             raise StataError(198, "options matsqrt and matlog may not be combined")
         if {"log", "nolog"} <= g:
@@ -399,4 +422,9 @@ def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
         call.levels.append(lev)
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
+    if call.options.clustvar:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", call.options.clustvar):
+            raise StataError(198, f"{call.options.clustvar} invalid name")
+        if resolve:
+            call.options.clustvar = resolve(call.options.clustvar)
     return call

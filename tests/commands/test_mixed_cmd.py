@@ -434,3 +434,35 @@ def test_live_dfmethod_kroger_tables_and_e(hsb_session):
         assert session.run(f"mixed mathach ses || id:, {bad}") == 198
         assert msg in out.getvalue() and session.estimates.active is before
     assert session.run("mixed, dfmethod(kroger)") == 198              # not a display option
+
+
+def test_live_vce_robust_display_e_and_refusals(hsb_session):
+    """Numbers: tests/models/test_robust.py. Here: e(), the Robust tables, lrtest refuses,
+    bad input leaves the earlier results (layout recalled from Stata 17, not verified)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses || id:, vce(cluster id) nolog")
+    res = session.estimates.active
+    s, m = res.scalars, res.macros
+    assert (s["N_clust"], m["vce"], m["vcetype"], m["clustvar"]) == (160, "cluster", "Robust", "id")
+    assert m["title"] == "Mixed-effects regression" and "ll_c" not in s
+    assert ours[ours.index("-" * 78) - 1].strip() == "(Std. err. adjusted for 160 clusters in id)"
+    assert any(line.startswith("Log pseudolikelihood = -23320.502") for line in ours)
+    assert sum(line.endswith("|               Robust") for line in ours) == 2
+    assert not any(line.startswith("LR test vs. linear model") for line in ours)
+    assert session.run("estimates store rob") == 0
+    assert session.run("qui mixed mathach || id:, vce(robust)") == 0
+    out.seek(0)
+    out.truncate()
+    assert session.run("lrtest rob .") == 498
+    assert "LR test likely invalid for models with robust vce" in out.getvalue()
+    before = session.estimates.active
+    assert session.run("generate one = 1") == 0 and session.run("generate half = mod(_n, 2)") == 0
+    for bad, code, msg in [("vce(robust) reml", 198, "REML not supported with robust variance"),
+                           ("vce(cluster half)", 459, "not nested within half"),
+                           ("vce(cluster one)", 459, "only one cluster"),
+                           ("vce(bs)", 198, "vcetype 'bs' not allowed"),
+                           ("vce(robust) dfmethod(residual)", 198, "not allowed with vce")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == code
+        assert msg in out.getvalue() and session.estimates.active is before
