@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import covariance as cv
+from .lmm import _inv_logdet
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,40 @@ def _project(cov: str, T: np.ndarray) -> np.ndarray:
     return 0.5 * (T + T.T)
 
 
+def _theta(cov: str, q: int, T: np.ndarray) -> np.ndarray:
+    """theta of the M-step's T, directly (cv.from_relative floors eigenvalues: only needed
+    when T is not positive definite)."""
+    d = np.diag(T)
+    if cov == "identity" and d[0] > 0:
+        return np.sqrt(d[:1])
+    if cov == "independent" and (d > 0).all():
+        return np.sqrt(d)
+    if cov == "unstructured":
+        try:
+            L = np.linalg.cholesky(T)
+        except np.linalg.LinAlgError:
+            L = None
+        if L is not None and (np.diag(L) > 1e-4 * np.sqrt(d.max())).all():
+            return L.T[np.triu_indices(q)]      # column-major lower triangle
+    return cv.canonical(cov, q, cv.from_relative(cov, T))
+
+
 def em_supported(model) -> bool:
     return len(model.levels) == 1 and model.q[0] > 0
+
+
+def _evaluate(model, th):
+    """-dev/2, beta, s2 and (X'V*^-1X)^-1 at theta from ONE forward pass."""
+    from .lmm import LOG2PI
+    R, ld, _, _ = model._forward(th[None])
+    beta, r2, ldXX, _, XXinv = model._top(R, True)
+    n, p = model.n, model.p
+    nu = n - p if model.reml else n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = ld[0] + nu * (1.0 + LOG2PI + np.log(r2[0] / nu))
+        if model.reml:
+            dev += ldXX[0]
+    return -float(dev) / 2, beta[0], float(r2[0]) / nu, XXinv[0]
 
 
 def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
@@ -63,26 +96,27 @@ def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
     G = M.shape[0]
     eye = np.eye(q)
     th = np.asarray(theta, dtype=float).copy()
-    lls = [-model.deviance(th) / 2]
+    ll, beta, s2, XXinv = _evaluate(model, th)
+    lls = [ll]
     it = 0
     while it < opts.emiterate:
-        L = model.lambdas(th)[0]
-        beta, s2, XXinv = model.fixed(th)
         if not (s2 > 0 and math.isfinite(s2)):
             break
-        A = np.einsum("ji,gjk,kl->gil", L, ZZ, L) + eye
-        P = L @ np.linalg.solve(A, np.broadcast_to(L.T, (G, q, q)))
-        b = np.einsum("gij,gj->gi", P, Zy - ZX @ beta)
-        T = np.einsum("gi,gj->ij", b, b) / s2 + P.sum(0)
+        L = model.lambdas(th)[0]
+        A = (L.T @ ZZ) @ L + eye
+        P = L @ _inv_logdet(A)[0] @ L.T     # closed forms for q <= 2
+        b = (P @ (Zy - ZX @ beta)[:, :, None])[:, :, 0]
+        T = b.T @ b / s2 + P.sum(0)
         if model.reml and p:
             PZX = P @ ZX
-            T += np.einsum("gia,ab,gjb->ij", PZX, XXinv, PZX)
+            T += (PZX @ XXinv @ np.swapaxes(PZX, 1, 2)).sum(0)
         T = _project(cov, T / G)
-        new = cv.canonical(cov, q, cv.from_relative(cov, T))
-        ll_new = -model.deviance(new) / 2
+        new = _theta(cov, q, T)
+        ll_new, beta_n, s2_n, XXinv_n = _evaluate(model, new)
         if not math.isfinite(ll_new):
             break
         th, it = new, it + 1
+        beta, s2, XXinv = beta_n, s2_n, XXinv_n
         lls.append(ll_new)
         if on_iteration:
             on_iteration(it, ll_new)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .results import ModelError
-from .smallsample import _basis, batches, n_linear
+from .smallsample import _basis, _pad, batches, n_linear
 
 
 @dataclass
@@ -55,11 +55,11 @@ def scores(fit):
     Sb = np.zeros((G, X.shape[1]))
     Sp = np.zeros((G, k))
     top = d.levels[0].group
-    for idx, Vi, V in batches(fit):
+    for idx, valid, Vi, V in batches(fit):
         Vinv = np.linalg.inv(V)
-        Vr = np.einsum("gab,gb->ga", Vinv, r[idx])
+        Vr = np.einsum("gab,gb->ga", Vinv, _pad(r, idx, valid))
         g = top[idx[:, 0]]
-        Sb[g] = np.einsum("gap,ga->gp", X[idx], Vr)
+        Sb[g] = np.einsum("gap,ga->gp", _pad(X, idx, valid), Vr)
         for i, M in enumerate(Vi):
             tr = np.einsum("gab,gba->g", Vinv, M)
             quad = np.einsum("ga,gab,gb->g", Vr, M, Vr)

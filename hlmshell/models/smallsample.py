@@ -48,9 +48,12 @@ class Pieces:
     oim: np.ndarray             # (k, k)
 
 
-def batches(fit):
-    """Top-level groups of equal size together: yields (rows (G, s), [V_i (G, s, s)], V).
-    V_i are the derivatives of V in the linear parameters (last: s2), V the estimate."""
+def batches(fit, bucket: int = 8):
+    """Top-level groups of similar size together, padded to the bucket's size: yields
+    (rows (G, s) with -1 for padding, valid (G, s), [V_i (G, s, s)], V). V_i are the
+    derivatives of V in the linear parameters (last: s2, the identity on real rows), V the
+    estimate (the identity on padding rows, which are decoupled from the real ones and
+    carry zero X, Z and residual, so they add nothing to any sum)."""
     d = fit._state["design"]
     levels = d.levels
     Zs = [lv.Z_all[d.rows] for lv in levels]
@@ -60,27 +63,43 @@ def batches(fit):
     order = np.argsort(top, kind="stable")
     sizes = np.bincount(top)
     starts = np.r_[0, np.cumsum(sizes)[:-1]]
-    for s in np.unique(sizes):
-        if s == 0:
-            continue
-        idx = order[starts[sizes == s][:, None] + np.arange(s)[None, :]]     # (G, s)
-        G = idx.shape[0]
-        Vi = []
-        V = np.zeros((G, s, s))
+    # exact sizes when there are few distinct ones (balanced panels), else buckets
+    uniq = np.unique(sizes[sizes > 0])
+    padded = uniq if len(uniq) <= 4 else -(-uniq // bucket) * bucket
+    for S in np.unique(padded):
+        members = np.flatnonzero((sizes > 0) & (np.isin(sizes, uniq[padded == S])))
+        off = np.arange(S)[None, :]
+        valid = off < sizes[members][:, None]
+        idx = np.where(valid, order[np.minimum(starts[members][:, None] + off, len(order) - 1)], -1)
+        G = len(members)
+        take = np.where(valid, idx, 0)
+        Vi = np.zeros((sum(len(B) for B in bases) + 1, G, S, S))    # one array: no stack
+        V = np.zeros((G, S, S))
+        i = 0
+        diag = np.arange(S)
         for Z, g, B, lv in zip(Zs, gs, bases, fit.levels):
-            Zb = Z[idx]                                          # (G, s, q)
-            gb = g[idx]
-            mask = gb[:, :, None] == gb[:, None, :]
+            Zb = Z[take] * valid[:, :, None]                     # (G, S, q), 0 on padding
+            Zt = np.swapaxes(Zb, 1, 2)
+            gb = np.where(valid, g[take], -1)
+            mask = (gb[:, :, None] == gb[:, None, :]) & valid[:, :, None]
             for Bk in B:
-                Vi.append(np.einsum("gaq,qr,gbr->gab", Zb, Bk, Zb) * mask)
-            V += np.einsum("gaq,qr,gbr->gab", Zb, lv.Sigma, Zb) * mask
-        Vi.append(np.broadcast_to(np.eye(s), (G, s, s)))
-        V += fit.sigma2 * Vi[-1]
-        yield idx, Vi, V
+                np.multiply((Zb @ Bk) @ Zt, mask, out=Vi[i])
+                i += 1
+            V += (Zb @ lv.Sigma) @ Zt * mask
+        Vi[i][:, diag, diag] = valid
+        V[:, diag, diag] += fit.sigma2 * valid + ~valid
+        yield idx, valid, Vi, V
 
 
 def n_linear(fit) -> int:
     return sum(len(_basis(lv.covariance, len(lv.effects))) for lv in fit.levels) + 1
+
+
+def _pad(a, idx, valid):
+    """a[idx] with zeros on padding rows."""
+    out = a[np.where(valid, idx, 0)]
+    out[~valid] = 0.0
+    return out
 
 
 def pieces(fit) -> Pieces:
@@ -98,27 +117,30 @@ def pieces(fit) -> Pieces:
     trVV = np.zeros((k, k))
     XVa = np.zeros((k, p))        # X'V^-1 a_i, a_i = V_i V^-1 r
     aVa = np.zeros((k, k))
-    for idx, Vi, V in batches(fit):
+    for idx, valid, Vi, V in batches(fit):
         Vinv = np.linalg.inv(V)
-        Xb, rb = X[idx], r[idx]
-        VX = Vinv @ Xb                                           # (G, s, p)
-        Vr = np.einsum("gab,gb->ga", Vinv, rb)
+        Xb, rb = _pad(X, idx, valid), _pad(r, idx, valid)
+        G, S = idx.shape
+        VX = Vinv @ Xb                                           # (G, S, p)
+        Vr = (Vinv @ rb[:, :, None])[:, :, 0]
         Phi_inv += np.einsum("gap,gaq->pq", Xb, VX)
-        A = [Vinv @ M for M in Vi]                               # V^-1 V_i
-        T = [M @ VX for M in Vi]                                 # V_i V^-1 X
-        a = [np.einsum("gab,gb->ga", M, Vr) for M in Vi]         # V_i V^-1 r
-        for i in range(k):
-            Pm[i] -= np.einsum("gap,gaq->pq", VX, T[i])
-            XVa[i] += np.einsum("gap,ga->p", VX, a[i])
-            VT = Vinv @ T[i]
-            Va = np.einsum("gab,gb->ga", Vinv, a[i])
-            for j in range(i, k):
-                trVV[i, j] = trVV[j, i] = trVV[i, j] + np.einsum("gab,gba->", A[i], A[j])
-                Qij = np.einsum("gap,gaq->pq", VT, T[j])
-                Q[i, j] += Qij
-                if j != i:
-                    Q[j, i] += Qij.T
-                aVa[i, j] = aVa[j, i] = aVa[i, j] + np.einsum("ga,ga->", Va, a[j])
+        Vs = Vi                                                  # (k, G, S, S)
+        A = Vinv[None] @ Vs                                      # V^-1 V_i
+        T = Vs @ VX[None]                                        # V_i V^-1 X
+        a = (Vs @ Vr[None, :, :, None])[..., 0]                  # V_i V^-1 r
+        VT = Vinv[None] @ T                                      # V^-1 V_i V^-1 X
+        Va = (Vinv[None] @ a[..., None])[..., 0]
+        # every sum over groups and rows as one matrix product
+        VXf = VX.reshape(-1, p)                                  # (G S, p)
+        Tf = T.reshape(k, -1, p)
+        Pm -= np.swapaxes(Tf, 1, 2) @ VXf
+        XVa += a.reshape(k, -1) @ VXf
+        At = np.swapaxes(A, 2, 3).reshape(k, -1)
+        trVV += A.reshape(k, -1) @ At.T
+        VTm = np.swapaxes(VT.reshape(k, -1, p), 1, 2).reshape(k * p, -1)
+        Tm = np.swapaxes(Tf, 1, 2).reshape(k * p, -1)
+        Q += (VTm @ Tm.T).reshape(k, p, k, p).transpose(0, 2, 1, 3)
+        aVa += Va.reshape(k, -1) @ a.reshape(k, -1).T
     Phi = np.linalg.inv(Phi_inv)
     # tr(P V_i P V_j) = tr(V^-1V_iV^-1V_j) - 2 tr(Phi Q_ij) + tr(Phi P_i Phi P_j)
     PhiP = np.einsum("pq,iqr->ipr", Phi, Pm)
