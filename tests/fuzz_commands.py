@@ -35,7 +35,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "emonly", "matlog", "matsqrt", "xtmixed", "dfmethod(kroger)", "dfm(sat, oim)",
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
          "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
-         "vce(r)", "vce(foo)", "vce(cluster)"]
+         "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

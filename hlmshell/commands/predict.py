@@ -51,16 +51,32 @@ def _missing_note(values: np.ndarray) -> str | None:
 
 
 @command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
-                           "REFfects RESES RELEVel(string) SCores]",
+                           "REFfects RELEVel(string) SCores *]",
          help="predictions, residuals and random effects after mixed")
 def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
-    predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
+    predict [type] stub* | newvarlist [if] [in], reffects [reses(stub* | newvarlist)]
+    predict [type] stub* | newvarlist [if] [in], reses      (the older form)
     """
     result = session.estimates.require()
     model = result.model
     if model is None:
         raise StataError(321, "predict not available after this command")
+    # `reses` is a statistic (older form) or, with reffects, reses(newvars) (Stata 14+):
+    # the binder passes it through `*` untyped, every other unknown option is refused here
+    reses_names = None
+    for key in [k for k in args.options if k not in STATS and k != "relevel" or k == "reses"]:
+        value = args.options.pop(key)
+        if key != "reses":
+            raise StataError(198, f"option {key}{'()' if value is not True else ''} not allowed")
+        if value is True:
+            args.options["reses"] = True
+        else:
+            reses_names = value.split()
+            if not reses_names:
+                raise StataError(198, "option reses() required")
+    if reses_names is not None and not args.options.get("reffects"):
+        raise StataError(198, "option reses() requires option reffects")
     chosen = [s for s in STATS if args.options.get(s)]
     if len(chosen) > 1:
         raise StataError(198, "only one statistic may be specified")
@@ -99,18 +115,25 @@ def predict(session, args):
         if not effects:
             raise StataError(459, "model is linear regression; no random effects")
         names = _new_names(session, words, len(effects))
-        columns = []
-        for i, lv in enumerate(model.levels):
-            block = model.reffects(i) if stat == "reffects" else model.reses(i)
-            block = np.asarray(block, dtype=float).reshape(session.data.nobs, -1)
-            columns += [block[:, k] for k in range(block.shape[1])]
-        what = "BLUP r.e. for" if stat == "reffects" else "BLUP r.e. std. errors for"
-        for name, (_, groupvar, effect), values in zip(names, effects, columns):
-            values = np.where(touse, values, np.nan)
-            session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
-            note = _missing_note(session.data.column(name))
-            if note:
-                messages.append(note)
+        jobs = [(stat, names)]
+        if reses_names is not None:
+            se_names = _new_names(session, reses_names, len(effects))
+            if set(se_names) & set(names):
+                raise StataError(110, f"{sorted(set(se_names) & set(names))[0]} already defined")
+            jobs.append(("reses", se_names))
+        for kind, targets in jobs:
+            columns = []
+            for i, lv in enumerate(model.levels):
+                block = model.reffects(i) if kind == "reffects" else model.reses(i)
+                block = np.asarray(block, dtype=float).reshape(session.data.nobs, -1)
+                columns += [block[:, k] for k in range(block.shape[1])]
+            what = "BLUP r.e. for" if kind == "reffects" else "BLUP r.e. std. errors for"
+            for name, (_, groupvar, effect), values in zip(targets, effects, columns):
+                values = np.where(touse, values, np.nan)
+                session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
+                note = _missing_note(session.data.column(name))
+                if note:
+                    messages.append(note)
         return "\n".join(messages) or None
 
     name = _new_names(session, words, 1)[0]
