@@ -35,7 +35,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "emonly", "matlog", "matsqrt", "xtmixed", "dfmethod(kroger)", "dfm(sat, oim)",
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
          "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
-         "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()"]
+         "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()", "estmetric", "coeflegend",
+         "estm"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -85,7 +86,8 @@ def command_line(rng) -> str:
                            ", ltol(1e-2) nrtol(1)", ", emtol(-1)", ", reml dfmethod(kroger)",
                            ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
                            ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
-                           ", vce(cluster nosuch)"])
+                           ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
+                           ", estmetric stddev"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

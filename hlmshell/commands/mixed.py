@@ -14,7 +14,8 @@ from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
 from hlmshell.render.formats import abbrev, fmt
-from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
+from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, GroupInfo,
+                                   LRTestLine,
                                    MixedHeader, MixedIterationLog, MixedOutput,
                                    RandomEffectsTable, RERow, RESection, SmallHeader,
                                    note_text)
@@ -30,6 +31,7 @@ def mixed(session, args):
         fe_terms: variables and factor variables: i.x, c.x, ib#.x, x#z, x##z
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
+                 estmetric coeflegend
                  dfmethod(residual|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
                  emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
                  difficult technique(nr)
@@ -259,7 +261,9 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
                                       dftable=opts.dftable if small is not None else "default",
                                       vcetype=m.get("vcetype", ""),
                                       clusters=_clusters_note(s, m))
-    if not opts.noretable:  # linear regression too: the table holds var(Residual) only
+    if opts.estmetric or opts.coeflegend:     # one table of e(b) instead of the two
+        out.fixed = estmetric_table(result, model, level, opts.coeflegend)
+    elif not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
         out.random.vcetype = m.get("vcetype", "")
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table
@@ -271,6 +275,26 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
     return out
+
+
+def estmetric_table(result, model, level: float, legend: bool) -> EstMetricTable:
+    """e(b) by equation: the fixed effects as in their own table, then each variance
+    parameter (lns…, atr…, lnsig_e) with a symmetric normal CI from e(V)."""
+    from hlmshell.models.distributions import ndtr, ndtri
+    fixed = fixed_rows(model, level)
+    b = result.matrices["b"].values[0]
+    V = result.matrices["V"].values
+    names = result.matrices["b"].colnames
+    z = ndtri(1 - (1 - level / 100) / 2)
+    eqs = [(result.macros.get("depvar", ""), fixed)]
+    for j in range(len(fixed), len(names)):
+        eq = names[j].partition(":")[0]
+        est, se = float(b[j]), math.sqrt(V[j, j]) if V[j, j] >= 0 else math.nan
+        zz = est / se if se > 0 else math.nan
+        p = 2 * ndtr(-abs(zz)) if math.isfinite(zz) else math.nan
+        eqs.append((eq, [FixedRow("_cons", est, se, zz, p, est - z * se, est + z * se)]))
+    return EstMetricTable(result.macros.get("depvar", ""), eqs, level, legend,
+                          stat="t" if getattr(model, "small", None) is not None else "z")
 
 
 def _clusters_note(s, m) -> str:

@@ -303,6 +303,40 @@ def _(obj: FixedEffectsTable) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class EstMetricTable:
+    """`estmetric` / `coeflegend`: every equation of e(b) in one table (depvar's, then
+    lns#_#_#, atr#_#_#_#, lnsig_e), each under its own title row. Layout of Stata's
+    multi-equation coefficient table as we recall it, not verified against a log."""
+    depvar: str
+    equations: list[tuple[str, list[FixedRow]]]
+    level: float = 95
+    legend: bool = False  # coeflegend: `_b[eq:name]` instead of the statistics
+    stat: str = "z"
+
+
+@to_text.register
+def _(obj: EstMetricTable) -> str:
+    if obj.legend:
+        head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Legend"
+    else:
+        head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.{obj.stat:>7}    P>|{obj.stat}|"
+        head += ci_title(obj.level).rjust(WIDTH - len(head))
+    sep = "-" * 13 + "+" + "-" * 64
+    lines = [RULE, head]
+    for eq, rows in obj.equations:
+        lines += [sep, f"{abbrev(eq, 12):<13}|"]
+        if obj.legend:
+            for r in rows:
+                if r.base:
+                    continue
+                lines += name_lines(r.name, f"  {_g(r.coef)}  _b[{eq}:{r.name}]")
+        else:
+            lines += fixed_lines(rows)
+    lines.append(RULE)
+    return "\n".join(lines)
+
+
 # -------------------------------------------------------------------- random effects
 @dataclass
 class RERow:
@@ -385,7 +419,7 @@ def note_text(text: str, head: str = "Note: ") -> str:
 @dataclass
 class MixedOutput:
     header: MixedHeader | None = None
-    fixed: FixedEffectsTable | None = None
+    fixed: "FixedEffectsTable | EstMetricTable | None" = None
     random: RandomEffectsTable | None = None
     lrtest: LRTestLine | None = None
     log: MixedIterationLog | None = None

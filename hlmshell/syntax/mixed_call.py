@@ -53,6 +53,8 @@ _GLOBAL = (
     ("dfmethod", "dfm", "string", False),
     ("dftable", "dftable", "string", True),
     ("vce", "vce", "string", False),
+    ("estmetric", "estm", None, True),
+    ("coeflegend", "coefl", None, True),
 )
 # dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
 _DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
@@ -96,6 +98,8 @@ class MixedOptions:
     dftable: str = "default"        # default | ci | pvalue
     vce: str | None = None          # None (oim) | robust | cluster
     clustvar: str | None = None     # as typed (resolved by the command)
+    estmetric: bool = False         # one table of e(b) in the estimation metric
+    coeflegend: bool = False        # that table with _b[] names instead of statistics
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -292,6 +296,10 @@ class _Collector:
                                   "vce(cluster)")
         if self.opts.vce is not None:
             self.opts.nolrtest = True       # Stata: no LR test vs. the linear model
+        for a in ("estmetric", "coeflegend"):
+            for b in ("variance", "stddeviations", "nofetable", "noretable"):
+                if {a, b} <= g:
+                    raise StataError(198, f"options {a} and {b} may not be combined")
         if {"matsqrt", "matlog"} <= g:
             raise StataError(198, "options matsqrt and matlog may not be combined")
         if {"log", "nolog"} <= g:

@@ -466,3 +466,22 @@ def test_live_vce_robust_display_e_and_refusals(hsb_session):
         out.truncate()
         assert session.run(f"mixed mathach ses || id:, {bad}") == code
         assert msg in out.getvalue() and session.estimates.active is before
+
+
+def test_estmetric_and_coeflegend_tables(hsb_session):
+    """One table of e(b): values and SEs are e(b) and sqrt(diag e(V)) (layout unverified)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses || id:, nolog estmetric")
+    res = session.estimates.active
+    b, V = res.matrices["b"].values[0], res.matrices["V"].values
+    k = ours.index("lns1_1_1     |")
+    row = ours[k + 1].split()
+    assert row[:3] == ["_cons", "|", f"{b[2]:.7f}".lstrip("0")[:8]]
+    assert float(row[3]) == pytest.approx(np.sqrt(V[2, 2]), rel=1e-6)
+    assert not any(line.startswith("  Random-effects parameters") for line in ours)
+    assert any(line.startswith("LR test vs. linear model") for line in ours)
+    leg = run(hsb_session, "mixed, coeflegend noheader")
+    assert "_b[lnsig_e:_cons]" in leg[-2] or any("_b[lnsig_e:_cons]" in x for x in leg)
+    assert any(line.endswith("_b[mathach:ses]") for line in leg)
+    assert session.run("mixed, estmetric variance") == 198
+    assert session.run("mixed, coeflegend noretable") == 198
