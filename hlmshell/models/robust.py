@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .results import ModelError
-from .smallsample import _basis, _pad, batches, n_linear
+from .smallsample import OneLevel, _basis, _pad, batches, n_linear
 
 
 @dataclass
@@ -46,7 +46,30 @@ def _phi(fit, st, psi):
 
 
 def scores(fit):
-    """(top-level group of each row of S, S_beta (G x p), S_phi (G x k))."""
+    """(S_beta (G x p), S_phi (G x k)) per top-level group."""
+    if len(fit.levels) == 1:
+        return scores_one_level(fit)
+    return scores_dense(fit)
+
+
+def scores_one_level(fit):
+    """The same from the per-group cross-products (smallsample.OneLevel)."""
+    o = OneLevel(fit)
+    lv = fit.levels[0]
+    B = _basis(lv.covariance, len(lv.effects))
+    Mz = o.ip1("Z", "Z")
+    zr = o.ip1("Z", "r")[:, :, 0]
+    Sb = o.ip1("X", "r")[:, :, 0]
+    Sp = np.zeros((len(Mz), len(B) + 1))
+    for i, Bi in enumerate(B):
+        Sp[:, i] = -0.5 * (np.einsum("ab,gba->g", Bi, Mz) - np.einsum("ga,ab,gb->g", zr, Bi, zr))
+    trVinv = (o.n_g - np.einsum("gii->g", o.K @ o.N)) / o.s2
+    Sp[:, -1] = -0.5 * (trVinv - o.ip2("r", "r")[:, 0, 0])
+    return Sb, Sp
+
+
+def scores_dense(fit):
+    """Every top-level group's V as a dense matrix (nested levels)."""
     d = fit._state["design"]
     X, y = d.X, d.y
     r = y - X @ np.asarray(fit.beta, dtype=float)[d.keep]

@@ -104,6 +104,103 @@ def _pad(a, idx, valid):
 
 def pieces(fit) -> Pieces:
     """The sums above at the estimates of a fit (MixedFit with its _state)."""
+    if len(fit.levels) == 1:
+        return pieces_one_level(fit)
+    return pieces_dense(fit)
+
+
+class OneLevel:
+    """One level: every sum from the per-group cross-products of [Z X y] (LMM.M0), with
+    V^-1 = s2^-1 (I - Z K Z'), K = T (I + N T)^-1, T = Sigma / s2, N = Z'Z (no row-level
+    work, no inverse of Sigma). ip1(A, B) = A'V^-1 B, ip2 = A'V^-2 B per group."""
+
+    def __init__(self, fit):
+        model = fit._state["model"]
+        d = fit._state["design"]
+        q, p = model.q[0], model.p
+        M = model.M0
+        beta = np.asarray(fit.beta, dtype=float)[d.keep]
+        s2 = float(fit.sigma2)
+        N = M[:, :q, :q]
+        ZX, XX = M[:, :q, q:q + p], M[:, q:q + p, q:q + p]
+        Zr = M[:, :q, -1] - ZX @ beta
+        Xr = M[:, q:q + p, -1] - XX @ beta
+        rr = M[:, -1, -1] - 2 * M[:, q:q + p, -1] @ beta + np.einsum("gij,i,j->g", XX, beta, beta)
+        T = np.asarray(fit.levels[0].Sigma, dtype=float) / s2
+        K = T @ np.linalg.inv(np.eye(q) + N @ T)
+        self.q, self.p, self.s2, self.n_g = q, p, s2, model.levels[0].sizes.astype(float)
+        self.N, self.K = N, 0.5 * (K + np.swapaxes(K, 1, 2))
+        # blocks of [Z X r] cross-products: Z'Z, Z'X, Z'r, X'X, X'r, r'r
+        self.c = {("Z", "Z"): N, ("Z", "X"): ZX, ("Z", "r"): Zr[:, :, None],
+                  ("X", "X"): XX, ("X", "r"): Xr[:, :, None], ("r", "r"): rr[:, None, None]}
+
+    def cross(self, a, b):
+        if (a, b) in self.c:
+            return self.c[(a, b)]
+        return np.swapaxes(self.c[(b, a)], 1, 2)
+
+    def ip1(self, a, b):
+        KZb = self.K @ self.cross("Z", b)
+        return (self.cross(a, b) - self.cross(a, "Z") @ KZb) / self.s2
+
+    def ip2(self, a, b):
+        aZ, Zb = self.cross(a, "Z"), self.cross("Z", b)
+        KZb = self.K @ Zb
+        return (self.cross(a, b) - 2 * aZ @ KZb + aZ @ self.K @ self.N @ KZb) / self.s2 ** 2
+
+
+def pieces_one_level(fit) -> Pieces:
+    o = OneLevel(fit)
+    lv = fit.levels[0]
+    B = _basis(lv.covariance, len(lv.effects))
+    kS = len(B)
+    k = kS + 1
+    p = o.p
+    U = o.ip1("Z", "X")                  # (G, q, p)   Z'V^-1 X
+    Mz = o.ip1("Z", "Z")                 # Z'V^-1 Z
+    zr = o.ip1("Z", "r")[:, :, 0]        # Z'V^-1 r
+    Z2X = o.ip2("Z", "X")                # Z'V^-2 X
+    Z2Z = o.ip2("Z", "Z")
+    Z2r = o.ip2("Z", "r")[:, :, 0]
+    X2X = o.ip2("X", "X")
+    X2r = o.ip2("X", "r")[:, :, 0]
+    r2r = o.ip2("r", "r")[:, 0, 0]
+    KN = o.K @ o.N
+    Phi_inv = o.ip1("X", "X").sum(0)
+    Pm = np.zeros((k, p, p))
+    Q = np.zeros((k, k, p, p))
+    trVV = np.zeros((k, k))
+    XVa = np.zeros((k, p))
+    aVa = np.zeros((k, k))
+    BU = [Bi @ U for Bi in B]                            # (G, q, p)
+    Bzr = [(Bi @ zr.T).T for Bi in B]                    # (G, q)
+    MB = [Mz @ Bi for Bi in B]                           # (G, q, q)
+    Ut = np.swapaxes(U, 1, 2)
+    for i in range(kS):
+        Pm[i] = -(Ut @ BU[i]).sum(0)
+        XVa[i] = np.einsum("gqp,gq->p", U, Bzr[i])
+        for j in range(kS):
+            Q[i, j] = (Ut @ (B[i] @ (Mz @ BU[j]))).sum(0)
+            trVV[i, j] = np.einsum("gab,gba->", MB[i], MB[j])
+            aVa[i, j] = np.einsum("ga,gab,gb->", Bzr[i], Mz, Bzr[j])
+        Q[i, kS] = (Ut @ (B[i] @ Z2X)).sum(0)
+        Q[kS, i] = Q[i, kS].T
+        trVV[i, kS] = trVV[kS, i] = np.einsum("ab,gba->", B[i], Z2Z)
+        aVa[i, kS] = aVa[kS, i] = np.einsum("ga,ga->", Bzr[i], Z2r)
+    e = kS
+    Pm[e] = -X2X.sum(0)
+    XVa[e] = X2r.sum(0)
+    X3X = (X2X - Ut @ o.K @ U) / o.s2                    # X'V^-3 X
+    Q[e, e] = X3X.sum(0)
+    trVV[e, e] = float(np.sum(o.n_g - 2 * np.einsum("gii->g", KN)
+                              + np.einsum("gab,gba->g", KN, KN))) / o.s2 ** 2
+    # r'V^-3 r = s2^-1 (r'V^-2 r - (Z'V^-1 r)' K (Z'V^-1 r))
+    aVa[e, e] = float(np.sum(r2r - np.einsum("ga,gab,gb->g", zr, o.K, zr))) / o.s2
+    return _finish(Phi_inv, Pm, Q, trVV, XVa, aVa)
+
+
+def pieces_dense(fit) -> Pieces:
+    """Every top-level group's V as a dense matrix (nested levels)."""
     d = fit._state["design"]
     X = d.X
     y = d.y
@@ -141,6 +238,10 @@ def pieces(fit) -> Pieces:
         Tm = np.swapaxes(Tf, 1, 2).reshape(k * p, -1)
         Q += (VTm @ Tm.T).reshape(k, p, k, p).transpose(0, 2, 1, 3)
         aVa += Va.reshape(k, -1) @ a.reshape(k, -1).T
+    return _finish(Phi_inv, Pm, Q, trVV, XVa, aVa)
+
+
+def _finish(Phi_inv, Pm, Q, trVV, XVa, aVa) -> Pieces:
     Phi = np.linalg.inv(Phi_inv)
     # tr(P V_i P V_j) = tr(V^-1V_iV^-1V_j) - 2 tr(Phi Q_ij) + tr(Phi P_i Phi P_j)
     PhiP = np.einsum("pq,iqr->ipr", Phi, Pm)

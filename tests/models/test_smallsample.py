@@ -64,3 +64,38 @@ def test_residual_and_t_rows(fits):
         assert row.p == pytest.approx(2 * stats.t.sf(abs(row.z), nu), rel=1e-10)
         half = stats.t.ppf(0.975, nu) * row.se
         assert (row.lo, row.hi) == pytest.approx((row.coef - half, row.coef + half), rel=1e-10)
+
+
+@pytest.mark.parametrize("name", ["ri", "m4"])
+def test_one_level_sums_equal_the_dense_ones(fits, name):
+    """The cross-product route (one level) and the dense per-group route (any nesting)
+    are two derivations of the same sums: they agree to rounding."""
+    from hlmshell.models import robust
+    r = fits[name]
+    a, b = ss.pieces_dense(r), ss.pieces_one_level(r)
+    for f in ("Phi", "P", "Q", "eim", "oim"):
+        x, y = getattr(a, f), getattr(b, f)
+        assert np.max(np.abs(x - y)) <= 1e-10 * np.max(np.abs(x)), f
+    for x, y in zip(robust.scores_dense(r), robust.scores_one_level(r)):
+        assert np.max(np.abs(x - y)) <= 1e-10 * np.max(np.abs(x))
+
+
+def test_two_levels_on_the_dense_route():
+    """Nested levels: tests/fixtures/smallsample_nested.json (smallsample_nested.py/.R,
+    lmerTest and pbkrtest on the stored smallsample_nested.csv), tolerance 1e-5 relative."""
+    import pandas as pd
+    fx = Path(__file__).parents[1] / "fixtures"
+    R = json.loads((fx / "smallsample_nested.json").read_text())
+    df = pd.read_csv(fx / "smallsample_nested.csv", dtype={"school": str})
+    data = {c: (df[c].to_numpy(dtype=object) if c == "school" else df[c].to_numpy(dtype=float))
+            for c in df.columns}
+    spec = ModelSpec("y", (C("x"),), (RandomLevel("school"), RandomLevel("class")), method="REML")
+    r = fit(spec, data)
+    assert r.ll == pytest.approx(R["reml_ll"], abs=1e-6)
+    kr = ss.infer(r, "kroger")
+    order = [1, 0]
+    assert kr.df[order] == pytest.approx(R["kr_df"], rel=1e-5)
+    assert np.sqrt(np.diag(kr.V_beta))[order] == pytest.approx(R["kr_se"], rel=1e-5)
+    pc = ss.pieces(r)
+    assert [ss.satterthwaite(pc, np.eye(2)[j], "oim") for j in order] == \
+        pytest.approx(R["sat_df"], rel=1e-5)
