@@ -36,7 +36,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
          "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
          "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()", "estmetric", "coeflegend",
-         "estm"]
+         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -88,7 +88,8 @@ def command_line(rng) -> str:
                            ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
                            ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
                            ", estmetric stddev"])
-        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
+        wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]"])
+        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \
                f"{' '.join(rng.choice(VARS) for _ in range(rng.randint(0, 4)))}" \

@@ -65,6 +65,10 @@ def run_mixed(session, args, name: str):
     if not session.data.names:
         raise StataError(111, "no variables defined")
     fit, sample_vars = estimate(session, call)
+    if call.weight and len(fit.levels) > 1 and (call.options.vce or call.options.dfmethod):
+        # the nested routes of robust/smallsample work on rows, not weighted cross-products
+        raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
+                              "more than one level")
     if call.options.vce and fit.levels:
         apply_robust(session, call, fit)
     if call.options.dfmethod and fit.levels:
@@ -72,6 +76,8 @@ def run_mixed(session, args, name: str):
         with np.errstate(all="ignore"):
             fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
+    if call.weight:
+        fit.weight = call.weight
     result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
                         sigvars=sample_vars, datasignature=sig,
                         nolrtest=call.options.nolrtest, cmdname=name,

@@ -162,6 +162,10 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     m["optmetric"] = optmetric
     m["depvar"] = fit.depvar
     m["properties"] = "b V"
+    wt = getattr(fit, "weight", None)
+    if wt is not None:
+        m["wtype"] = wt[0]
+        m["wexp"] = f"= {wt[1]}"
     if rob is not None:
         m["title"] = "Mixed-effects regression"
         m["vce"] = rob["vce"]

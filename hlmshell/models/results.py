@@ -119,6 +119,7 @@ class MixedFit:
     # vce(robust|cluster): dict(vce, clustvar, n_clust) once commands/mixed.py applied
     # robust.sandwich (V, V_beta, V_theta and the RE table's covariance are then robust)
     robust: Any = field(default=None, repr=False)
+    weight: Any = field(default=None, repr=False)    # ("fweight", varname) for e(wtype) e(wexp)
 
     # ----- tables -------------------------------------------------------------------
     def fe_table(self, level: float = 95):

@@ -113,6 +113,7 @@ class MixedCall:
     in_text: str | None = None
     levels: list[LevelCall] = field(default_factory=list)
     options: MixedOptions = field(default_factory=MixedOptions)
+    weight: tuple[str, str] | None = None   # ("fweight", varname) from `[fw=varname]`
 
     @property
     def replay(self) -> bool:
@@ -132,6 +133,8 @@ class MixedCall:
             for v in (lev.groupvar, *lev.slopes):
                 if v != "_all" and v not in out:
                     out.append(v)
+        if self.weight and self.weight[1] not in out:
+            out.append(self.weight[1])
         if self.options.clustvar and self.options.clustvar not in out:
             out.append(self.options.clustvar)
         return out
@@ -153,6 +156,7 @@ class MixedCall:
             iterate=o.iterate if o.iterate is not None else 300, tolerance=o.tolerance,
             ltolerance=o.ltolerance, nrtolerance=o.nrtolerance)
         return ModelSpec(depvar=self.depvar, fixed=tuple(self.fixed), levels=tuple(levels),
+                         weights=self.weight[1] if self.weight else None,
                          constant=self.constant, method=self.options.method,
                          maxiter=self.options.iterate if self.options.iterate is not None else 300,
                          extra=extra)
@@ -308,6 +312,27 @@ class _Collector:
         return self.opts
 
 
+_WEIGHT = re.compile(r"\[\s*(fw|fweight|pw|pweight|aw|aweight|iw|iweight|weight)\s*=\s*([^\]]*)\]")
+
+
+def _weight_clause(text: str, resolve: Resolver | None):
+    """`[fw=v]` / `[fweight=v]` (a variable): frequency weights. Other weight types are not
+    implemented (r(101))."""
+    m = _WEIGHT.search(text)
+    if m is None:
+        return text, None
+    kind, exp = m.group(1), m.group(2).strip()
+    long = {"fw": "fweight", "pw": "pweight", "aw": "aweight", "iw": "iweight"}.get(kind, kind)
+    if long != "fweight":
+        raise StataError(101, f"{long}s not allowed")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", exp):
+        raise StataError(101, "frequency weights must be a variable name here")
+    rest = text[:m.start()] + " " + text[m.end():]
+    if _WEIGHT.search(rest):
+        raise StataError(198, "invalid syntax")
+    return rest, ("fweight", resolve(exp) if resolve else exp)
+
+
 def _dfmethod(arg: str) -> tuple[str, str]:
     """`dfmethod(kroger)`, `dfmethod(satterthwaite, oim)` → (method, information)."""
     main, _, opts = arg.partition(",")
@@ -405,6 +430,7 @@ def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
                 raise StataError(198, f"option {word}{'()' if arg is not None else ''} not allowed")
         call.options = col.finish()
         return call
+    fe_main, call.weight = _weight_clause(fe_main, resolve)
     main = col.clauses(fe_main).strip()
     if not main:
         raise StataError(100, "varlist required")
@@ -430,6 +456,8 @@ def parse_mixed(text: str, resolve: Resolver | None = None) -> MixedCall:
         call.levels.append(lev)
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
+    if call.weight and call.options.method == "REML":
+        raise StataError(101, "REML not supported with weights")
     if call.options.clustvar:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", call.options.clustvar):
             raise StataError(198, f"{call.options.clustvar} invalid name")

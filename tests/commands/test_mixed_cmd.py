@@ -485,3 +485,26 @@ def test_estmetric_and_coeflegend_tables(hsb_session):
     assert any(line.endswith("_b[mathach:ses]") for line in leg)
     assert session.run("mixed, estmetric variance") == 198
     assert session.run("mixed, coeflegend noretable") == 198
+
+
+def test_live_frequency_weights_and_refusals(hsb_session):
+    """Numbers: tests/models/test_weights.py (fw = the expanded data). Here: e(), and bad
+    weights leave data and results as they were (Stata's messages and codes)."""
+    session, out = hsb_session
+    assert session.run("generate w = 1 + mod(_n, 3)") == 0
+    run(hsb_session, "mixed mathach ses [fw=w] || id:, nolog")
+    res = session.estimates.active
+    assert res.scalars["N"] == 14370 and res.macros["wtype"] == "fweight"
+    assert res.macros["wexp"] == "= w"
+    before = session.estimates.active
+    assert session.run("generate wneg = cond(_n == 5, -1, 1)") == 0
+    assert session.run("generate wfrac = cond(_n == 5, 1.5, 1)") == 0
+    for bad, code, msg in [("[fw=wneg] || id:", 402, "negative weights encountered"),
+                           ("[fw=wfrac] || id:", 401, "may not use noninteger frequency weights"),
+                           ("[fw=w] || id:, reml", 101, "REML not supported with weights"),
+                           ("[pw=w] || id:", 101, "pweights not allowed"),
+                           ("[aw=w] || id:", 101, "aweights not allowed")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses {bad}") == code
+        assert msg in out.getvalue() and session.estimates.active is before
