@@ -10,8 +10,9 @@ beta and s2 profiled at every step: with u_g | y ~ N(P_g r_g, s2 P_g), P_g = (Z'
 = Lambda (Lambda'Z'Z Lambda + I)^-1 Lambda' (no T^-1 needed, so singular T is fine) and
 r_g = Z_g'(y_g - X_g beta),
     T_new = mean_g [ P_g r_g r_g' P_g / s2 + P_g (+ P_g Z'X (X'V*^-1X)^-1 X'Z P_g under REML) ]
-projected on the level's structure. One level only (the per-group statistics M0 hold
-everything); deeper models start Newton from the grid start.
+projected on the level's structure, from the per-group statistics M0 (one level). Nested
+models take the same step from the gradient of the profiled deviance (Fisher's identity,
+em_step_generic); both agree on one-level models (tests/models/test_em.py).
 """
 from __future__ import annotations
 
@@ -69,7 +70,58 @@ def _theta(cov: str, q: int, T: np.ndarray) -> np.ndarray:
 
 
 def em_supported(model) -> bool:
-    return len(model.levels) == 1 and model.q[0] > 0
+    return len(model.levels) >= 1 and all(q > 0 for q in model.q)
+
+
+def _dev_grad_s2(model, th):
+    """model.deviance(th, True) and the profiled s2 from the same pass (lmm.py's algebra)."""
+    from .lmm import LOG2PI
+    R, ld, cache, _ = model._forward(th[None])
+    beta, r2, ldXX, Q, XXinv = model._top(R, model.reml)
+    n, p = model.n, model.p
+    nu = n - p if model.reml else n
+    with np.errstate(invalid="ignore", divide="ignore"):
+        dev = ld + nu * (1.0 + LOG2PI + np.log(r2 / nu)) + (ldXX if model.reml else 0.0)
+    Rbar = (nu / r2)[:, None, None] * Q
+    if model.reml and p:
+        Rbar[:, :p, :p] += XXinv
+    g = model._backward(cache, Rbar)
+    return float(dev[0]), g[0], float(r2[0]) / nu
+
+
+def em_step_generic(model, th: np.ndarray):
+    """One ECME step for any nesting, from the gradient of the profiled deviance.
+
+    Fisher's identity: dl/dSigma_l = 1/2 Sigma^-1 (S_l - m_l Sigma) Sigma^-1 with S_l the
+    sum over the level's m_l groups of E[u u' | y] (ML; REML the same with its restricted
+    likelihood), i.e. S_l = m_l Sigma + 2 Sigma G Sigma, G = dl/dSigma. Our gradient is in
+    theta (Sigma = s2 Lambda Lambda'): dl/dtheta_k = 2 s2 tr(Lambda' G E_k). The structure's
+    M-step needs only the part of G these equations determine: their minimum-norm solution.
+    Returns (-dev/2 at th, the new theta)."""
+    dev, g, s2 = _dev_grad_s2(model, th)
+    gl = -0.5 * g
+    new = th.copy()
+    for l, (lv, q) in enumerate(zip(model.levels, model.q)):
+        sl = slice(model.offsets[l], model.offsets[l + 1])
+        L = model.lambdas(th)[l]
+        E = model.E[l]
+        # unknowns: the q(q+1)/2 entries of symmetric G; rows: one per theta_k
+        iu = np.triu_indices(q)
+        A = np.zeros((len(E), len(iu[0])))
+        for c, (i, j) in enumerate(zip(*iu)):
+            Gc = np.zeros((q, q))
+            Gc[i, j] = Gc[j, i] = 1.0
+            A[:, c] = [2 * s2 * np.trace(L.T @ Gc @ Ek) for Ek in E]
+        x = np.linalg.lstsq(A, gl[sl], rcond=None)[0]
+        G = np.zeros((q, q))
+        G[iu] = x
+        G = G + G.T - np.diag(np.diag(G))
+        Sig = s2 * L @ L.T
+        m = lv.n_groups
+        S = m * Sig + 2 * Sig @ G @ Sig
+        T = _project(lv.covariance, S / (m * s2))
+        new[sl] = _theta(lv.covariance, q, T)
+    return -float(dev) / 2, new
 
 
 def _evaluate(model, th):
@@ -89,6 +141,8 @@ def _evaluate(model, th):
 def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
     """Up to opts.emiterate EM steps from theta. Returns (theta, -dev/2 per EM iteration
     starting with the start's, iterations run)."""
+    if len(model.levels) > 1:
+        return _em_generic(model, theta, opts, on_iteration)
     q, p = model.q[0], model.p
     cov = model.levels[0].covariance
     M = model.M0
@@ -122,6 +176,25 @@ def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
             on_iteration(it, ll_new)
         if abs(ll_new - lls[-2]) / (abs(lls[-2]) + 1) <= opts.emtolerance:
             break
+    return th, lls, it
+
+
+def _em_generic(model, theta, opts: PathOptions, on_iteration=None):
+    th = np.asarray(theta, dtype=float).copy()
+    lls = []
+    it = 0
+    while True:
+        ll, new = em_step_generic(model, th)
+        if not math.isfinite(ll):
+            break
+        lls.append(ll)
+        if it and abs(lls[-1] - lls[-2]) / (abs(lls[-2]) + 1) <= opts.emtolerance:
+            break
+        if it >= opts.emiterate or not np.all(np.isfinite(new)):
+            break
+        th, it = new, it + 1
+        if on_iteration:
+            on_iteration(it, ll)
     return th, lls, it
 
 

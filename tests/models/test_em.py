@@ -62,3 +62,30 @@ def test_ml_stop_rules():
     assert ml_stop(trace, PathOptions(nrtolerance=1.0)) == 2        # 1 fails ltol and tol
     assert ml_stop(trace, PathOptions(nrtolerance=1.0, ltolerance=0.02)) == 1
     assert ml_stop(trace[:1], PathOptions()) is None
+
+
+@pytest.mark.parametrize("cov", ["identity", "independent", "exchangeable", "unstructured"])
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_generic_em_step_equals_the_direct_one(hsb, cov, method):
+    """Nested models take their EM step from the gradient (Fisher's identity); on a
+    one-level model it must equal the direct E-step of the posterior moments."""
+    from hlmshell.models.em import em_step_generic
+    spec = ModelSpec("mathach", (C("ses"),), (RandomLevel("id", ("ses",), covariance=cov),),
+                     method=method)
+    r = fit(spec, hsb)
+    model = r._state["model"]
+    th = r._state["theta"] * np.linspace(0.7, 1.3, len(r._state["theta"]))   # off the optimum
+    direct, _, _ = em(model, th, PathOptions(emiterate=1, emtolerance=0.0))
+    ll, generic = em_step_generic(model, th)
+    assert ll == pytest.approx(-model.deviance(th) / 2, abs=1e-9)
+    T1, T2 = (model.lambdas(t)[0] @ model.lambdas(t)[0].T for t in (direct, generic))
+    assert np.allclose(T1, T2, rtol=1e-6, atol=1e-9 * np.abs(T1).max())
+
+
+def test_three_level_em_is_monotone():
+    from conftest import synth
+    d = synth(seed=4, n_outer=15)
+    r = fit(ModelSpec("y", (C("x"),), (RandomLevel("school", ("x",)), RandomLevel("class"))), d)
+    lls = r.summary.em_log
+    assert len(lls) >= 2 and all(b >= a - 1e-8 for a, b in zip(lls, lls[1:]))
+    assert r.converged and r.summary.iterations >= 1
