@@ -69,6 +69,10 @@ def run_mixed(session, args, name: str):
         # the nested routes of robust/smallsample work on rows, not weighted cross-products
         raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
                               "more than one level")
+    if (call.options.vce or call.options.dfmethod) and not fit.levels:
+        # every random-effects equation empty: not implemented for linear regression
+        opt = "vce()" if call.options.vce else "dfmethod()"
+        raise StataError(198, f"option {opt} not allowed with a model without random effects")
     if call.options.vce and fit.levels:
         apply_robust(session, call, fit)
     if call.options.dfmethod and fit.levels:

@@ -508,3 +508,13 @@ def test_live_frequency_weights_and_refusals(hsb_session):
         out.truncate()
         assert session.run(f"mixed mathach ses {bad}") == code
         assert msg in out.getvalue() and session.estimates.active is before
+
+
+def test_options_refused_for_linear_regression(hsb_session):
+    session, out = hsb_session
+    before = session.estimates.active
+    for opts in ("reml dfmethod(kroger)", "vce(robust)"):
+        for model in ("mathach ses", "mathach ses || id:, noconstant"):
+            sep = "," if "," not in model else ""
+            assert session.run(f"mixed {model}{sep} {opts}") == 198
+            assert session.estimates.active is before
