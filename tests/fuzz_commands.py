@@ -36,7 +36,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
          "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
          "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()", "estmetric", "coeflegend",
-         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]"]
+         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]", "scores"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

@@ -50,6 +50,37 @@ def _missing_note(values: np.ndarray) -> str | None:
     return f"({k:,} missing value{'s' if k != 1 else ''} generated)"
 
 
+def _scores(session, args, result, words, stype, touse):
+    """Parameter-level scores: d ll / d e(b)_j of each top-level group, in e(b)'s metric,
+    on the group's last observation (in data order) of the estimation sample; missing on
+    the other rows (Stata's mixed postestimation, as we recall the manual)."""
+    from hlmshell.models.robust import stata_scores
+    model = result.model
+    if not model.levels:
+        raise StataError(198, "option scores not allowed after linear regression")
+    if args.options.get("relevel"):
+        raise StataError(198, "option relevel() not allowed with scores")
+    cols = result.matrices["b"].colnames
+    names = _new_names(session, words, len(cols))
+    with np.errstate(all="ignore"):
+        S = stata_scores(model)
+    d = model._state["design"]
+    top = d.levels[0].group                    # per sample row
+    rows = np.asarray(d.rows)
+    last = np.full(S.shape[0], -1)
+    last[top] = rows                           # rows ascend: the last assignment wins
+    messages = []
+    for j, name in enumerate(names):
+        values = np.full(session.data.nobs, np.nan)
+        values[last] = S[:, j]
+        values = np.where(touse, values, np.nan)
+        session.data.add(name, values, stype, label=f"score for _b[{cols[j]}]")
+        note = _missing_note(session.data.column(name))
+        if note:
+            messages.append(note)
+    return "\n".join(messages) or None
+
+
 @command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
                            "REFfects RELEVel(string) SCores *]",
          help="predictions, residuals and random effects after mixed")
@@ -57,6 +88,7 @@ def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
     predict [type] stub* | newvarlist [if] [in], reffects [reses(stub* | newvarlist)]
     predict [type] stub* | newvarlist [if] [in], reses      (the older form)
+    predict [type] stub* | newvarlist [if] [in], scores     (ML only)
     """
     result = session.estimates.require()
     model = result.model
@@ -81,10 +113,8 @@ def predict(session, args):
     if len(chosen) > 1:
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
-    if stat == "scores":
-        if model.method == "REML":
-            raise StataError(198, "option scores is not available after REML estimation")
-        raise StataError(198, "option scores not allowed")
+    if stat == "scores" and model.method == "REML":
+        raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()
     stype = "float"
     if words and words[0] in TYPES + ("byte", "int", "long"):
@@ -99,6 +129,9 @@ def predict(session, args):
                               "be in memory")
     touse = args.touse(session)
     messages = ["(option xb assumed)"] if not chosen else []
+
+    if stat == "scores":
+        return _scores(session, args, result, words, stype, touse)
 
     relevel = args.options.get("relevel")
     level_index = None

@@ -90,9 +90,48 @@ def scores_dense(fit):
     return Sb, Sp
 
 
+def _jacobians(fit, st):
+    """d phi / d psi (linear covariance parameters) and d stata / d psi (lns, atr, lnsig_e),
+    by central differences (both maps are smooth in psi)."""
+    from .inference import _stata_fun
+    psi = st.psi
+    kpsi = len(psi)
+    fun = _stata_fun(st, [lv.covariance for lv in fit.levels])
+    J = np.zeros((n_linear(fit), kpsi))
+    K = np.zeros((len(fit.theta), kpsi))
+    for j in range(kpsi):
+        h = 1e-6 * max(abs(psi[j]), 0.05)
+        e = np.zeros(kpsi)
+        e[j] = h
+        J[:, j] = (_phi(fit, st, psi + e) - _phi(fit, st, psi - e)) / (2 * h)
+        with np.errstate(invalid="ignore"):
+            K[:, j] = (fun(psi + e) - fun(psi - e)) / (2 * h)
+    return J, K
+
+
+def stata_scores(fit):
+    """`predict, scores`: per top-level group, d ll_g / d e(b) in e(b)'s order (beta, then
+    lns/atr/lnsig_e), as (G x (k_f + k_r)); NaN for parameters whose metric is singular
+    here (a boundary). d/d stata = K^-T d/d psi with K = d stata / d psi."""
+    st = fit._state["vstate"]
+    d = fit._state["design"]
+    Sb, Sp = scores(fit)
+    J, K = _jacobians(fit, st)
+    kf = len(fit.fixed_names)
+    out = np.zeros((len(Sb), kf + len(fit.theta)))
+    out[:, np.asarray(d.keep)] = Sb
+    Spsi = Sp @ J
+    try:
+        if not np.all(np.isfinite(K)):
+            raise np.linalg.LinAlgError
+        out[:, kf:] = np.linalg.solve(K.T, Spsi.T).T
+    except np.linalg.LinAlgError:
+        out[:, kf:] = np.nan
+    return out
+
+
 def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -> Robust:
     """cluster_codes: integer cluster of each SAMPLE row (None: the top level)."""
-    from .inference import _stata_fun
     d = fit._state["design"]
     st = fit._state["vstate"]
     top = d.levels[0].group
@@ -111,15 +150,9 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     if nc < 2:
         raise ModelError(459, f"only one cluster in {clustvar or fit.levels[0].groupvar}")
     Sb, Sp = scores(fit)
-    # d phi / d psi by central differences (phi is smooth in psi everywhere)
     psi, free = st.psi, st.free
     kpsi = len(psi)
-    J = np.zeros((len(Sp[0]), kpsi))
-    for j in range(kpsi):
-        h = 1e-6 * max(abs(psi[j]), 0.05)
-        e = np.zeros(kpsi)
-        e[j] = h
-        J[:, j] = (_phi(fit, st, psi + e) - _phi(fit, st, psi - e)) / (2 * h)
+    J, K = _jacobians(fit, st)
     S = np.hstack([Sb, Sp @ J[:, free]])
     Sc = np.zeros((nc, S.shape[1]))
     np.add.at(Sc, owner, S)
@@ -135,14 +168,6 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     B[p:, p:] = C
     Vr = nc / (nc - 1) * B @ (Sc.T @ Sc) @ B
     # psi -> Stata's (lns, atr, lnsig_e)
-    fun = _stata_fun(st, [lv.covariance for lv in fit.levels])
-    K = np.zeros((len(fit.theta), kpsi))
-    for j in range(kpsi):
-        h = 1e-6 * max(abs(psi[j]), 0.05)
-        e = np.zeros(kpsi)
-        e[j] = h
-        with np.errstate(invalid="ignore"):
-            K[:, j] = (fun(psi + e) - fun(psi - e)) / (2 * h)
     K = np.nan_to_num(K[:, free])
     T = np.zeros((p + len(fit.theta), p + nf))
     T[:p, :p] = np.eye(p)

@@ -103,3 +103,18 @@ def test_reffects_with_reses_newvars_as_stata_14(slope):
                       ("predict e1 e2, reffects reses()", 198)]:
         assert run(slope, bad)[0] == code, bad
         assert list(slope.data.names) == names
+
+
+def test_scores_one_per_school_on_its_last_row(slope):
+    """Values: tests/models/test_robust.py (dense differences). Here: placement, count,
+    sum ~0 at the optimum, REML refused (Stata's manual as recalled: not verified)."""
+    rc, _ = run(slope, "predict sc*, scores")
+    assert rc == 0 and [f"sc{k}" for k in range(1, 7)] == [n for n in slope.data.names if n.startswith("sc")]
+    v = col(slope, "sc1")
+    ids = slope.data.column("id")
+    shown = np.flatnonzero(~np.isnan(v))
+    assert len(shown) == 160
+    last = {i: k for k, i in enumerate(ids)}
+    assert sorted(last.values()) == list(shown)
+    assert abs(np.nansum(v)) < 1e-3 * np.nanmax(np.abs(v))
+    assert run(slope, "predict bad, scores")[0] == 102      # one name for six scores

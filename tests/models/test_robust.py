@@ -48,6 +48,8 @@ def dense_robust(r, d, cl):
         e = np.zeros(k)
         e[j] = h
         Sg[:, j] = (ll_groups(b + e) - ll_groups(b - e)) / (2 * h)
+    if cl is None:
+        return Sg
     owner = np.array([cl[d["g"] == k][0] for k in np.unique(d["g"])]).astype(int)
     Sc = np.zeros((owner.max() + 1, k))
     np.add.at(Sc, owner, Sg)
@@ -79,3 +81,16 @@ def test_cluster_must_contain_the_top_level():
     assert e.value.code == 459
     with pytest.raises(ModelError):
         sandwich(r, np.zeros(len(d["g"]), dtype=int), "one")
+
+
+def test_parameter_level_scores_match_dense_differences():
+    """`predict, scores`: d ll_g / d e(b) per group in e(b)'s metric; they sum to ~0 at the
+    optimum."""
+    from hlmshell.models.robust import stata_scores
+    d = data()
+    spec = ModelSpec("y", (C("x"), C("w")), (RandomLevel("g", ("x",), covariance="unstructured"),))
+    r = fit(spec, d)
+    S = stata_scores(r)
+    want = dense_robust(r, d, None)
+    assert S == pytest.approx(want, rel=1e-5, abs=1e-7 * np.abs(want).max())
+    assert np.abs(S.sum(0)).max() < 1e-5 * np.abs(S).max()
