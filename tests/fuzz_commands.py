@@ -19,7 +19,7 @@ COMMANDS = [
     "use", "save", "sum", "summarize", "su", "tab", "tabulate", "des", "describe", "list", "count",
     "g", "gen", "generate", "replace", "egen", "drop", "keep", "sort", "gsort", "merge", "rename",
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
-    "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
+    "mixed", "xtmixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
     "expand", "local", "loc", "global", "gl", "macro", "foreach", "forvalues", "forv", "while",
     "if", "else", "continue", "program", "args", "syntax", "tempvar", "tempname", "tempfile",
@@ -74,7 +74,14 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
          "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
          "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
-         "(scatter y x)", "(lfit y x)", "(mean)"]
+         "(scatter y x)", "(lfit y x)", "(mean)",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "emiterate(0)", "emiter(-1)", "emlog",
+         "emtol(1e-3)", "tol(0)", "ltol(x)", "nrtol(1e-2)", "difficult", "tech(nr)", "tech(bfgs)",
+         "emonly", "matlog", "matsqrt", "xtmixed", "dfmethod(kroger)", "dfm(sat, oim)",
+         "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
+         "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
+         "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()", "estmetric", "coeflegend",
+         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]", "scores"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
@@ -119,8 +126,15 @@ def command_line(rng) -> str:
         levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z'])}"
                           f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)'])}"
                           for _ in range(rng.randint(0, 3)))
-        opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo"])
-        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed'])} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{opts}"
+        opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
+                           ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
+                           ", ltol(1e-2) nrtol(1)", ", emtol(-1)", ", reml dfmethod(kroger)",
+                           ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
+                           ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
+                           ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
+                           ", estmetric stddev"])
+        wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]"])
+        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \
                f"{' '.join(rng.choice(VARS) for _ in range(rng.randint(0, 4)))}" \

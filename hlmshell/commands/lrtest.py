@@ -30,6 +30,8 @@ def check_nested(r, u, force: bool) -> None:
     """Stata's checks (all r(498)); `r` has the fewer parameters."""
     if force:
         return
+    if any(res.macros.get("vcetype") == "Robust" for res in (r, u)):
+        raise StataError(498, "LR test likely invalid for models with robust vce")
     cmd_r, cmd_u = _get(r, "cmd", ""), _get(u, "cmd", "")
     if cmd_r != cmd_u:
         raise StataError(498, f"test involves different estimators: {cmd_u} vs. {cmd_r}")
@@ -80,7 +82,7 @@ def lrtest(session, args):
     check_nested(r, u, force)
     chi2 = -2.0 * (float(_get(r, "ll")) - float(_get(u, "ll")))
     df = dfu - dfr
-    from scipy.special import chdtrc  # at the first test: scipy is not loaded at start-up
+    from hlmshell.models.distributions import chdtrc  # stdlib-based: no scipy import
     p = float(chdtrc(df, chi2)) if df > 0 else math.nan
     boundary = _get(r, "k_rs", 0) != _get(u, "k_rs", 0)
     reml = _get(r, "method", "ML") == "REML" and _get(u, "method", "ML") == "REML"

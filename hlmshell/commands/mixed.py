@@ -13,10 +13,12 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
-from hlmshell.render.formats import abbrev
-from hlmshell.render.mixed import (FixedEffectsTable, FixedRow, GroupInfo, LRTestLine,
+from hlmshell.render.formats import abbrev, fmt
+from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, GroupInfo,
+                                   LRTestLine,
                                    MixedHeader, MixedIterationLog, MixedOutput,
-                                   RandomEffectsTable, RERow, RESection, note_text)
+                                   RandomEffectsTable, RERow, RESection, SmallHeader,
+                                   note_text)
 from hlmshell.syntax.factor import resolver_for
 from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed
 from hlmshell.syntax.spec import Args, parse_in_range
@@ -29,22 +31,61 @@ def mixed(session, args):
         fe_terms: variables and factor variables: i.x, c.x, ib#.x, x#z, x##z
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
+                 estmetric coeflegend
+                 dfmethod(residual|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
+                 emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
+                 difficult technique(nr)
         mixed [, options] alone redisplays the last results
     """
+    return run_mixed(session, args, "mixed")
+
+
+@command("xtmixed", abbrev="xtmixed", syntax="raw",
+         help="multilevel mixed-effects linear regression (the old name of mixed)")
+def xtmixed(session, args):
+    """xtmixed depvar [fe_terms] [if] [in] [|| levelvar: ...] [, options]
+        the old name of mixed: the same model and options (ML by default, stata-reference
+        1.2); the random-effects table in standard deviations unless `variance` is given;
+        e(cmd) is "xtmixed"
+    """
+    return run_mixed(session, args, "xtmixed")
+
+
+def run_mixed(session, args, name: str):
     call = parse_mixed(args.body, resolver_for(session.data.names) if session.data.names else None)
+    if name == "xtmixed" and "variance" not in call.options.given:
+        call.options.stddev = True      # xtmixed's display default (stata-reference 1.7)
     level = call.options.level if call.options.level is not None else \
         float(session.settings.get("level", 95))
     if call.replay:
         result = session.estimates.active
-        if result is None or result.cmd != "mixed":
+        if result is None or result.cmd != "mixed" or result.macros.get("cmd") != name:
             raise StataError(301, "last estimates not found")
         return replay_output(result, call.options, level)
     if not session.data.names:
         raise StataError(111, "no variables defined")
     fit, sample_vars = estimate(session, call)
+    if call.weight and len(fit.levels) > 1 and (call.options.vce or call.options.dfmethod):
+        # the nested routes of robust/smallsample work on rows, not weighted cross-products
+        raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
+                              "more than one level")
+    if (call.options.vce or call.options.dfmethod) and not fit.levels:
+        # every random-effects equation empty: not implemented for linear regression
+        opt = "vce()" if call.options.vce else "dfmethod()"
+        raise StataError(198, f"option {opt} not allowed with a model without random effects")
+    if call.options.vce and fit.levels:
+        apply_robust(session, call, fit)
+    if call.options.dfmethod and fit.levels:
+        from hlmshell.models.smallsample import infer
+        with np.errstate(all="ignore"):
+            fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
-    result = from_mixed(fit, cmdline=call.cmdline, sigvars=sample_vars, datasignature=sig,
-                        nolrtest=call.options.nolrtest)
+    if call.weight:
+        fit.weight = call.weight
+    result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
+                        sigvars=sample_vars, datasignature=sig,
+                        nolrtest=call.options.nolrtest, cmdname=name,
+                        optmetric=call.options.optmetric)
     result.fv_labels = factor_labels(session.data, result)
     session.estimates.post(result)
     notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
@@ -55,13 +96,42 @@ def mixed(session, args):
     out = build_output(result, call.options, level)
     out.notes = notes
     if call.options.log and fit.levels:  # linear regression: no iterations, no log
-        out.log = MixedIterationLog(list(fit.iteration_log), crittype(fit.method),
-                                    bool(fit.converged))
+        out.log = MixedIterationLog(list(fit.iteration_log),
+                                    crittype(fit.method, fit.robust is not None),
+                                    bool(fit.converged),
+                                    em_values=list(fit.summary.em_log) if call.options.emlog
+                                    else None)
     if not fit.converged:
         # Stata keeps and shows the unconverged estimates (e(converged)=0, e(rc)=430);
         # the command itself ends with r(430)
         raise ResultError(430, "convergence not achieved", output=out)
     return out
+
+
+@np.errstate(all="ignore")
+def apply_robust(session, call: MixedCall, fit) -> None:
+    """vce(robust|cluster v): the sandwich replaces the model VCE in the fit (models/robust)."""
+    from hlmshell.models import ModelError
+    from hlmshell.models.robust import sandwich
+    opts = call.options
+    codes = None
+    if opts.clustvar:
+        col = np.asarray(session.data.column(opts.clustvar))[np.asarray(fit.sample, dtype=bool)]
+        _, codes = np.unique(col.astype(str) if col.dtype == object else col, return_inverse=True)
+    try:
+        rob = sandwich(fit, codes, opts.clustvar or "")
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    fit.V, fit.V_beta, fit.V_theta = rob.V, rob.V_beta, rob.V_theta
+    fit._state["vstate"] = rob.vstate
+    wald = [j for j, nm in enumerate(fit.fixed_names) if nm != "_cons" and not fit.omitted[j]]
+    if wald:
+        from scipy import special
+        b = np.asarray(fit.beta)[wald]
+        fit.chi2 = float(b @ np.linalg.solve(fit.V_beta[np.ix_(wald, wald)], b))
+        fit.p = float(special.chdtrc(len(wald), fit.chi2))
+    fit.robust = {"vce": opts.vce, "clustvar": opts.clustvar or fit.levels[0].groupvar,
+                  "n_clust": rob.n_clust}
 
 
 def touse(session, call: MixedCall) -> np.ndarray:
@@ -113,7 +183,9 @@ def _residual_vanishes(result, y) -> bool:
     return bool(scale > 0 and sigma2 <= 1e-8 * scale)
 
 
-def crittype(method: str) -> str:
+def crittype(method: str, robust: bool = False) -> str:
+    if robust:
+        return "log pseudolikelihood"
     return "log restricted-likelihood" if method == "REML" else "log likelihood"
 
 
@@ -123,6 +195,10 @@ def _f(x) -> float:
 
 
 def fixed_rows(model, level: float) -> list[FixedRow]:
+    if getattr(model, "small", None) is not None:     # dfmethod(): t statistics and DF
+        from hlmshell.models.smallsample import t_rows
+        rows, dfs = t_rows(model, model.small, level)
+        return [FixedRow(**r._asdict(), df=nu) for r, nu in zip(rows, dfs)]
     return [FixedRow(**r._asdict()) for r in model.fe_table(level)]
 
 
@@ -193,16 +269,31 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, int(lv.n_groups), int(lv.g_min), float(lv.g_avg),
                             int(lv.g_max)) for lv in model.levels]
+        small = getattr(model, "small", None)
         out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
-                                 chi2=_f(s.get("chi2")), df_m=int(s.get("df_m", 0)),
-                                 p=_f(s.get("p")), crittype=crittype(m.get("method", "ML")),
+                                 chi2=_f(s.get("F" if small else "chi2")),
+                                 df_m=int(s.get("df_m", 0)),
+                                 p=_f(s.get("p")),
+                                 crittype=crittype(m.get("method", "ML"), "vcetype" in m),
                                  chi2type=m.get("chi2type", "Wald"),
                                  show_groups=not opts.nogroup)
+        if small is not None:
+            out.header.small = SmallHeader(small.title, _f(s.get("df_min")),
+                                           _f(s.get("df_avg")), _f(s.get("df_max")),
+                                           _f(s.get("ddf_m")))
     if not opts.nofetable and int(s.get("k_f", 1)) > 0:  # Stata: no table without fixed effects
+        small = getattr(model, "small", None)
         out.fixed = FixedEffectsTable(m.get("depvar", ""), fixed_rows(model, level), level,
+                                      stat="t" if small is not None else "z",
+                                      dftable=opts.dftable if small is not None else "default",
+                                      vcetype=m.get("vcetype", ""),
+                                      clusters=_clusters_note(s, m),
                                       level_labels=dict(getattr(result, "fv_labels", {}) or {}))
-    if not opts.noretable:  # linear regression too: the table holds var(Residual) only
+    if opts.estmetric or opts.coeflegend:     # one table of e(b) instead of the two
+        out.fixed = estmetric_table(result, model, level, opts.coeflegend)
+    elif not opts.noretable:  # linear regression too: the table holds var(Residual) only
         out.random = random_table(model, level, opts.stddev)
+        out.random.vcetype = m.get("vcetype", "")
     if not opts.nolrtest and not opts.noretable and "ll_c" in s:  # Stata prints it in the RE table
         out.lrtest = LRTestLine(_f(s["chi2_c"]), int(s["df_c"]), _f(s["p_c"]),
                                 chibar=bool(model.lr_chibar))
@@ -212,6 +303,33 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
     return out
+
+
+def estmetric_table(result, model, level: float, legend: bool) -> EstMetricTable:
+    """e(b) by equation: the fixed effects as in their own table, then each variance
+    parameter (lns…, atr…, lnsig_e) with a symmetric normal CI from e(V)."""
+    from hlmshell.models.distributions import ndtr, ndtri
+    fixed = fixed_rows(model, level)
+    b = result.matrices["b"].values[0]
+    V = result.matrices["V"].values
+    names = result.matrices["b"].colnames
+    z = ndtri(1 - (1 - level / 100) / 2)
+    eqs = [(result.macros.get("depvar", ""), fixed)]
+    for j in range(len(fixed), len(names)):
+        eq = names[j].partition(":")[0]
+        est, se = float(b[j]), math.sqrt(V[j, j]) if V[j, j] >= 0 else math.nan
+        zz = est / se if se > 0 else math.nan
+        p = 2 * ndtr(-abs(zz)) if math.isfinite(zz) else math.nan
+        eqs.append((eq, [FixedRow("_cons", est, se, zz, p, est - z * se, est + z * se)]))
+    return EstMetricTable(result.macros.get("depvar", ""), eqs, level, legend,
+                          stat="t" if getattr(model, "small", None) is not None else "z")
+
+
+def _clusters_note(s, m) -> str:
+    if "N_clust" not in s:
+        return ""
+    return f"(Std. err. adjusted for {fmt(s['N_clust'], '%12.0fc').strip()} clusters in " \
+           f"{m.get('clustvar', '')})"
 
 
 def replay_output(result, opts: MixedOptions | None = None, level: float = 95) -> MixedOutput:

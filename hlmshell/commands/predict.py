@@ -51,17 +51,50 @@ def _missing_note(values: np.ndarray) -> str | None:
     return f"({k:,} missing value{'s' if k != 1 else ''} generated)"
 
 
+def _scores(session, args, result, words, stype, touse):
+    """Parameter-level scores: d ll / d e(b)_j of each top-level group, in e(b)'s metric,
+    on the group's last observation (in data order) of the estimation sample; missing on
+    the other rows (Stata's mixed postestimation, as we recall the manual)."""
+    from hlmshell.models.robust import stata_scores
+    model = result.model
+    if not model.levels:
+        raise StataError(198, "option scores not allowed after linear regression")
+    if args.options.get("relevel"):
+        raise StataError(198, "option relevel() not allowed with scores")
+    cols = result.matrices["b"].colnames
+    names = _new_names(session, words, len(cols))
+    with np.errstate(all="ignore"):
+        S = stata_scores(model)
+    d = model._state["design"]
+    top = d.levels[0].group                    # per sample row
+    rows = np.asarray(d.rows)
+    last = np.full(S.shape[0], -1)
+    last[top] = rows                           # rows ascend: the last assignment wins
+    messages = []
+    for j, name in enumerate(names):
+        values = np.full(session.data.nobs, np.nan)
+        values[last] = S[:, j]
+        values = np.where(touse, values, np.nan)
+        session.data.add(name, values, stype, label=f"score for _b[{cols[j]}]")
+        note = _missing_note(session.data.column(name))
+        if note:
+            messages.append(note)
+    return "\n".join(messages) or None
+
+
 FAMILY_STATS = ("xb", "stdp", "fitted", "residuals", "rstandard", "reffects", "reses", "scores",
                 "stdf", "rstudent", "leverage", "hat", "cooksd", "u", "ue", "e", "xbu")
 
 
 @command("predict", syntax="anything [if] [in] [, XB STDP FITted RESiduals RSTAndard "
-                           "REFfects RESES RELEVel(string) SCores STDF RSTUdent LEVerage "
+                           "REFfects RELEVel(string) SCores STDF RSTUdent LEVerage "
                            "HAT COOKsd U UE E XBU *]",
          help="predictions, residuals and random effects after estimation")
 def predict(session, args):
     """predict [type] newvar [if] [in] [, xb | fitted | residuals | rstandard | stdp]
-    predict [type] stub* | newvarlist [if] [in], reffects | reses [relevel(levelvar)]
+    predict [type] stub* | newvarlist [if] [in], reffects [reses(stub* | newvarlist)]
+    predict [type] stub* | newvarlist [if] [in], reses      (the older form)
+    predict [type] stub* | newvarlist [if] [in], scores     (ML only)
     """
     result = session.estimates.require()
     from hlmshell.postest.predict_glm import handles, predict_glm
@@ -76,14 +109,27 @@ def predict(session, args):
     model = result.model
     if model is None:
         raise StataError(321, "predict not available after this command")
+    # `reses` is a statistic (older form) or, with reffects, reses(newvars) (Stata 14+):
+    # the binder passes it through `*` untyped, every other unknown option is refused here
+    reses_names = None
+    for key in [k for k in args.options if k not in STATS and k != "relevel" or k == "reses"]:
+        value = args.options.pop(key)
+        if key != "reses":
+            raise StataError(198, f"option {key}{'()' if value is not True else ''} not allowed")
+        if value is True:
+            args.options["reses"] = True
+        else:
+            reses_names = value.split()
+            if not reses_names:
+                raise StataError(198, "option reses() required")
+    if reses_names is not None and not args.options.get("reffects"):
+        raise StataError(198, "option reses() requires option reffects")
     chosen = [s for s in STATS if args.options.get(s)]
     if len(chosen) > 1:
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
-    if stat == "scores":
-        if model.method == "REML":
-            raise StataError(198, "option scores is not available after REML estimation")
-        raise StataError(198, "option scores not allowed")
+    if stat == "scores" and model.method == "REML":
+        raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()
     stype = "float"
     if words and words[0] in TYPES + ("byte", "int", "long"):
@@ -98,6 +144,9 @@ def predict(session, args):
                               "be in memory")
     touse = args.touse(session)
     messages = ["(option xb assumed)"] if not chosen else []
+
+    if stat == "scores":
+        return _scores(session, args, result, words, stype, touse)
 
     relevel = args.options.get("relevel")
     level_index = None
@@ -114,18 +163,25 @@ def predict(session, args):
         if not effects:
             raise StataError(459, "model is linear regression; no random effects")
         names = _new_names(session, words, len(effects))
-        columns = []
-        for i, lv in enumerate(model.levels):
-            block = model.reffects(i) if stat == "reffects" else model.reses(i)
-            block = np.asarray(block, dtype=float).reshape(session.data.nobs, -1)
-            columns += [block[:, k] for k in range(block.shape[1])]
-        what = "BLUP r.e. for" if stat == "reffects" else "BLUP r.e. std. errors for"
-        for name, (_, groupvar, effect), values in zip(names, effects, columns):
-            values = np.where(touse, values, np.nan)
-            session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
-            note = _missing_note(session.data.column(name))
-            if note:
-                messages.append(note)
+        jobs = [(stat, names)]
+        if reses_names is not None:
+            se_names = _new_names(session, reses_names, len(effects))
+            if set(se_names) & set(names):
+                raise StataError(110, f"{sorted(set(se_names) & set(names))[0]} already defined")
+            jobs.append(("reses", se_names))
+        for kind, targets in jobs:
+            columns = []
+            for i, lv in enumerate(model.levels):
+                block = model.reffects(i) if kind == "reffects" else model.reses(i)
+                block = np.asarray(block, dtype=float).reshape(session.data.nobs, -1)
+                columns += [block[:, k] for k in range(block.shape[1])]
+            what = "BLUP r.e. for" if kind == "reffects" else "BLUP r.e. std. errors for"
+            for name, (_, groupvar, effect), values in zip(targets, effects, columns):
+                values = np.where(touse, values, np.nan)
+                session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
+                note = _missing_note(session.data.column(name))
+                if note:
+                    messages.append(note)
         return "\n".join(messages) or None
 
     name = _new_names(session, words, 1)[0]

@@ -98,7 +98,8 @@ def mixed_title(method: str) -> str:
 
 
 def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
-               nolrtest: bool = False) -> EstimationResult:
+               nolrtest: bool = False, cmdname: str = "mixed",
+               optmetric: str = "matsqrt") -> EstimationResult:
     """The e() set after `mixed`, in the handout's `ereturn list` order."""
     method = fit.method
     levels = list(fit.levels)
@@ -126,6 +127,21 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     s["p"] = _num(fit.p)
     s["chi2"] = _num(fit.chi2)
     s["rc"] = 0 if fit.converged else 430
+    rob = getattr(fit, "robust", None)
+    if rob is not None:
+        s["N_clust"] = _int(rob["n_clust"])
+    small = getattr(fit, "small", None)
+    if small is not None:     # dfmethod(): t/F inference (models/smallsample.py)
+        s["small"] = 1
+        dfs = np.asarray(small.df, dtype=float)
+        dfs = dfs[np.isfinite(dfs)]
+        s["df_max"] = float(dfs.max()) if len(dfs) else math.nan
+        s["df_avg"] = float(dfs.mean()) if len(dfs) else math.nan
+        s["df_min"] = float(dfs.min()) if len(dfs) else math.nan
+        s["ddf_m"] = _num(small.ddf_m)
+        s["F"] = _num(small.F)
+        s["p"] = _num(small.p)
+        s.pop("chi2", None)
 
     m: dict = {}
     m["cmdline"] = cmdline
@@ -140,15 +156,28 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     m["ivars"] = " ".join(lv.groupvar for lv in levels)
     m["vartypes"] = " ".join(lv.vartype for lv in levels)
     m["revars"] = " ".join(e for lv in levels for e in lv.effects)
-    m["cmd"] = "mixed"
+    m["cmd"] = cmdname
     m["title"] = mixed_title(method)
     m["technique"] = "nr"
     m["ml_method"] = "d0"
     m["opt"] = "moptimize"
     m["method"] = method
-    m["optmetric"] = "matsqrt"
+    m["optmetric"] = optmetric
     m["depvar"] = fit.depvar
     m["properties"] = "b V"
+    wt = getattr(fit, "weight", None)
+    if wt is not None:
+        m["wtype"] = wt[0]
+        m["wexp"] = f"= {wt[1]}"
+    if rob is not None:
+        m["title"] = "Mixed-effects regression"
+        m["vce"] = rob["vce"]
+        m["vcetype"] = "Robust"
+        m["clustvar"] = rob["clustvar"]
+    if small is not None:
+        m["dfmethod"] = small.method
+        m["dftitle"] = f"{small.title} DF"
+        m.pop("chi2type", None)
 
     names = list(fit.b_names)
     b = np.asarray(fit.b, dtype=float).reshape(1, -1)
@@ -157,6 +186,15 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
         "b": StataMatrix(b, ["y1"], list(names)),
         "V": StataMatrix(V, list(names), list(names), symmetric=True),
     }
+    if small is not None:
+        kf = len(fit.fixed_names)
+        if small.method == "kroger":    # the unadjusted VCE the DF were computed from
+            mats["V_df"] = StataMatrix(V.copy(), list(names), list(names), symmetric=True)
+        V = V.copy()
+        V[:kf, :kf] = small.V_beta          # Kenward–Roger: the adjusted VCE
+        mats["V"] = StataMatrix(V, list(names), list(names), symmetric=True)
+        mats["df"] = StataMatrix(np.asarray(small.df, dtype=float).reshape(1, -1), ["r1"],
+                                 list(names[:kf]))
     groupvars = [lv.groupvar for lv in levels]
     for key, attr in (("g_max", "g_max"), ("g_avg", "g_avg"), ("g_min", "g_min"),
                       ("N_g", "n_groups")):

@@ -56,6 +56,7 @@ class Design:
     sample: np.ndarray          # bool over input rows
     rows: np.ndarray            # indices of sample rows
     levels: list[LevelDesign]
+    weights: np.ndarray | None = None   # frequency weights over all input rows (or None)
 
     @property
     def y(self):
@@ -377,6 +378,16 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
     gcodes = [_group_codes(data, lev.groupvar, n_rows) for lev in spec.levels]
     for c in gcodes:
         ok &= c >= 0
+    w_all = None
+    if spec.weights:
+        w_all = _numeric(data, spec.weights)
+        ok &= ~np.isnan(w_all)
+        w = w_all[ok]
+        if (w < 0).any():
+            raise ModelError(402, "negative weights encountered")
+        if (w != np.floor(w)).any():
+            raise ModelError(401, "may not use noninteger frequency weights")
+        ok &= w_all != 0        # Stata: zero frequency weights leave the sample
     if not ok.any():
         raise ModelError(2000, "no observations")
 
@@ -446,11 +457,12 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if li > 0:
             parent = np.zeros(ng, dtype=np.int64)
             parent[g] = levels[li - 1]["group_all"][rows]
+        sizes = np.bincount(g, minlength=ng) if w_all is None else \
+            np.bincount(g, weights=w_all[rows], minlength=ng).round().astype(np.int64)
         out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
-                                      d["group_all"], g, ng, parent,
-                                      np.bincount(g, minlength=ng)))
+                                      d["group_all"], g, ng, parent, sizes))
     return Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
-                  ok, rows, out_levels)
+                  ok, rows, out_levels, w_all)
 
 
 def _keys(data):

@@ -139,6 +139,11 @@ class LMM:
             if not allrows:
                 b = b[rows]
             cols += [b[:, j] for j in js]
+        if design.weights is not None:
+            # frequency weights: the cross-products of the expanded data, sum_i w_i a_i a_i'
+            sw = np.sqrt(design.weights[rows])
+            cols = [c * sw for c in cols]
+            self.n = int(round(float(design.weights[rows].sum())))
         if self.levels:
             g = self.levels[-1].group
             G = self.levels[-1].n_groups

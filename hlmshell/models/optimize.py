@@ -18,6 +18,7 @@ import numpy as np
 
 from . import covariance as cv
 from .design import build_design
+from .em import PathOptions, em, em_supported, ml_stop
 from .inference import build_result
 from .lmm import LMM
 from .results import FitSummary, MixedFit, ModelError
@@ -50,12 +51,14 @@ def _eigh(H):
 
 
 def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
-           on_iteration=None, log=None, it0: int = 0, bcoords=()):
+           on_iteration=None, log=None, it0: int = 0, bcoords=(), trace=None):
     """Minimise model.deviance over theta[free]. Returns theta, dev, grad, iterations, converged.
 
     bcoords: boundary-type coordinates; when a (convex) step shrinks one of them by over 20%,
     the point with it exactly 0 is tried as well, which avoids the slow (linear) approach
-    to a boundary optimum through the quartic region of the deviance."""
+    to a boundary optimum through the quartic region of the deviance.
+    trace: a list receiving (theta, -dev/2, Newton decrement) per iteration (0 = the start),
+    for em.ml_stop."""
     th = theta0.copy()
     fidx = np.flatnonzero(free)
     dev, g, H = _stencil(model, th, free, fidx)
@@ -65,6 +68,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
             on_iteration(0, -dev / 2)
     it, converged = 0, False
     if not free.any():
+        if trace is not None:
+            trace.append((th.copy(), -dev / 2, 0.0))
         return th, dev, g, 0, True
     bset = [c for c in bcoords if free[c]]
     bowner = {c: next((l, model.offsets[l]) for l in range(len(model.levels))
@@ -83,6 +88,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
         w = np.maximum(np.abs(w), 1e-10 * scale)   # saddle-free Newton direction
         step_f = -U @ ((U.T @ gf) / w)
         decrement = float(-gf @ step_f)
+        if trace is not None:
+            trace.append((th.copy(), -dev / 2, decrement if convex else math.inf))
         step = np.zeros_like(th)
         step[fidx] = step_f
         # a zero boundary coordinate with negative curvature: leave the saddle
@@ -133,6 +140,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
             log.append(-dev / 2)
             if on_iteration:
                 on_iteration(it0 + it, -dev / 2)
+    if trace is not None and len(trace) <= it:     # the last point was not examined
+        trace.append((th.copy(), -dev / 2, math.inf))
     return th, dev, g, it, converged
 
 
@@ -170,7 +179,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     data: mapping (or DataFrame) of columns; numeric float64 with NaN = missing, or
     object/str arrays (level variables may be strings). sample: optional bool mask over rows
     (the shell's if/in); listwise deletion over all model variables is applied on top.
-    on_iteration(i, criterion) is called at iteration 0 and after each Newton iteration.
+    on_iteration(i, criterion) is called after every EM and Newton step (an interrupt point;
+    more steps than the iteration log shows, which stops where Stata's ml would: em.py).
     Raises ModelError for unestimable models; non-convergence is reported in the result
     (converged=False), not raised.
     """
@@ -208,20 +218,37 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
         theta0 = pts[best]
         if mom is None and len(theta0) > 1:
             theta0 = _coordinate_start(model, theta0)
+    popts = spec.extra.get("path") or PathOptions(iterate=int(spec.maxiter))
+    em_log: list[float] = []
+    if len(theta0) and em_supported(model) and popts.emiterate > 0:
+        theta0, em_log, _ = em(model, theta0, popts, on_iteration)
     log: list[float] = []
-    maxiter = int(spec.maxiter)
+    maxiter = max(int(popts.iterate), 300)     # ours goes on to the exact optimum
     free = np.ones(len(theta0), dtype=bool)
     bcoords = [model.offsets[l] + c for l, lv in enumerate(model.levels)
                for c in cv.boundary_coords(lv.covariance, model.q[l])]
+    trace: list = []
     th, dev, g, iters, conv = newton(model, theta0, free, maxiter, on_iteration, log,
-                                     bcoords=bcoords)
+                                     bcoords=bcoords, trace=trace)
+    # Stata's log and e(ic): where ml's rules would have stopped on this path
+    stop = ml_stop(trace, popts)
+    if stop is None and conv:
+        stop = max(len(trace) - 1, 1)
+    if stop is not None and stop > popts.iterate:
+        stop, conv = None, False
+    if not conv or stop is None:    # Stata stops after iterate(): its estimates are there
+        k = min(int(popts.iterate), len(trace) - 1)
+        th, conv = trace[k][0], False
+        stop = k
+        dev, g = model.deviance(th, True)
+    shown = [t[1] for t in trace[:stop + 1]]
+    if len(shown) == 1 and conv:
+        shown.append(shown[0])      # ml always takes one step before it can converge
     th_n = _canonical(model, th)
     snapped = []
     if conv:
         th_s, dev, free, snapped, steps = _snap_boundary(model, th_n, dev, max(maxiter - iters, 1))
-        for v in steps:     # the refinement on the boundary continues the iteration log
-            iters += 1
-            log.append(v)
+        for v in steps:     # the refinement on the boundary (not shown: Stata's path ended)
             if on_iteration:
                 on_iteration(len(log) - 1, v)
         th_n = _canonical(model, th_s) if snapped else th_s
@@ -229,10 +256,10 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
         dev, g = model.deviance(th_n, True)
     th = th_n
     gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
-    summary = FitSummary(iterations=iters, function_evaluations=model.nfev, gradient_norm=gnorm,
-                         converged=bool(conv),
+    summary = FitSummary(iterations=len(shown) - 1, function_evaluations=model.nfev,
+                         gradient_norm=gnorm, converged=bool(conv), em_log=em_log,
                          message="converged" if conv else "convergence not achieved")
-    return build_result(spec, method, design, model, th, dev, free, snapped, summary, log,
+    return build_result(spec, method, design, model, th, dev, free, snapped, summary, shown,
                         dev_linear)
 
 

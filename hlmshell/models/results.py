@@ -32,7 +32,8 @@ class ModelError(Exception):
 @dataclass
 class FitSummary:
     """What the optimizer did."""
-    iterations: int = 0              # Newton iterations (Stata's e(ic))
+    iterations: int = 0              # Stata's e(ic): NR iterations until ml's rules stop (em.py)
+    em_log: list[float] = field(default_factory=list)  # criterion at EM iteration 0, 1, ...
     function_evaluations: int = 0    # deviance+gradient evaluations
     gradient_norm: float = float("nan")  # max |gradient| of the profiled deviance at the end
     converged: bool = False
@@ -113,6 +114,12 @@ class MixedFit:
     boundary_notes: list[str]        # plain English: what is on the boundary, which SEs are NaN
     # internals used by the methods (design, factors, BLUP machinery); not part of the API
     _state: Any = field(default=None, repr=False)
+    # dfmethod(): smallsample.SmallSample set by the caller after the fit (None: large-sample)
+    small: Any = field(default=None, repr=False)
+    # vce(robust|cluster): dict(vce, clustvar, n_clust) once commands/mixed.py applied
+    # robust.sandwich (V, V_beta, V_theta and the RE table's covariance are then robust)
+    robust: Any = field(default=None, repr=False)
+    weight: Any = field(default=None, repr=False)    # ("fweight", varname) for e(wtype) e(wexp)
 
     # ----- tables -------------------------------------------------------------------
     def fe_table(self, level: float = 95):

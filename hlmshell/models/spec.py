@@ -37,4 +37,5 @@ class ModelSpec:
     constant: bool = True
     method: str = "ML"  # "ML" or "REML"
     maxiter: int = 300
+    weights: str | None = None  # frequency weights (a variable): the fit of the expanded data
     extra: dict = field(default_factory=dict, compare=False, hash=False)

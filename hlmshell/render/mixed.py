@@ -46,6 +46,7 @@ class MixedIterationLog:
     crittype: str = "log likelihood"  # or "log restricted-likelihood"
     converged: bool = True
     tags: dict = field(default_factory=dict)  # iteration -> "(not concave)" / "(backed up)"
+    em_values: list[float] | None = None  # `emlog`: criterion at EM iteration 0, 1, ...
 
 
 def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
@@ -56,8 +57,11 @@ def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
 
 @to_text.register
 def _(obj: MixedIterationLog) -> str:
-    lines = ["", "Performing EM optimization ...", "",
-             "Performing gradient-based optimization: "]
+    lines = ["", "Performing EM optimization ...", ""]
+    if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
+        lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
+        lines += [""] if obj.em_values else []
+    lines += ["Performing gradient-based optimization: "]
     lines += [iteration_line(i, v, obj.crittype, obj.tags.get(i, ""))
               for i, v in enumerate(obj.values)]
     if not obj.converged:
@@ -88,6 +92,18 @@ class MixedHeader:
     crittype: str = "log likelihood"
     chi2type: str = "Wald"
     show_groups: bool = True  # False with `nogroup`
+    small: "SmallHeader | None" = None  # dfmethod(): DF block and F(df_m, ddf) test
+
+
+@dataclass
+class SmallHeader:
+    """`DF method: Kenward-Roger` with the DF summary, and F(df_m, ddf_m) for the Wald test
+    (layout recalled from Stata's manual, not verified against a log)."""
+    title: str
+    df_min: float
+    df_avg: float
+    df_max: float
+    ddf_m: float
 
 
 def _right(label: str, value: str) -> str:
@@ -132,8 +148,18 @@ def _(obj: MixedHeader) -> str:
     crit = obj.crittype[:1].upper() + obj.crittype[1:]
     chi2 = " " + fmt(obj.chi2, "%9.2f")
     p = fmt(obj.p, "%6.4f")
-    lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", chi2))
-    lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > chi2", p)))
+    if obj.small is not None:
+        sm = obj.small
+        lines.append(_pair(f"DF method: {sm.title}", f"{'DF:':<14}{'min':<4}= "
+                                                       f"{fmt(sm.df_min, '%10.2f'):>10}"))
+        lines.append(" " * 62 + f"avg = {fmt(sm.df_avg, '%10.2f')}")
+        lines.append(" " * 62 + f"max = {fmt(sm.df_max, '%10.2f')}")
+        lines.append("")
+        lines.append(" " * 48 + _right(f"F({obj.df_m}, {fmt(sm.ddf_m, '%9.2f').strip()})", chi2))
+        lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > F", p)))
+    else:
+        lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", chi2))
+        lines.append(_pair(f"{crit} = {fmt(obj.ll, '%10.0g')}", _right("Prob > chi2", p)))
     lines.append("")  # the handout (models 2-6) and Stata 17: a blank line before the table
     return "\n".join(lines)
 
@@ -150,6 +176,7 @@ class FixedRow:
     hi: float
     omitted: bool = False  # dropped (collinear): printed `0  (omitted)`
     base: bool = False  # base level: not printed (Stata's default, no `baselevels`)
+    df: float = float("nan")  # dfmethod(): the coefficient's DF
 
 
 @dataclass
@@ -158,6 +185,10 @@ class FixedEffectsTable:
     rows: list[FixedRow]
     level: float = 95
     level_labels: dict = field(default_factory=dict)  # factor var → {level: value label}
+    stat: str = "z"  # "t" after dfmethod()
+    dftable: str = "default"  # dfmethod(): default | ci (DF and CI) | pvalue (DF, t, P>|t|)
+    vcetype: str = ""  # "Robust": a line above the column titles, `std. err.`
+    clusters: str = ""  # `(Std. err. adjusted for 160 clusters in id)` above the table
 
 
 _PART = re.compile(r"^(?:(?P<lev>\d+(?:\.\d+)?)(?P<bl>[bno]*)\.(?P<fv>\w+)|(?P<cop>c|co|o)\.(?P<cv>\w+)|(?P<plain>\w+))$")
@@ -186,11 +217,15 @@ def parse_column(name: str) -> tuple[str, list[str], bool, bool, bool]:
     return "#".join(term), levels, categorical, base, omit
 
 
-def _numbers(r: FixedRow) -> str:
+def _numbers(r: FixedRow, dftable: str = "default") -> str:
     if r.omitted:
         return f"  {'0':>9}  (omitted)"
-    return (f"  {_g(r.coef)}  {_g(r.se)} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}"
-            f"    {_g(r.lo)}   {_g(r.hi)}")
+    head = f"  {_g(r.coef)}  {_g(r.se)}"
+    if dftable == "pvalue":
+        return f"{head} {fmt(r.df, '%9.2f')} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}"
+    if dftable == "ci":
+        return f"{head} {fmt(r.df, '%9.2f')}{' ' * 12}{_g(r.lo)}   {_g(r.hi)}"
+    return f"{head} {fmt(r.z, '%8.2f')}   {fmt(r.p, '%5.3f')}    {_g(r.lo)}   {_g(r.hi)}"
 
 
 def name_lines(name: str, numbers: str = "") -> list[str]:
@@ -225,7 +260,8 @@ def _level_text(term: str, levels: list[str], labels: dict) -> str:
     return " ".join(out)
 
 
-def fixed_lines(rows: list[FixedRow], labels: dict | None = None) -> list[str]:
+def fixed_lines(rows: list[FixedRow], labels: dict | None = None,
+                dftable: str = "default") -> list[str]:
     """Body rows: inline names, factor blocks with a header row and level rows, separators.
     A factor with value labels always gets the block form (header row, then label rows)."""
     labels = labels or {}
@@ -242,16 +278,16 @@ def fixed_lines(rows: list[FixedRow], labels: dict | None = None) -> list[str]:
             continue
         inter = "#" in term
         if not categorical:  # the term's name: `o.ses` (omitted) prints as `ses`
-            blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r))]))
+            blocks.append((inter, [x for r in shown for x in name_lines(term, _numbers(r, dftable))]))
         elif not inter and len(shown) == 1 and term not in labels:
             r = shown[0]
             lev = parse_column(r.name)[1][0]
-            blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r))))
+            blocks.append((False, name_lines(f"{lev}.{term}", _numbers(r, dftable))))
         else:
             lines = name_lines(term)
             for r in shown:
                 lab = _level_text(term, parse_column(r.name)[1], labels)
-                lines.append(f"{lab:>11}  |{_numbers(r)}")
+                lines.append(f"{lab:>11}  |{_numbers(r, dftable)}")
             blocks.append((True, lines))
     out: list[str] = []
     sep = " " * 13 + "|"
@@ -266,10 +302,56 @@ def fixed_lines(rows: list[FixedRow], labels: dict | None = None) -> list[str]:
 
 @to_text.register
 def _(obj: FixedEffectsTable) -> str:
-    head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.      z    P>|z|"
-    head += ci_title(obj.level).rjust(WIDTH - len(head))
+    st = obj.stat
+    head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err."
+    if obj.dftable == "pvalue":
+        head += f"{'DF':>10}{st:>9}    P>|{st}|"
+    elif obj.dftable == "ci":
+        head += f"{'DF':>10}" + ci_title(obj.level).rjust(WIDTH - len(head) - 10)
+    else:
+        head += f"{st:>7}    P>|{st}|"
+        head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE, head, "-" * 13 + "+" + "-" * 64]
-    lines += fixed_lines(obj.rows, obj.level_labels)
+    if obj.vcetype:     # (layout recalled from Stata 17 logs, not verified here)
+        lines[1] = head.replace("Std. err.", "std. err.")
+        lines.insert(1, f"{'':12} |{obj.vcetype:>21}")
+    if obj.clusters:
+        lines.insert(0, obj.clusters.rjust(WIDTH))
+    lines += fixed_lines(obj.rows, obj.level_labels, obj.dftable)
+    lines.append(RULE)
+    return "\n".join(lines)
+
+
+@dataclass
+class EstMetricTable:
+    """`estmetric` / `coeflegend`: every equation of e(b) in one table (depvar's, then
+    lns#_#_#, atr#_#_#_#, lnsig_e), each under its own title row. Layout of Stata's
+    multi-equation coefficient table as we recall it, not verified against a log."""
+    depvar: str
+    equations: list[tuple[str, list[FixedRow]]]
+    level: float = 95
+    legend: bool = False  # coeflegend: `_b[eq:name]` instead of the statistics
+    stat: str = "z"
+
+
+@to_text.register
+def _(obj: EstMetricTable) -> str:
+    if obj.legend:
+        head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Legend"
+    else:
+        head = f"{abbrev(obj.depvar, 12):>12} | Coefficient  Std. err.{obj.stat:>7}    P>|{obj.stat}|"
+        head += ci_title(obj.level).rjust(WIDTH - len(head))
+    sep = "-" * 13 + "+" + "-" * 64
+    lines = [RULE, head]
+    for eq, rows in obj.equations:
+        lines += [sep, f"{abbrev(eq, 12):<13}|"]
+        if obj.legend:
+            for r in rows:
+                if r.base:
+                    continue
+                lines += name_lines(r.name, f"  {_g(r.coef)}  _b[{eq}:{r.name}]")
+        else:
+            lines += fixed_lines(rows)
     lines.append(RULE)
     return "\n".join(lines)
 
@@ -295,6 +377,7 @@ class RandomEffectsTable:
     sections: list[RESection]
     residual: list[RERow]
     level: float = 95
+    vcetype: str = ""  # "Robust": a line above the column titles, `std. err.`
 
 
 def re_row(r: RERow) -> str:
@@ -307,6 +390,9 @@ def _(obj: RandomEffectsTable) -> str:
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     mid = "-" * 29 + "+" + "-" * 48
     lines = [RULE, head, mid]
+    if obj.vcetype:
+        lines[1] = head.replace("Std. err.", "std. err.")
+        lines.insert(1, f"{'':28} |{obj.vcetype:>21}")
     for sec in obj.sections:
         lines.append(f"{sec.title:<29}|")
         lines += [re_row(r) for r in sec.rows]
@@ -352,7 +438,7 @@ def note_text(text: str, head: str = "Note: ") -> str:
 @dataclass
 class MixedOutput:
     header: MixedHeader | None = None
-    fixed: FixedEffectsTable | None = None
+    fixed: "FixedEffectsTable | EstMetricTable | None" = None
     random: RandomEffectsTable | None = None
     lrtest: LRTestLine | None = None
     log: MixedIterationLog | None = None
@@ -369,3 +455,22 @@ def _(obj: MixedOutput) -> str:
     for note in obj.footnotes:
         parts += ["", note]
     return "\n".join(parts)
+
+
+# ----------------------------------------------------------------------------- estat df
+@dataclass
+class DfTable:
+    """`estat df`: one DF per fixed effect (our layout; Stata's is not verified)."""
+    title: str
+    depvar: str
+    rows: list[tuple[str, float]]
+
+
+@to_text.register
+def _(obj: DfTable) -> str:
+    lines = ["", f"{obj.title} degrees of freedom", "", "-" * 27,
+             f"{abbrev(obj.depvar, 12):>12} |{'DF':>13}", "-" * 13 + "+" + "-" * 13]
+    for name, df in obj.rows:
+        lines += name_lines(name, f"{fmt(df, '%12.2f'):>13}")
+    lines.append("-" * 27)
+    return "\n".join(lines)

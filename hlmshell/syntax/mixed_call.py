@@ -36,7 +36,29 @@ _GLOBAL = (
     ("noretable", "noret", None, True),
     ("nolrtest", "nolr", None, True),
     ("nogroup", "nogr", None, True),
+    # maximisation (models/em.py): Stata's EM-then-NR path and ml's stopping rules
+    ("emiterate", "emiter", "integer", False),
+    ("emtolerance", "emtol", "real", False),
+    ("emlog", "emlog", None, False),
+    ("tolerance", "tol", "real", False),
+    ("ltolerance", "ltol", "real", False),
+    ("nrtolerance", "nrtol", "real", False),
+    ("difficult", "dif", None, False),
+    ("technique", "tech", "string", False),
+    # the optimisation metric: the results are the same exact optimum in either (we
+    # optimise in our own Cholesky metric); stored in e(optmetric)
+    ("matsqrt", "matsqrt", None, False),
+    ("matlog", "matlog", None, False),
+    # small-sample inference (models/smallsample.py)
+    ("dfmethod", "dfm", "string", False),
+    ("dftable", "dftable", "string", True),
+    ("vce", "vce", "string", False),
+    ("estmetric", "estm", None, True),
+    ("coeflegend", "coefl", None, True),
 )
+# dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
+_DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
+              ("satterthwaite", "sat"), ("kroger", "kr"))
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
 
 
@@ -64,6 +86,20 @@ class MixedOptions:
     noretable: bool = False
     nolrtest: bool = False
     nogroup: bool = False
+    emiterate: int = 20
+    emtolerance: float = 1e-10
+    emlog: bool = False
+    tolerance: float = 1e-6
+    ltolerance: float = 1e-7
+    nrtolerance: float = 1e-5
+    optmetric: str = "matsqrt"
+    dfmethod: str | None = None     # residual | satterthwaite | kroger
+    dfinfo: str = "eim"             # satterthwaite's information: eim (default) or oim
+    dftable: str = "default"        # default | ci | pvalue
+    vce: str | None = None          # None (oim) | robust | cluster
+    clustvar: str | None = None     # as typed (resolved by the command)
+    estmetric: bool = False         # one table of e(b) in the estimation metric
+    coeflegend: bool = False        # that table with _b[] names instead of statistics
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -78,6 +114,7 @@ class MixedCall:
     levels: list[LevelCall] = field(default_factory=list)
     options: MixedOptions = field(default_factory=MixedOptions)
     extra: dict = field(default_factory=dict)  # the caller's own options (see parse_mixed)
+    weight: tuple[str, str] | None = None   # ("fweight", varname) from `[fw=varname]`
 
     @property
     def replay(self) -> bool:
@@ -97,6 +134,10 @@ class MixedCall:
             for v in (lev.groupvar, *lev.slopes):
                 if v != "_all" and v not in out:
                     out.append(v)
+        if self.weight and self.weight[1] not in out:
+            out.append(self.weight[1])
+        if self.options.clustvar and self.options.clustvar not in out:
+            out.append(self.options.clustvar)
         return out
 
     def model_spec(self) -> ModelSpec:
@@ -109,7 +150,14 @@ class MixedCall:
         extra = {}
         if self.options.nolrtest:
             extra["nolrtest"] = True
+        from hlmshell.models.em import PathOptions
+        o = self.options
+        extra["path"] = PathOptions(
+            emiterate=o.emiterate, emtolerance=o.emtolerance,
+            iterate=o.iterate if o.iterate is not None else 300, tolerance=o.tolerance,
+            ltolerance=o.ltolerance, nrtolerance=o.nrtolerance)
         return ModelSpec(depvar=self.depvar, fixed=tuple(self.fixed), levels=tuple(levels),
+                         weights=self.weight[1] if self.weight else None,
                          constant=self.constant, method=self.options.method,
                          maxiter=self.options.iterate if self.options.iterate is not None else 300,
                          extra=extra)
@@ -205,6 +253,37 @@ class _Collector:
             if value < 0 or value != int(value):
                 raise StataError(198, "option iterate() incorrectly specified")
             o.iterate = int(value)
+        elif name == "emiterate":
+            o.emiterate = _nonnegative(arg, name, integer=True)
+        elif name in ("emtolerance", "tolerance", "ltolerance", "nrtolerance"):
+            setattr(o, name, _nonnegative(arg, name))
+        elif name == "technique":
+            # Stata's mixed maximises by nr (default), dfp or bfgs; ours is Newton with an
+            # exact-optimum finish, so only nr describes what is done
+            if arg.strip().lower() != "nr":
+                raise StataError(198, f"option technique({arg.strip()}) not allowed")
+        elif name == "dfmethod":
+            o.dfmethod, o.dfinfo = _dfmethod(arg)
+        elif name == "vce":
+            words = arg.split()
+            w = words[0].lower() if words else ""
+            if w and "oim".startswith(w) and len(words) == 1:
+                o.vce = None
+            elif w and "robust".startswith(w) and len(words) == 1:
+                o.vce = "robust"
+            elif len(w) >= 2 and "cluster".startswith(w) and len(words) == 2:
+                o.vce, o.clustvar = "cluster", words[1]
+            else:
+                raise StataError(198, f"vcetype '{arg.strip()}' not allowed")
+        elif name == "dftable":
+            word = arg.strip().lower()
+            if word not in ("default", "ci", "pvalue"):
+                raise StataError(198, f"dftable({arg.strip()}) invalid")
+            o.dftable = word
+        elif name in ("matsqrt", "matlog"):
+            o.optmetric = name
+        elif name == "difficult":
+            pass    # our Newton is always saddle-free where the Hessian is not concave
         else:
             setattr(o, name, True)
         return True
@@ -232,10 +311,73 @@ class _Collector:
             raise StataError(198, "ml and reml may not be specified at the same time")
         if {"variance", "stddeviations"} <= g:
             raise StataError(198, "options variance and stddeviations may not be combined")
+        if self.opts.dfmethod in ("satterthwaite", "kroger") and self.opts.method != "REML":
+            raise StataError(198, f"option dfmethod({self.opts.dfmethod}) requires option reml")
+        if self.opts.vce is not None and self.opts.method == "REML":
+            raise StataError(198, "REML not supported with robust variance estimation")
+        if self.opts.vce is not None and self.opts.dfmethod is not None:
+            raise StataError(198, "option dfmethod() not allowed with vce(robust) or "
+                                  "vce(cluster)")
+        if self.opts.vce is not None:
+            self.opts.nolrtest = True       # Stata: no LR test vs. the linear model
+        for a in ("estmetric", "coeflegend"):
+            for b in ("variance", "stddeviations", "nofetable", "noretable"):
+                if {a, b} <= g:
+                    raise StataError(198, f"options {a} and {b} may not be combined")
+        if {"matsqrt", "matlog"} <= g:
+            raise StataError(198, "options matsqrt and matlog may not be combined")
         if {"log", "nolog"} <= g:
             raise StataError(198, "options log and nolog may not be combined")
         self.opts.given = tuple(self.given)
         return self.opts
+
+
+_WEIGHT = re.compile(r"\[\s*(fw|fweight|pw|pweight|aw|aweight|iw|iweight|weight)\s*=\s*([^\]]*)\]")
+
+
+def _weight_clause(text: str, resolve: Resolver | None):
+    """`[fw=v]` / `[fweight=v]` (a variable): frequency weights. Other weight types are not
+    implemented (r(101))."""
+    m = _WEIGHT.search(text)
+    if m is None:
+        return text, None
+    kind, exp = m.group(1), m.group(2).strip()
+    long = {"fw": "fweight", "pw": "pweight", "aw": "aweight", "iw": "iweight"}.get(kind, kind)
+    if long != "fweight":
+        raise StataError(101, f"{long}s not allowed")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", exp):
+        raise StataError(101, "frequency weights must be a variable name here")
+    rest = text[:m.start()] + " " + text[m.end():]
+    if _WEIGHT.search(rest):
+        raise StataError(198, "invalid syntax")
+    return rest, ("fweight", resolve(exp) if resolve else exp)
+
+
+def _dfmethod(arg: str) -> tuple[str, str]:
+    """`dfmethod(kroger)`, `dfmethod(satterthwaite, oim)` → (method, information)."""
+    main, _, opts = arg.partition(",")
+    word = main.strip().lower()
+    row = next(((full, m) for full, m in _DFMETHODS if word and full.startswith(word)
+                and len(word) >= len(m)), None)
+    if row is None:
+        raise StataError(198, f"dfmethod({arg.strip()}) invalid")
+    method = row[0]
+    if method in ("repeated", "anova"):
+        raise StataError(198, f"option dfmethod({method}) not allowed")
+    info = opts.strip().lower()
+    if info and (method != "satterthwaite" or info not in ("eim", "oim")):
+        raise StataError(198, f"dfmethod({arg.strip()}) invalid")
+    return method, info or "eim"
+
+
+def _nonnegative(arg: str, name: str, integer: bool = False):
+    try:
+        value = float(arg)
+    except ValueError:
+        value = -1.0
+    if not value >= 0 or (integer and value != int(value)):
+        raise StataError(198, f"option {name}() incorrectly specified")
+    return int(value) if integer else value
 
 
 def _equation_options(col: _Collector, text: str | None, where: str) -> dict:
@@ -313,6 +455,7 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
         call.options = col.finish()
         call.extra = col.extra
         return call
+    fe_main, call.weight = _weight_clause(fe_main, resolve)
     main = col.clauses(fe_main).strip()
     if not main:
         raise StataError(100, "varlist required")
@@ -339,4 +482,11 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
     call.extra = col.extra
+    if call.weight and call.options.method == "REML":
+        raise StataError(101, "REML not supported with weights")
+    if call.options.clustvar:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", call.options.clustvar):
+            raise StataError(198, f"{call.options.clustvar} invalid name")
+        if resolve:
+            call.options.clustvar = resolve(call.options.clustvar)
     return call

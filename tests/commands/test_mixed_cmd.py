@@ -356,3 +356,165 @@ def test_live_break_stops_the_fit(hsb_session):
     finally:
         session.interrupt_check = None
     assert session.estimates.active is before  # nothing posted
+
+
+def test_live_model1_log_is_statas(hsb_session):
+    """stata-reference 1.6 (Stata's log of this model): Iteration 0 and 1, both -23320.502;
+    e(ic) = 1 (the handout's model 0 stores e(ic) = 1 as well)."""
+    ours = run(hsb_session, "mixed mathach ses || id:")
+    its = [line for line in ours if line.startswith("Iteration ")]
+    assert its == ["Iteration 0:   log likelihood = -23320.502",
+                   "Iteration 1:   log likelihood = -23320.502"]
+    assert hsb_session[0].estimates.active.scalars["ic"] == 1
+
+
+def test_live_emlog_and_maximize_options(hsb_session):
+    ours = run(hsb_session, "mixed mathach ses || id:, emlog emiterate(3) difficult tech(nr) "
+                            "tol(1e-6) ltol(1e-7) nrtol(1e-5) emtol(1e-10)")
+    k = ours.index("Performing EM optimization ...")
+    em_lines = ours[k + 2:k + 6]
+    assert [line.split(":")[0] for line in em_lines] == [f"Iteration {i}" for i in range(4)]
+    assert ours[k + 6] == "" and ours[k + 7] == "Performing gradient-based optimization:"
+    session, out = hsb_session
+    for bad, msg in [("technique(bfgs)", "option technique(bfgs) not allowed"),
+                     ("emiterate(-1)", "option emiterate() incorrectly specified"),
+                     ("tolerance(x)", "option tolerance() incorrectly specified"),
+                     ("emonly", "option emonly not allowed")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == 198
+        assert msg in out.getvalue()
+
+
+def test_xtmixed_is_mixed_with_sd_tables(hsb_session):
+    session, _ = hsb_session
+    ours = run(hsb_session, "xtmixed mathach ses || id:, nolog matlog")
+    res = session.estimates.active
+    assert res.macros["cmd"] == "xtmixed" and res.macros["optmetric"] == "matlog"
+    assert res.macros["cmdline"] == "xtmixed mathach ses || id:, nolog matlog"
+    assert any(line.strip().startswith("sd(_cons) |") for line in ours)
+    ll = res.scalars["ll"]
+    assert any(line.startswith("Mixed-effects ML regression") for line in run(hsb_session, "xtmixed"))
+    var = run(hsb_session, "xtmixed mathach ses || id:, nolog variance")
+    assert any(line.strip().startswith("var(_cons) |") for line in var)
+    assert session.estimates.active.scalars["ll"] == ll
+    assert session.run("mixed mathach ses || id:, matlog matsqrt") == 198
+
+
+def test_live_dfmethod_kroger_tables_and_e(hsb_session):
+    """Numbers: tests/models/test_smallsample.py (pbkrtest). Here: what is stored, the t
+    table, dftable(), estat df, and the refusals (layouts not verified against Stata)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses sector || id: ses, cov(un) reml "
+                            "dfmethod(kroger) nolog")
+    res = session.estimates.active
+    s, m = res.scalars, res.macros
+    assert s["small"] == 1 and m["dfmethod"] == "kroger" and "chi2" not in s
+    df = res.matrices["df"].values[0]
+    assert (s["df_min"], s["df_max"]) == (min(df), max(df))
+    assert s["df_min"] == pytest.approx(149.42471785, rel=1e-5)       # pbkrtest, ses
+    V, Vdf = res.matrices["V"].values, res.matrices["V_df"].values
+    assert V[0, 0] > Vdf[0, 0]                                        # the adjusted VCE
+    assert np.sqrt(V[0, 0]) == pytest.approx(0.11814737047, rel=1e-5)
+    assert any(line.startswith("DF method: Kenward-Roger") for line in ours)
+    assert any(line.startswith(" " * 48 + "F(2, 198.55)") for line in ours)
+    assert any("Coefficient  Std. err.      t    P>|t|" in line for line in ours)
+    pv = run(hsb_session, "mixed, dftable(pvalue) noheader noretable")
+    assert any("   149.42    20.19   0.000" in line for line in pv)
+    est = run(hsb_session, "estat df")
+    assert "         ses |       149.42" in est
+    before = session.estimates.active
+    for bad, msg in [("dfmethod(kroger)", "option dfmethod(kroger) requires option reml"),
+                     ("reml dfmethod(anova)", "option dfmethod(anova) not allowed"),
+                     ("reml dfmethod(kroger, oim)", "dfmethod(kroger, oim) invalid"),
+                     ("reml dfmethod(foo)", "dfmethod(foo) invalid"),
+                     ("dftable(x)", "dftable(x) invalid")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == 198
+        assert msg in out.getvalue() and session.estimates.active is before
+    assert session.run("mixed, dfmethod(kroger)") == 198              # not a display option
+
+
+def test_live_vce_robust_display_e_and_refusals(hsb_session):
+    """Numbers: tests/models/test_robust.py. Here: e(), the Robust tables, lrtest refuses,
+    bad input leaves the earlier results (layout recalled from Stata 17, not verified)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses || id:, vce(cluster id) nolog")
+    res = session.estimates.active
+    s, m = res.scalars, res.macros
+    assert (s["N_clust"], m["vce"], m["vcetype"], m["clustvar"]) == (160, "cluster", "Robust", "id")
+    assert m["title"] == "Mixed-effects regression" and "ll_c" not in s
+    assert ours[ours.index("-" * 78) - 1].strip() == "(Std. err. adjusted for 160 clusters in id)"
+    assert any(line.startswith("Log pseudolikelihood = -23320.502") for line in ours)
+    assert sum(line.endswith("|               Robust") for line in ours) == 2
+    assert not any(line.startswith("LR test vs. linear model") for line in ours)
+    assert session.run("estimates store rob") == 0
+    assert session.run("qui mixed mathach || id:, vce(robust)") == 0
+    out.seek(0)
+    out.truncate()
+    assert session.run("lrtest rob .") == 498
+    assert "LR test likely invalid for models with robust vce" in out.getvalue()
+    before = session.estimates.active
+    assert session.run("generate one = 1") == 0 and session.run("generate half = mod(_n, 2)") == 0
+    for bad, code, msg in [("vce(robust) reml", 198, "REML not supported with robust variance"),
+                           ("vce(cluster half)", 459, "not nested within half"),
+                           ("vce(cluster one)", 459, "only one cluster"),
+                           ("vce(bs)", 198, "vcetype 'bs' not allowed"),
+                           ("vce(robust) dfmethod(residual)", 198, "not allowed with vce")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses || id:, {bad}") == code
+        assert msg in out.getvalue() and session.estimates.active is before
+
+
+def test_estmetric_and_coeflegend_tables(hsb_session):
+    """One table of e(b): values and SEs are e(b) and sqrt(diag e(V)) (layout unverified)."""
+    session, out = hsb_session
+    ours = run(hsb_session, "mixed mathach ses || id:, nolog estmetric")
+    res = session.estimates.active
+    b, V = res.matrices["b"].values[0], res.matrices["V"].values
+    k = ours.index("lns1_1_1     |")
+    row = ours[k + 1].split()
+    assert row[:3] == ["_cons", "|", f"{b[2]:.7f}".lstrip("0")[:8]]
+    assert float(row[3]) == pytest.approx(np.sqrt(V[2, 2]), rel=1e-6)
+    assert not any(line.startswith("  Random-effects parameters") for line in ours)
+    assert any(line.startswith("LR test vs. linear model") for line in ours)
+    leg = run(hsb_session, "mixed, coeflegend noheader")
+    assert "_b[lnsig_e:_cons]" in leg[-2] or any("_b[lnsig_e:_cons]" in x for x in leg)
+    assert any(line.endswith("_b[mathach:ses]") for line in leg)
+    assert session.run("mixed, estmetric variance") == 198
+    assert session.run("mixed, coeflegend noretable") == 198
+
+
+def test_live_frequency_weights_and_refusals(hsb_session):
+    """Numbers: tests/models/test_weights.py (fw = the expanded data). Here: e(), and bad
+    weights leave data and results as they were (Stata's messages and codes)."""
+    session, out = hsb_session
+    assert session.run("generate w = 1 + mod(_n, 3)") == 0
+    run(hsb_session, "mixed mathach ses [fw=w] || id:, nolog")
+    res = session.estimates.active
+    assert res.scalars["N"] == 14370 and res.macros["wtype"] == "fweight"
+    assert res.macros["wexp"] == "= w"
+    before = session.estimates.active
+    assert session.run("generate wneg = cond(_n == 5, -1, 1)") == 0
+    assert session.run("generate wfrac = cond(_n == 5, 1.5, 1)") == 0
+    for bad, code, msg in [("[fw=wneg] || id:", 402, "negative weights encountered"),
+                           ("[fw=wfrac] || id:", 401, "may not use noninteger frequency weights"),
+                           ("[fw=w] || id:, reml", 101, "REML not supported with weights"),
+                           ("[pw=w] || id:", 101, "pweights not allowed"),
+                           ("[aw=w] || id:", 101, "aweights not allowed")]:
+        out.seek(0)
+        out.truncate()
+        assert session.run(f"mixed mathach ses {bad}") == code
+        assert msg in out.getvalue() and session.estimates.active is before
+
+
+def test_options_refused_for_linear_regression(hsb_session):
+    session, out = hsb_session
+    before = session.estimates.active
+    for opts in ("reml dfmethod(kroger)", "vce(robust)"):
+        for model in ("mathach ses", "mathach ses || id:, noconstant"):
+            sep = "," if "," not in model else ""
+            assert session.run(f"mixed {model}{sep} {opts}") == 198
+            assert session.estimates.active is before

@@ -82,3 +82,39 @@ def test_new_variable_rules(slope):
     assert run(slope, "predict p1 p2")[0] == 103
     assert run(slope, "predict p, xb fitted")[0] == 198
     assert run(slope, "predict p, xb relevel(id)")[0] == 198
+
+
+def test_reffects_with_reses_newvars_as_stata_14(slope):
+    """`predict u1 u0, reffects reses(s1 s0)` = the two older commands."""
+    rc, _ = run(slope, "predict ru1 ru0, reffects reses(rs1 rs0)")
+    assert rc == 0
+    assert run(slope, "predict ou1 ou0, reffects")[0] == 0
+    assert run(slope, "predict os1 os0, reses")[0] == 0
+    for new, old in [("ru1", "ou1"), ("ru0", "ou0"), ("rs1", "os1"), ("rs0", "os0")]:
+        assert np.array_equal(col(slope, new), col(slope, old), equal_nan=True)
+    assert slope.data.var("rs1").label == "BLUP r.e. std. errors for id: ses"
+    assert run(slope, "predict qq*, reffects reses(qs*)")[0] == 0
+    assert "qs2" in slope.data.names
+    names = list(slope.data.names)
+    for bad, code in [("predict e1 e2, reffects reses(e1 e3)", 110),
+                      ("predict e1 e2, reses(e4 e5)", 198),
+                      ("predict e1 e2, reffects reses(e4)", 102),
+                      ("predict e1 e2, reffects foo", 198),
+                      ("predict e1 e2, reffects reses()", 198)]:
+        assert run(slope, bad)[0] == code, bad
+        assert list(slope.data.names) == names
+
+
+def test_scores_one_per_school_on_its_last_row(slope):
+    """Values: tests/models/test_robust.py (dense differences). Here: placement, count,
+    sum ~0 at the optimum, REML refused (Stata's manual as recalled: not verified)."""
+    rc, _ = run(slope, "predict sc*, scores")
+    assert rc == 0 and [f"sc{k}" for k in range(1, 7)] == [n for n in slope.data.names if n.startswith("sc")]
+    v = col(slope, "sc1")
+    ids = slope.data.column("id")
+    shown = np.flatnonzero(~np.isnan(v))
+    assert len(shown) == 160
+    last = {i: k for k, i in enumerate(ids)}
+    assert sorted(last.values()) == list(shown)
+    assert abs(np.nansum(v)) < 1e-3 * np.nanmax(np.abs(v))
+    assert run(slope, "predict bad, scores")[0] == 102      # one name for six scores

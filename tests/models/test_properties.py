@@ -150,7 +150,9 @@ def test_defaults_and_structures(hsb):
 def test_iteration_callback(hsb):
     seen = []
     r = fit(MODELS["m1"], hsb, on_iteration=lambda i, v: seen.append((i, v)))
-    assert [i for i, _ in seen] == list(range(len(r.iteration_log)))
+    # called after every EM and Newton step (an interrupt point), including the silent
+    # steps beyond where Stata's rules end the shown log
+    assert len(seen) >= len(r.summary.em_log) - 1 + len(r.iteration_log) - 1
     assert seen[-1][1] == pytest.approx(r.ll, abs=1e-6)
 
 

@@ -147,9 +147,14 @@ def test_capture_noisily_shows_output(s):
 
 
 @pytest.mark.parametrize("line", ["sum x [fw=w]", "tab x [aweight = w]", "list x in 1 [pw=w]",
-                                  "mixed y x [iw=w] || g:", "mixed y x || g: [weight=w]"])
+                                  "mixed y x || g: [weight=w]"])
 def test_weights_are_not_allowed(s, line):
     assert output(s, line) == ("weights not allowed\nr(101);\n\n", 101)
+
+
+def test_mixed_takes_frequency_weights_only(s):
+    # mixed allows fweights (tests/models/test_weights.py); other types: Stata's wording
+    assert output(s, "mixed y x [iw=w] || g:") == ("iweights not allowed\nr(101);\n\n", 101)
 
 
 def test_noisily_inside_quietly_block(s):
