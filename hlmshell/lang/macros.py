@@ -214,10 +214,26 @@ _FAST_NUM = re.compile(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*")
 _FAST_OP = re.compile(r"([-+*/])")
 
 
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_BINARY = re.compile(rf"\s*({_NUMBER})\s*([-+*/])\s*({_NUMBER})\s*")
+
+
 def _arithmetic(text: str) -> float | None:
     """`5050 + 101`, `2*3 - 1/4`: numbers joined by + - * / (what loops evaluate most),
     computed as Stata does (doubles; division by zero or overflow is missing). None for
     anything else, which goes to the full evaluator."""
+    m = _BINARY.fullmatch(text)
+    if m:                                   # `a op b`, the commonest: one match
+        a, op, b = float(m.group(1)), m.group(2), float(m.group(3))
+        if op == "+":
+            v = a + b
+        elif op == "-":
+            v = a - b
+        elif op == "*":
+            v = a * b
+        else:
+            v = a / b if b != 0 else math.nan
+        return math.nan if math.isinf(v) else v
     nums, ops, i, n = [], [], 0, len(text)
     while True:
         m = _FAST_NUM.match(text, i)

@@ -104,3 +104,27 @@ def test_number_text():
 
 def test_tokens_keep_quoted_words():
     assert tokens('a "b c" `"d "e""\' f') == ["a", '"b c"', '`"d "e""\'', "f"]
+
+
+def test_plain_arithmetic_short_path_agrees_with_the_evaluator():
+    """The short path for `a op b op c` (lang/macros._arithmetic) must give what the full
+    expression evaluator gives (exactly; the reference is dataset/evaluate.py)."""
+    import math
+    import random
+
+    from hlmshell.dataset.evaluate import evaluate
+    from hlmshell.lang.macros import _arithmetic
+    from hlmshell.syntax.expr import parse_expression
+    s = Session(out=io.StringIO())
+    rng = random.Random(5)
+    numbers = ["0", "1", "-2", "3.5", ".25", "1e3", "-1e-3", "7", "1e308", "12345678901"]
+    for _ in range(2000):
+        parts = [rng.choice(numbers)]
+        for _ in range(rng.randint(1, 3)):
+            parts += [rng.choice("+-*/"), rng.choice(numbers)]
+        text = " ".join(parts)
+        fast = _arithmetic(text)
+        full = evaluate(parse_expression(text), s, scalar=True)
+        assert fast is not None, text
+        assert (math.isnan(fast) and math.isnan(full)) or fast == full, (text, fast, full)
+    assert _arithmetic("2^3") is None and _arithmetic("x + 1") is None
