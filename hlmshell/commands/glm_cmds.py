@@ -112,8 +112,9 @@ def fixed_rows(names, omitted, b, V, level, transform=None) -> list[FixedRow]:
         p = float(2 * ndtr(-abs(zz))) if se > 0 else math.nan
         lo, hi = est - z * se, est + z * se
         if transform:  # odds ratios / IRRs: exp(b), se by the delta method, exp of the CI
-            e = math.exp(est)
-            est, se, lo, hi = e, e * se, math.exp(lo), math.exp(hi)
+            with np.errstate(over="ignore"):
+                e, elo, ehi = np.exp([est, lo, hi])
+            est, se, lo, hi = float(e), float(e * se), float(elo), float(ehi)
         rows.append(FixedRow(nm, est, se, zz, p, lo, hi))
     return rows
 

@@ -73,8 +73,8 @@ def family_link(name: str, extra: dict) -> tuple[str, str]:
     if len(word) >= 2 and "bernoulli".startswith(word):
         fam = "bernoulli"
     elif len(word) >= 2 and "binomial".startswith(word):
-        fam = "binomial"
         rest = ftext.split(None, 1)[1] if len(ftext.split()) > 1 else None
+        fam = "binomial" if rest else "bernoulli"   # binomial with one trial
         if rest:
             extra["binomial"] = rest
     elif len(word) >= 3 and "poisson".startswith(word):
