@@ -21,7 +21,8 @@ COMMANDS = [
     "label", "clear", "di", "display", "scalar", "mat", "matrix", "return", "ereturn", "eret",
     "mixed", "estat", "est", "estimates", "lrtest", "predict", "help", "set", "pwd", "qui",
     "quietly", "noi", "capture", "cap", "by", "bysort", "import", "export", "log", "do", "run",
-    "expand",
+    "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
+    "menbreg", "meglm",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -30,7 +31,11 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
          "store", "restore", "icc", "ic", "recov", "group", "list", "e(b)", "r(mean)", "c(N)",
          "b", "V", "xb", "fitted", "reffects", "reses", "1:1", "m:1", "noconstant", "corr",
-         "obs", "seed", "1e12", "1e9", "-1", "gen(d)"]
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "or", "irr", "intmethod(laplace)",
+         "intm(mcag)", "intm(gh)", "intpoints(3)", "intp(30)", "binomial(2)", "binomial(h)",
+         "exposure(x)", "offset(z)", "vce(robust)", "vce(cluster g)", "family(poisson)",
+         "family(nbinomial)", "link(probit)", "ebmodes", "fixedonly", "mu", "pr", "eta",
+         "conditional(ebmeans)", "ir", "n"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
