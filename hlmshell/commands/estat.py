@@ -27,6 +27,10 @@ def estat(session, args):
     result = session.estimates.require()
     word, body = split_subcommand(args.body)
     sub = ESTAT.lookup(word)
+    allowed = getattr(result.model, "estat_allowed", None)   # GLM and me* results
+    if allowed is not None and sub.name not in allowed:
+        cmd = result.macros.get("cmd2", result.cmd)
+        raise StataError(321, f"estat {sub.name} not valid after {cmd}")
     sub_args = sub.spec.bind(body, session.data.names, session.data.nobs)
     return sub.handler(session, sub_args, result)
 

@@ -103,6 +103,9 @@ def replay_body(result):
     """The estimation command's own display rebuilt from stored results."""
     if result.cmd == "mixed":
         return mixed_cmd.replay_output(result)
+    replay = getattr(result.model, "replay", None)   # logit/probit/poisson, me*
+    if replay is not None:
+        return replay(result)
     return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),
                          result.functions)
 

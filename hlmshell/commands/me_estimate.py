@@ -175,7 +175,7 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
             out.table_notes.append(f"Note: _cons estimates baseline {what} (conditional on "
                                    "zero random effects).")
     if "chi2_c" in s and not opts.nolrtest:
-        out.lrtest = MELRTest(m["lrmodel"], s["chi2_c"], int(s["df_c"]), s["p_c"],
+        out.lrtest = MELRTest(m["model"], s["chi2_c"], int(s["df_c"]), s["p_c"],
                               int(s["df_c"]) == 1)
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")

@@ -30,6 +30,12 @@ class GLMModel:
     log: list = field(default_factory=list)
     sample: np.ndarray | None = None
     levels: tuple = ()          # no random effects (estat's checks read this)
+    estat_allowed = ("ic",)     # the estat subcommands valid after logit/probit/poisson
+
+    def replay(self, result, level: float = 95):
+        """The command's table again (estimates replay)."""
+        from hlmshell.commands.glm_estimate import glm_output
+        return glm_output(result, level, False, log=False)
 
 
 def _chi2_p(chi2: float, df: int) -> float:

@@ -88,6 +88,27 @@ class MEModel:
         _, se = self.eb(kind)
         return _rows(se, self.group_all)
 
+    def replay(self, result, level: float = 95):
+        """The command's tables again (estimates replay)."""
+        from hlmshell.commands.me_estimate import me_output
+        from hlmshell.syntax.mixed_call import MixedOptions
+        return me_output(result, MixedOptions(), level, False, log=False)
+
+    # ------------------------------------------------------------------- estat recov
+    estat_allowed = ("icc", "ic", "group", "recovariance")
+
+    def recovariance(self, level_index: int = 0, correlation: bool = False):
+        """(matrix, names) of the random effects' covariance (or correlation)."""
+        from hlmshell.models.glmm import chol_of
+        prob, x = self.fit.problem, self.fit.params
+        L = chol_of(prob.split(x)[1], prob.cov, prob.q)
+        S = L @ L.T
+        if correlation:
+            sd = np.sqrt(np.diag(S))
+            with np.errstate(all="ignore"):
+                S = S / np.outer(sd, sd)
+        return S, list(self.levels[level_index].effects)
+
     # ---------------------------------------------------------------------------- ICC
     def icc(self, level: float = 95):
         from hlmshell.models import ModelError
@@ -189,8 +210,7 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     m.update({"intmethod": method, "vce": "oim", "opt": "moptimize", "which": "max",
               "ml_method": "d2" if method != "laplace" else "d0", "technique": "nr",
               "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p",
-              "covariance1": lev.covariance, "lrmodel": lrmodel})
+              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p"})
     mats = {"b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(V, list(cols), list(cols), symmetric=True)}
     g_stats = [float(lev.n_groups), float(sizes.min()), float(sizes.mean()), float(sizes.max())]
