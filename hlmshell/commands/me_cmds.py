@@ -126,6 +126,7 @@ def _me(session, args, name):
     result, fit = estimate_me(session, call, name, family, link, method, points)
     session.estimates.post(result)
     out = me_output(result, call.options, level, eform, log=call.options.log)
+    out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
     if not fit.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out

@@ -62,6 +62,7 @@ class MEModel:
     offset: str
     trials: Any
     fit: Any = field(repr=False, default=None)
+    dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
     _eb: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ empirical Bayes
@@ -221,6 +222,6 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     model = MEModel(family, link, design.depvar, names, omitted, design.has_cons, [info],
                     re_names, re_index, lnalpha_index, b, V, fit.log, fit.glm_log,
                     fit.grid_ll, np.asarray(design.sample, bool), lev.group_all, lev.Z_all,
-                    offset, offname, trials, fit)
+                    offset, offname, trials, fit, list(design.dropped))
     return EstimationResult(cmd="meglm", scalars=s, macros=m, matrices=mats,
                             sample=np.asarray(design.sample, bool), model=model, link=link)

@@ -114,3 +114,13 @@ def test_predict_after_logit_and_poisson(s):
     assert rc == 198
     for v in ("p", "n1", "ir1"):
         s.run(f"drop {v}")
+
+
+def test_collinear_column_is_omitted_with_a_note(s):
+    assert s.run("gen ses2 = 2 * ses") == 0
+    for cmd in ("logit hi ses ses2, nolog", "melogit hi ses ses2 if id < \"1300\" || id:, nolog"):
+        rc, lines = run_lines(s, cmd)
+        assert rc == 0 and "note: ses2 omitted because of collinearity." in lines
+        assert "        ses2 |          0  (omitted)" in lines
+        assert s.estimates.active.matrices["b"].colnames[1].endswith("o.ses2")
+    assert s.run("drop ses2") == 0
