@@ -164,16 +164,31 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
             diverged = True
             break
     g, H = derivs(x)
-    try:
-        V_int = np.linalg.inv(-H)
-    except np.linalg.LinAlgError:
-        V_int = np.linalg.pinv(-H)
+    V_int = _vce(-H)
     p = prob.p
     f = lambda z: np.r_[z[:p], reported(z[p:p + nt], d.covariance, q), z[p + nt:]]
     J, _ = _jac_hess(f, x, 1e-6)
-    V = J @ V_int @ J.T
+    flat = np.isnan(np.diag(V_int))
+    V = J @ np.nan_to_num(V_int) @ J.T
+    lost = np.any(np.abs(J[:, flat]) > 0, axis=1)     # reported through a flat direction
+    V[lost, :] = np.nan
+    V[:, lost] = np.nan
     return GLMMResult(f(x), V, ll, ll_c, glm_log, grid_ll, log, converged, it, x, prob,
                       diverged)
+
+
+def _vce(info):
+    """Inverse information; a parameter in whose direction the likelihood is flat (a
+    variance or ln(alpha) run off to its boundary) gets a missing variance, not 0."""
+    d = np.diag(info)
+    flat = ~(d > 1e-10 * max(1.0, float(np.max(np.abs(d)))))
+    keep = ~flat
+    V = np.full(info.shape, np.nan)
+    try:
+        V[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
+    except np.linalg.LinAlgError:
+        V[np.ix_(keep, keep)] = np.linalg.pinv(info[np.ix_(keep, keep)])
+    return V
 
 
 def _diverging(prob: Problem, x) -> bool:
