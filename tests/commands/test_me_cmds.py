@@ -159,3 +159,14 @@ def test_runaway_estimates_stop_with_r430():
     assert rc == 430 and "convergence not achieved" in lines
     assert "Note: The estimates run off to infinity" in "\n".join(lines)
     assert s.estimates.active.scalars["converged"] == 0
+
+
+def test_coefficients_by_stata_names(s):
+    assert s.run("quietly melogit hi ses || id: ses, cov(un)") == 0
+    b = s.estimates.active.matrices["b"].values.ravel()
+    for expr, want in (("_b[/var(_cons[id])]", b[3]), ("_b[/cov(ses[id],_cons[id])]", b[4]),
+                       ("_b[hi:ses]", b[0]), ("[hi]_b[_cons]", b[1])):
+        assert s.run(f"scalar t = {expr}") == 0
+        assert s.scalars["t"] == pytest.approx(want, rel=1e-15)
+    rc, lines = run_lines(s, "display _b[/var(x[id])]")
+    assert rc == 111 and "[/var(x[id])] not found" in lines
