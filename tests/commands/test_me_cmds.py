@@ -170,3 +170,25 @@ def test_coefficients_by_stata_names(s):
         assert s.scalars["t"] == pytest.approx(want, rel=1e-15)
     rc, lines = run_lines(s, "display _b[/var(x[id])]")
     assert rc == 111 and "[/var(x[id])] not found" in lines
+
+
+def test_predict_after_mepoisson_with_exposure(s):
+    assert s.run("quietly mepoisson cnt ses || id:, exposure(size)") == 0
+    assert s.run("predict n1") == 0 and s.run("predict e1, eta") == 0
+    assert s.run("predict n0, nooffset") == 0
+    assert np.allclose(s.data.column("n1"), np.exp(s.data.column("e1")), rtol=1e-6)
+    assert np.allclose(s.data.column("n1") / s.data.column("n0"), s.data.column("size"),
+                       rtol=1e-5)
+    for v in ("n1", "e1", "n0"):
+        s.run(f"drop {v}")
+
+
+def test_flat_direction_gets_a_missing_variance():
+    """A parameter whose information is zero (ln(alpha) or a variance at its boundary,
+    e.g. menbreg on counts less dispersed than Poisson) gets a missing variance; the
+    others are the inverse of their own block."""
+    from hlmshell.models.glmm_fit import _vce
+    info = np.array([[4.0, 1.0, 0.0], [1.0, 2.0, 0.0], [0.0, 0.0, 1e-16]])
+    V = _vce(info)
+    assert np.isnan(V[2]).all() and np.isnan(V[:, 2]).all()
+    assert np.allclose(V[:2, :2], np.linalg.inv(info[:2, :2]))
