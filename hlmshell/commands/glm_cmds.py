@@ -12,7 +12,6 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
-from hlmshell.render.glm import CoefTable, GLMHeader, GLMLog, GLMOutput
 from hlmshell.render.mixed import FixedRow
 
 TITLES = {"logit": "Logistic regression", "probit": "Probit regression",
@@ -36,8 +35,7 @@ def parse_call(session, body: str, name: str, extra):
     from hlmshell.syntax.factor import resolver_for
     from hlmshell.syntax.mixed_call import parse_mixed
     resolve = resolver_for(session.data.names) if session.data.names else None
-    call = parse_mixed(body, resolve, extra)
-    return call
+    return parse_mixed(body, resolve, extra)
 
 
 def refuse_options(call, allowed) -> None:
@@ -168,5 +166,3 @@ def poisson(session, args):
     """poisson depvar [indepvars] [if] [in] [, noconstant exposure(varname) offset(varname) irr vce(vcetype) level(#) nolog iterate(#)]"""
     return _single(session, args, "poisson")
 
-
-__all__ = ["CoefTable", "GLMHeader", "GLMLog", "GLMOutput"]

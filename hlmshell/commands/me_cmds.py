@@ -6,8 +6,6 @@ e() is estimates/glm.me_result; the display reuses render/glm.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 
@@ -188,5 +186,3 @@ def meglm(session, args):
     """
     return _me(session, args, "meglm")
 
-
-__all__ = ["COMMANDS", "np"]
