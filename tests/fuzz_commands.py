@@ -34,6 +34,8 @@ COMMANDS = [
     "expand", "regress", "reg", "xtset", "xtreg", "xtdescribe", "xtsum",
     "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
     "kdensity", "qnorm", "pnorm",
+    "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
+    "menbreg", "meglm",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -81,7 +83,12 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "dfmethod(residual)", "dfmethod(anova)", "dfmethod(", "dftable(ci)", "dftable(pvalue)",
          "dftable(x)", "df", "method(kroger)", "vce(robust)", "vce(cluster g)", "vce(cl h)",
          "vce(r)", "vce(foo)", "vce(cluster)", "reses(s*)", "reses(a b)", "reses()", "estmetric", "coeflegend",
-         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]", "scores"]
+         "estm", "[fw=x]", "[fw=g]", "[pw=x]", "[fweight=nosuch]", "[fw=1]", "scores",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)", "or", "irr", "intmethod(laplace)",
+         "intm(mcag)", "intm(gh)", "intpoints(3)", "intp(30)", "binomial(2)", "binomial(h)",
+         "exposure(x)", "offset(z)", "vce(robust)", "vce(cluster g)", "family(poisson)",
+         "family(nbinomial)", "link(probit)", "ebmodes", "fixedonly", "mu", "pr", "eta",
+         "conditional(ebmeans)", "ir", "n"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

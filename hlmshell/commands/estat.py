@@ -28,6 +28,10 @@ def estat(session, args):
     result = session.estimates.require()
     word, body = split_subcommand(args.body)
     sub = ESTAT.lookup(word)
+    allowed = getattr(result.model, "estat_allowed", None)   # GLM and me* results
+    if allowed is not None and sub.name not in allowed:
+        cmd = result.macros.get("cmd2", result.cmd)
+        raise StataError(321, f"estat {sub.name} not valid after {cmd}")
     sub_args = sub.spec.bind(body, session.data.names, session.data.nobs)
     return sub.handler(session, sub_args, result)
 
@@ -39,8 +43,10 @@ def split_subcommand(body: str) -> tuple[str, str]:
 
 
 def _model(result, message="model is linear regression; no random effects", sub=""):
-    if result.cmd != "mixed":
-        # Stata's estat_default: the mixed-only subcommands do not exist elsewhere
+    if result.cmd not in ("mixed", "xtmixed") and \
+            getattr(result.model, "estat_allowed", None) is None:
+        # Stata's estat_default: the mixed-only subcommands do not exist elsewhere (the me*
+        # models list theirs in estat_allowed, checked by estat itself)
         raise StataError(321, f"invalid subcommand {sub}".rstrip())
     if result.model is None or not result.model.levels:
         raise StataError(459, message)

@@ -103,7 +103,9 @@ def estimates_restore(session, args):
 # ------------------------------------------------------------------------------- replay
 def replay_body(result):
     """The estimation command's own display rebuilt from stored results."""
-    replay = REPLAY.get(result.cmd)
+    # a command's replay by e(cmd) (mixed, regress, xtreg), else the one its model carries
+    # (logit/probit/poisson and the me* commands, which share e(cmd) meglm)
+    replay = REPLAY.get(result.cmd) or getattr(result.model, "replay", None)
     if replay is not None:
         return replay(result)
     return ReturnListing("e", dict(result.scalars), dict(result.macros), dict(result.matrices),

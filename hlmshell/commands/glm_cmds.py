@@ -12,7 +12,6 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
-from hlmshell.render.glm import CoefTable, GLMHeader, GLMLog, GLMOutput
 from hlmshell.render.mixed import FixedRow
 
 TITLES = {"logit": "Logistic regression", "probit": "Probit regression",
@@ -36,14 +35,14 @@ def parse_call(session, body: str, name: str, extra):
     from hlmshell.syntax.factor import resolver_for
     from hlmshell.syntax.mixed_call import parse_mixed
     resolve = resolver_for(session.data.names) if session.data.names else None
-    call = parse_mixed(body, resolve, extra)
-    return call
+    return parse_mixed(body, resolve, extra)
 
 
 def refuse_options(call, allowed) -> None:
+    from hlmshell.syntax.mixed_call import option_label
     for opt in call.options.given:
         if opt not in allowed and opt not in call.extra:
-            raise StataError(198, f"option {opt} not allowed")
+            raise StataError(198, f"option {option_label(opt)} not allowed")
 
 
 def parse_vce(text: str | None, resolve) -> tuple[str, str | None]:
@@ -112,8 +111,9 @@ def fixed_rows(names, omitted, b, V, level, transform=None) -> list[FixedRow]:
         p = float(2 * ndtr(-abs(zz))) if se > 0 else math.nan
         lo, hi = est - z * se, est + z * se
         if transform:  # odds ratios / IRRs: exp(b), se by the delta method, exp of the CI
-            e = math.exp(est)
-            est, se, lo, hi = e, e * se, math.exp(lo), math.exp(hi)
+            with np.errstate(over="ignore"):
+                e, elo, ehi = np.exp([est, lo, hi])
+            est, se, lo, hi = float(e), float(e * se), float(elo), float(ehi)
         rows.append(FixedRow(nm, est, se, zz, p, lo, hi))
     return rows
 
@@ -142,6 +142,7 @@ def _single(session, args, name):
     session.estimates.post(result)
     out = glm_output(result, level, eform, log=call.options.log,
                      noheader=call.options.noheader)
+    out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
     if not fit.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out
@@ -166,5 +167,3 @@ def poisson(session, args):
     """poisson depvar [indepvars] [if] [in] [, noconstant exposure(varname) offset(varname) irr vce(vcetype) level(#) nolog iterate(#)]"""
     return _single(session, args, "poisson")
 
-
-__all__ = ["CoefTable", "GLMHeader", "GLMLog", "GLMOutput"]

@@ -139,7 +139,8 @@ def estimate_glm(session, call, name):
         n=len(y), iterations=len(fit.log) - 1, converged=fit.converged,
         vce=vce, clustvar=clustvar, n_clust=n_clust, offset=offname,
         cmdline=f"{name} {call.text.strip()}".strip(), sample=design.sample,
-        sigvars=variables, datasignature=sig, has_cons=design.has_cons, log=fit.log)
+        sigvars=variables, datasignature=sig, has_cons=design.has_cons, log=fit.log,
+        dropped=design.dropped)
     return result, fit
 
 

@@ -6,8 +6,6 @@ e() is estimates/glm.me_result; the display reuses render/glm.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 
@@ -73,8 +71,8 @@ def family_link(name: str, extra: dict) -> tuple[str, str]:
     if len(word) >= 2 and "bernoulli".startswith(word):
         fam = "bernoulli"
     elif len(word) >= 2 and "binomial".startswith(word):
-        fam = "binomial"
         rest = ftext.split(None, 1)[1] if len(ftext.split()) > 1 else None
+        fam = "binomial" if rest else "bernoulli"   # binomial with one trial
         if rest:
             extra["binomial"] = rest
     elif len(word) >= 3 and "poisson".startswith(word):
@@ -126,6 +124,7 @@ def _me(session, args, name):
     result, fit = estimate_me(session, call, name, family, link, method, points)
     session.estimates.post(result)
     out = me_output(result, call.options, level, eform, log=call.options.log)
+    out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
     if not fit.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out
@@ -187,5 +186,3 @@ def meglm(session, args):
     """
     return _me(session, args, "meglm")
 
-
-__all__ = ["COMMANDS", "np"]

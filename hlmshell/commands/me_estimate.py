@@ -60,7 +60,9 @@ def estimate_me(session, call, name, family, link, method, points):
     rows = design.rows
     n_tr = 1.0
     if family == "bernoulli":
+        from hlmshell.commands.glm_cmds import separation
         outcome_varies(y)
+        separation(design.X, list(design.fixed_names), design.omitted, y)
     elif family == "binomial":
         n_tr = trials[rows] if isinstance(trials, np.ndarray) else float(trials)
         nn = np.broadcast_to(n_tr, y.shape)
@@ -108,8 +110,8 @@ def _re_rows(model, b, V, level):
         est, se = float(b[j]), math.sqrt(max(float(V[j, j]), 0.0))
         label = nm.replace(f"[{model.levels[0].groupvar}]", "")
         if label.startswith("var(") and est > 0 and se > 0:
-            f = math.exp(z * se / est)
-            lo, hi = est / f, est * f
+            r = z * se / est            # the CI of ln(var), back-transformed
+            lo, hi = (est * math.exp(-r), est * math.exp(r)) if r < 700 else (0.0, math.nan)
         else:
             lo, hi = est - z * se, est + z * se
         out.append(RERow(_re_label(label), est, se, lo, hi))
@@ -173,8 +175,14 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
             out.table_notes.append(f"Note: _cons estimates baseline {what} (conditional on "
                                    "zero random effects).")
     if "chi2_c" in s and not opts.nolrtest:
-        out.lrtest = MELRTest(m["lrmodel"], s["chi2_c"], int(s["df_c"]), s["p_c"],
+        out.lrtest = MELRTest(m["model"], s["chi2_c"], int(s["df_c"]), s["p_c"],
                               int(s["df_c"]) == 1)
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
+        if getattr(model.fit, "diverged", False):
+            from hlmshell.render.mixed import note_text
+            out.footnotes.append(note_text(
+                "The estimates run off to infinity: the outcome is (almost) perfectly "
+                "predicted within some groups or by the covariates, so the likelihood has no "
+                "maximum. The iterations were stopped; the values shown are not estimates."))
     return out

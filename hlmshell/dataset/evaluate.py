@@ -302,12 +302,14 @@ class _Evaluator:
         b = mats["b"]
         cols = [_coef_key(c) for c in b.colnames]
         want = _coef_key(node.name)
-        if ":" in want:
+        if want.startswith("/") and ":" not in want:   # `/var(_cons[id])`: equation "/"
+            want = "/:" + want[1:]
+        if ":" in want.split("(")[0]:
             hits = [i for i, c in enumerate(cols) if c == want]
         else:
             hits = [i for i, c in enumerate(cols) if c.split(":")[-1] == want]
         if not hits:
-            raise StataError(111, f"[{want}] not found")
+            raise StataError(111, f"[{_coef_key(node.name)}] not found")
         j = hits[0]
         if node.kind == "b":
             return _num(b.values[0, j])

@@ -30,6 +30,13 @@ class GLMModel:
     log: list = field(default_factory=list)
     sample: np.ndarray | None = None
     levels: tuple = ()          # no random effects (estat's checks read this)
+    dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
+    estat_allowed = ("ic",)     # the estat subcommands valid after logit/probit/poisson
+
+    def replay(self, result, level: float = 95):
+        """The command's table again (estimates replay)."""
+        from hlmshell.commands.glm_estimate import glm_output
+        return glm_output(result, level, False, log=False)
 
 
 def _chi2_p(chi2: float, df: int) -> float:
@@ -39,7 +46,7 @@ def _chi2_p(chi2: float, df: int) -> float:
 
 def glm_result(*, name, family, link, depvar, names, omitted, b, V, ll, ll_0, n, iterations,
                converged, vce, clustvar, n_clust, offset, cmdline, sample, sigvars,
-               datasignature, has_cons, log) -> EstimationResult:
+               datasignature, has_cons, log, dropped=()) -> EstimationResult:
     from hlmshell.commands.glm_estimate import wald
     rank = int(np.sum(~omitted))
     df_m = rank - int(has_cons)
@@ -75,6 +82,6 @@ def glm_result(*, name, family, link, depvar, names, omitted, b, V, ll, ll_0, n,
             "V": StataMatrix(np.asarray(V, float), list(cols), list(cols), symmetric=True)}
     model = GLMModel(family, link, depvar, list(names), np.asarray(omitted, bool),
                      np.asarray(b, float), np.asarray(V, float), offset, has_cons, list(log),
-                     np.asarray(sample, bool))
+                     np.asarray(sample, bool), dropped=list(dropped))
     return EstimationResult(cmd=name, scalars=s, macros=m, matrices=mats,
                             sample=np.asarray(sample, dtype=bool), model=model, link=link)

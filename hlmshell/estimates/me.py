@@ -62,6 +62,7 @@ class MEModel:
     offset: str
     trials: Any
     fit: Any = field(repr=False, default=None)
+    dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
     _eb: dict = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ empirical Bayes
@@ -87,6 +88,27 @@ class MEModel:
     def reses(self, kind="ebmeans"):
         _, se = self.eb(kind)
         return _rows(se, self.group_all)
+
+    def replay(self, result, level: float = 95):
+        """The command's tables again (estimates replay)."""
+        from hlmshell.commands.me_estimate import me_output
+        from hlmshell.syntax.mixed_call import MixedOptions
+        return me_output(result, MixedOptions(), level, False, log=False)
+
+    # ------------------------------------------------------------------- estat recov
+    estat_allowed = ("icc", "ic", "group", "recovariance")
+
+    def recovariance(self, level_index: int = 0, correlation: bool = False):
+        """(matrix, names) of the random effects' covariance (or correlation)."""
+        from hlmshell.models.glmm import chol_of
+        prob, x = self.fit.problem, self.fit.params
+        L = chol_of(prob.split(x)[1], prob.cov, prob.q)
+        S = L @ L.T
+        if correlation:
+            sd = np.sqrt(np.diag(S))
+            with np.errstate(all="ignore"):
+                S = S / np.outer(sd, sd)
+        return S, list(self.levels[level_index].effects)
 
     # ---------------------------------------------------------------------------- ICC
     def icc(self, level: float = 95):
@@ -189,8 +211,7 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     m.update({"intmethod": method, "vce": "oim", "opt": "moptimize", "which": "max",
               "ml_method": "d2" if method != "laplace" else "d0", "technique": "nr",
               "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p",
-              "covariance1": lev.covariance, "lrmodel": lrmodel})
+              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p"})
     mats = {"b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(V, list(cols), list(cols), symmetric=True)}
     g_stats = [float(lev.n_groups), float(sizes.min()), float(sizes.mean()), float(sizes.max())]
@@ -201,6 +222,6 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     model = MEModel(family, link, design.depvar, names, omitted, design.has_cons, [info],
                     re_names, re_index, lnalpha_index, b, V, fit.log, fit.glm_log,
                     fit.grid_ll, np.asarray(design.sample, bool), lev.group_all, lev.Z_all,
-                    offset, offname, trials, fit)
+                    offset, offname, trials, fit, list(design.dropped))
     return EstimationResult(cmd="meglm", scalars=s, macros=m, matrices=mats,
                             sample=np.asarray(design.sample, bool), model=model, link=link)

@@ -22,8 +22,16 @@ def _binomial(link, y, eta, n, derivs=True):
     f = n - y
     if link == "logit":
         # l = y eta - n log(1 + e^eta), with one exp and one log1p (the hot path)
-        e = np.exp(-np.abs(eta))
-        l = y * eta - n * (np.maximum(eta, 0.0) + np.log1p(e))
+        e = np.abs(eta)
+        np.negative(e, out=e)
+        np.exp(e, out=e)                                   # e^-|eta|
+        soft = np.log1p(e)
+        soft += np.maximum(eta, 0.0)                       # log(1 + e^eta)
+        if not isinstance(n, np.ndarray) and n == 1.0:
+            l = y * eta
+            l -= soft
+        else:
+            l = y * eta - n * soft
         if not derivs:
             return l, None, None
         r = 1.0 / (1.0 + e)

@@ -161,7 +161,7 @@ class Problem:
 
     def mode(self, xb, A, alpha, v0):
         """Per-group mode of h(v) = Σ l - v'v/2 and the Hessian there (Newton, halving)."""
-        q, g, eye = self.q, self.g, np.eye(self.q)
+        g, eye = self.g, np.eye(self.q)
         v = v0.copy()
 
         def h_at(v):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .glm import constant_only, fit_glm
-from .glmm import GLMMData, Problem, _jac_hess, chol_of, n_theta, numeric, reported
+from .glmm import GLMMData, Problem, _jac_hess, chol_of, numeric, reported
 from .results import ModelError
 
 
@@ -28,6 +28,7 @@ class GLMMResult:
     iterations: int
     params: np.ndarray         # internal metric
     problem: Problem = field(repr=False, default=None)
+    diverged: bool = False     # stopped because the estimates run off to infinity
 
 
 def _single_level(d: GLMMData, maxiter: int):
@@ -87,7 +88,7 @@ def _direction(g, H):
 
 def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter: int = 300,
              on_iteration=None) -> GLMMResult:
-    beta0, lnalpha0, ll_c, glm_log = _single_level(d, maxiter)
+    beta0, lnalpha0, ll_c, glm_log = _single_level(d, 300)   # iterate() is the full model's
     prob = Problem(d, method, points)
     q, nt = prob.q, prob.nt
     extra = [lnalpha0] if prob.nb else []
@@ -121,6 +122,7 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
     derivs = (lambda x: _numeric_at(prob, x)) if prob.nb or method == "laplace" \
         else prob.analytic
     log, converged, it = [ll], False, 0
+    diverged = False
     exact = prob.nb or method == "laplace"   # already the exact function's derivatives
     slow = 0
     for it in range(1, maxiter + 1):
@@ -143,7 +145,7 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         # with few points the fixed-node derivatives can miss the re-adapted function's
         # optimum; when Newton stalls, finish on the exact function's derivatives
         slow = slow + 1 if t < 1 else 0
-        if not exact and (slow >= 2 or it >= 12):
+        if not exact and slow >= 2:
             exact = True
             derivs = lambda z: _numeric_at(prob, z)
         x = x + t * step
@@ -151,19 +153,55 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         log.append(ll)
         if on_iteration is not None:
             on_iteration(it, ll)
-        if t > 0 and abs(g @ step) < 1e-9 and abs(ll - ll_old) < 1e-9 * (1 + abs(ll)):
+        # after a full Newton step with g'H⁻¹g < 1e-5 (Stata's nrtolerance) the remaining
+        # error is of its square (quadratic convergence); on a ridge towards a zero
+        # variance, where Newton only crawls, the same test stops once the likelihood no
+        # longer moves (Stata's ltolerance 1e-7)
+        if t == 1 and abs(g @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll)):
             converged = True
             break
+        if _diverging(prob, x):
+            diverged = True
+            break
     g, H = derivs(x)
-    try:
-        V_int = np.linalg.inv(-H)
-    except np.linalg.LinAlgError:
-        V_int = np.linalg.pinv(-H)
+    V_int = _vce(-H)
     p = prob.p
     f = lambda z: np.r_[z[:p], reported(z[p:p + nt], d.covariance, q), z[p + nt:]]
     J, _ = _jac_hess(f, x, 1e-6)
-    V = J @ V_int @ J.T
-    return GLMMResult(f(x), V, ll, ll_c, glm_log, grid_ll, log, converged, it, x, prob)
+    flat = np.isnan(np.diag(V_int))
+    V = J @ np.nan_to_num(V_int) @ J.T
+    lost = np.any(np.abs(J[:, flat]) > 0, axis=1)     # reported through a flat direction
+    V[lost, :] = np.nan
+    V[:, lost] = np.nan
+    return GLMMResult(f(x), V, ll, ll_c, glm_log, grid_ll, log, converged, it, x, prob,
+                      diverged)
+
+
+def _vce(info):
+    """Inverse information; a parameter in whose direction the likelihood is flat (a
+    variance or ln(alpha) run off to its boundary) gets a missing variance, not 0."""
+    d = np.diag(info)
+    flat = ~(d > 1e-10 * max(1.0, float(np.max(np.abs(d)))))
+    keep = ~flat
+    V = np.full(info.shape, np.nan)
+    try:
+        V[np.ix_(keep, keep)] = np.linalg.inv(info[np.ix_(keep, keep)])
+    except np.linalg.LinAlgError:
+        V[np.ix_(keep, keep)] = np.linalg.pinv(info[np.ix_(keep, keep)])
+    return V
+
+
+def _diverging(prob: Problem, x) -> bool:
+    """Estimates running off to infinity (an outcome that some groups or covariates predict
+    perfectly): a fixed linear predictor beyond ±30 (logit; ±10 probit and cloglog) or a
+    random-effect SD above 20 on the link scale can only grow further; stop instead of
+    crawling to iterate()."""
+    beta, theta, _ = prob.split(x)
+    limit = {"logit": 30.0, "probit": 10.0, "cloglog": 10.0}.get(prob.link)
+    if limit and prob.X.size and np.max(np.abs(prob.X @ beta)) > limit:
+        return True
+    L = chol_of(theta, prob.cov, prob.q)
+    return bool(np.max(np.sqrt(np.diag(L @ L.T))) > 20)
 
 
 def _numeric_at(prob: Problem, x):

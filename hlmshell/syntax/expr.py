@@ -393,7 +393,16 @@ class _Parser:
     def raw_bracket(self) -> str:
         """The text inside _b[...] / _se[...], taken verbatim (it may hold eq:name, 1.x, #)."""
         open_pos = self.tok.start
-        close = self.text.find("]", open_pos + 1)
+        close, depth = -1, 0      # the matching `]`: `_b[/var(_cons[id])]` nests one
+        for k in range(open_pos + 1, len(self.text)):
+            ch = self.text[k]
+            if ch == "[":
+                depth += 1
+            elif ch == "]":
+                if depth == 0:
+                    close = k
+                    break
+                depth -= 1
         if close < 0:
             raise StataError(132, "too few ')' or ']'")
         inside = "".join(self.text[open_pos + 1:close].split())

@@ -218,9 +218,12 @@ class _Collector:
         return main
 
     def global_option(self, word: str, arg: str | None, replay: bool) -> bool:
+        # the caller's own options come first: logit's vce() is not mixed's
+        if _match(word, self.extra_table) is not None:
+            return self._extra_option(word, arg, replay)
         row = _match(word, _GLOBAL)
         if row is None:
-            return self._extra_option(word, arg, replay)
+            return False
         name, _, argtype, replay_ok = row
         if replay and not replay_ok:
             raise StataError(198, f"option {name} not allowed")
@@ -434,6 +437,12 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
     own = _equation_options(col, opts, "re")
     cov = covariance_name(own["covariance"]) if "covariance" in own else None
     return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
+
+
+def option_label(name: str) -> str:
+    """How Stata names a global option in messages: `vce()` for one taking an argument."""
+    row = next((r for r in _GLOBAL if r[0] == name), None)
+    return f"{name}()" if row is not None and row[2] is not None else name
 
 
 def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCall:
