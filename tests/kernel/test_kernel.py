@@ -106,7 +106,10 @@ def test_interrupt_gives_break_and_keeps_the_kernel(kernel):
                                   "gen double x = rnormal()\ngen double y = x + rnormal()")
     assert reply["status"] == "ok"
     # a long cell (many fits of seconds each), interrupted as it runs
-    msg_id = client.execute("mixed y x || g: x\n" * 30 + "scatter y x, name(slow)")
+    # (stop_on_error=False: otherwise ipykernel aborts requests that reach it while it
+    # is still clearing its queue after the error, and the next cell could be aborted)
+    msg_id = client.execute("mixed y x || g: x\n" * 30 + "scatter y x, name(slow)",
+                            stop_on_error=False)
     time.sleep(1.0)
     km.interrupt_kernel()
     reply = client.get_shell_msg(timeout=60)
