@@ -27,9 +27,11 @@ def _erase(session, args):
 
 @command("erase", syntax="anything", help="erase a file: erase filename")
 def erase(session, args):
+    """erase filename"""
     return _erase(session, args)
 
 
 @command("rm", syntax="anything", help="erase a file: rm filename")
 def rm(session, args):
+    """rm filename"""
     return _erase(session, args)
