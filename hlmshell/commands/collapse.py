@@ -98,8 +98,9 @@ def collapse(session, raw):
     if not sample.any():
         raise StataError(2000, "no observations")
     groups = group_ids(data, byvars, sample)
-    rows = np.flatnonzero(sample)
-    g = groups[rows]
+    everything = bool(sample.all())
+    rows = np.arange(data.nobs) if everything else np.flatnonzero(sample)
+    g = groups if everything else groups[rows]
     ng = int(g.max()) + 1
     first = np.full(ng, -1, dtype=np.int64)
     first[g[::-1]] = rows[::-1]               # each group's first row (groups in sorted order)
@@ -107,10 +108,11 @@ def collapse(session, raw):
     for name in byvars:
         var = data.var(name)
         new.add(name, var.values[first], var.stype, var.fmt, var.label)
-    wrows = None if w is None else w[rows]
+    wrows = None if w is None else (w if everything else w[rows])
     for stat, target, source in clist:
         var = data.var(source)
-        values = group_stat(stat, var.values[rows], g, ng, wrows, wtype)
+        values = group_stat(stat, var.values if everything else var.values[rows], g, ng,
+                            wrows, wtype)
         if stat in _KEEP_TYPE:
             stype, fmt = var.stype, var.fmt
         elif stat == "count":

@@ -91,7 +91,8 @@ def egen(session, raw):
         from hlmshell.syntax.expr import parse_expression
         values = evaluate(parse_expression(argtext), session, groups=prefix_groups)
     if prefix_groups is not None and "by" not in options:
-        groups = np.where(sample, prefix_groups, -1)       # the prefix's groups as they are
+        # the prefix's groups as they are
+        groups = prefix_groups if sample.all() else np.where(sample, prefix_groups, -1)
     else:
         groups = group_ids(data, byvars, sample)
     call = EgenCall(data, values, varlist, sample, groups, options)

@@ -38,8 +38,11 @@ def group_stat(stat: str, x: np.ndarray, g: np.ndarray, ng: int,
         return _ends(x, g, ng, stat == "last", np.ones(len(x), dtype=bool))
     if stat in ("firstnm", "lastnm"):
         return _ends(x, g, ng, stat == "lastnm", present)
-    xs, gs = x[present], g[present]
-    ws = np.ones(len(xs)) if w is None else w[present]
+    if present.all():                      # no missing values: no copies
+        xs, gs = x, g
+    else:
+        xs, gs = x[present], g[present]
+    ws = None if w is None else (w if present.all() else w[present])
     n = np.bincount(gs, minlength=ng).astype(float)
     if stat in ("max", "min"):
         fill = -np.inf if stat == "max" else np.inf
@@ -54,21 +57,25 @@ def group_stat(stat: str, x: np.ndarray, g: np.ndarray, ng: int,
         return 100 * count / total if total else np.full(ng, np.nan)
     if stat == "rawsum":
         return _sums(xs, gs, ng)
-    if wtype in ("aweight", "pweight"):   # rescaled to sum to the group's N
+    if ws is not None and wtype in ("aweight", "pweight"):   # rescaled to sum to the group's N
         wsum = _sums(ws, gs, ng)
         with np.errstate(invalid="ignore", divide="ignore"):
             ws = ws * (n / wsum)[gs]
-    sw = _sums(ws, gs, ng)
+    sw = n if ws is None else _sums(ws, gs, ng)
+    wx = xs if ws is None else ws * xs
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = _sums(ws * xs, gs, ng) / sw
+        total = _sums(wx, gs, ng)
+        mean = total / sw
         if stat == "mean":
             return np.where(n > 0, mean, np.nan)
         if stat == "sum":
-            return _sums(ws * xs, gs, ng)
+            return total
         if stat in ("sd", "semean"):
-            ss = _sums(ws * (xs - mean[gs]) ** 2, gs, ng)
+            dev2 = (xs - mean[gs]) ** 2
+            ss = _sums(dev2 if ws is None else ws * dev2, gs, ng)
             sd = np.where(sw > 1, np.sqrt(ss / (sw - 1)), np.nan)
             return sd if stat == "sd" else sd / np.sqrt(sw)
+    ws = np.ones(len(xs)) if ws is None else ws
     if stat == "median":
         return _percentile(xs, gs, ng, ws, 50)
     if stat == "iqr":

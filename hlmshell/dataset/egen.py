@@ -24,6 +24,8 @@ from hlmshell.dataset.groups import (any_missing, combine_codes, group_ids,  # n
 def _by_group(values: np.ndarray, groups: np.ndarray):
     """Rows in the sample with a value, and their group ids (both for bincount)."""
     ok = (groups >= 0) & ~np.isnan(values)
+    if ok.all():                      # the common case: no copies
+        return ok, groups, values
     return ok, groups[ok], values[ok]
 
 
