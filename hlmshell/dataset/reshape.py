@@ -60,17 +60,27 @@ def j_text(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _pattern(stub: str, string: bool) -> re.Pattern:
+    pre, _, post = stub.partition("@") if "@" in stub else (stub, "", "")
+    return re.compile(re.escape(pre) + (r"(.+?)" if string else r"(-?[0-9]+)") + re.escape(post) + "$")
+
+
+def wide_columns(names: list[str], stub: str, string: bool) -> dict:
+    """{j value: wide variable name} for one stub (numeric j: `inc01` is j = 1)."""
+    pat, out = _pattern(stub, string), {}
+    for name in names:
+        m = pat.match(name)
+        if m and name != stub:
+            out.setdefault(m.group(1) if string else int(m.group(1)), name)
+    return out
+
+
 def find_j_values(names: list[str], stubs: list[str], string: bool) -> list:
     """The j values present among the wide variables of every stub (sorted, numeric unless
     `string`)."""
     found = set()
     for stub in stubs:
-        pre, _, post = stub.partition("@") if "@" in stub else (stub, "", "")
-        pat = re.compile(re.escape(pre) + (r"(.+?)" if string else r"(-?[0-9]+)") + re.escape(post) + "$")
-        for name in names:
-            m = pat.match(name)
-            if m and name != stub:
-                found.add(m.group(1) if string else int(m.group(1)))
+        found.update(wide_columns(names, stub, string))
     return sorted(found)
 
 
@@ -85,10 +95,13 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
                         f"do{'' if len(ivars) > 1 else 'es'} not uniquely identify the observations", bad)
     texts = [j_text(v) for v in jvalues]
     xij: list[tuple[str, list[str]]] = []       # long name, wide names (present ones)
+    columns: dict[str, dict] = {}               # long name -> {j value: wide name}
     used: set[str] = set()
     for stub in stubs:
         long_name = stub.replace("@", "")
-        present = [wide_name(stub, t) for t in texts if wide_name(stub, t) in data.vars]
+        found = wide_columns(data.names, stub, string)
+        columns[long_name] = {v: found[v] for v in jvalues if v in found}
+        present = list(columns[long_name].values())
         if not present:
             raise StataError(111, f"variable {long_name} not found" if stubs else "no xij variables found")
         xij.append((long_name, present))
@@ -111,15 +124,14 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
         block = np.empty((n, k), dtype=object) if string_var else np.full((n, k), np.nan)
         if string_var:
             block[:] = ""
-        for c, t in enumerate(texts):
-            name = wide_name(stub_of[long_name], t)
-            if name in data.vars:
+        for c, v in enumerate(jvalues):
+            name = columns[long_name].get(v)
+            if name is not None:
                 block[:, c] = data.column(name)[order]
         first = data.var(wide_names[0])
         label = first.label if len(wide_names) == 1 else ""
         out.add(long_name, block.ravel(), stype, first.fmt if len(set(types)) == 1 else None, label)
 
-    stub_of = {stub.replace("@", ""): stub for stub in stubs}
     for name in ivars:
         var = data.var(name)
         out.add(name, np.repeat(var.values[order], k), var.stype, var.fmt, var.label)

@@ -104,3 +104,11 @@ def test_wide_refusals():
     rc, lines = run_lines(s, "reshape wide y, i(id) j(t)")
     assert rc == 9 and lines[0] == "values of variable t not unique within id"
     assert state(s) == before
+
+
+def test_numeric_j_with_leading_zeros():
+    s = data_session({"id": ("float", [1]), "x01": ("float", [1]), "x02": ("float", [2]),
+                      "x10": ("float", [3]), "xmean": ("float", [9])})[0]
+    run(s, "reshape long x, i(id) j(t)")
+    assert col(s, "t") == [1, 2, 10] and col(s, "x") == [1, 2, 3]
+    assert col(s, "xmean") == [9, 9, 9]         # not a j value: a constant within id
