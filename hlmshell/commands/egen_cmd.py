@@ -114,7 +114,10 @@ def egen(session, raw):
     if fn.argument == "exp":
         result = np.where(sample, result, np.nan)
     result = to_storage(result, stype)
-    data.add(name, result, stype, label=label)
+    added = data.add(name, result, stype, label=label)
+    if call.value_label is not None:         # group(), label
+        data.value_labels[name] = call.value_label
+        added.value_label = name
     missing = int(np.isnan(result).sum())
     if missing:
         return f"({_plural(missing, 'missing value', 'missing values')} generated)"

@@ -106,7 +106,6 @@ def test_any_concat_fill_seq_diff(s):
 @pytest.mark.parametrize("line, code", [
     ("egen bad = rowmean(x), nosuch", 198),
     ("egen bad = fill(1 2) if x", 198),
-    ("egen bad = group(g), label", 198),
     ("egen bad = anycount(x)", 198),
     ("egen bad = seq(x)", 198),
     ("egen bad = rank(x), field track", 198),
@@ -133,3 +132,10 @@ def test_rank_and_median_match_numpy_on_many_groups():
         want = (xs[int(P) - 1] + xs[int(P)]) / 2 if P == int(P) else xs[int(np.ceil(P)) - 1]
         assert np.all(md[g == v] == want)
         assert np.array_equal(tr[g == v], 1 + np.searchsorted(xs, x[g == v], side="left"))
+
+
+def test_group_label(s):
+    run(s, "egen gs = group(g s), label")
+    assert col(s, "gs") == [1, 2, 2, 1, 3, 3, 3, 3]         # (1 a) (1 b) (2 a) in sort order
+    assert s.data.var("gs").value_label == "gs"
+    assert s.data.value_labels["gs"] == {1.0: "1 a", 2.0: "1 b", 3.0: "2 a"}
