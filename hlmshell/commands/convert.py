@@ -141,7 +141,8 @@ def destring(session, args):
         if stype == "double" and args.options.get("float"):
             stype = "float"
         head = "all characters numeric" if not bad.any() else "contains nonnumeric characters"
-        lines.append(f"{name}: {head}; {verb} as {stype}")
+        lines.append(f"{name}: {head}; " + (f"replaced as {stype}" if verb == "replaced"
+                                              else f"{target} generated as {stype}"))
         if verb == "replaced":
             pos = data.names.index(name)
             label = var.label

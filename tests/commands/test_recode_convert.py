@@ -62,7 +62,7 @@ def test_destring_tostring(s):
     assert lines == ["t: contains nonnumeric characters; no replace"] and s.data.is_string("t")
     lines = run(s, 'destring t, gen(t2) ignore(",x")')
     assert col(s, "t2") == [1200, 3, 7, None, None, -2.5, 1000, 4]
-    assert lines == ["t: all characters numeric; generated as double"]
+    assert lines == ["t: all characters numeric; t2 generated as double"]
     run(s, "destring t, replace force")
     assert col(s, "t") == [None, None, 7, None, None, -2.5, 1000, 4]
     assert s.data.names.index("t") == 2                      # stays in its place
