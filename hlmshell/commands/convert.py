@@ -93,23 +93,21 @@ def _targets(args, varlist, what: str) -> list[str]:
 
 
 def _parse_numbers(texts: np.ndarray, percent: bool, dpcomma: bool) -> np.ndarray:
-    out = np.full(len(texts), np.nan)
-    for i, t in enumerate(texts):
-        t = t.strip()
-        if t in ("", "."):
-            continue
-        if dpcomma:
-            t = t.replace(",", ".")
-        scale = 1.0
-        if percent and t.endswith("%"):
-            t, scale = t[:-1], 0.01
-        try:
-            out[i] = float(t) * scale if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", t, re.I) else np.nan
-        except ValueError:
-            pass
-        if np.isnan(out[i]) and re.fullmatch(r"\.[a-z]?", t):
-            continue
-    return out
+    """Numbers in the strings (vectorised through pandas); "" and "." are missing, anything
+    that is not a plain decimal number is NaN too (the caller tells them apart)."""
+    import pandas as pd
+    t = pd.Series(np.asarray(texts, dtype=object)).astype(str).str.strip()
+    if dpcomma:
+        t = t.str.replace(",", ".", regex=False)
+    scale = pd.Series(1.0, index=t.index)
+    if percent:
+        has = t.str.endswith("%")
+        scale[has] = 0.01
+        t = t.where(~has, t.str[:-1])
+    ok = t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+    nums = pd.to_numeric(t.where(ok, ""), errors="coerce") * scale
+    out = nums.to_numpy(dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
 @command("destring", syntax="[varlist] , GENerate(string) REPLACE IGNore(string) FORCE "
@@ -130,7 +128,11 @@ def destring(session, args):
         if not var.is_string:
             lines.append(f"{name} already numeric; no {'replace' if verb == 'replaced' else 'generate'}")
             continue
-        texts = np.array(["".join(c for c in t if c not in ignore) for t in var.values], dtype=object)
+        texts = var.values
+        if ignore:
+            import pandas as pd
+            texts = pd.Series(texts, dtype=object).str.replace(
+                "[" + re.escape(ignore) + "]", "", regex=True).to_numpy(dtype=object)
         nums = _parse_numbers(texts, bool(args.options.get("percent")), bool(args.options.get("dpcomma")))
         bad = np.isnan(nums) & ~np.isin(np.char.strip(texts.astype(str)), ["", "."])
         if bad.any() and not args.options.get("force"):
