@@ -253,16 +253,17 @@ def _any(kind):
 
 def _concat(call):
     from hlmshell.render.formats import fmt
-    if call.options.get("decode"):
-        raise StataError(198, "option decode not allowed")
     punct = call.options.get("punct")
     punct = "" if punct in (None, True) else str(punct).strip('"')
     spec = call.options.get("format")
     parts = []
     for name in call.varlist:
         col = call.data.column(name)
+        labels = call.data.value_labels.get(call.data.var(name).value_label or "", {})
         if col.dtype == object:
             parts.append(col.astype(str))
+        elif call.options.get("decode") and labels:     # value labels where they exist
+            parts.append(np.array([labels.get(float(x), _plain(x)) for x in col], dtype=object))
         else:
             f = str(spec) if spec not in (None, True) else None
             parts.append(np.array([fmt(x, f).strip() if f else _plain(x) for x in col], dtype=object))

@@ -139,3 +139,10 @@ def test_group_label(s):
     assert col(s, "gs") == [1, 2, 2, 1, 3, 3, 3, 3]         # (1 a) (1 b) (2 a) in sort order
     assert s.data.var("gs").value_label == "gs"
     assert s.data.value_labels["gs"] == {1.0: "1 a", 2.0: "1 b", 3.0: "2 a"}
+
+
+def test_concat_decode(s):
+    run(s, "encode s, gen(code)")
+    run(s, "egen c1 = concat(g code), punct(/)")
+    run(s, "egen c2 = concat(g code), decode punct(/)")
+    assert col(s, "c1")[:2] == ["1/1", "1/2"] and col(s, "c2")[:2] == ["1/a", "1/b"]
