@@ -172,9 +172,11 @@ def fillin(session, args):
 
 
 @command("sample", syntax="anything [if] [in] [, Count BY(string)]",
-         help="draw a random sample (keep # percent or # observations)")
+         help="draw a random sample (keep # percent or # observations)", by_ok=True)
 def sample(session, args):
     """sample # [if] [in] [, count by(groupvars)]"""
+    from hlmshell.commands.by import by_groups, touse_by
+    prefix, prefix_groups = by_groups(session, args)
     data = session.data
     try:
         amount = float(args.anything.strip())
@@ -183,8 +185,9 @@ def sample(session, args):
     count = bool(args.options.get("count"))
     if amount < 0 or (not count and amount > 100) or (count and amount != int(amount)):
         raise StataError(198, f"{args.anything.strip()} invalid")
-    chosen = args.touse(session)
-    byvars = expand_varlist(args.options["by"], data.names) if args.options.get("by") else []
+    chosen = touse_by(session, args, prefix_groups)
+    byvars = prefix + [v for v in (expand_varlist(args.options["by"], data.names)
+                                   if args.options.get("by") else []) if v not in prefix]
     groups = group_ids(data, byvars, chosen)
     ng = int(groups.max(initial=-1)) + 1
     sizes = np.bincount(groups[chosen], minlength=ng)

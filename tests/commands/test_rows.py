@@ -48,6 +48,9 @@ def test_sample_keeps_outside_if_and_counts_by(s):
     s2 = data_session({"g": ("byte", [1] * 5 + [2] * 5)})[0]
     run(s2, "sample 2, count by(g)")
     assert col(s2, "g").count(1) == 2 and col(s2, "g").count(2) == 2
+    s3 = data_session({"g": ("byte", [1] * 5 + [2] * 5)})[0]
+    run(s3, "by g: sample 1, count")
+    assert col(s3, "g") == [1, 2]
 
 
 def test_append(tmp_path, monkeypatch):
