@@ -60,12 +60,18 @@ def test_encode_decode_round_trip(s):
 
 
 def test_destring_tostring(s):
+    # destring.ado's notes; t: "1,200" "3x" "7" "" "." "-2.5" "1e3" "4"
     lines = run(s, 'destring t, replace ignore(",")')
-    assert lines == ["t: contains nonnumeric characters; no replace"] and s.data.is_string("t")
+    assert lines == ["t: contains characters not specified in ignore(); no replace"]
+    assert s.data.is_string("t")
     lines = run(s, 'destring t, gen(t2) ignore(",x")')
     assert col(s, "t2") == [1200, 3, 7, None, None, -2.5, 1000, 4]
-    assert lines == ["t: all characters numeric; t2 generated as double"]
-    run(s, "destring t, replace force")
+    assert lines == ["t: characters , x removed; t2 generated as float",
+                     "(2 missing values generated)"]
+    assert s.data.names == ["x", "s", "t", "t2"]          # after its source
+    lines = run(s, "destring t, replace force")
+    assert lines == ["t: contains nonnumeric characters; replaced as float",
+                     "(4 missing values generated)"]
     assert col(s, "t") == [None, None, 7, None, None, -2.5, 1000, 4]
     assert s.data.names.index("t") == 2                      # stays in its place
     lines = run(s, "tostring x, replace")
