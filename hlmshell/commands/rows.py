@@ -35,10 +35,11 @@ def duplicates(session, raw):
     from hlmshell.syntax.spec import Args, clauses, parse_in_range
     data = session.data
     word, _, rest = raw.anything.strip().partition(" ")
-    subs = {"report": "r", "list": "l", "tag": "tag", "drop": "drop", "examples": "e"}
-    sub = next((s for s, m in subs.items() if s.startswith(word) and len(word) >= len(m)), None)
+    subs = {"report": "r", "list": "l", "tag": "t", "drop": "drop", "examples": "e"}
+    sub = next((s for s, m in subs.items() if word and s.startswith(word) and len(word) >= len(m)), None)
     if sub is None:
-        raise StataError(198, f"invalid subcommand {word}" if word else "subcommand required")
+        raise StataError(198, "illegal duplicates subcommand" if word else
+                         "subcommand needed; see help on duplicates")
     main, opt_text = split_options(rest)
     opts = DUP_OPTIONS.bind_options(opt_text) if opt_text is not None else {}
     main, found = clauses(main)
@@ -59,6 +60,8 @@ def duplicates(session, raw):
     if sub != "drop" and opts.get("force"):
         raise StataError(198, "option force not allowed")
     sample = args.touse(session)
+    if not sample.any():
+        raise StataError(2000, "no observations")
     ids, counts = _dup_groups(session, names, sample)
     title = _title(names, not typed)
     if sub == "report":
@@ -74,6 +77,8 @@ def duplicates(session, raw):
         new = opts.get("generate")
         if not new:
             raise StataError(198, "option generate() required")
+        if new in data.names:
+            raise StataError(110, "generate() must specify new variable")
         check_new_name(new, data.names)
         tag = np.where(sample, counts[np.maximum(ids, 0)] - 1 if len(counts) else 0, np.nan)
         tag = np.asarray(tag, dtype=float)
@@ -104,13 +109,17 @@ def duplicates(session, raw):
         _, where = np.unique(ids[order], return_index=True)
         order = order[where]
     group_no = np.unique(ids[order], return_inverse=True)[1].ravel() + 1
-    cols = [ListColumn("Group", [str(g) for g in group_no], True),
-            ListColumn("Obs", [str(i + 1) for i in order], True)]
+    cols = []
+    if group_no.max() > 1:                  # duplicates.ado shows groups only when several
+        cols.append(ListColumn("group:", [str(g) for g in group_no], True))
     if sub == "examples":
         cols.append(ListColumn("#", [str(int(counts[ids[i]])) for i in order], True))
+        cols.append(ListColumn("e.g. obs:", [str(i + 1) for i in order], True))
+    else:
+        cols.append(ListColumn("obs:", [str(i + 1) for i in order], True))
     cols += [ListColumn(n, _cells(data.var(n), order), not data.is_string(n)) for n in names]
     return "\n".join(["", title, to_text(ListResult(
-        cols, obs=[0] * len(order), show_obs=False, clean=False, separator=0,
+        cols, obs=[0] * len(order), show_obs=False, clean=False, separator=5,
         linesize=session.settings.get("linesize", 79)))])
 
 
