@@ -285,6 +285,12 @@ def _mv_numbers(text) -> list[float]:
     return numlist(text, "mv")
 
 
+def _mv_line(name: str, text: str) -> str:
+    """mvencode.ado's layout: the name right-aligned in 12 columns, then `: text`."""
+    from hlmshell.render.formats import abbrev
+    return f"{abbrev(name, 12):>12}: {text}"
+
+
 @command("mvdecode", syntax="varlist [if] [in] , MV(string)", help="change numbers to missing")
 def mvdecode(session, args):
     """mvdecode varlist [if] [in], mv(numlist)"""
@@ -295,14 +301,13 @@ def mvdecode(session, args):
     for name in args.varlist:
         var = data.var(name)
         if var.is_string:
-            raise StataError(109, f"{name} is a string variable")
-    for name in args.varlist:
-        var = data.var(name)
+            lines.append(_mv_line(name, "string variable ignored"))
+            continue
         hit = sample & np.isin(var.values, values)
         n = int(hit.sum())
         if n:
             data.set_values(name, np.where(hit, np.nan, var.values))
-            lines.append(f"{name}: {_plural(n, 'missing value', 'missing values')} generated")
+            lines.append(_mv_line(name, f"{n} missing value{'s' if n > 1 else ''} generated"))
     return "\n".join(lines) or None
 
 
@@ -316,19 +321,33 @@ def mvencode(session, args):
         raise StataError(198, "mv() must be one number")
     code = values[0]
     sample = args.touse(session)
-    lines = []
+    if not sample.any():
+        return None
+    lines, bad = [], False
+    if not args.options.get("override"):
+        for name in args.varlist:
+            var = data.var(name)
+            if var.is_string:
+                lines.append(_mv_line(name, "string variable ignored"))
+                continue
+            n = int(np.sum(sample & (var.values == code)))
+            if n:
+                lines.append(_mv_line(name, f"already {code:g} in {n:4d} "
+                                            f"observation{'s' if n > 1 else ''}"))
+                bad = True
+        if bad:
+            raise StataError(9, "\n".join(lines + ["no action taken"]))
     for name in args.varlist:
         var = data.var(name)
         if var.is_string:
-            raise StataError(109, f"{name} is a string variable")
-        if not args.options.get("override") and np.any(var.values == code):
-            raise StataError(9, f"{name}: already {code:g} in {_plural(int(np.sum(var.values == code)), 'observation', 'observations')}; use option override")
-    for name in args.varlist:
-        var = data.var(name)
+            continue
         hit = sample & np.isnan(var.values)
         n = int(hit.sum())
         if n:
-            stype = var.stype if _fits(np.array([code]), var.stype) else "double"
+            stype = var.stype if _fits(np.array([code]), var.stype) else \
+                ("float" if var.stype in INT_LIMITS and _fits(np.array([code]), "float") else "double")
             data.set_values(name, to_storage(np.where(hit, code, var.values), stype), stype)
-            lines.append(f"{name}: {_plural(n, 'missing value', 'missing values')} recoded")
+            lines.append(_mv_line(name, f"{n} missing value{'s' if n > 1 else ''} recoded"))
+            if stype != var.stype:
+                lines.append(f"{'':14}(recast to {stype})")
     return "\n".join(lines) or None

@@ -60,11 +60,13 @@ def test_clonevar_format_compress_recast(s):
 
 
 def test_mvdecode_mvencode(s):
-    assert run(s, "mvdecode inc80 inc81, mv(9 -1)") == ["inc80: 1 missing value generated",
-                                                       "inc81: 1 missing value generated"]
+    # mvencode.ado's layout: the name right-aligned in 12 columns
+    assert run(s, "mvdecode inc80 inc81 name, mv(9 -1)") == [
+        "       inc80: 1 missing value generated", "       inc81: 1 missing value generated",
+        "        name: string variable ignored"]
     assert col(s, "inc81") == [3, 4, None]
-    rc, _ = run_lines(s, "mvencode inc81, mv(3)")
-    assert rc == 9
-    assert run(s, "mvencode inc80 inc81, mv(99)") == ["inc80: 1 missing value recoded",
-                                                     "inc81: 1 missing value recoded"]
+    rc, lines = run_lines(s, "mvencode inc81, mv(3)")
+    assert rc == 9 and lines[:2] == ["       inc81: already 3 in    1 observation", "no action taken"]
+    assert run(s, "mvencode inc80 inc81, mv(99)") == ["       inc80: 1 missing value recoded",
+                                                     "       inc81: 1 missing value recoded"]
     assert col(s, "inc81") == [3, 4, 99]
