@@ -95,8 +95,11 @@ def egen(session, raw):
         groups = prefix_groups if sample.all() else np.where(sample, prefix_groups, -1)
     else:
         groups = group_ids(data, byvars, sample)
-    call = EgenCall(data, values, varlist, sample, groups, options)
+    call = EgenCall(data, values, varlist, sample, groups, dict(options, _argtext=argtext))
+    if argtext in data.vars:
+        call.source_type = data.var(argtext).stype
     result, default_type = fn.impl(call)
+    note = call.note
     label = f"{fname}({argtext})"[:80]
     if result.dtype == object:                 # string results: concat, mode of a string
         if stype is not None and not stype.startswith("str"):
@@ -107,7 +110,7 @@ def egen(session, raw):
         if stype != "strL":
             result = np.array([v[:int(stype[3:])] for v in result], dtype=object)
         data.add(name, result, stype, label=label)
-        return None
+        return note
     if stype is not None and stype.startswith("str"):
         raise StataError(109, "type mismatch")
     stype = stype or default_type or "float"
@@ -119,6 +122,7 @@ def egen(session, raw):
         data.value_labels[name] = call.value_label
         added.value_label = name
     missing = int(np.isnan(result).sum())
+    lines = [note] if note else []
     if missing:
-        return f"({_plural(missing, 'missing value', 'missing values')} generated)"
-    return None
+        lines.append(f"({_plural(missing, 'missing value', 'missing values')} generated)")
+    return "\n".join(lines) or None

@@ -122,6 +122,8 @@ class EgenCall:
     groups: np.ndarray         # by-group id per row, -1 outside the sample
     options: dict
     value_label: dict | None = None   # set by a function that labels its result (group, label)
+    source_type: str | None = None    # the argument's storage type when it is a variable name
+    note: str | None = None           # a warning the function prints before egen's own note
 
 
 def _numeric(call: EgenCall) -> np.ndarray:

@@ -75,13 +75,26 @@ def _iqr(call):
 
 def _mode(call):
     """Most frequent value per group; ties give missing unless minmode/maxmode."""
+    if call.options.get("minmode") and call.options.get("maxmode"):
+        raise StataError(198, "only one of minmode, maxmode, or nummode() allowed")
     v, g = call.values, call.groups
     string = v.dtype == object
     present = (v != "") if string else ~np.isnan(v)
     rows = np.flatnonzero((g >= 0) & (present | bool(call.options.get("missing"))))
     out = np.full(len(v), "" if string else np.nan, dtype=object if string else float)
     if not len(rows):
-        return out, None
+        if (g >= 0).any():
+            import textwrap
+            name = call.options.get("_argtext", "")
+            text = (f"Warning: {name} contains all missing values. Generating missing values "
+                    "for the mode. Use the missing option to treat missing values as a "
+                    "category." if int(g.max()) == 0 else
+                    "Warning: at least one group contains all missing values or contains "
+                    "multiple modes. Generating missing values for the mode of these groups. "
+                    "Use the missing, maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+            call.note = textwrap.fill(text, 79)
+        return out, call.source_type
     vcode = _keys(v[rows])
     pair = combine_codes([g[rows], vcode])          # dense, ordered by (group, value)
     npairs = int(pair.max()) + 1
@@ -107,7 +120,27 @@ def _mode(call):
     per[ok] = v[pair_row[chosen[ok]]]
     inside = g >= 0
     out[inside] = per[g[inside]]
-    return out, None
+    by = int(g.max()) > 0
+    empty = (per == "") if string else np.isnan(per)
+    present_groups = np.bincount(g[rows], minlength=ng) > 0
+    if empty[np.unique(g[inside])].any() and not (call.options.get("minmode") or call.options.get("maxmode")):
+        # _gmode.ado's warnings (a {p} paragraph at the line size)
+        import textwrap
+        if by:
+            text = ("Warning: at least one group contains all missing values or contains "
+                    "multiple modes. Generating missing values for the mode of these groups. "
+                    "Use the missing, maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+        elif not present_groups.any():
+            text = (f"Warning: {call.options.get('_argtext', '')} contains all missing values. "
+                    "Generating missing values for the "
+                    "mode. Use the missing option to treat missing values as a category.")
+        else:
+            text = ("Warning: multiple modes encountered. Generating missing values for the "
+                    "mode. Use the maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+        call.note = textwrap.fill(text, 79)
+    return out, call.source_type
 
 
 def _runs(values, groups):
