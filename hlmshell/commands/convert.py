@@ -205,19 +205,32 @@ def tostring(session, args):
     """tostring varlist, {generate(newvarlist) | replace} [force format(%fmt) usedisplayformat]"""
     from hlmshell.render.formats import fmt, parse_format
     data = session.data
+    if args.options.get("generate") and args.options.get("replace"):
+        raise StataError(198, "options generate and replace are mutually exclusive")
     targets = _targets(args, args.varlist, "tostring")
     if args.options.get("generate"):
         for t in targets:
-            check_new_name(t, data.names)
+            if t in data.names or not NAME_RE.match(t):
+                raise StataError(110 if t in data.names else 198, "generate(newvarlist) invalid")
     spec = args.options.get("format")
+    if spec and args.options.get("usedisplayformat"):
+        raise StataError(198, "must choose between usedisplayformat and format() options")
     if spec:
-        parse_format(spec)
+        if "s" in spec:
+            raise StataError(198, "use numeric format in format() option")
+        try:
+            parse_format(spec)
+        except StataError:
+            raise StataError(198, "format() option invalid") from None
     verb = "replace" if args.options.get("replace") else "generate"
     lines = []
     for name, target in zip(args.varlist, targets):
         var = data.var(name)
         if var.is_string:
             lines.append(f"{name} already string; no {verb}")
+            continue
+        if verb == "replace" and var.value_label and not args.options.get("force"):
+            lines.append(f"{name} has value label; no replace")
             continue
         form = spec or (var.fmt if args.options.get("usedisplayformat") else "%12.0g")
         texts = np.array(["." if np.isnan(v) else fmt(float(v), form).strip() for v in var.values],
@@ -228,6 +241,7 @@ def tostring(session, args):
             lines.append(f"{name} cannot be converted reversibly; no {verb}")
             continue
         stype = f"str{max(max((len(t) for t in texts), default=1), 1)}"
+        shown = name if verb == "replace" else target
         if verb == "replace":
             lines.append(f"{name} was {var.stype} now {stype}")
             var.values, var.stype, var.fmt = coerce(texts, stype), stype, default_format(stype)
@@ -238,4 +252,9 @@ def tostring(session, args):
         else:
             lines.append(f"{target} generated as {stype}")
             data.add(target, texts, stype, label=var.label)
+            names = [n for n in data.names if n != target]     # right after its source
+            at = names.index(name) + 1
+            data.order(names[:at] + [target] + names[at:])
+        if lossy.any():
+            lines.append(f"{shown} was forced to string; some loss of information")
     return "\n".join(lines)

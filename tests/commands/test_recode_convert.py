@@ -79,6 +79,10 @@ def test_destring_tostring(s):
     assert lines == ["x was byte now str1"]
     run(s, "gen w = 1.5")
     assert run(s, "tostring w, gen(ws) format(%9.0f)") == ["w cannot be converted reversibly; no generate"]
+    assert run(s, "tostring w, gen(ws) format(%9.0f) force") == [
+        "ws generated as str1", "ws was forced to string; some loss of information"]
+    assert s.data.names[-2:] == ["w", "ws"] and col(s, "ws") == ["2"] * 8
+    assert run_lines(s, "tostring w, gen(w2) format(%9s)")[0] == 198
 
 
 def test_recode_compares_floats_at_float_precision():
