@@ -128,17 +128,19 @@ def isid(session, args):
     """isid varlist [, sort missok]"""
     data = session.data
     names = args.varlist
-    if not args.options.get("missok"):
-        for n in names:
-            if any_missing(data, [n]).any():
-                raise StataError(459, f"variable {n} should never be missing")
+    word = "variable" if len(names) == 1 else "variables"
+    if not args.options.get("missok") and any_missing(data, names).any():
+        raise StataError(459, f"{word} {' '.join(names)} should never be missing")
     ids = group_ids(data, names)
     if data.nobs and int(ids.max()) + 1 < data.nobs:
         if len(names) == 1:
             raise StataError(459, f"variable {names[0]} does not uniquely identify the observations")
         raise StataError(459, f"variables {' '.join(names)} do not uniquely identify the observations")
-    if args.options.get("sort"):
+    if args.options.get("sort"):         # isid.ado's notes
+        if data.sortedby[:len(names)] == list(names):
+            return f"(data already sorted by {' '.join(names)})"
         data.take(sort_order(data, names), sortedby=list(names))
+        return f"(data now sorted by {' '.join(names)})"
     return None
 
 

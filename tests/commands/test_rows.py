@@ -33,7 +33,12 @@ def test_isid_and_fillin():
                       "x": ("float", [5, 6, 7])})[0]
     rc, lines = run_lines(s, "isid a")
     assert rc == 459 and lines[0] == "variable a does not uniquely identify the observations"
-    assert run_lines(s, "isid a b, sort")[0] == 0
+    assert run(s, "isid a b, sort") == ["(data now sorted by a b)"]
+    assert run(s, "isid a b, sort") == ["(data already sorted by a b)"]
+    run(s, "replace b = . in 1")
+    rc, lines = run_lines(s, "isid a b")
+    assert rc == 459 and lines[0] == "variables a b should never be missing"
+    run(s, "replace b = 1 in 1")
     run(s, "fillin a b")
     assert col(s, "a") == [1, 1, 2, 2] and col(s, "b") == [1, 3, 1, 3]
     assert col(s, "x") == [5, None, 6, 7] and col(s, "_fillin") == [0, 1, 0, 0]
