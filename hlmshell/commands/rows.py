@@ -151,8 +151,9 @@ def fillin(session, args):
     names = args.varlist
     if len(names) < 2:
         raise StataError(102, "too few variables specified")
-    if "_fillin" in data.vars:
-        raise StataError(110, "variable _fillin already defined")
+    for taken in ("_fillin", "_merge"):     # fillin.ado confirms both are new
+        if taken in data.vars:
+            raise StataError(110, f"variable {taken} already defined")
     levels, codes = [], []
     for n in names:
         col = data.column(n)
