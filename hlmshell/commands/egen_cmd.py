@@ -100,7 +100,7 @@ def egen(session, raw):
         call.source_type = data.var(argtext).stype
     result, default_type = fn.impl(call)
     note = call.note
-    label = f"{fname}({argtext})"[:80]
+    label = call.label or f"{fname}({argtext})"[:80]
     if result.dtype == object:                 # string results: concat, mode of a string
         if stype is not None and not stype.startswith("str"):
             raise StataError(109, "type mismatch")

@@ -124,6 +124,7 @@ class EgenCall:
     value_label: dict | None = None   # set by a function that labels its result (group, label)
     source_type: str | None = None    # the argument's storage type when it is a variable name
     note: str | None = None           # a warning the function prints before egen's own note
+    label: str | None = None          # a variable label the function sets (std)
 
 
 def _numeric(call: EgenCall) -> np.ndarray:

@@ -46,8 +46,9 @@ def number(call: EgenCall, name: str, default=None) -> float | None:
 
 
 def _no_by(call: EgenCall, fname: str) -> None:
+    """_egennoby.ado: the function refuses by() and the by prefix."""
     if call.groups is not None and len(call.groups) and int(call.groups.max()) > 0:
-        raise StataError(190, f"egen {fname}() may not be combined with by")
+        raise StataError(190, f"egen ... {fname}() may not be combined with by")
 
 
 # ------------------------------------------------------------------ group statistics
@@ -180,12 +181,16 @@ def _rank(call):
 
 
 def _std(call):
+    """_gstd.ado: the values stored (as float) first, then standardised with their mean and
+    sd, times std(#) plus mean(#)."""
+    from hlmshell.dataset.dataset import coerce
     _no_by(call, "std")
-    v = _numeric(call)
+    v = coerce(np.where(call.groups >= 0, _numeric(call), np.nan), "float")
     m, s = group_mean(v, call.groups), group_sd(v, call.groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (v - m) / s
-    return number(call, "mean", 0.0) + number(call, "sd", 1.0) * z, None
+    call.label = f"Standardized values of {call.options.get('_argtext', '')}"
+    return number(call, "mean", 0.0) + number(call, "std", 1.0) * z, None
 
 
 def _cut(call):
@@ -377,7 +382,7 @@ for fn in (
     EgenFunction("iqr", _iqr, "exp"),
     EgenFunction("mode", _mode, "exp", ("minmode", "maxmode", "missing")),
     EgenFunction("rank", _rank, "exp", ("field", "track", "unique")),
-    EgenFunction("std", _std, "exp", ("mean", "sd")),
+    EgenFunction("std", _std, "exp", ("mean", "std")),
     EgenFunction("cut", _cut, "exp", ("at", "group", "icodes", "label")),
     EgenFunction("rowmean", _row("rowmean"), "varlist"),
     EgenFunction("rowtotal", _row("rowtotal"), "varlist", ("missing",)),

@@ -48,6 +48,9 @@ def test_rank_options(s):
 
 def test_std_and_cut(s):
     run(s, "egen z = std(x)")
+    assert s.data.var("z").label == "Standardized values of x"
+    run(s, "egen z2 = std(x), mean(10) std(2)")
+    assert col(s, "z2")[0] == pytest.approx(10 + 2 * col(s, "z")[0], rel=1e-6)
     x = np.array([3, 6, 5, 1, 4, 0, 3.])
     want = (x - x.mean()) / x.std(ddof=1)
     got = np.array(col(s, "z"))[[0, 1, 3, 4, 5, 6, 7]].astype(float)
@@ -56,8 +59,8 @@ def test_std_and_cut(s):
     assert col(s, "c") == [2, 4, None, 4, 0, 4, 0, 2]
     run(s, "egen ci = cut(x), group(3) icodes")   # breaks 0, 3 (P=2.33), 4 (P=4.67), 7
     assert col(s, "ci") == [1, 2, None, 2, 0, 2, 0, 1]
-    rc, lines = run_lines(s, "egen z2 = std(x), by(g)")
-    assert rc == 190
+    rc, lines = run_lines(s, "egen z3 = std(x), by(g)")
+    assert rc == 190 and lines[0] == "egen ... std() may not be combined with by"
 
 
 def test_row_functions(s):
