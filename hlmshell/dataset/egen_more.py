@@ -194,18 +194,26 @@ def _std(call):
 
 
 def _cut(call):
-    """cut(x), at(#,#,...) | group(#) [icodes]: left-hand ends of the intervals
-    [a_k, a_k+1) (or their 0-based numbers); outside the breaks is missing."""
+    """cut(x), at(#,#,...) | group(#) [icodes label], as _gcut.ado: each value gets the
+    last break at or below it (or that break's 0-based number: icodes, which group() and
+    label imply); below the first break, or at or above at()'s last, is missing.
+    group(#) breaks at the minimum, the pctile quantiles and the maximum + 1."""
+    from hlmshell.render.formats import fmt
     _no_by(call, "cut")
-    if call.options.get("label"):
-        raise StataError(198, "option label not allowed")
     v = _numeric(call)
+    at, group = call.options.get("at"), call.options.get("group")
+    if at is None and group is None:
+        raise StataError(198, "one of at() or group() must be specified")
+    if at is not None and group is not None:
+        raise StataError(198, "cannot specify both at() and group() option")
     inside = (call.groups >= 0) & ~np.isnan(v)
-    if call.options.get("at") is not None and call.options.get("group") is not None:
-        raise StataError(198, "only one of at() and group() may be specified")
-    if call.options.get("at") is not None:
-        breaks = np.array(sorted(numlist(call.options["at"], "at")))
-    elif call.options.get("group") is not None:
+    icodes = bool(call.options.get("icodes") or call.options.get("label") or group is not None)
+    if at is not None:
+        breaks = np.array(numlist(at, "at"))
+        if np.any(np.diff(breaks) < 0):
+            raise StataError(124, "invalid numlist has elements out of order")
+        inside &= v < breaks[-1]
+    else:
         k = number(call, "group")
         if k is None or k < 1 or k != int(k):
             raise StataError(198, "option group() incorrectly specified")
@@ -215,15 +223,15 @@ def _cut(call):
         g0 = np.zeros(len(x), dtype=np.int64)
         qs = [_percentile(x, g0, 1, np.ones(len(x)), 100 * i / k)[0] for i in range(1, int(k))]
         breaks = np.array([x.min()] + qs + [x.max() + 1])
-    else:
-        raise StataError(198, "option at() or group() required")
-    code = np.searchsorted(breaks, v, side="right") - 1
-    ok = inside & (code >= 0) & (code < len(breaks) - 1)
-    if call.options.get("icodes"):
-        # equal breaks (ties in the quantiles) share a code: number the distinct ones
-        distinct = np.unique(breaks[:-1], return_inverse=True)[1].ravel()
-        return np.where(ok, distinct[np.clip(code, 0, len(breaks) - 2)].astype(float), np.nan), None
-    return np.where(ok, breaks[np.clip(code, 0, len(breaks) - 1)], np.nan), None
+    code = np.searchsorted(breaks, v, side="right") - 1     # the last break <= x
+    ok = inside & (code >= 0)
+    code = np.clip(code, 0, len(breaks) - 1)
+    if call.options.get("label"):
+        call.value_label = {float(i): fmt(float(c), "%9.0g").strip() + "-"
+                            for i, c in enumerate(breaks)}
+    if icodes:
+        return np.where(ok, code.astype(float), np.nan), None
+    return np.where(ok, breaks[code], np.nan), None
 
 
 # ------------------------------------------------------------------ row functions

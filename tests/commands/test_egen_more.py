@@ -57,8 +57,11 @@ def test_std_and_cut(s):
     assert np.allclose(got, want, rtol=1e-6)
     run(s, "egen c = cut(x), at(0,2,4,7)")
     assert col(s, "c") == [2, 4, None, 4, 0, 4, 0, 2]
-    run(s, "egen ci = cut(x), group(3) icodes")   # breaks 0, 3 (P=2.33), 4 (P=4.67), 7
+    run(s, "egen ci = cut(x), group(3)")   # breaks 0, 3 (P=2.33), 4 (P=4.67), 7; codes
     assert col(s, "ci") == [1, 2, None, 2, 0, 2, 0, 1]
+    run(s, "egen cl = cut(x), at(0,2,4,7) label")
+    assert col(s, "cl") == [1, 2, None, 2, 0, 2, 0, 1]
+    assert s.data.value_labels["cl"] == {0.0: "0-", 1.0: "2-", 2.0: "4-", 3.0: "7-"}
     rc, lines = run_lines(s, "egen z3 = std(x), by(g)")
     assert rc == 190 and lines[0] == "egen ... std() may not be combined with by"
 
