@@ -323,10 +323,11 @@ def _concat(call):
 
 
 def _plain(x: float) -> str:
+    """string(x): Stata's default conversion (%9.0g), "." for missing."""
     from hlmshell.render.formats import fmt
     if np.isnan(x):
         return "."
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else fmt(x, "%12.0g").strip()
+    return fmt(float(x), "%9.0g").strip()
 
 
 def _fill(call):
