@@ -13,8 +13,13 @@ list, noobs
 * wide -> long: one row per pupil and wave
 reshape long score, i(id) j(wave)
 
+* one row per pupil and wave, and no wave recorded twice
+isid id wave
+duplicates report id
+
 * time in years since the first test, and centred at its mean
 generate time = wave - 1
+recode time (0 1 = 0) (2 3 = 1), generate(late)
 summarize time
 generate ctime = time - r(mean)
 

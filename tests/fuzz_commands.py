@@ -36,6 +36,9 @@ COMMANDS = [
     "kdensity", "qnorm", "pnorm",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm",
+    "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
+    "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
+    "recast", "clonevar", "mvencode", "mvdecode", "erase",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
@@ -88,7 +91,16 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "intm(mcag)", "intm(gh)", "intpoints(3)", "intp(30)", "binomial(2)", "binomial(h)",
          "exposure(x)", "offset(z)", "vce(robust)", "vce(cluster g)", "family(poisson)",
          "family(nbinomial)", "link(probit)", "ebmodes", "fixedonly", "mu", "pr", "eta",
-         "conditional(ebmeans)", "ir", "n"]
+         "conditional(ebmeans)", "ir", "n",
+         "obs", "seed", "1e12", "1e9", "-1", "gen(d)",
+         "(mean)", "(sd)", "(count)", "(p50)", "(first)", "(iqr)", "(rawsum)", "[fw=g]", "[aw=y]",
+         "[pw=x]", "cw", "long", "wide", "error", "i(g)", "j(t)", "j(t 1/3)", "string", "i(g h)",
+         "(1=2)", "(min/0=1)", "(else=.)", "(missing=9)", "prefix(r_)", "force", "ignore(\",\")",
+         "report", "tag", "drop", "count", "by(g h)", "mv(9)", "mv(1/3)", "override", "%9.2f",
+         "%5s", "byte", "str3", "after(y)", "before(x)", "alphabetic", "upper", "pctile(y)",
+         "p(25)", "mode(y)", "rank(y)", "field", "std(y)", "cut(y)", "at(0,1,2)", "icodes",
+         "rowmean(x y)", "rowtotal(x y)", "anycount(x y)", "values(1 2)", "concat(s x)",
+         "fill(1 2)", "seq()", "diff(x y)", "median(y)", "(y x)", "(a b)", "x*", "missok"]
 OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<=", ">", ">="]
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",

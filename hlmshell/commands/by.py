@@ -96,7 +96,8 @@ def repeat_by(session, args, produce) -> str | None:
     for first, stop in zip(starts.tolist(), stops.tolist()):
         rows = np.zeros(n, dtype=bool)
         rows[first:stop] = True
-        blocks.append("-" * width + "\n" + by_header(session.data, byvars, first))
+        # each group: a blank line, the rule, `-> g = v`, then the command's output
+        blocks.append("\n" + "-" * width + "\n" + by_header(session.data, byvars, first))
         try:
             text = produce(sample & rows, rows)
         except StataError as err:
@@ -104,7 +105,6 @@ def repeat_by(session, args, produce) -> str | None:
                 raise
             text = err.message
         blocks.append(text or "")
-        blocks.append("")
     return "\n".join(blocks).rstrip("\n")
 
 

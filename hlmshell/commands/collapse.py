@@ -8,7 +8,7 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.dataset.collapse import group_stat, known_stat
-from hlmshell.dataset.dataset import Dataset, default_format
+from hlmshell.dataset.dataset import Dataset
 from hlmshell.dataset.egen import any_missing, group_ids
 from hlmshell.dataset.varlist import NAME_RE, expand_varlist, unabbreviate
 from hlmshell.errors import StataError
@@ -25,6 +25,9 @@ def parse_clist(text: str, names: list[str]) -> list[tuple[str, str, str]]:
     for word in re.findall(r"\(\s*[^()]*\)|[^\s()]+", text):
         if word.startswith("("):
             stat = word[1:-1].strip().lower()
+            for full, minimum in (("semean", "sem"), ("sebinomial", "seb"), ("sepoisson", "sep")):
+                if full.startswith(stat) and len(stat) >= len(minimum):
+                    stat = full
             if not known_stat(stat):
                 raise StataError(198, f"({stat}) invalid statistic" if stat else "invalid syntax")
             continue
@@ -38,6 +41,13 @@ def parse_clist(text: str, names: list[str]) -> list[tuple[str, str, str]]:
     if not out:
         raise StataError(100, "varlist required")
     return out
+
+
+def _label_stat(stat: str) -> str:
+    if stat == "median":
+        return "p 50"
+    m = re.match(r"^p(\d+)$", stat)
+    return f"p {m.group(1)}" if m else stat
 
 
 def weights_for(session, weight, sample) -> tuple[np.ndarray | None, str | None]:
@@ -63,7 +73,7 @@ def weights_for(session, weight, sample) -> tuple[np.ndarray | None, str | None]
 def collapse(session, raw):
     """collapse clist [if] [in] [weight] [, by(varlist) cw fast]
         clist: [(stat)] varlist [(stat)] newvar=var ...; stat: mean median p1-p99 sd semean
-        sum rawsum count percent max min iqr first last firstnm lastnm
+        sebinomial sepoisson sum rawsum count percent max min iqr first last firstnm lastnm
         weights: fweight aweight pweight iweight
     """
     data = session.data
@@ -82,15 +92,21 @@ def collapse(session, raw):
     clist = parse_clist(main, data.names)
     byvars = expand_varlist(options["by"], data.names) if options.get("by") else []
     targets = [t for _, t, _ in clist]
-    for stat, target, source in clist:
+    for k, (stat, target, source) in enumerate(clist):
         if data.is_string(source):
             raise StataError(109, "type mismatch")
-        if targets.count(target) > 1:
-            raise StataError(198, f"{target} multiply specified")
         if target in byvars:
-            raise StataError(198, f"{target} may not be both a by() variable and a result")
-        if weight is not None and weight[0] == "pweight" and stat in ("sd", "semean"):
-            raise StataError(135, f"{stat} not allowed with pweights")
+            raise StataError(198, f"{target} may not be both target and by()")
+        later = next((c for c in clist[k + 1:] if c[1] == target), None)
+        if later is not None:
+            raise StataError(198, "error:\n" + f"       {target} = ({_label_stat(stat)}) {source}\n"
+                             f"       {target} = ({_label_stat(later[0])}) {later[2]}\nname conflict")
+        if weight is not None:
+            refused = {"sd": ("pweight",), "semean": ("pweight", "iweight"),
+                       "sebinomial": ("aweight", "iweight", "pweight"),
+                       "sepoisson": ("aweight", "iweight", "pweight")}.get(stat, ())
+            if weight[0] in refused:
+                raise StataError(135, f"{stat} not allowed with {weight[0]}s")
     sample = args.touse(session)
     w, wtype = weights_for(session, weight, sample)
     if options.get("cw"):
@@ -98,8 +114,9 @@ def collapse(session, raw):
     if not sample.any():
         raise StataError(2000, "no observations")
     groups = group_ids(data, byvars, sample)
-    rows = np.flatnonzero(sample)
-    g = groups[rows]
+    everything = bool(sample.all())
+    rows = np.arange(data.nobs) if everything else np.flatnonzero(sample)
+    g = groups if everything else groups[rows]
     ng = int(g.max()) + 1
     first = np.full(ng, -1, dtype=np.int64)
     first[g[::-1]] = rows[::-1]               # each group's first row (groups in sorted order)
@@ -107,22 +124,25 @@ def collapse(session, raw):
     for name in byvars:
         var = data.var(name)
         new.add(name, var.values[first], var.stype, var.fmt, var.label)
-    wrows = None if w is None else w[rows]
+    wrows = None if w is None else (w if everything else w[rows])
     for stat, target, source in clist:
         var = data.var(source)
-        values = group_stat(stat, var.values[rows], g, ng, wrows, wtype)
+        values = group_stat(stat, var.values if everything else var.values[rows], g, ng,
+                            wrows, wtype)
         if stat in _KEEP_TYPE:
-            stype, fmt = var.stype, var.fmt
+            stype = var.stype
+        elif stat in ("sum", "rawsum", "percent"):
+            stype = "double"
         elif stat == "count":
-            stype = "long" if np.all(values == np.trunc(values)) and values.max() < 2 ** 31 else "double"
-            fmt = default_format(stype)
+            stype = "double" if wtype in ("fweight", "iweight", "pweight") else "long"
         else:
             stype = "double" if var.stype in ("double", "long") else "float"
-            fmt = default_format(stype)
-        label = f"({stat}) {var.label or source}"   # collapse.ado's label
-        new.add(target, values, stype, fmt, label[:80])
+        # collapse.ado: label `(stat) source` (median is p 50), the source's display format
+        new.add(target, values, stype, var.fmt, f"({_label_stat(stat)}) {source}"[:80])
     new.label, new.filename, new.timestamp = data.label, data.filename, data.timestamp
     new.sortedby = list(byvars)
     new.changed = True
     session.data = new
+    if weight is not None and weight[0] == "aweight" and any(st == "count" for st, _, _ in clist):
+        return "(note: aweights not used to compute counts)"
     return None

@@ -8,7 +8,7 @@ import numpy as np
 
 from hlmshell.commands.generate import _plural
 from hlmshell.commands.registry import command
-from hlmshell.dataset.dataset import INT_LIMITS, coerce, default_format, smallest_numeric_type
+from hlmshell.dataset.dataset import INT_LIMITS, coerce, default_format
 from hlmshell.dataset.varlist import NAME_RE, check_new_name, tokens
 from hlmshell.errors import StataError
 
@@ -93,67 +93,109 @@ def _targets(args, varlist, what: str) -> list[str]:
 
 
 def _parse_numbers(texts: np.ndarray, percent: bool, dpcomma: bool) -> np.ndarray:
-    out = np.full(len(texts), np.nan)
-    for i, t in enumerate(texts):
-        t = t.strip()
-        if t in ("", "."):
-            continue
-        if dpcomma:
-            t = t.replace(",", ".")
-        scale = 1.0
-        if percent and t.endswith("%"):
-            t, scale = t[:-1], 0.01
-        try:
-            out[i] = float(t) * scale if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?", t, re.I) else np.nan
-        except ValueError:
-            pass
-        if np.isnan(out[i]) and re.fullmatch(r"\.[a-z]?", t):
-            continue
-    return out
+    """Numbers in the strings (vectorised through pandas); "" and "." are missing, anything
+    that is not a plain decimal number is NaN too (the caller tells them apart)."""
+    import pandas as pd
+    t = pd.Series(np.asarray(texts, dtype=object)).astype(str).str.strip()
+    if dpcomma:
+        t = t.str.replace(",", ".", regex=False)
+    scale = pd.Series(1.0, index=t.index)
+    if percent:
+        has = t.str.endswith("%")
+        scale[has] = 0.01
+        t = t.where(~has, t.str[:-1])
+    ok = t.str.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+    nums = pd.to_numeric(t.where(ok, ""), errors="coerce") * scale
+    out = nums.to_numpy(dtype=float)
+    return np.where(np.isfinite(out), out, np.nan)
 
 
-@command("destring", syntax="[varlist] , GENerate(string) REPLACE IGNore(string) FORCE "
-         "FLOAT PERCENT DPComma", help="convert string variables to numeric")
+MISSING_TEXTS = ["", "."] + [f".{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
+
+
+def _compressed_type(values: np.ndarray, floating: str) -> str:
+    """The type `compress` leaves a new double (float) variable in: byte/int/long when
+    integral and in range, float when no digit is lost, else double."""
+    finite = values[~np.isnan(values)]
+    if finite.size == 0 or np.all(finite == np.trunc(finite)):
+        lo, hi = (finite.min(), finite.max()) if finite.size else (0, 0)
+        for stype, (tmin, tmax) in INT_LIMITS.items():
+            if tmin <= lo and hi <= tmax:
+                return stype
+    if floating == "float" or np.array_equal(coerce(finite, "float"), finite):
+        return "float"
+    return "double"
+
+
+@command("destring", syntax="[varlist] , Generate(string) replace Ignore(string) force "
+         "float percent dpcomma", help="convert string variables to numeric")
 def destring(session, args):
     """destring [varlist], {generate(newvarlist) | replace} [ignore("chars") force float percent dpcomma]"""
     data = session.data
+    opts = args.options
+    if opts.get("generate") and opts.get("replace"):
+        raise StataError(198, "options generate and replace are mutually exclusive")
     targets = _targets(args, args.varlist, "destring")
-    if args.options.get("generate"):
+    if opts.get("generate"):
         for t in targets:
-            check_new_name(t, data.names)
-    ignore = args.options.get("ignore") or ""
+            if t in data.names:
+                raise StataError(110, "generate() contains existing variable(s) and/or illegal "
+                                      "variable name(s)")
+            if not NAME_RE.match(t):
+                raise StataError(198, "generate() contains existing variable(s) and/or illegal "
+                                      "variable name(s)")
+    ignore = opts.get("ignore") or ""
     ignore = ignore[1:-1] if len(ignore) >= 2 and ignore[0] == ignore[-1] == '"' else ignore
-    verb = "replaced" if args.options.get("replace") else "generated"
+    if opts.get("percent") and "%" not in ignore:
+        ignore += "%"
+    genrep = "replace" if opts.get("replace") else "generate"
     lines = []
     for name, target in zip(args.varlist, targets):
         var = data.var(name)
         if not var.is_string:
-            lines.append(f"{name} already numeric; no {'replace' if verb == 'replaced' else 'generate'}")
+            lines.append(f"{name} already numeric; no {genrep}")
             continue
-        texts = np.array(["".join(c for c in t if c not in ignore) for t in var.values], dtype=object)
-        nums = _parse_numbers(texts, bool(args.options.get("percent")), bool(args.options.get("dpcomma")))
-        bad = np.isnan(nums) & ~np.isin(np.char.strip(texts.astype(str)), ["", "."])
-        if bad.any() and not args.options.get("force"):
-            lines.append(f"{name}: contains nonnumeric characters; no "
-                         f"{'replace' if verb == 'replaced' else 'generate'}")
+        texts = var.values
+        removed = [c for c in dict.fromkeys(ignore) if any(c in t for t in texts)]
+        pct = opts.get("percent") and any("%" in t for t in texts)
+        if ignore:
+            import pandas as pd
+            texts = pd.Series(texts, dtype=object).str.replace(
+                "[" + re.escape(ignore) + "]", "", regex=True).to_numpy(dtype=object)
+        stripped = np.char.strip(np.asarray(texts, dtype=str)) if len(texts) else np.zeros(0, str)
+        was_missing = np.isin(stripped, MISSING_TEXTS)
+        nums = _parse_numbers(texts, False, bool(opts.get("dpcomma")))
+        if pct:
+            nums = nums / 100
+        flag = bool((np.isnan(nums) & ~was_missing).any())
+        what = "characters not specified in ignore()" if ignore else "nonnumeric characters"
+        if flag and not opts.get("force"):
+            lines.append(f"{name}: contains {what}; no {genrep}")
             continue
-        stype = smallest_numeric_type(nums, "double")
-        if stype == "double" and args.options.get("float"):
-            stype = "float"
-        head = "all characters numeric" if not bad.any() else "contains nonnumeric characters"
-        lines.append(f"{name}: {head}; {verb} as {stype}")
-        if verb == "replaced":
-            pos = data.names.index(name)
+        stype = _compressed_type(nums, "float" if opts.get("float") else "double")
+        done = (f"{target} generated" if genrep == "generate" else "replaced") + f" as {stype}"
+        if flag:
+            lines.append(f"{name}: contains {what}" + ("" if removed else f"; {done}"))
+        if removed:
+            shown = " ".join("space" if c == " " else c for c in removed)
+            noun = "character" if len(removed) == 1 else "characters"
+            lines.append(f"{name}: {noun} {shown} removed; {done}")
+        elif not flag:
+            lines.append(f"{name}: all characters numeric; {done}")
+        newmiss = int(np.isnan(nums).sum())
+        if newmiss:
+            lines.append(f"({_plural(newmiss, 'missing value', 'missing values')} generated)")
+        pos = data.names.index(name)
+        if genrep == "replace":
             label = var.label
             data.drop_vars([name])
             data.add(name, nums, stype, label=label)
             names = data.names
             data.order(names[:pos] + [name] + [n for n in names[pos:] if n != name])
-        else:
+        else:                             # the new variable follows its source
             data.add(target, nums, stype, label=var.label)
-        missing = int(np.isnan(nums).sum() - np.isin(np.char.strip(texts.astype(str)), ["", "."]).sum())
-        if missing:
-            lines.append(f"({_plural(missing, 'missing value', 'missing values')} generated)")
+            names = [n for n in data.names if n != target]
+            data.order(names[:pos + 1] + [target] + names[pos + 1:])
     return "\n".join(lines)
 
 
@@ -163,19 +205,32 @@ def tostring(session, args):
     """tostring varlist, {generate(newvarlist) | replace} [force format(%fmt) usedisplayformat]"""
     from hlmshell.render.formats import fmt, parse_format
     data = session.data
+    if args.options.get("generate") and args.options.get("replace"):
+        raise StataError(198, "options generate and replace are mutually exclusive")
     targets = _targets(args, args.varlist, "tostring")
     if args.options.get("generate"):
         for t in targets:
-            check_new_name(t, data.names)
+            if t in data.names or not NAME_RE.match(t):
+                raise StataError(110 if t in data.names else 198, "generate(newvarlist) invalid")
     spec = args.options.get("format")
+    if spec and args.options.get("usedisplayformat"):
+        raise StataError(198, "must choose between usedisplayformat and format() options")
     if spec:
-        parse_format(spec)
+        if "s" in spec:
+            raise StataError(198, "use numeric format in format() option")
+        try:
+            parse_format(spec)
+        except StataError:
+            raise StataError(198, "format() option invalid") from None
     verb = "replace" if args.options.get("replace") else "generate"
     lines = []
     for name, target in zip(args.varlist, targets):
         var = data.var(name)
         if var.is_string:
             lines.append(f"{name} already string; no {verb}")
+            continue
+        if verb == "replace" and var.value_label and not args.options.get("force"):
+            lines.append(f"{name} has value label; no replace")
             continue
         form = spec or (var.fmt if args.options.get("usedisplayformat") else "%12.0g")
         texts = np.array(["." if np.isnan(v) else fmt(float(v), form).strip() for v in var.values],
@@ -186,6 +241,7 @@ def tostring(session, args):
             lines.append(f"{name} cannot be converted reversibly; no {verb}")
             continue
         stype = f"str{max(max((len(t) for t in texts), default=1), 1)}"
+        shown = name if verb == "replace" else target
         if verb == "replace":
             lines.append(f"{name} was {var.stype} now {stype}")
             var.values, var.stype, var.fmt = coerce(texts, stype), stype, default_format(stype)
@@ -196,4 +252,9 @@ def tostring(session, args):
         else:
             lines.append(f"{target} generated as {stype}")
             data.add(target, texts, stype, label=var.label)
+            names = [n for n in data.names if n != target]     # right after its source
+            at = names.index(name) + 1
+            data.order(names[:at] + [target] + names[at:])
+        if lossy.any():
+            lines.append(f"{shown} was forced to string; some loss of information")
     return "\n".join(lines)

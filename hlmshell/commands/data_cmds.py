@@ -1,4 +1,5 @@
-"""Changing the data: drop, keep, expand, sort, gsort, rename, label variable, order."""
+"""Changing the data: drop, keep, expand, sort, gsort, label variable (rename and order:
+commands/variables.py)."""
 from __future__ import annotations
 
 import re
@@ -146,32 +147,6 @@ def gsort(session, args):
         raise StataError(100, "varlist required")
     order = sort_order(data, names, descending)
     data.take(order, sortedby=[] if any(descending) else list(dict.fromkeys(names)))
-    return None
-
-
-@command("rename", abbrev="ren", syntax="anything", help="rename a variable")
-def rename(session, args):
-    """rename oldname newname"""
-    words = args.anything.split()
-    if len(words) != 2:
-        raise StataError(198, "invalid syntax" if len(words) < 2 else "too many variables specified")
-    data = session.data
-    old = unabbreviate(words[0], data.names)
-    if words[1] == old:
-        return None
-    check_new_name(words[1], data.names)
-    data.rename(old, words[1])
-    return None
-
-
-@command("order", syntax="varlist [, FIRST LAST]", help="put variables first (or last)")
-def order(session, args):
-    data = session.data
-    if args.options.get("last"):
-        rest = [n for n in data.names if n not in args.varlist]
-        data.order(rest + list(args.varlist))
-    else:
-        data.order(args.varlist)
     return None
 
 

@@ -91,12 +91,16 @@ def egen(session, raw):
         from hlmshell.syntax.expr import parse_expression
         values = evaluate(parse_expression(argtext), session, groups=prefix_groups)
     if prefix_groups is not None and "by" not in options:
-        groups = np.where(sample, prefix_groups, -1)       # the prefix's groups as they are
+        # the prefix's groups as they are
+        groups = prefix_groups if sample.all() else np.where(sample, prefix_groups, -1)
     else:
         groups = group_ids(data, byvars, sample)
-    call = EgenCall(data, values, varlist, sample, groups, options)
+    call = EgenCall(data, values, varlist, sample, groups, dict(options, _argtext=argtext))
+    if argtext in data.vars:
+        call.source_type = data.var(argtext).stype
     result, default_type = fn.impl(call)
-    label = f"{fname}({argtext})"[:80]
+    note = call.note
+    label = call.label or f"{fname}({argtext})"[:80]
     if result.dtype == object:                 # string results: concat, mode of a string
         if stype is not None and not stype.startswith("str"):
             raise StataError(109, "type mismatch")
@@ -106,15 +110,19 @@ def egen(session, raw):
         if stype != "strL":
             result = np.array([v[:int(stype[3:])] for v in result], dtype=object)
         data.add(name, result, stype, label=label)
-        return None
+        return note
     if stype is not None and stype.startswith("str"):
         raise StataError(109, "type mismatch")
     stype = stype or default_type or "float"
     if fn.argument == "exp":
         result = np.where(sample, result, np.nan)
     result = to_storage(result, stype)
-    data.add(name, result, stype, label=label)
+    added = data.add(name, result, stype, label=label)
+    if call.value_label is not None:         # group(), label
+        data.value_labels[name] = call.value_label
+        added.value_label = name
     missing = int(np.isnan(result).sum())
+    lines = [note] if note else []
     if missing:
-        return f"({_plural(missing, 'missing value', 'missing values')} generated)"
-    return None
+        lines.append(f"({_plural(missing, 'missing value', 'missing values')} generated)")
+    return "\n".join(lines) or None

@@ -10,13 +10,14 @@ import re
 
 import numpy as np
 
-from hlmshell.commands.generate import _plural, _promote, to_storage
+from hlmshell.commands.generate import _promote, to_storage
+from hlmshell.render.formats import comma_int
 from hlmshell.commands.registry import command
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
 from hlmshell.errors import StataError
 from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options, top_level_positions
 
-OPTIONS = Spec(", GENerate(string) PREfix(string) COPYrest Test Label(string)")
+OPTIONS = Spec(", Generate(string) INto(string) PREfix(string) COPYrest Test Label(string)")
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
 
 
@@ -62,8 +63,12 @@ def parse_rule(text: str):
     return matchers, new
 
 
-def _mask(matchers, x: np.ndarray, untouched: np.ndarray) -> np.ndarray:
+def _mask(matchers, x: np.ndarray, untouched: np.ndarray, single: bool) -> np.ndarray:
+    """Rows a rule matches; for float (and smaller) variables the rule's numbers are taken
+    at float precision, as recode.ado compares float(x) with float(#)."""
     hit = np.zeros(len(x), dtype=bool)
+    if single:
+        x = x.astype(np.float32).astype(float)
     missing = np.isnan(x)
     for kind, lo, hi in matchers:
         if kind == "else":
@@ -73,12 +78,14 @@ def _mask(matchers, x: np.ndarray, untouched: np.ndarray) -> np.ndarray:
         elif kind == "nonmissing":
             hit |= ~missing
         elif kind == "range":
+            if single:
+                lo, hi = (float(np.float32(v)) if np.isfinite(v) else v for v in (lo, hi))
             if np.isnan(lo) or np.isnan(hi):       # a range ending at . takes missing too
                 hit |= (x >= (lo if not np.isnan(lo) else np.inf)) | missing
             else:
                 hit |= (x >= lo) & (x <= hi)
         else:
-            hit |= missing if np.isnan(lo) else (x == lo)
+            hit |= missing if np.isnan(lo) else (x == (float(np.float32(lo)) if single else lo))
     return hit
 
 
@@ -86,7 +93,7 @@ def split_rules(main: str) -> tuple[str, list[str]]:
     """The varlist before the first `(`, and each parenthesised rule."""
     first = main.find("(")
     if first < 0:
-        raise StataError(198, "rules required")
+        raise StataError(198, "rules expected")
     rules, depth, start = [], 0, None
     for i, c in enumerate(main[first:], first):
         if c == "(":
@@ -130,24 +137,35 @@ def recode(session, raw):
     if not varlist:
         raise StataError(100, "varlist required")
     rules = [parse_rule(t) for t in rule_texts]
+    kinds = [m[0][0] for m, _ in rules]
+    keyword = [k in ("else", "missing", "nonmissing") for k in kinds]
+    if any(keyword[i] and not keyword[i + 1] for i in range(len(keyword) - 1)):
+        bad = next(t for t, k in zip(rule_texts, keyword) if not k and any(keyword[:rule_texts.index(t)]))
+        raise StataError(198, f"unknown keyword {bad.split('=')[0].split()[0]}")
+    if "else" in kinds and ("missing" in kinds or "nonmissing" in kinds):
+        raise StataError(198, "keywords else/* and missing/nonmissing may not be combined")
     for name in varlist:
         if data.is_string(name):
-            raise StataError(109, "type mismatch")
+            raise StataError(108, "recode only allows numeric variables")
     gen, prefix = opts.get("generate"), opts.get("prefix")
+    if gen is not None and opts.get("into") is not None:
+        raise StataError(198, "options generate() and into() are synonyms")
+    gen = gen if gen is not None else opts.get("into")
     if gen is not None and prefix is not None:
-        raise StataError(198, "options generate() and prefix() may not be combined")
+        raise StataError(198, "option prefix() may not be combined with generate() or into()")
     targets = None
     if gen is not None:
         targets = tokens(gen)
         if len(targets) != len(varlist):
-            raise StataError(198, "generate(): the number of new variables must equal the "
-                                  "number of variables recoded")
+            raise StataError(198, "the number of new and transformed varnames should be the same")
     elif prefix is not None:
         targets = [prefix + n for n in varlist]
     elif opts.get("copyrest"):
         raise StataError(198, "option copyrest requires generate() or prefix()")
     if targets is not None:
         for t in targets:
+            if prefix is not None and t in data.names:
+                raise StataError(110, f"variable {t} already exists")
             check_new_name(t, data.names)
         if len(set(targets)) != len(targets):
             raise StataError(198, "generate(): new variable names must differ")
@@ -158,16 +176,18 @@ def recode(session, raw):
         x = var.values
         new = x.copy()                      # a new array: the column itself is never changed
         untouched = sample.copy()
+        single = var.stype not in ("double", "long")
         for matchers, value in rules:
-            hit = _mask(matchers, x, untouched) & untouched
+            hit = _mask(matchers, x, untouched, single) & untouched
             new[hit] = value
             untouched &= ~hit
         if targets is None:
             stype = _promote(var.stype, np.where(sample, new, np.nan))
             stored = to_storage(new, stype)
-            changed = int(np.sum(~((stored == x) | (np.isnan(stored) & np.isnan(x)))))
+            changed = int(np.sum(~((stored == x) | (np.isnan(stored) & np.isnan(x))) & sample))
             data.set_values(name, stored, stype)
-            lines.append(f"({name}: {_plural(changed, 'change', 'changes')} made)")
+            # recode.ado's note is plural whatever the count
+            lines.append(f"({name}: {comma_int(changed)} changes made)")
         else:
             if not opts.get("copyrest"):
                 new = np.where(sample, new, np.nan)
@@ -176,7 +196,6 @@ def recode(session, raw):
             data.add(targets[k], stored, stype, var.fmt, f"RECODE of {name}"
                      + (f" ({var.label})" if var.label else ""))
             same = (stored == x) | (np.isnan(stored) & np.isnan(x))
-            diff = int(np.sum(~same))
-            lines.append(f"({_plural(diff, 'difference', 'differences')} between {name} and "
-                         f"{targets[k]})")
+            diff = int(np.sum(~same & sample))          # recode.ado counts within if/in
+            lines.append(f"({comma_int(diff)} differences between {name} and {targets[k]})")
     return "\n".join(lines)

@@ -35,10 +35,11 @@ def duplicates(session, raw):
     from hlmshell.syntax.spec import Args, clauses, parse_in_range
     data = session.data
     word, _, rest = raw.anything.strip().partition(" ")
-    subs = {"report": "r", "list": "l", "tag": "tag", "drop": "drop", "examples": "e"}
-    sub = next((s for s, m in subs.items() if s.startswith(word) and len(word) >= len(m)), None)
+    subs = {"report": "r", "list": "l", "tag": "t", "drop": "drop", "examples": "e"}
+    sub = next((s for s, m in subs.items() if word and s.startswith(word) and len(word) >= len(m)), None)
     if sub is None:
-        raise StataError(198, f"invalid subcommand {word}" if word else "subcommand required")
+        raise StataError(198, "illegal duplicates subcommand" if word else
+                         "subcommand needed; see help on duplicates")
     main, opt_text = split_options(rest)
     opts = DUP_OPTIONS.bind_options(opt_text) if opt_text is not None else {}
     main, found = clauses(main)
@@ -59,6 +60,8 @@ def duplicates(session, raw):
     if sub != "drop" and opts.get("force"):
         raise StataError(198, "option force not allowed")
     sample = args.touse(session)
+    if not sample.any():
+        raise StataError(2000, "no observations")
     ids, counts = _dup_groups(session, names, sample)
     title = _title(names, not typed)
     if sub == "report":
@@ -74,6 +77,8 @@ def duplicates(session, raw):
         new = opts.get("generate")
         if not new:
             raise StataError(198, "option generate() required")
+        if new in data.names:
+            raise StataError(110, "generate() must specify new variable")
         check_new_name(new, data.names)
         tag = np.where(sample, counts[np.maximum(ids, 0)] - 1 if len(counts) else 0, np.nan)
         tag = np.asarray(tag, dtype=float)
@@ -104,13 +109,17 @@ def duplicates(session, raw):
         _, where = np.unique(ids[order], return_index=True)
         order = order[where]
     group_no = np.unique(ids[order], return_inverse=True)[1].ravel() + 1
-    cols = [ListColumn("Group", [str(g) for g in group_no], True),
-            ListColumn("Obs", [str(i + 1) for i in order], True)]
+    cols = []
+    if group_no.max() > 1:                  # duplicates.ado shows groups only when several
+        cols.append(ListColumn("group:", [str(g) for g in group_no], True))
     if sub == "examples":
         cols.append(ListColumn("#", [str(int(counts[ids[i]])) for i in order], True))
+        cols.append(ListColumn("e.g. obs:", [str(i + 1) for i in order], True))
+    else:
+        cols.append(ListColumn("obs:", [str(i + 1) for i in order], True))
     cols += [ListColumn(n, _cells(data.var(n), order), not data.is_string(n)) for n in names]
     return "\n".join(["", title, to_text(ListResult(
-        cols, obs=[0] * len(order), show_obs=False, clean=False, separator=0,
+        cols, obs=[0] * len(order), show_obs=False, clean=False, separator=5,
         linesize=session.settings.get("linesize", 79)))])
 
 
@@ -119,17 +128,19 @@ def isid(session, args):
     """isid varlist [, sort missok]"""
     data = session.data
     names = args.varlist
-    if not args.options.get("missok"):
-        for n in names:
-            if any_missing(data, [n]).any():
-                raise StataError(459, f"variable {n} should never be missing")
+    word = "variable" if len(names) == 1 else "variables"
+    if not args.options.get("missok") and any_missing(data, names).any():
+        raise StataError(459, f"{word} {' '.join(names)} should never be missing")
     ids = group_ids(data, names)
     if data.nobs and int(ids.max()) + 1 < data.nobs:
         if len(names) == 1:
             raise StataError(459, f"variable {names[0]} does not uniquely identify the observations")
         raise StataError(459, f"variables {' '.join(names)} do not uniquely identify the observations")
-    if args.options.get("sort"):
+    if args.options.get("sort"):         # isid.ado's notes
+        if data.sortedby[:len(names)] == list(names):
+            return f"(data already sorted by {' '.join(names)})"
         data.take(sort_order(data, names), sortedby=list(names))
+        return f"(data now sorted by {' '.join(names)})"
     return None
 
 
@@ -140,8 +151,9 @@ def fillin(session, args):
     names = args.varlist
     if len(names) < 2:
         raise StataError(102, "too few variables specified")
-    if "_fillin" in data.vars:
-        raise StataError(110, "variable _fillin already defined")
+    for taken in ("_fillin", "_merge"):     # fillin.ado confirms both are new
+        if taken in data.vars:
+            raise StataError(110, f"variable {taken} already defined")
     levels, codes = [], []
     for n in names:
         col = data.column(n)
@@ -172,9 +184,11 @@ def fillin(session, args):
 
 
 @command("sample", syntax="anything [if] [in] [, Count BY(string)]",
-         help="draw a random sample (keep # percent or # observations)")
+         help="draw a random sample (keep # percent or # observations)", by_ok=True)
 def sample(session, args):
     """sample # [if] [in] [, count by(groupvars)]"""
+    from hlmshell.commands.by import by_groups, touse_by
+    prefix, prefix_groups = by_groups(session, args)
     data = session.data
     try:
         amount = float(args.anything.strip())
@@ -183,8 +197,9 @@ def sample(session, args):
     count = bool(args.options.get("count"))
     if amount < 0 or (not count and amount > 100) or (count and amount != int(amount)):
         raise StataError(198, f"{args.anything.strip()} invalid")
-    chosen = args.touse(session)
-    byvars = expand_varlist(args.options["by"], data.names) if args.options.get("by") else []
+    chosen = touse_by(session, args, prefix_groups)
+    byvars = prefix + [v for v in (expand_varlist(args.options["by"], data.names)
+                                   if args.options.get("by") else []) if v not in prefix]
     groups = group_ids(data, byvars, chosen)
     ng = int(groups.max(initial=-1)) + 1
     sizes = np.bincount(groups[chosen], minlength=ng)

@@ -163,11 +163,18 @@ class Dataset:
     def rename(self, old: str, new: str) -> None:
         if new in self.vars:
             raise StataError(110, f"variable {new} already defined")
-        self.vars = {(new if n == old else n): v for n, v in self.vars.items()}
-        self.vars[new].name = new
-        self.sortedby = [new if n == old else n for n in self.sortedby]
+        self.rename_all({old: new})
+
+    def rename_all(self, mapping: dict[str, str]) -> None:
+        """Rename several variables at once (old -> new; the caller checked the names);
+        the sort order and the xt setting follow."""
+        self.vars = {mapping.get(n, n): v for n, v in self.vars.items()}
+        for n, v in self.vars.items():
+            v.name = n
+        self.sortedby = [mapping.get(n, n) for n in self.sortedby]
         if self.xtset:
-            self.xtset = {k: (new if v == old else v) for k, v in self.xtset.items()}
+            self.xtset = {k: mapping.get(v, v) if isinstance(v, str) else v
+                          for k, v in self.xtset.items()}
         self.changed = True
 
     def drop_vars(self, names) -> None:

@@ -25,6 +25,8 @@ from hlmshell.dataset.groups import (any_missing, combine_codes, group_ids,  # n
 def _by_group(values: np.ndarray, groups: np.ndarray):
     """Rows in the sample with a value, and their group ids (both for bincount)."""
     ok = (groups >= 0) & ~np.isnan(values)
+    if ok.all():                      # the common case: no copies
+        return ok, groups, values
     return ok, groups[ok], values[ok]
 
 
@@ -120,6 +122,10 @@ class EgenCall:
     sample: np.ndarray         # if/in
     groups: np.ndarray         # by-group id per row, -1 outside the sample
     options: dict
+    value_label: dict | None = None   # set by a function that labels its result (group, label)
+    source_type: str | None = None    # the argument's storage type when it is a variable name
+    note: str | None = None           # a warning the function prints before egen's own note
+    label: str | None = None          # a variable label the function sets (std)
 
 
 def _numeric(call: EgenCall) -> np.ndarray:
@@ -163,13 +169,31 @@ def _tag(call: EgenCall):
 
 def _group(call: EgenCall):
     """Groups of the varlist numbered 1, 2, … in sorted order of their values."""
-    if call.options.get("label"):
-        raise StataError(198, "option label not allowed")   # needs value labels
     rows = call.sample.copy()
     if not call.options.get("missing"):
         rows &= ~any_missing(call.data, call.varlist)
     ids = group_ids(call.data, call.varlist, rows)
+    if call.options.get("label") and rows.any():
+        # each group's values as text (their value labels where they have them), joined
+        ng = int(ids.max()) + 1
+        first = np.full(ng, -1, dtype=np.int64)
+        inside = np.flatnonzero(rows)
+        first[ids[inside][::-1]] = inside[::-1]
+        call.value_label = {float(k + 1): " ".join(_value_text(call.data, n, int(first[k]))
+                                                   for n in call.varlist) for k in range(ng)}
     return np.where(rows, ids + 1.0, np.nan), None
+
+
+def _value_text(data, name: str, row: int) -> str:
+    from hlmshell.render.formats import fmt
+    var = data.var(name)
+    value = var.values[row]
+    if var.is_string:
+        return str(value)
+    labels = data.value_labels.get(var.value_label or "", {})
+    if value in labels:
+        return labels[value]
+    return fmt(float(value), var.fmt).strip()
 
 
 EGEN_FUNCTIONS: dict[str, EgenFunction] = {

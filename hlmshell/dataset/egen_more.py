@@ -46,8 +46,9 @@ def number(call: EgenCall, name: str, default=None) -> float | None:
 
 
 def _no_by(call: EgenCall, fname: str) -> None:
+    """_egennoby.ado: the function refuses by() and the by prefix."""
     if call.groups is not None and len(call.groups) and int(call.groups.max()) > 0:
-        raise StataError(190, f"egen {fname}() may not be combined with by")
+        raise StataError(190, f"egen ... {fname}() may not be combined with by")
 
 
 # ------------------------------------------------------------------ group statistics
@@ -75,13 +76,26 @@ def _iqr(call):
 
 def _mode(call):
     """Most frequent value per group; ties give missing unless minmode/maxmode."""
+    if call.options.get("minmode") and call.options.get("maxmode"):
+        raise StataError(198, "only one of minmode, maxmode, or nummode() allowed")
     v, g = call.values, call.groups
     string = v.dtype == object
     present = (v != "") if string else ~np.isnan(v)
     rows = np.flatnonzero((g >= 0) & (present | bool(call.options.get("missing"))))
     out = np.full(len(v), "" if string else np.nan, dtype=object if string else float)
     if not len(rows):
-        return out, None
+        if (g >= 0).any():
+            import textwrap
+            name = call.options.get("_argtext", "")
+            text = (f"Warning: {name} contains all missing values. Generating missing values "
+                    "for the mode. Use the missing option to treat missing values as a "
+                    "category." if int(g.max()) == 0 else
+                    "Warning: at least one group contains all missing values or contains "
+                    "multiple modes. Generating missing values for the mode of these groups. "
+                    "Use the missing, maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+            call.note = textwrap.fill(text, 79)
+        return out, call.source_type
     vcode = _keys(v[rows])
     pair = combine_codes([g[rows], vcode])          # dense, ordered by (group, value)
     npairs = int(pair.max()) + 1
@@ -107,7 +121,27 @@ def _mode(call):
     per[ok] = v[pair_row[chosen[ok]]]
     inside = g >= 0
     out[inside] = per[g[inside]]
-    return out, None
+    by = int(g.max()) > 0
+    empty = (per == "") if string else np.isnan(per)
+    present_groups = np.bincount(g[rows], minlength=ng) > 0
+    if empty[np.unique(g[inside])].any() and not (call.options.get("minmode") or call.options.get("maxmode")):
+        # _gmode.ado's warnings (a {p} paragraph at the line size)
+        import textwrap
+        if by:
+            text = ("Warning: at least one group contains all missing values or contains "
+                    "multiple modes. Generating missing values for the mode of these groups. "
+                    "Use the missing, maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+        elif not present_groups.any():
+            text = (f"Warning: {call.options.get('_argtext', '')} contains all missing values. "
+                    "Generating missing values for the "
+                    "mode. Use the missing option to treat missing values as a category.")
+        else:
+            text = ("Warning: multiple modes encountered. Generating missing values for the "
+                    "mode. Use the maxmode, minmode, or nummode() options to control this "
+                    "behavior.")
+        call.note = textwrap.fill(text, 79)
+    return out, call.source_type
 
 
 def _runs(values, groups):
@@ -147,27 +181,39 @@ def _rank(call):
 
 
 def _std(call):
+    """_gstd.ado: the values stored (as float) first, then standardised with their mean and
+    sd, times std(#) plus mean(#)."""
+    from hlmshell.dataset.dataset import coerce
     _no_by(call, "std")
-    v = _numeric(call)
+    v = coerce(np.where(call.groups >= 0, _numeric(call), np.nan), "float")
     m, s = group_mean(v, call.groups), group_sd(v, call.groups)
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (v - m) / s
-    return number(call, "mean", 0.0) + number(call, "sd", 1.0) * z, None
+    call.label = f"Standardized values of {call.options.get('_argtext', '')}"
+    return number(call, "mean", 0.0) + number(call, "std", 1.0) * z, None
 
 
 def _cut(call):
-    """cut(x), at(#,#,...) | group(#) [icodes]: left-hand ends of the intervals
-    [a_k, a_k+1) (or their 0-based numbers); outside the breaks is missing."""
+    """cut(x), at(#,#,...) | group(#) [icodes label], as _gcut.ado: each value gets the
+    last break at or below it (or that break's 0-based number: icodes, which group() and
+    label imply); below the first break, or at or above at()'s last, is missing.
+    group(#) breaks at the minimum, the pctile quantiles and the maximum + 1."""
+    from hlmshell.render.formats import fmt
     _no_by(call, "cut")
-    if call.options.get("label"):
-        raise StataError(198, "option label not allowed")
     v = _numeric(call)
+    at, group = call.options.get("at"), call.options.get("group")
+    if at is None and group is None:
+        raise StataError(198, "one of at() or group() must be specified")
+    if at is not None and group is not None:
+        raise StataError(198, "cannot specify both at() and group() option")
     inside = (call.groups >= 0) & ~np.isnan(v)
-    if call.options.get("at") is not None and call.options.get("group") is not None:
-        raise StataError(198, "only one of at() and group() may be specified")
-    if call.options.get("at") is not None:
-        breaks = np.array(sorted(numlist(call.options["at"], "at")))
-    elif call.options.get("group") is not None:
+    icodes = bool(call.options.get("icodes") or call.options.get("label") or group is not None)
+    if at is not None:
+        breaks = np.array(numlist(at, "at"))
+        if np.any(np.diff(breaks) < 0):
+            raise StataError(124, "invalid numlist has elements out of order")
+        inside &= v < breaks[-1]
+    else:
         k = number(call, "group")
         if k is None or k < 1 or k != int(k):
             raise StataError(198, "option group() incorrectly specified")
@@ -177,15 +223,15 @@ def _cut(call):
         g0 = np.zeros(len(x), dtype=np.int64)
         qs = [_percentile(x, g0, 1, np.ones(len(x)), 100 * i / k)[0] for i in range(1, int(k))]
         breaks = np.array([x.min()] + qs + [x.max() + 1])
-    else:
-        raise StataError(198, "option at() or group() required")
-    code = np.searchsorted(breaks, v, side="right") - 1
-    ok = inside & (code >= 0) & (code < len(breaks) - 1)
-    if call.options.get("icodes"):
-        # equal breaks (ties in the quantiles) share a code: number the distinct ones
-        distinct = np.unique(breaks[:-1], return_inverse=True)[1].ravel()
-        return np.where(ok, distinct[np.clip(code, 0, len(breaks) - 2)].astype(float), np.nan), None
-    return np.where(ok, breaks[np.clip(code, 0, len(breaks) - 1)], np.nan), None
+    code = np.searchsorted(breaks, v, side="right") - 1     # the last break <= x
+    ok = inside & (code >= 0)
+    code = np.clip(code, 0, len(breaks) - 1)
+    if call.options.get("label"):
+        call.value_label = {float(i): fmt(float(c), "%9.0g").strip() + "-"
+                            for i, c in enumerate(breaks)}
+    if icodes:
+        return np.where(ok, code.astype(float), np.nan), None
+    return np.where(ok, breaks[code], np.nan), None
 
 
 # ------------------------------------------------------------------ row functions
@@ -253,16 +299,17 @@ def _any(kind):
 
 def _concat(call):
     from hlmshell.render.formats import fmt
-    if call.options.get("decode"):
-        raise StataError(198, "option decode not allowed")
     punct = call.options.get("punct")
     punct = "" if punct in (None, True) else str(punct).strip('"')
     spec = call.options.get("format")
     parts = []
     for name in call.varlist:
         col = call.data.column(name)
+        labels = call.data.value_labels.get(call.data.var(name).value_label or "", {})
         if col.dtype == object:
             parts.append(col.astype(str))
+        elif call.options.get("decode") and labels:     # value labels where they exist
+            parts.append(np.array([labels.get(float(x), _plain(x)) for x in col], dtype=object))
         else:
             f = str(spec) if spec not in (None, True) else None
             parts.append(np.array([fmt(x, f).strip() if f else _plain(x) for x in col], dtype=object))
@@ -276,10 +323,11 @@ def _concat(call):
 
 
 def _plain(x: float) -> str:
+    """string(x): Stata's default conversion (%9.0g), "." for missing."""
     from hlmshell.render.formats import fmt
     if np.isnan(x):
         return "."
-    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else fmt(x, "%12.0g").strip()
+    return fmt(float(x), "%9.0g").strip()
 
 
 def _fill(call):
@@ -343,7 +391,7 @@ for fn in (
     EgenFunction("iqr", _iqr, "exp"),
     EgenFunction("mode", _mode, "exp", ("minmode", "maxmode", "missing")),
     EgenFunction("rank", _rank, "exp", ("field", "track", "unique")),
-    EgenFunction("std", _std, "exp", ("mean", "sd")),
+    EgenFunction("std", _std, "exp", ("mean", "std")),
     EgenFunction("cut", _cut, "exp", ("at", "group", "icodes", "label")),
     EgenFunction("rowmean", _row("rowmean"), "varlist"),
     EgenFunction("rowtotal", _row("rowtotal"), "varlist", ("missing",)),

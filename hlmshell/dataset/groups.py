@@ -16,8 +16,7 @@ def _keys(column: np.ndarray, descending: bool = False) -> np.ndarray:
     """Integer codes (not necessarily dense) that sort like Stata's order for one column:
     numbers, then `.` < `.a` < ... < `.z` (dataset/missing.py), last also under gsort -x."""
     if column.dtype == object:
-        uniq, codes = np.unique(np.asarray([str(v) for v in column], dtype=object).astype(str),
-                                return_inverse=True)
+        uniq, codes = np.unique(np.asarray(column).astype(str), return_inverse=True)
         codes = codes.astype(np.int64).ravel()
         return (len(uniq) - 1 - codes) if descending else codes
     col = np.asarray(column, dtype=float)

@@ -60,22 +60,33 @@ def j_text(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
+def _pattern(stub: str, string: bool) -> re.Pattern:
+    pre, _, post = stub.partition("@") if "@" in stub else (stub, "", "")
+    return re.compile(re.escape(pre) + (r"(.+?)" if string else r"(-?[0-9]+)") + re.escape(post) + "$")
+
+
+def wide_columns(names: list[str], stub: str, string: bool) -> dict:
+    """{j value: wide variable name} for one stub (numeric j: `inc01` is j = 1)."""
+    pat, out = _pattern(stub, string), {}
+    for name in names:
+        m = pat.match(name)
+        if m and name != stub:
+            out.setdefault(m.group(1) if string else int(m.group(1)), name)
+    return out
+
+
 def find_j_values(names: list[str], stubs: list[str], string: bool) -> list:
     """The j values present among the wide variables of every stub (sorted, numeric unless
     `string`)."""
     found = set()
     for stub in stubs:
-        pre, _, post = stub.partition("@") if "@" in stub else (stub, "", "")
-        pat = re.compile(re.escape(pre) + (r"(.+?)" if string else r"(-?[0-9]+)") + re.escape(post) + "$")
-        for name in names:
-            m = pat.match(name)
-            if m and name != stub:
-                found.add(m.group(1) if string else int(m.group(1)))
+        found.update(wide_columns(names, stub, string))
     return sorted(found)
 
 
 def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
-            jvalues: list, string: bool) -> tuple[Dataset, Report]:
+            jvalues: list, string: bool, labels: dict | None = None) -> tuple[Dataset, Report]:
+    """`labels`: the xij variables' labels saved by the reshape wide that made the data."""
     n = data.nobs
     ids = group_ids(data, ivars)
     if n and int(ids.max()) + 1 < n:
@@ -85,10 +96,13 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
                         f"do{'' if len(ivars) > 1 else 'es'} not uniquely identify the observations", bad)
     texts = [j_text(v) for v in jvalues]
     xij: list[tuple[str, list[str]]] = []       # long name, wide names (present ones)
+    columns: dict[str, dict] = {}               # long name -> {j value: wide name}
     used: set[str] = set()
     for stub in stubs:
         long_name = stub.replace("@", "")
-        present = [wide_name(stub, t) for t in texts if wide_name(stub, t) in data.vars]
+        found = wide_columns(data.names, stub, string)
+        columns[long_name] = {v: found[v] for v in jvalues if v in found}
+        present = list(columns[long_name].values())
         if not present:
             raise StataError(111, f"variable {long_name} not found" if stubs else "no xij variables found")
         xij.append((long_name, present))
@@ -105,21 +119,23 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
         stype = types[0]
         for t in types[1:]:
             if is_string_type(t) != is_string_type(stype):
-                raise StataError(109, f"type mismatch: {long_name} is string in some and numeric in other wide variables")
+                bad = next(w for w in wide_names if is_string_type(data.var(w).stype) != is_string_type(types[0]))
+                raise StataError(198, f"variable {bad} type mismatch with other {long_name} variables")
             stype = wider(stype, t)
         string_var = is_string_type(stype)
         block = np.empty((n, k), dtype=object) if string_var else np.full((n, k), np.nan)
         if string_var:
             block[:] = ""
-        for c, t in enumerate(texts):
-            name = wide_name(stub_of[long_name], t)
-            if name in data.vars:
+        for c, v in enumerate(jvalues):
+            name = columns[long_name].get(v)
+            if name is not None:
                 block[:, c] = data.column(name)[order]
         first = data.var(wide_names[0])
-        label = first.label if len(wide_names) == 1 else ""
+        # a label the reshape wide saved, else (as reshape.ado's appends leave it) the
+        # label of the last wide variable
+        label = (labels or {}).get(long_name, data.var(wide_names[-1]).label)
         out.add(long_name, block.ravel(), stype, first.fmt if len(set(types)) == 1 else None, label)
 
-    stub_of = {stub.replace("@", ""): stub for stub in stubs}
     for name in ivars:
         var = data.var(name)
         out.add(name, np.repeat(var.values[order], k), var.stype, var.fmt, var.label)
@@ -131,17 +147,13 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
         jtype = smallest_numeric_type(np.asarray(jcol, dtype=float))
     out.add(j, jcol, jtype, default_format(jtype))
     owner = {w: ln for ln, ws in xij for w in ws}
-    for name in data.names:
-        if name in ivars:
-            continue
-        if name in owner:
-            ln = owner[name]
-            if ln not in placed:
-                placed.add(ln)
-                add_xij(ln, dict(xij)[ln])
+    for name in data.names:           # reshape.ado: i, j, the constants, then the xij
+        if name in ivars or name in owner:
             continue
         var = data.var(name)
         out.add(name, np.repeat(var.values[order], k), var.stype, var.fmt, var.label)
+    for ln, ws in xij:
+        add_xij(ln, ws)
     if out.nobs == 0 and not out.vars:
         out.nobs = 0
     out.sortedby = ivars + [j]
@@ -204,17 +216,19 @@ def to_wide(data: Dataset, stubs: list[str], ivars: list[str], j: str,
     for name in ivars:
         var = data.var(name)
         out.add(name, var.values[first], var.stype, var.fmt, var.label)
-    xij = []
+    xij, blocks = [], {}
     for stub, ln in zip(stubs, longs):
         var = data.var(ln)
         block = np.empty((ni, k), dtype=object) if var.is_string else np.full((ni, k), np.nan)
         if var.is_string:
             block[:] = ""
         block[gi, jidx] = var.values[rows]
-        names = [wide_name(stub, t) for t in texts]
-        for c, name in enumerate(names):
-            out.add(name, block[:, c], var.stype, var.fmt, f"{texts[c]} {var.label or ln}"[:80])
-        xij.append((names, ln))
+        blocks[ln] = block
+        xij.append(([wide_name(stub, t) for t in texts], ln))
+    for c, t in enumerate(texts):     # reshape.ado: by j value, the stubs within each
+        for stub, ln in zip(stubs, longs):
+            var = data.var(ln)
+            out.add(wide_name(stub, t), blocks[ln][:, c], var.stype, var.fmt, f"{t} {ln}"[:80])
     for name in others:
         var = data.var(name)
         out.add(name, var.values[first], var.stype, var.fmt, var.label)

@@ -9,10 +9,10 @@ LEFT = 39   # the left-hand column ends here; `   ->   ` follows
 
 
 def _fit(names: list[str]) -> str:
-    text = " ".join(names)
-    if len(text) > LEFT - 2 and len(names) > 2:      # too long: first ... last
-        text = f"{names[0]} {names[1]} ... {names[-1]}"
-    return text
+    """reshape.ado's list: all of up to three names, else the first two, ..., the last."""
+    if len(names) > 3:
+        return f"{names[0]} {names[1]} ... {names[-1]}"
+    return " ".join(names)
 
 
 def _row(label: str, left: str, right: str) -> str:

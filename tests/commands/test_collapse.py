@@ -33,7 +33,10 @@ def test_means_counts_sd_match_pandas():
         assert np.allclose(s.data.column(ours), want[theirs], rtol=TOL), ours
     assert col(s, "n") == want["n"].tolist()
     assert s.data.var("n").stype == "long" and s.data.var("mathach").stype == "float"
-    assert s.data.var("mathach").label == "(mean) mathematics achievement"
+    assert s.data.var("tot").stype == "double"
+    # collapse.ado: label `(stat) source name`, the source's display format
+    assert s.data.var("mathach").label == "(mean) mathach"
+    assert s.data.var("sd").label == "(sd) mathach"
     assert s.data.sortedby == ["id"]
 
 
@@ -41,6 +44,7 @@ def test_percentiles_follow_summarize_detail_rule():
     s = data_session({"g": ("byte", [1, 1, 1, 1, 2, 2, 2]),
                       "x": ("double", [4, 1, 3, 2, 10, 30, 20])})[0]
     run(s, "collapse (p50) med=x (p25) q1=x (iqr) iqr=x (first) f=x (last) l=x, by(g)")
+    assert s.data.var("med").label == "(p 50) x" and s.data.var("q1").label == "(p 25) x"
     # g=1: 1 2 3 4, P50 = 2 (integer) -> (2+3)/2; P25 = 1 -> (1+2)/2; P75 = 3 -> (3+4)/2
     # g=2: 10 20 30, P50 = 1.5 -> 20; P25 = .75 -> 10; P75 = 2.25 -> 30
     assert col(s, "med") == [2.5, 20] and col(s, "q1") == [1.5, 10] and col(s, "iqr") == [2, 20]
@@ -74,11 +78,27 @@ def test_weights():
         assert col(s, "sd")[k] == pytest.approx(xs.std(ddof=1), rel=1e-12)
     assert col(s, "r") == [3, 7]
     s = data_session(cols)[0]
-    run(s, "collapse (mean) m=x (sum) s=x (count) n=x [aw=w], by(g)")
-    # analytic weights rescaled to sum to N: sum = N * weighted mean; count = N
+    lines = run(s, "collapse (mean) m=x (sum) s=x (count) n=x (percent) p=x [aw=w], by(g)")
+    # analytic weights rescaled to sum to N: sum = N * weighted mean; count = N (with a note);
+    # percent is the share of the weights
+    assert lines == ["(note: aweights not used to compute counts)"]
     assert col(s, "m") == pytest.approx([5 / 3, 25 / 7], rel=1e-12)
     assert col(s, "s") == pytest.approx([10 / 3, 50 / 7], rel=1e-12)
-    assert col(s, "n") == [2, 2]
+    assert col(s, "n") == [2, 2] and col(s, "p") == pytest.approx([30, 70], rel=1e-12)
+    s = data_session(cols)[0]
+    run(s, "collapse (sum) s=x (count) n=x [pw=w], by(g)")
+    assert col(s, "s") == [5, 25] and col(s, "n") == [3, 7]     # pweights: plain sums
+    assert run_lines(data_session(cols)[0], "collapse (sd) x [pw=w]")[0] == 135
+
+
+def test_se_statistics():
+    s = data_session({"g": ("byte", [1, 1, 1, 1, 2, 2]), "b": ("double", [0, 1, 1, 1, 0, 2])})[0]
+    run(s, "collapse (sebinomial) sb=b (sepoisson) sp=b (semean) sm=b, by(g)")
+    # g=1: m = .75, N = 4: sqrt(.75*.25/4); sqrt(round(3))/4; sd/sqrt(4)
+    assert col(s, "sb")[0] == pytest.approx(np.sqrt(.75 * .25 / 4), rel=1e-12)
+    assert col(s, "sp") == pytest.approx([np.sqrt(3) / 4, np.sqrt(2) / 2], rel=1e-12)
+    assert col(s, "sm")[0] == pytest.approx(np.std([0, 1, 1, 1], ddof=1) / 2, rel=1e-12)
+    assert col(s, "sb")[1] is None                       # a 2 is not binomial data
 
 
 @pytest.mark.parametrize("line, code", [
@@ -90,7 +110,7 @@ def test_weights():
     ("collapse (mean) x, by(x)", 198),
     ("collapse (mean) x, nosuch", 198),
 ])
-def test_refusals_leave_the_data(line, code):
+def test_refusals_leave_the_data(line, code):  # noqa: D103
     s = data_session({"x": ("float", [1, 2]), "z": ("float", [1.5, 2]),
                       "name": ("str1", ["a", "b"])})[0]
     before = state(s)

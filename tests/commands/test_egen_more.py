@@ -48,16 +48,22 @@ def test_rank_options(s):
 
 def test_std_and_cut(s):
     run(s, "egen z = std(x)")
+    assert s.data.var("z").label == "Standardized values of x"
+    run(s, "egen z2 = std(x), mean(10) std(2)")
+    assert col(s, "z2")[0] == pytest.approx(10 + 2 * col(s, "z")[0], rel=1e-6)
     x = np.array([3, 6, 5, 1, 4, 0, 3.])
     want = (x - x.mean()) / x.std(ddof=1)
     got = np.array(col(s, "z"))[[0, 1, 3, 4, 5, 6, 7]].astype(float)
     assert np.allclose(got, want, rtol=1e-6)
     run(s, "egen c = cut(x), at(0,2,4,7)")
     assert col(s, "c") == [2, 4, None, 4, 0, 4, 0, 2]
-    run(s, "egen ci = cut(x), group(3) icodes")   # breaks 0, 3 (P=2.33), 4 (P=4.67), 7
+    run(s, "egen ci = cut(x), group(3)")   # breaks 0, 3 (P=2.33), 4 (P=4.67), 7; codes
     assert col(s, "ci") == [1, 2, None, 2, 0, 2, 0, 1]
-    rc, lines = run_lines(s, "egen z2 = std(x), by(g)")
-    assert rc == 190
+    run(s, "egen cl = cut(x), at(0,2,4,7) label")
+    assert col(s, "cl") == [1, 2, None, 2, 0, 2, 0, 1]
+    assert s.data.value_labels["cl"] == {0.0: "0-", 1.0: "2-", 2.0: "4-", 3.0: "7-"}
+    rc, lines = run_lines(s, "egen z3 = std(x), by(g)")
+    assert rc == 190 and lines[0] == "egen ... std() may not be combined with by"
 
 
 def test_row_functions(s):
@@ -106,7 +112,6 @@ def test_any_concat_fill_seq_diff(s):
 @pytest.mark.parametrize("line, code", [
     ("egen bad = rowmean(x), nosuch", 198),
     ("egen bad = fill(1 2) if x", 198),
-    ("egen bad = group(g), label", 198),
     ("egen bad = anycount(x)", 198),
     ("egen bad = seq(x)", 198),
     ("egen bad = rank(x), field track", 198),
@@ -133,3 +138,17 @@ def test_rank_and_median_match_numpy_on_many_groups():
         want = (xs[int(P) - 1] + xs[int(P)]) / 2 if P == int(P) else xs[int(np.ceil(P)) - 1]
         assert np.all(md[g == v] == want)
         assert np.array_equal(tr[g == v], 1 + np.searchsorted(xs, x[g == v], side="left"))
+
+
+def test_group_label(s):
+    run(s, "egen gs = group(g s), label")
+    assert col(s, "gs") == [1, 2, 2, 1, 3, 3, 3, 3]         # (1 a) (1 b) (2 a) in sort order
+    assert s.data.var("gs").value_label == "gs"
+    assert s.data.value_labels["gs"] == {1.0: "1 a", 2.0: "1 b", 3.0: "2 a"}
+
+
+def test_concat_decode(s):
+    run(s, "encode s, gen(code)")
+    run(s, "egen c1 = concat(g code), punct(/)")
+    run(s, "egen c2 = concat(g code), decode punct(/)")
+    assert col(s, "c1")[:2] == ["1/1", "1/2"] and col(s, "c2")[:2] == ["1/a", "1/b"]

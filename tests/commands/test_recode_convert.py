@@ -20,12 +20,13 @@ def s():
 
 
 def test_recode_first_rule_wins_and_keywords(s):
-    lines = run(s, "recode x (1 2 = 10) (2/5 = 20) (missing = 99) (else = 0), gen(nx)")
+    lines = run(s, "recode x (1 2 = 10) (2/5 = 20) (missing = 99) (nonmissing = 0), gen(nx)")
     assert col(s, "nx") == [10, 10, 20, 20, 20, 0, 0, 99]
     assert lines == ["(8 differences between x and nx)"]
     lines = run(s, "recode x (min/3 = 1) (4/max = 2)")
     assert col(s, "x") == [1, 1, 1, 2, 2, 2, 2, None] and lines == ["(x: 6 changes made)"]
-    run(s, "recode x (1 = 2.5) if _n < 3, prefix(r_)")
+    assert run(s, "recode x (1 = 2.5) if _n < 3, prefix(r_)") == [
+        "(2 differences between x and r_x)"]               # counted within if/in
     assert col(s, "r_x") == [2.5, 2.5] + [None] * 6
     assert s.data.var("r_x").stype == "float"      # promoted from byte for 2.5
 
@@ -36,7 +37,8 @@ def test_recode_nonmissing_and_copyrest(s):
 
 
 @pytest.mark.parametrize("line, code", [
-    ("recode s (1 = 2)", 109), ("recode x", 198), ("recode x (1 2)", 198),
+    ("recode s (1 = 2)", 108), ("recode x", 198), ("recode x (1 2)", 198),
+    ("recode x (else = 1) (missing = 2)", 198), ("recode x (else = 1) (3 = 2)", 198),
     ("recode x (1=2), gen(a b)", 198), ("recode x (1=2), nosuch", 198),
 ])
 def test_recode_refusals(s, line, code):
@@ -58,12 +60,18 @@ def test_encode_decode_round_trip(s):
 
 
 def test_destring_tostring(s):
+    # destring.ado's notes; t: "1,200" "3x" "7" "" "." "-2.5" "1e3" "4"
     lines = run(s, 'destring t, replace ignore(",")')
-    assert lines == ["t: contains nonnumeric characters; no replace"] and s.data.is_string("t")
+    assert lines == ["t: contains characters not specified in ignore(); no replace"]
+    assert s.data.is_string("t")
     lines = run(s, 'destring t, gen(t2) ignore(",x")')
     assert col(s, "t2") == [1200, 3, 7, None, None, -2.5, 1000, 4]
-    assert lines == ["t: all characters numeric; generated as double"]
-    run(s, "destring t, replace force")
+    assert lines == ["t: characters , x removed; t2 generated as float",
+                     "(2 missing values generated)"]
+    assert s.data.names == ["x", "s", "t", "t2"]          # after its source
+    lines = run(s, "destring t, replace force")
+    assert lines == ["t: contains nonnumeric characters; replaced as float",
+                     "(4 missing values generated)"]
     assert col(s, "t") == [None, None, 7, None, None, -2.5, 1000, 4]
     assert s.data.names.index("t") == 2                      # stays in its place
     lines = run(s, "tostring x, replace")
@@ -71,3 +79,14 @@ def test_destring_tostring(s):
     assert lines == ["x was byte now str1"]
     run(s, "gen w = 1.5")
     assert run(s, "tostring w, gen(ws) format(%9.0f)") == ["w cannot be converted reversibly; no generate"]
+    assert run(s, "tostring w, gen(ws) format(%9.0f) force") == [
+        "ws generated as str1", "ws was forced to string; some loss of information"]
+    assert s.data.names[-2:] == ["w", "ws"] and col(s, "ws") == ["2"] * 8
+    assert run_lines(s, "tostring w, gen(w2) format(%9s)")[0] == 198
+
+
+def test_recode_compares_floats_at_float_precision():
+    s = data_session({"f": ("float", [0.1, 0.2]), "d": ("double", [0.1, 0.2])})[0]
+    assert run(s, "recode f (0.1 = 1)") == ["(f: 1 changes made)"]
+    assert run(s, "recode d (0.1 = 1)") == ["(d: 1 changes made)"]
+    assert col(s, "f")[0] == 1 and col(s, "d")[0] == 1

@@ -46,7 +46,8 @@ def test_round_trip_restores_the_data(s):
     run(s, "reshape long inc ue, i(id) j(year)")
     lines = run(s, "reshape wide")
     assert "j variable (3 values)              year   ->   (dropped)" in lines
-    assert s.data.names == ["id", "inc80", "inc81", "inc82", "ue80", "ue81", "ue82", "sex"]
+    # reshape.ado widens one j value at a time: the stubs within each value
+    assert s.data.names == ["id", "inc80", "ue80", "inc81", "ue81", "inc82", "ue82", "sex"]
     for name in WIDE:
         assert col(s, name) == WIDE[name][1], name
     assert s.data.var("inc80").label == "80 inc"
@@ -78,6 +79,7 @@ def test_i_not_unique_is_r9_and_reshape_error_lists_them(s):
     assert state(s) == before
     rc, lines = run_lines(s, "reshape error")
     assert rc == 0 and "2 of 3 observations have duplicate i values:" in lines
+    assert "(data now sorted by id)" in lines
 
 
 @pytest.mark.parametrize("line, code", [
@@ -104,3 +106,23 @@ def test_wide_refusals():
     rc, lines = run_lines(s, "reshape wide y, i(id) j(t)")
     assert rc == 9 and lines[0] == "values of variable t not unique within id"
     assert state(s) == before
+
+
+def test_numeric_j_with_leading_zeros():
+    s = data_session({"id": ("float", [1]), "x01": ("float", [1]), "x02": ("float", [2]),
+                      "x10": ("float", [3]), "xmean": ("float", [9])})[0]
+    run(s, "reshape long x, i(id) j(t)")
+    assert col(s, "t") == [1, 2, 10] and col(s, "x") == [1, 2, 3]
+    assert col(s, "xmean") == [9, 9, 9]         # not a j value: a constant within id
+
+
+def test_constants_come_before_the_xij_and_long_lists_are_shortened():
+    s = data_session({"id": ("float", [1, 2]), "y1": ("float", [1, 2]), "y2": ("float", [3, 4]),
+                      "y3": ("float", [5, 6]), "y4": ("float", [7, 8]), "k": ("float", [0, 1])})[0]
+    lines = run(s, "reshape long y, i(id) j(t)")
+    assert s.data.names == ["id", "t", "k", "y"]
+    assert f"{'y1 y2 ... y4':>39}   ->   y" in lines
+    lines = run(s, "reshape long")
+    assert lines == ["(already long)"]
+    rc, lines = run_lines(s, "reshape long y, i(id) j(t)")
+    assert rc == 110 and lines[:2] == ["variable t already exists", "    Data are already long."]

@@ -33,7 +33,12 @@ def test_isid_and_fillin():
                       "x": ("float", [5, 6, 7])})[0]
     rc, lines = run_lines(s, "isid a")
     assert rc == 459 and lines[0] == "variable a does not uniquely identify the observations"
-    assert run_lines(s, "isid a b, sort")[0] == 0
+    assert run(s, "isid a b, sort") == ["(data now sorted by a b)"]
+    assert run(s, "isid a b, sort") == ["(data already sorted by a b)"]
+    run(s, "replace b = . in 1")
+    rc, lines = run_lines(s, "isid a b")
+    assert rc == 459 and lines[0] == "variables a b should never be missing"
+    run(s, "replace b = 1 in 1")
     run(s, "fillin a b")
     assert col(s, "a") == [1, 1, 2, 2] and col(s, "b") == [1, 3, 1, 3]
     assert col(s, "x") == [5, None, 6, 7] and col(s, "_fillin") == [0, 1, 0, 0]
@@ -48,6 +53,9 @@ def test_sample_keeps_outside_if_and_counts_by(s):
     s2 = data_session({"g": ("byte", [1] * 5 + [2] * 5)})[0]
     run(s2, "sample 2, count by(g)")
     assert col(s2, "g").count(1) == 2 and col(s2, "g").count(2) == 2
+    s3 = data_session({"g": ("byte", [1] * 5 + [2] * 5)})[0]
+    run(s3, "by g: sample 1, count")
+    assert col(s3, "g") == [1, 2]
 
 
 def test_append(tmp_path, monkeypatch):
