@@ -169,4 +169,4 @@ def confirm_cmd(session, args):
         if not text or not is_format(text):
             raise StataError(7, f"'{text}' found where format expected")
         return None
-    raise StataError(198, f"invalid syntax")
+    raise StataError(198, "invalid syntax")

@@ -91,7 +91,6 @@ def collapse(session, raw):
         args.if_exp = parse_expression(found["if"].strip())
     clist = parse_clist(main, data.names)
     byvars = expand_varlist(options["by"], data.names) if options.get("by") else []
-    targets = [t for _, t, _ in clist]
     for k, (stat, target, source) in enumerate(clist):
         if data.is_string(source):
             raise StataError(109, "type mismatch")

@@ -21,7 +21,7 @@ from hlmshell.render.margins import MarginsBlock, MarginsOutput, legend_lines
 from hlmshell.render.postest import CoefRow
 from hlmshell.returns import Returns
 from hlmshell.syntax.numlist import parse_numlist
-from hlmshell.syntax.spec import Spec, clauses, parse_option_list, split_options
+from hlmshell.syntax.spec import Spec, parse_option_list, split_options
 
 OPTIONS = Spec("[anything] [if] [in] [, ATMeans DYdx(string) EYEX(string) DYEX(string) "
                "EYDX(string) OVER(string) PREDict(string) Level(real) POST NOATLEGend "

@@ -16,7 +16,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
 from hlmshell.postest.coefexpr import CoefExpr, CoefIndex
-from hlmshell.postest.linear import coefs_of, combination, lincom as lincom_num, nlcom as nlcom_num, wald
+from hlmshell.postest.linear import coefs_of, lincom as lincom_num, nlcom as nlcom_num, wald
 from hlmshell.render.postest import (CoefRow, CoefTable, LincomOutput, NlcomOutput,
                                      TestOutput, constraint_text)
 from hlmshell.returns import Returns

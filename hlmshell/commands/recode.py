@@ -15,7 +15,7 @@ from hlmshell.render.formats import comma_int
 from hlmshell.commands.registry import command
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
 from hlmshell.errors import StataError
-from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options, top_level_positions
+from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options
 
 OPTIONS = Spec(", Generate(string) INto(string) PREfix(string) COPYrest Test Label(string)")
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"

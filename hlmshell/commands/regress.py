@@ -13,7 +13,7 @@ import numpy as np
 from hlmshell.commands import est_common as ec
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
-from hlmshell.estimates.results import EstimationResult, data_signature
+from hlmshell.estimates.results import EstimationResult
 from hlmshell.render.coef import CoefTable
 from hlmshell.render.mixed import FixedRow, parse_column
 from hlmshell.render.regress import AnovaHeader, RegressOutput, RobustHeader
@@ -143,7 +143,6 @@ def post(session, args, depvar, design, fit, b, V, vce, clustvar, wtype, wexp,
     m["predict"] = "regres_p"
     m["model"] = "ols"
     m["estat_cmd"] = "regress_estat"
-    sigvars = [depvar] + list(dict.fromkeys(f.var for t in terms for f in t.factors))
     return EstimationResult(cmd="regress", scalars=s, macros=m, matrices={"b": b, "V": V},
                             sample=design.sample.copy())
 

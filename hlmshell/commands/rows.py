@@ -7,7 +7,7 @@ import numpy as np
 
 from hlmshell.commands.generate import _plural
 from hlmshell.commands.registry import command
-from hlmshell.dataset.dataset import Dataset, smallest_numeric_type
+from hlmshell.dataset.dataset import smallest_numeric_type
 from hlmshell.dataset.groups import any_missing, group_ids, sort_order
 from hlmshell.dataset.varlist import check_new_name, expand_varlist
 from hlmshell.errors import StataError

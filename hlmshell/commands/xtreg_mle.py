@@ -17,7 +17,6 @@ from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.coef import CoefTable
 from hlmshell.render.formats import fmt
-from hlmshell.render.mixed import ci_title  # noqa: F401  (same interval title as mixed)
 from hlmshell.render.xt import XtregHeader, XtregOutput
 
 WIDTH = 78

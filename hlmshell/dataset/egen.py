@@ -14,7 +14,6 @@ from typing import Callable
 import numpy as np
 
 from hlmshell.errors import StataError
-from hlmshell.dataset.missing import order_keys
 
 
 from hlmshell.dataset.groups import (any_missing, combine_codes, group_ids,  # noqa: F401

@@ -112,7 +112,6 @@ def to_long(data: Dataset, stubs: list[str], ivars: list[str], j: str,
     order = sort_order(data, ivars)
     k = len(texts)
     out = Dataset()
-    placed = set()
 
     def add_xij(long_name, wide_names):
         types = [data.var(w).stype for w in wide_names]

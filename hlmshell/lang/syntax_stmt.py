@@ -37,7 +37,6 @@ def run_syntax(session, description: str) -> None:
     macros = session.macros
     zero = macros.local("0")
     desc_main, _, desc_opts = description.partition(",")
-    opts_optional = desc_main.rstrip().endswith("[") or "[," in description.replace(" ", "")
     desc_main = desc_main.rstrip().rstrip("[")
     elements = [(m.group(2), m.group(3) or "", not m.group(1)) for m in _ELEMENT.finditer(desc_main)]
     if not elements and desc_main.strip():

@@ -8,7 +8,6 @@ it works out of sample and after `estimates restore`. regress's influence statis
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 

@@ -13,7 +13,7 @@ row, then a blank row. A matrix wider than the line size is shown in blocks of c
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from hlmshell.render import to_text
 from hlmshell.render.formats import abbrev, fmt

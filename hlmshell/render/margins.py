@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from hlmshell.render import to_text
-from hlmshell.render.mixed import RULE, WIDTH, ci_title
+from hlmshell.render.mixed import WIDTH, ci_title
 from hlmshell.render.postest import CoefRow, number_cells, stat_head
 
 
