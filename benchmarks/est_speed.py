@@ -22,18 +22,9 @@ sys.path.insert(0, ROOT)
 
 from hlmshell.dataset.dataset import Dataset  # noqa: E402
 from hlmshell.session import Session  # noqa: E402
+from timing import median_time  # noqa: E402
 
 N, K, G = 1_000_000, 10, 10_000
-
-
-def median_time(f, reps=5):
-    f()     # warm-up: first-touch page faults of the big temporaries, lazy imports
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def make():
@@ -88,8 +79,8 @@ def main():
     ]
     print(f"{'model':<28}{'hlmshell':>10}{'peer':>10}   target")
     for name, ours, peer, target in rows:
-        a = median_time(ours)
-        b = median_time(peer) if peer else float("nan")
+        a = median_time(ours, warmup=True)
+        b = median_time(peer, warmup=True) if peer else float("nan")
         print(f"{name:<28}{a:>9.3f}s{b:>9.3f}s   {'<= %.1f s' % target if target else ''}")
 
 

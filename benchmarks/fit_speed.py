@@ -22,15 +22,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "models"))
 from hsb_models import MODELS  # noqa: E402
 
 from hlmshell.models import Factor, ModelSpec, RandomLevel, Term, fit  # noqa: E402
-
-
-def median_time(f, reps):
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+from timing import median_time  # noqa: E402
 
 
 def statsmodels_fit(name, data):

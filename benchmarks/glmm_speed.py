@@ -29,6 +29,7 @@ sys.path.insert(0, ROOT)
 from hlmshell.models.glmm import GLMMData  # noqa: E402
 from hlmshell.models.glmm_fit import fit_glmm  # noqa: E402
 from hlmshell.session import Session  # noqa: E402
+from timing import median_time  # noqa: E402
 
 R_SCRIPT = r"""
 suppressMessages(library(lme4))
@@ -39,15 +40,6 @@ invisible(f())
 t <- sapply(seq_len(reps), function(i) system.time(f())[["elapsed"]])
 cat(median(t), "\n")
 """
-
-
-def median_time(f, reps):
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
 
 
 def hsb_arrays():

@@ -19,15 +19,7 @@ sys.path.insert(0, ROOT)
 
 from hlmshell.dataset.dataset import Dataset  # noqa: E402
 from hlmshell.session import Session  # noqa: E402
-
-
-def median_time(f, reps=5):
-    ts = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        f()
-        ts.append(time.perf_counter() - t)
-    return float(np.median(ts))
+from timing import median_time  # noqa: E402
 
 
 def main(n=1_000_000):

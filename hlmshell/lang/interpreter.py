@@ -284,12 +284,8 @@ class Interpreter:
         try:
             for value in values:
                 macros.set_local(name, value)
-                self._check_break()
-                try:
-                    self.run_body(block)
-                except LoopControl as ctl:
-                    if ctl.brk:
-                        break
+                if not self._iteration(block):
+                    break
         finally:
             self.loop_depth -= 1
 
@@ -297,19 +293,22 @@ class Interpreter:
         self.loop_depth += 1
         try:
             while True:
-                self._check_break()
                 cond, rest = self._condition(block.head[5:])
                 if rest:
                     raise StataError(198, "invalid syntax")
-                if not cond:
+                if not cond or not self._iteration(block):
                     break
-                try:
-                    self.run_body(block)
-                except LoopControl as ctl:
-                    if ctl.brk:
-                        break
         finally:
             self.loop_depth -= 1
+
+    def _iteration(self, block: Block) -> bool:
+        """One pass through a loop's body; False after `continue, break`."""
+        self._check_break()
+        try:
+            self.run_body(block)
+        except LoopControl as ctl:
+            return not ctl.brk
+        return True
 
     def _check_break(self) -> None:
         check = self.session.interrupt_check

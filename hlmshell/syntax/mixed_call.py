@@ -224,13 +224,7 @@ class _Collector:
         row = _match(word, _GLOBAL)
         if row is None:
             return False
-        name, _, argtype, replay_ok = row
-        if replay and not replay_ok:
-            raise StataError(198, f"option {name} not allowed")
-        if argtype is None and arg is not None:
-            raise StataError(198, f"option {name}() not allowed")
-        if argtype is not None and arg is None:
-            raise StataError(198, f"option {name}() required")
+        name, argtype = _checked(row, arg, replay)
         name = "mle" if name == "ml" else name
         self.given.append(name)
         o = self.opts
@@ -295,13 +289,7 @@ class _Collector:
         row = _match(word, self.extra_table)
         if row is None:
             return False
-        name, _, argtype, replay_ok = row
-        if replay and not replay_ok:
-            raise StataError(198, f"option {name} not allowed")
-        if argtype is None and arg is not None:
-            raise StataError(198, f"option {name}() not allowed")
-        if argtype is not None and arg is None:
-            raise StataError(198, f"option {name}() required")
+        name, argtype = _checked(row, arg, replay)
         if name in self.extra and self.extra[name] != (arg if argtype else True):
             raise StataError(198, f"option {name}() specified more than once")
         self.extra[name] = arg.strip() if argtype else True
@@ -437,6 +425,18 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
     own = _equation_options(col, opts, "re")
     cov = covariance_name(own["covariance"]) if "covariance" in own else None
     return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
+
+
+def _checked(row, arg: str | None, replay: bool) -> tuple[str, str | None]:
+    """An option table row's (name, argument type), once the argument is as it must be."""
+    name, _, argtype, replay_ok = row
+    if replay and not replay_ok:
+        raise StataError(198, f"option {name} not allowed")
+    if argtype is None and arg is not None:
+        raise StataError(198, f"option {name}() not allowed")
+    if argtype is not None and arg is None:
+        raise StataError(198, f"option {name}() required")
+    return name, argtype
 
 
 def option_label(name: str) -> str:
