@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import sys
-import time
 
 import numpy as np
 
