@@ -56,8 +56,7 @@ def build_xtline(session, body: str) -> tuple[GraphSpec, dict]:
     pvar = _one_var(session, own["i"], "i") if "i" in own else setting.get("panelvar")
     if not pvar or pvar not in session.data.names:
         raise StataError(459, NOT_SET)
-    tvar = _one_var(session, own["t"], "t") if "t" in own else \
-        (setting.get("timevar") if "i" not in own or pvar == setting.get("panelvar") else None)
+    tvar = _one_var(session, own["t"], "t") if "t" in own else setting.get("timevar")
     if not tvar or tvar not in session.data.names:
         raise StataError(459, NO_TIME)
     words, mask, _ = plot_parts(session, main, set())
