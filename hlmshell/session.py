@@ -15,7 +15,7 @@ from hlmshell.errors import BreakError, StataError
 from hlmshell.estimates.store import EstimatesStore
 from hlmshell.lang.interpreter import Interpreter, LoopControl
 from hlmshell.lang.macros import Expander, Macros
-from hlmshell.render import to_text
+from hlmshell.render import OpenLine, to_text
 from hlmshell.returns import Returns
 from hlmshell.syntax.command_line import parse_command_line
 from hlmshell.syntax.lines import do_lines
@@ -66,7 +66,7 @@ class Session:
         """Screen and logs; dropped under quietly unless `force` (errors always show)."""
         if not text or (self.quiet and not force):
             return
-        if not text.endswith("\n"):
+        if not text.endswith("\n") and not isinstance(text, OpenLine):
             text += "\n"
         self.out.write(text)
         for log in self.logs:

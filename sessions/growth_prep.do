@@ -3,6 +3,8 @@ clear
 set obs 6
 generate id = _n
 generate female = mod(id, 2)
+label define sexlab 0 "boy" 1 "girl"
+label values female sexlab
 generate score1 = 40 + 2*id
 generate score2 = score1 + 3 + mod(id, 3)
 generate score3 = score2 + 2 + female
@@ -42,3 +44,13 @@ bysort id (wave): list id wave score mscore n if _n == 1
 summarize score mscore ctime
 erase growth_long.dta
 erase growth_level2.dta
+
+* declare the panel structure: pupils (person) observed at times 0-3
+rename id person
+xtset person time
+xtdescribe
+xtsum score time
+tabulate female wave if !missing(score)
+
+* a linear growth model: a random intercept for each pupil, girls and boys compared
+mixed score time i.female || person:, reml

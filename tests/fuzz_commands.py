@@ -33,7 +33,7 @@ COMMANDS = [
     "misstable sum", "misstable",
     "expand", "regress", "reg", "xtset", "xtreg", "xtdescribe", "xtsum",
     "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
-    "kdensity", "qnorm", "pnorm",
+    "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
@@ -41,7 +41,7 @@ COMMANDS = [
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
-WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
+WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
          "//", "/*", "*/", "i.", "c.", "ib1.", "#", "##", "cov(un)", "cov(", "reml", "nolog",
          "level(90)", "level(x)", "iterate(2)", "detail", "clear", "replace", "by(g)", "1/5",
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",

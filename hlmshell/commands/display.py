@@ -6,6 +6,7 @@ import re
 
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
+from hlmshell.render import OpenLine
 from hlmshell.render.formats import display_number, fmt, parse_format
 
 _FORMAT_RE = re.compile(r"%-?~?0?\d+(?:[.,]\d+)?[gfe]c?|%[-~]?\d+s")
@@ -57,8 +58,10 @@ def _value(text: str, start: int, session):
 
 
 def render_display(text: str, session) -> str:
-    """The text `display <text>` prints, with its final newline."""
+    """The text `display <text>` prints, with its final newline; after _continue without
+    it, as an OpenLine."""
     out: list[str] = []
+    continued = False
     pos, n = 0, len(text)
     repeat = 1  # from _dup(#): applies to the next directive
 
@@ -100,8 +103,9 @@ def render_display(text: str, session) -> str:
                     raise StataError(198, "invalid syntax") from None
             elif full == "_request":    # reads the keyboard into a macro: not here
                 raise StataError(198, "_request() not allowed")
-            # _asis: SMCL is never interpreted here, so text always shows as is;
-            # _continue is accepted (the session ends every command's output with a line)
+            # _asis: SMCL is never interpreted here, so text always shows as is
+            elif full == "_continue":   # no newline: the next output goes on this line
+                continued = True
             pos = m.end()
             continue
         m = _FORMAT_RE.match(text, pos)
@@ -112,7 +116,7 @@ def render_display(text: str, session) -> str:
             continue
         value, pos = _value(text, pos, session)
         emit(value if isinstance(value, str) else display_number(value))
-    return "".join(out) + "\n"
+    return OpenLine("".join(out)) if continued else "".join(out) + "\n"
 
 
 @command("display", abbrev="di", syntax="raw", help="show strings and the values of expressions")

@@ -143,6 +143,7 @@ def _single(session, args, name):
     out = glm_output(result, level, eform, log=call.options.log,
                      noheader=call.options.noheader)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
+    out.notes += result.model.perfect
     if not fit.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out

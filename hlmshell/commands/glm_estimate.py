@@ -103,7 +103,13 @@ def estimate_glm(session, call, name):
     X = design.X
     off = offset[design.rows] if offset is not None else None
     names = list(design.fixed_names)
+    perfect = []
     if family == "bernoulli" and not call.extra.get("asis"):
+        separation(X, names, design.omitted, y)   # complete separation first: r(2000)
+        perfect = drop_perfect_predictors(design)
+        y, X = design.y, design.X
+        off = offset[design.rows] if offset is not None else None
+        outcome_varies(y)
         separation(X, names, design.omitted, y)
     maxiter = call.options.iterate if call.options.iterate is not None else 300
     keep = list(design.keep)
@@ -141,7 +147,30 @@ def estimate_glm(session, call, name):
         cmdline=f"{name} {call.text.strip()}".strip(), sample=design.sample,
         sigvars=variables, datasignature=sig, has_cons=design.has_cons, log=fit.log,
         dropped=design.dropped)
+    result.model.perfect = perfect
     return result, fit
+
+
+def drop_perfect_predictors(design) -> list[str]:
+    """Omit the indicators that predict the outcome perfectly and leave their rows out of
+    the sample (models.glm.perfect_predictors); returns Stata's notes. Changes `design`."""
+    from hlmshell.models.glm import perfect_predictors
+    names = design.fixed_names
+    candidates = [j for j in design.keep if names[j] != "_cons"]
+    rows, found = perfect_predictors(design.X_all, design.y_all, design.rows, candidates)
+    if not found:
+        return []
+    omitted = np.array(design.omitted, dtype=bool)
+    sample = np.zeros_like(design.sample)
+    sample[rows] = True
+    notes = []
+    for j, what, n in found:
+        omitted[j] = True
+        notes.append(f"note: {names[j]} != 0 predicts {what} perfectly;\n"
+                     f"      {names[j]} omitted and {n:,} obs not used.")
+    design.omitted, design.rows, design.sample = omitted, rows, sample
+    design.keep = np.array([j for j in design.keep if not omitted[j]], dtype=int)
+    return notes
 
 
 def glm_output(result, level: float, eform: bool, log: bool = True,

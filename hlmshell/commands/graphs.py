@@ -108,3 +108,13 @@ def marginsplot_cmd(session, args):
     """marginsplot [, noci graph_options]"""
     from hlmshell.graphics.marginsplot import marginsplot
     return marginsplot(session, args.body)
+
+
+@command("xtline", syntax="raw", help="panel-data line plots")
+def xtline_cmd(session, args):
+    """xtline varlist [if] [in] [, i(panelvar) t(timevar) byopts(by_options) graph_options]
+    xtline varname [if] [in], overlay [i(panelvar) t(timevar) graph_options]
+        needs xtset panelvar timevar, or i() and t()
+    """
+    from hlmshell.graphics.xtline import xtline
+    return xtline(session, args.body)

@@ -23,7 +23,7 @@ from hlmshell.paths import find_file, with_extension
 from hlmshell.render.listing import MergeResult
 from hlmshell.syntax.spec import Spec, split_options
 
-MERGE_OPTIONS = Spec(", KEEP(string) KEEPUSing(string) GENerate(string) NOGENerate")
+MERGE_OPTIONS = Spec(", KEEP(string) KEEPUSing(string) GENerate(string) NOGENerate NOLabel")
 _RANK = {"byte": 0, "int": 1, "long": 2, "float": 3, "double": 4}
 _KEEP_WORDS = {1: ("master", "mas"), 2: ("using", "us"), 3: ("match", "mat")}
 
@@ -107,7 +107,8 @@ def _match(master: Dataset, using: Dataset, keys: list[str], kind) -> tuple:
 @command("merge", syntax="raw", help="merge 1:1|m:1|1:m varlist using FILE [, keep() "
                                      "keepusing() generate() nogenerate]")
 def merge_cmd(session, args):
-    """merge 1:1|m:1|1:m varlist using filename [, keep(results) keepusing(varlist) generate(newvar) nogenerate]"""
+    """merge 1:1|m:1|1:m varlist using filename [, keep(results) keepusing(varlist)
+        generate(newvar) nogenerate nolabel]"""
     main, opt_text = split_options(args.body)
     opts = options(MERGE_OPTIONS, opt_text)
     span = find_using(main)
@@ -152,10 +153,12 @@ def merge_cmd(session, args):
     chosen = np.isin(codes, sorted(keep))
     mi, uj, codes = mi[chosen], uj[chosen], codes[chosen]
     result = _combine(master, using, mi, uj, extra, keys)
+    add_value_labels(result, master, using, bool(opts.get("nolabel")))
     if gen is not None:
         result.add(gen, codes.astype(float), "byte", "%23.0g", "Matching result from merge")
     result.sortedby = list(keys)
     result.filename, result.label, result.timestamp = master.filename, master.label, master.timestamp
+    result.xtset = dict(master.xtset) if master.xtset else None  # Stata keeps master's chars
     result.changed = True
     session.data = result
     counts = np.bincount(codes, minlength=4)
@@ -186,12 +189,23 @@ def _combine(master: Dataset, using: Dataset, mi, uj, extra: list[str], keys: li
                 # master values win; rows only in using take the using values
                 values = np.where(fill, _pick(other.values, uj, other.is_string), values)
                 stype = wider_type(var.stype, other.stype)
-        out.add(name, values, stype, var.fmt, var.label)
+        out.add(name, values, stype, var.fmt, var.label).value_label = var.value_label
     for name in extra:
         if name in master.vars:
             continue
         var = using.var(name)
-        out.add(name, _pick(var.values, uj, var.is_string), var.stype, var.fmt, var.label)
+        out.add(name, _pick(var.values, uj, var.is_string), var.stype, var.fmt,
+                var.label).value_label = var.value_label
     if not out.vars:
         out.nobs = len(mi)
     return out
+
+
+def add_value_labels(out: Dataset, master: Dataset, using: Dataset, nolabel: bool) -> None:
+    """Stata keeps the master's value-label definitions and adds the using file's ones that
+    the master lacks (a using definition never replaces one of the same name); nolabel
+    copies none. Variables keep the label name they point at, defined or not."""
+    out.value_labels = {k: dict(v) for k, v in master.value_labels.items()}
+    if not nolabel:
+        for name, mapping in using.value_labels.items():
+            out.value_labels.setdefault(name, dict(mapping))

@@ -222,9 +222,10 @@ APPEND_OPTIONS = Spec(", GENerate(string) KEEP(string) NOLabel NONOTEs FORCE")
 
 @command("append", syntax="raw", help="append datasets: append using FILE [FILE ...] [, generate() keep() force]")
 def append(session, raw):
-    """append using filename [filename ...] [, generate(newvar) keep(varlist) force]"""
+    """append using filename [filename ...] [, generate(newvar) keep(varlist) nolabel
+        nonotes force]"""
     from hlmshell.commands.data_io import find_using
-    from hlmshell.commands.merge import wider_type
+    from hlmshell.commands.merge import add_value_labels, wider_type
     from hlmshell.dataset.io import read_dta
     from hlmshell.paths import find_file, with_extension
     import shlex
@@ -277,8 +278,10 @@ def append(session, raw):
             before = np.full(n_old, "", dtype=object) if other.is_string else np.full(n_old, np.nan)
             values = np.concatenate([before, other.values])
             out.nobs = n_old + n_new if out.vars else n_old + n_new
-            out.vars[vname] = type(other)(vname, values, other.stype, other.fmt, other.label)
+            out.vars[vname] = type(other)(vname, values, other.stype, other.fmt, other.label,
+                                          other.value_label)
         out.nobs = n_old + n_new
+        add_value_labels(out, out, using, bool(opts.get("nolabel")))
         source.append(np.full(n_new, float(k)))
         if not out.vars:
             out.nobs = n_old + n_new

@@ -31,6 +31,7 @@ class GLMModel:
     sample: np.ndarray | None = None
     levels: tuple = ()          # no random effects (estat's checks read this)
     dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
+    perfect: list = field(default_factory=list)   # notes on perfect predictors omitted
     estat_allowed = ("ic",)     # the estat subcommands valid after logit/probit/poisson
 
     def replay(self, result, level: float = 95):

@@ -106,3 +106,36 @@ def robust_vce(V, scores, clusters=None):
     if m < 2:
         raise ModelError(460, "only one cluster detected")
     return (m / (m - 1.0)) * V @ (S.T @ S) @ V
+
+
+def perfect_predictors(X_all, y_all, rows, candidates):
+    """Stata's check before a binary fit: a regressor whose nonzero values all go with one
+    outcome predicts it perfectly, so its coefficient would run off to infinity. Such a
+    column is omitted and the rows where it is nonzero leave the sample; repeated until no
+    column qualifies (dropping rows can expose another). Only columns with exactly two
+    values, one of them 0 (indicators), are checked, as Stata's note `x != 0` implies.
+
+    candidates: column indices to check, in order. Returns (rows left, [(column,
+    'failure' | 'success', rows dropped)]).
+    """
+    rows = np.asarray(rows)
+    found = []
+    remaining = list(candidates)
+    changed = True
+    while changed and len(rows):
+        changed = False
+        y = y_all[rows]
+        for j in list(remaining):
+            x = X_all[rows, j]
+            values = np.unique(x)
+            if len(values) != 2 or values[0] != 0 and values[1] != 0:
+                continue
+            on = x != 0
+            outcome = y[on]
+            if np.all(outcome == 0) or np.all(outcome != 0):
+                found.append((j, "failure" if outcome[0] == 0 else "success", int(on.sum())))
+                rows = rows[~on]
+                remaining.remove(j)
+                changed = True
+                break
+    return rows, found

@@ -14,8 +14,12 @@ import numpy as np
 from hlmshell.errors import StataError
 
 
-def _lv(x: float) -> str:
+def level_text(x: float) -> str:
+    """A factor level as contrast labels show it: 1, 2.5."""
     return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+_lv = level_text
 
 
 def contrast_rows(levels: list[float], op: str, base: float | None = None

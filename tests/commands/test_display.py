@@ -153,3 +153,31 @@ def test_asis_shows_text_unchanged_and_request_is_refused(s):
     with pytest.raises(StataError) as err:
         render_display("_request(x)", s)
     assert err.value.code == 198
+
+
+def test_continue_keeps_the_line_open_in_a_loop_and_a_program(s):
+    out, rc = run(s, 'forvalues i = 1/3 {\ndi `i\' _c\n}')
+    assert rc == 0 and out == "123\n"          # the end of the block closes the line
+    run(s, 'program two\ndi "a" _continue\ndi "b"\nend')
+    out, rc = run(s, "two")
+    assert rc == 0 and out == "ab\n\n"       # then the blank line after every command
+
+
+def test_continue_at_the_top_level_ends_the_line_without_a_blank_one():
+    from hlmshell.batch import run_file
+    import os
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "c.do")
+        with open(path, "w") as f:
+            f.write('display "a" _continue\ndisplay "b"\n')
+        s = Session(out=io.StringIO())
+        run_file(s, path)
+    assert s.out.getvalue().startswith('. display "a" _continue\na\n. display "b"\nb\n\n')
+
+
+def test_continue_under_quietly_and_in_macro_display(s):
+    assert run(s, 'qui di "a" _c') == ("\n", 0)     # nothing shown, nothing left open
+    assert run(s, 'di "b"') == ("b\n\n", 0)
+    run(s, 'local x : display "z" _c')
+    assert run(s, 'di "[`x\']"') == ("[z]\n\n", 0)

@@ -58,3 +58,11 @@ def test_import_sas_file():
     assert s.data.names[:2] == ["Sepal_Length", "Sepal_Width"]
     assert s.data.is_string("Species")
     assert s.data.column("Sepal_Length").mean() == pytest.approx(5.843333, abs=1e-6)  # Fisher's iris
+
+
+def test_a_name_spss_refuses_is_an_error_not_a_traceback(small, tmp_cwd):
+    s, out = small
+    assert s.run("gen _u = 1") == 0
+    lines = run(s, out, "export spss using t", rc=198)
+    assert lines[0].startswith("file t.sav could not be written:") and lines[-1] == "r(198);"
+    assert not (tmp_cwd / "t.sav").exists() and not list(tmp_cwd.glob(".hlmshell-*"))

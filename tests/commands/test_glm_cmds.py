@@ -124,3 +124,50 @@ def test_collinear_column_is_omitted_with_a_note(s):
         assert "        ses2 |          0  (omitted)" in lines
         assert s.estimates.active.matrices["b"].colnames[1].endswith("o.ses2")
     assert s.run("drop ses2") == 0
+
+
+# --------------------------------------------------------- perfect prediction ([R] logit)
+@pytest.mark.parametrize("cmd", ["logit", "probit"])
+def test_indicator_predicting_failure_is_omitted_with_its_rows(cmd):
+    """School 1224's pupils all fail hi1: Stata omits sch1 and leaves its 47 pupils out.
+    Reference: statsmodels' Logit/Probit of hi on ses over the other pupils (tol 1e-6)."""
+    import statsmodels.api as sm
+    t = hsb_after('gen sch1 = id == "1224"', "gen hi1 = (mathach > 15) * (1 - sch1)",
+                  "gen big = size > 2000", "replace hi1 = 1 if big & !sch1")
+    rc, lines = run_lines(t, f"{cmd} hi1 ses sch1 big, nolog")
+    assert rc == 0
+    assert lines[:4] == ["note: sch1 != 0 predicts failure perfectly;",
+                         "      sch1 omitted and 47 obs not used.",
+                         "note: big != 0 predicts success perfectly;",
+                         f"      big omitted and {int(t.data.column('big').sum()):,} obs not used."]
+    e = t.estimates.active
+    keep = (t.data.column("sch1") == 0) & (t.data.column("big") == 0)
+    assert e.scalars["N"] == keep.sum() and e.scalars["df_m"] == 1
+    np.testing.assert_array_equal(e.sample, keep)
+    X = sm.add_constant(t.data.column("ses")[keep])
+    model = (sm.Logit if cmd == "logit" else sm.Probit)(t.data.column("hi1")[keep], X)
+    ref = model.fit(disp=0, tol=1e-12)
+    b = e.matrices["b"].values.ravel()
+    np.testing.assert_allclose(b[[0, 3]], ref.params[[1, 0]], rtol=1e-6)
+    assert b[1] == b[2] == 0 and e.scalars["ll"] == pytest.approx(ref.llf, rel=1e-9)
+
+
+def test_asis_keeps_the_perfect_predictor():
+    t = hsb_after('gen sch1 = id == "1224"', "gen hi1 = (mathach > 15) * (1 - sch1)")
+    rc, lines = run_lines(t, "logit hi1 ses sch1, asis nolog iterate(50)")
+    assert not any("predicts failure" in ln for ln in lines)
+    assert t.estimates.active.scalars["N"] == 7185
+
+
+def test_complete_separation_is_still_r2000_and_a_drop_can_leave_no_variation():
+    t = hsb_after("gen y = sector", "gen s = sector", "gen f = sector * female")
+    t.run("gen g = sector * (1 - female)")
+    before = state(t)
+    rc, lines = run_lines(t, "logit y s ses")
+    assert rc == 2000 and lines[0] == "outcome = s > 0 predicts data perfectly"
+    rc, lines = run_lines(t, "logit y f ses if female")   # f = y on this sample
+    assert rc == 2000 and lines[0] == "outcome = f > 0 predicts data perfectly"
+    # female != 0: all failure; without the girls sector != 0: all success; then y is 0
+    rc, lines = run_lines(t, "logit g sector female")
+    assert rc == 2000 and lines[0] == "outcome does not vary; remember:"
+    assert state(t) == before

@@ -151,3 +151,45 @@ def test_result_renderer():
         "    Not matched                        12,345",
         "        from master                         0  (_merge==1)",
         "        from using                     12,345  (_merge==2)"]
+
+
+def _labelled(session, tmp_path):
+    """master: g labelled by `gl` (1 one 2 two) and a shared label `both` (master's text);
+    using: new variable u labelled by `ul`, and its own `both` and `gl` definitions."""
+    master = dataset(g=("byte", [1, 2]), m=("byte", [1, 1]))
+    master.value_labels = {"gl": {1.0: "one", 2.0: "two"}, "both": {1.0: "master's"}}
+    master.vars["g"].value_label, master.vars["m"].value_label = "gl", "both"
+    using = dataset(g=("byte", [1, 2]), u=("byte", [0, 1]))
+    using.value_labels = {"ul": {0.0: "no", 1.0: "yes"}, "both": {1.0: "using's"},
+                          "gl": {1.0: "uno"}}
+    using.vars["u"].value_label = "ul"
+    write_dta(using, str(tmp_path / "lab.dta"))
+    session.data = master
+
+
+@pytest.mark.parametrize("cmd", ["merge 1:1 g using {}/lab.dta, nogen",
+                                 "append using {}/lab.dta"])
+def test_value_labels_master_kept_using_added(session, tmp_path, cmd):
+    _labelled(session, tmp_path)
+    assert run(session, cmd.format(tmp_path))[0] == 0
+    d = session.data
+    assert d.value_labels == {"gl": {1.0: "one", 2.0: "two"}, "both": {1.0: "master's"},
+                              "ul": {0.0: "no", 1.0: "yes"}}
+    assert [d.var(n).value_label for n in ("g", "m", "u")] == ["gl", "both", "ul"]
+    assert d.value_text("u", 1.0) == "yes" and d.value_text("g", 1.0) == "one"
+
+
+@pytest.mark.parametrize("cmd", ["merge 1:1 g using {}/lab.dta, nogen nolabel",
+                                 "append using {}/lab.dta, nol"])
+def test_nolabel_copies_no_definitions(session, tmp_path, cmd):
+    _labelled(session, tmp_path)
+    assert run(session, cmd.format(tmp_path))[0] == 0
+    assert set(session.data.value_labels) == {"gl", "both"}
+    assert session.data.var("u").value_label == "ul"   # attached, but not defined here
+
+
+def test_merge_keeps_the_xt_setting(session, tmp_path):
+    _labelled(session, tmp_path)
+    session.data.xtset = {"panelvar": "g", "timevar": None, "delta": 1.0}
+    assert run(session, f"merge 1:1 g using {tmp_path}/lab.dta")[0] == 0
+    assert session.data.xtset == {"panelvar": "g", "timevar": None, "delta": 1.0}

@@ -312,3 +312,55 @@ def test_marker_options_only_where_there_are_markers(hsb):
         (198, ["option msymbol not allowed", "r(198);"])
     assert run_lines(hsb, "histogram mathach, mcolor(red)")[0] == 198
     assert run_lines(hsb, "twoway connected mathach ses in 1/5, msymbol(D) lpattern(dash)")[0] == 0
+
+
+# ------------------------------------------------------------------------------- xtline
+@pytest.fixture(scope="module")
+def panel():
+    """Three panels of four times each, given out of time order (xtline sorts by time);
+    panel 2 has a missing y and panel 3 a value label."""
+    return hsb_after("clear", "set obs 12", "gen p = ceil(_n / 4)", "gen t = 4 - mod(_n - 1, 4)",
+                     "gen y = p * 10 + t", "replace y = . in 6",
+                     "label define pl 3 \"third\"", "label values p pl", "label var t \"wave\"")
+
+
+def test_xtline_needs_xtset_with_a_time_variable(panel):
+    assert run_lines(panel, "xtline y, nodraw")[0] == 459
+    run_lines(panel, "xtset p")
+    rc, lines = run_lines(panel, "xtline y, nodraw")
+    assert rc == 459 and lines[0] == "time variable not set, use xtset panelvar timevar ..."
+    assert run_lines(panel, "xtline y, nodraw i(p) t(t) name(it)")[0] == 0  # i() t() suffice
+    run_lines(panel, "xtset p t")
+
+
+def test_xtline_draws_one_panel_per_panel_in_time_order(panel):
+    run_lines(panel, "xtset p t")
+    rc, _ = run_lines(panel, "xtline y, nodraw byopts(cols(2) title(By)) name(xb, replace)")
+    assert rc == 0
+    spec = spec_of(panel, "xb")
+    assert [p.title for p in spec.panels] == ["1", "2", "third"]
+    assert spec.cols == 2 and spec.title == "By"
+    first, second = spec.panels[0].layers[0], spec.panels[1].layers[0]
+    np.testing.assert_array_equal(first.x, [1, 2, 3, 4])
+    np.testing.assert_array_equal(first.y, [11, 12, 13, 14])
+    np.testing.assert_array_equal(second.x, [1, 2, 4])      # the missing y is left out
+    assert spec.panels[0].xaxis.title == "wave" and first.kind == "line"
+
+
+def test_xtline_overlay_is_one_graph_with_a_line_per_panel(panel):
+    run_lines(panel, "xtset p t")
+    rc, _ = run_lines(panel, "xtline y if p > 1, overlay nodraw name(xo, replace) title(O)")
+    assert rc == 0
+    spec = spec_of(panel, "xo")
+    assert len(spec.panels) == 1 and spec.title == "O"
+    layers = spec.panels[0].layers
+    assert [l.label for l in layers] == ["2", "third"] and spec.panels[0].legend
+    np.testing.assert_array_equal(layers[1].y, [31, 32, 33, 34])
+
+
+def test_xtline_refusals(panel):
+    run_lines(panel, "xtset p t")
+    assert run_lines(panel, "xtline y t, overlay nodraw")[0] == 103   # overlay: one varname
+    assert run_lines(panel, "xtline y, addplot(line y t) nodraw")[0] == 198
+    assert run_lines(panel, "xtline y, overlay(2) nodraw")[0] == 198
+    assert run_lines(panel, "xtline y, t() nodraw")[0] == 198

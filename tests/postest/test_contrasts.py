@@ -102,3 +102,55 @@ def test_one_comparison_ignores_mcompare_as_stata_17_notes_it():
     assert lines[k + 3] == \
         "             |   Contrast   Std. err.      z    P>|z|     [95% conf. interval]"
     assert "      1 vs 0  |" not in lines and any(x.startswith("     1 vs 0  |") for x in lines)
+
+
+# ------------------------------------------------------------- interactions: a#b terms
+@pytest.fixture(scope="module")
+def inter():
+    from session_helpers import hsb_after
+    return hsb_after("egen sz = cut(size), group(3)",
+                     "quietly regress mathach i.sz##i.sector ses")
+
+
+def test_interaction_joint_test_equals_the_wald_test_of_its_coefficients(inter):
+    """In the saturated a##b model the interaction contrasts are the a#b coefficients, so
+    the joint test is `test` of them (an independent route through test; tol 1e-9)."""
+    rc, lines = run_lines(inter, "contrast sz#sector")
+    assert rc == 0 and any(ln.startswith("   sz#sector |          2") for ln in lines)
+    F = inter.r.matrices["F"].values[0, 0]
+    assert inter.r.matrices["df"].values[0, 0] == 2
+    run_lines(inter, "test 1.sz#1.sector 2.sz#1.sector")
+    assert F == pytest.approx(inter.r.scalars["F"], rel=1e-9)
+
+
+def test_interaction_contrasts_are_the_coefficients(inter):
+    e = inter.estimates.active
+    b = dict(zip(e.matrices["b"].colnames, e.matrices["b"].values.ravel()))
+    rc, lines = run_lines(inter, "contrast r.sz#r.sector")
+    assert rc == 0
+    assert [ln.split("|")[0].strip() for ln in lines if ln.startswith("(")][-2:] == \
+        ["(1 vs 0) (1 vs 0)", "(2 vs 0) (1 vs 0)"]
+    got = inter.r.matrices["b"]
+    assert got.colnames == ["1vs0.sz#1vs0.sector", "2vs0.sz#1vs0.sector"]
+    np.testing.assert_allclose(got.values.ravel(), [b["1.sz#1.sector"], b["2.sz#1.sector"]],
+                               rtol=1e-9)
+
+
+def test_pwcompare_of_cells_are_differences_of_the_cell_margins(inter):
+    """Cell margins from `margins sz#sector, atmeans` (ses at its mean; no other factor, so
+    the balanced margins pwcompare uses); tol 1e-9."""
+    run_lines(inter, "margins sz#sector, atmeans")
+    m = inter.r.matrices["b"].values.ravel()          # cells (0 0) (0 1) (1 0) ... (2 1)
+    rc, lines = run_lines(inter, "pwcompare sz#sector")
+    assert rc == 0 and "(2 1) vs (0 0)  |" in "\n".join(lines)
+    got = inter.r.matrices["b"]
+    assert len(got.colnames) == 15 and got.colnames[0] == "0vs0.sz#1vs0.sector"
+    pairs = [(j, i) for i in range(6) for j in range(i + 1, 6)]
+    np.testing.assert_allclose(got.values.ravel(), [m[j] - m[i] for j, i in pairs],
+                               rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("line", ["contrast r.sz#sector", "contrast sz#sz",
+                                  "contrast sz#sector#ses", "pwcompare r.sz#r.sector"])
+def test_interaction_refusals(inter, line):
+    assert run_lines(inter, line)[0] == 198
