@@ -25,6 +25,8 @@ def _option_specs(text: str):
         kind, default = None, ""
         if arg is not None:
             parts = arg.split(None, 1)
+            if not parts:           # `Name()`: no type
+                raise StataError(197, "invalid syntax")
             kind = parts[0]
             default = parts[1].strip() if len(parts) > 1 else ""
         out.append((base.lower(), minimum, kind, default, on_off))
