@@ -81,7 +81,13 @@ def wald(R: np.ndarray, q: np.ndarray, c: Coefs) -> WaldTest:
     q = np.asarray(q, dtype=float).reshape(-1)
     V = np.where(np.isfinite(c.V), c.V, 0.0)
     kept, dropped = [], []
+    seen: set[bytes] = set()
     for i in range(R.shape[0]):
+        key = R[i].tobytes() + q[i].tobytes()
+        if key in seen:         # a repeat of an earlier constraint: dropped, no algebra
+            dropped.append(i + 1)
+            continue
+        seen.add(key)
         rows = R[kept + [i]]
         M = rows @ V @ rows.T
         scale = max(1.0, float(np.max(np.abs(np.diag(M)))) if M.size else 1.0)
