@@ -13,6 +13,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
+from hlmshell.models.crossed import distinct_levels
 from hlmshell.render.formats import abbrev, fmt
 from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, GroupInfo,
                                    LRTestLine,
@@ -64,6 +65,10 @@ def run_mixed(session, args, name: str):
         return replay_output(result, call.options, level)
     if not session.data.names:
         raise StataError(111, "no variables defined")
+    if any(lv.factor for lv in call.levels) and (call.options.vce or call.options.dfmethod):
+        # robust.py and smallsample.py work on nested groups; crossed.py has no route there
+        opt = "vce()" if call.options.vce else "dfmethod()"
+        raise StataError(198, f"option {opt} not allowed with crossed effects (R.varname)")
     fit, sample_vars = estimate(session, call)
     if call.weight and len(fit.levels) > 1 and (call.options.vce or call.options.dfmethod):
         # the nested routes of robust/smallsample work on rows, not weighted cross-products
@@ -207,7 +212,9 @@ def re_label(label: str) -> str:
     random-effects label to 8 characters."""
     kind, _, inside = label.partition("(")
     sep = "," if "," in inside else " "
-    return f"{kind}({sep.join(abbrev(n, 8) for n in inside[:-1].split(sep))})"
+    # R.factor (crossed): the variable after R. is abbreviated (not verified against Stata)
+    short = lambda n: "R." + abbrev(n[2:], 8) if n.startswith("R.") else abbrev(n, 8)
+    return f"{kind}({sep.join(short(n) for n in inside[:-1].split(sep))})"
 
 
 def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
@@ -268,7 +275,7 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     out = MixedOutput()
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, int(lv.n_groups), int(lv.g_min), float(lv.g_avg),
-                            int(lv.g_max)) for lv in model.levels]
+                            int(lv.g_max)) for lv in distinct_levels(model.levels)]
         small = getattr(model, "small", None)
         out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
                                  chi2=_f(s.get("F" if small else "chi2")),

@@ -128,6 +128,11 @@ def predict(session, args):
     if len(chosen) > 1:
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
+    spec = getattr(model, "spec", None)
+    if stat not in ("xb", "stdp") and any(getattr(lv, "factor", None)
+                                          for lv in getattr(spec, "levels", ())):
+        # BLUPs need lmm.py's nested caches, which crossed.py does not build
+        raise StataError(198, f"option {stat} not allowed after crossed effects (R.varname)")
     if stat == "scores" and model.method == "REML":
         raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()

@@ -41,6 +41,8 @@ class LevelDesign:
     n_groups: int
     parent: np.ndarray | None   # for each group, index of its group one level up (None for level 0)
     sizes: np.ndarray           # obs per group
+    factor: str | None = None   # R.factor level (crossed.py): effects == ['R.factor']
+    fcodes: np.ndarray | None = None    # factor level code (0..) of each sample row
 
 
 @dataclass
@@ -366,9 +368,16 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
                 ok &= ~np.isnan(cols[f.var])
     seen = []
     for lev in spec.levels:
-        if lev.groupvar in seen and lev.groupvar != seen[-1]:
+        if lev.factor:
+            cols[lev.factor] = _factor_column(data, lev.factor)
+            ok &= ~np.isnan(cols[lev.factor])
+            if lev.groupvar != "_all":
+                raise ModelError(198, "R.varname is only supported at the _all: level")
+            seen.append(lev.groupvar)
+            continue
+        if lev.groupvar in seen and lev.groupvar != seen[-1] and lev.groupvar != "_all":
             raise ModelError(198, f"{lev.groupvar} level variable, specified at more than one level")
-        if lev.groupvar in seen:
+        if lev.groupvar in seen and lev.groupvar != "_all":
             raise ModelError(198, f"repeated level variable {lev.groupvar} is not supported")
         seen.append(lev.groupvar)
         for s in lev.slopes:
@@ -416,6 +425,9 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
 
     levels = []
     for li, lev in enumerate(spec.levels):
+        if lev.factor:
+            levels.append(_factor_level(lev.factor, cols[lev.factor], ok, n_rows))
+            continue
         eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
         if not eff:
             continue  # an empty RE equation contributes nothing
@@ -460,9 +472,29 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         sizes = np.bincount(g, minlength=ng) if w_all is None else \
             np.bincount(g, weights=w_all[rows], minlength=ng).round().astype(np.int64)
         out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
-                                      d["group_all"], g, ng, parent, sizes))
+                                      d["group_all"], g, ng, parent, sizes, d.get("factor"),
+                                      d["fcodes"][rows] if d.get("factor") else None))
     return Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
                   ok, rows, out_levels, w_all)
+
+
+def _factor_column(data, name: str) -> np.ndarray:
+    x = _numeric(data, name)
+    v = x[~np.isnan(x)]
+    if (v != np.round(v)).any():
+        raise ModelError(452, "factor variables may not contain noninteger values")
+    if (v < 0).any():
+        raise ModelError(452, "factor variables may not contain negative values")
+    return x
+
+
+def _factor_level(var: str, x: np.ndarray, ok: np.ndarray, n_rows: int) -> dict:
+    """`_all: R.var`: one group (every row), codes of var's levels over the sample."""
+    codes = np.full(n_rows, -1, dtype=np.int64)
+    codes[ok] = np.unique(x[ok], return_inverse=True)[1].ravel()
+    return dict(groupvar="_all", effects=[f"R.{var}"], covariance="identity",
+                Z_all=np.ones((n_rows, 1)), group_all=np.where(ok, 0, -1).astype(np.int64),
+                keys=np.zeros(1), factor=var, fcodes=codes)
 
 
 def _keys(data):

@@ -27,6 +27,7 @@ class RandomLevel:
     slopes: tuple[str, ...] = ()
     constant: bool = True
     covariance: str | None = None  # None: Stata's default (identity for one effect, else independent)
+    factor: str | None = None  # `|| _all: R.a`: the indicators of a's levels, one variance (crossed.py)
 
 
 @dataclass(frozen=True)

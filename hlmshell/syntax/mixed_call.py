@@ -68,10 +68,11 @@ class LevelCall:
     slopes: tuple[str, ...] = ()
     constant: bool = True
     covariance: str | None = None  # full lower-case name, or None for Stata's default
+    factor: str | None = None   # `_all: R.a`: crossed effects of a's levels (no constant)
 
     @property
     def n_effects(self) -> int:
-        return len(self.slopes) + int(self.constant)
+        return 1 if self.factor else len(self.slopes) + int(self.constant)
 
 
 @dataclass
@@ -131,7 +132,7 @@ class MixedCall:
             if v not in out:
                 out.append(v)
         for lev in self.levels:
-            for v in (lev.groupvar, *lev.slopes):
+            for v in (lev.groupvar, *lev.slopes, *([lev.factor] if lev.factor else [])):
                 if v != "_all" and v not in out:
                     out.append(v)
         if self.weight and self.weight[1] not in out:
@@ -146,7 +147,8 @@ class MixedCall:
             cov = lev.covariance
             if lev.n_effects == 1:
                 cov = "identity"  # Stata forces a one-effect equation to identity
-            levels.append(RandomLevel(lev.groupvar, tuple(lev.slopes), lev.constant, cov))
+            levels.append(RandomLevel(lev.groupvar, tuple(lev.slopes), lev.constant, cov,
+                                      lev.factor))
         extra = {}
         if self.options.nolrtest:
             extra["nolrtest"] = True
@@ -432,11 +434,28 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
         name = resolve(name) if resolve else name
     rest = col.clauses(main[colon + 1:])
     if re.search(r"(?i)\bR\.", rest):
-        raise StataError(198, "R.varname random effects are not supported")
+        return _factor_level(col, name, rest, opts, resolve)
     slopes = _plain_names(rest, resolve)
     own = _equation_options(col, opts, "re")
     cov = covariance_name(own["covariance"]) if "covariance" in own else None
     return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
+
+
+def _factor_level(col: _Collector, name: str, rest: str, opts, resolve) -> LevelCall:
+    """`_all: R.varname`: crossed effects, the indicators of varname's levels with one
+    variance (identity covariance; [ME] mixed). Only alone in its equation, at _all."""
+    words = split_words(rest)
+    m = re.fullmatch(r"[Rr]\.([A-Za-z_][A-Za-z0-9_]*)", words[0]) if len(words) == 1 else None
+    if m is None:
+        raise StataError(198, "R.varname may not be combined with other random effects "
+                              "in one equation")
+    if name != "_all":
+        raise StataError(198, "R.varname is only supported at the _all: level")
+    own = _equation_options(col, opts, "re")
+    if "covariance" in own and covariance_name(own["covariance"]) != "identity":
+        raise StataError(198, "only covariance(identity) is allowed with R.varname")
+    var = resolve(m.group(1)) if resolve else m.group(1)
+    return LevelCall(name, (), False, "identity", var)
 
 
 def option_label(name: str) -> str:
@@ -481,7 +500,7 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
     seen: list[str] = []
     for eq in equations[1:]:
         lev = _parse_level(col, eq, resolve)
-        if lev.groupvar in seen:
+        if lev.groupvar in seen and not (lev.factor and lev.groupvar == "_all"):
             if seen[-1] == lev.groupvar:
                 raise StataError(198, f"repeated level variable {lev.groupvar}: several "
                                       "equations at one level are not supported")

@@ -1,0 +1,208 @@
+"""Crossed random intercepts: Stata's `|| _all: R.a || _all: R.b` (and `|| _all: R.a || b:`).
+
+Each crossed level l adds the indicators of a factor's n_l levels with one common variance
+s2 theta_l^2 (identity covariance), so Z is not block diagonal by groups and the nested
+elimination of lmm.py does not apply. Instead (the same profiled deviance as lmm.py):
+
+- the factor with the most levels is eliminated first: its block of Z'Z is DIAGONAL (the
+  counts), so A_1 = theta_1^2 c + 1 is a vector and S_1 = W'W - theta_1^2 W'Z_1 A_1^-1 Z_1'W
+  costs O(n_1 dW^2), W = [Z_rest, X, y];
+- the other factors' indicator columns (Q_r of them) are eliminated densely: one Cholesky of
+  the Q_r x Q_r matrix A_2 = Lambda S_1,rr Lambda + I.
+Cross-products come from scipy.sparse once; an evaluation never touches the rows.
+Gradient: the adjoints of lmm.py's docstring for the two eliminations (one level of n_1
+groups with q = 1, one group with Lambda = diag(theta per indicator)).
+
+Every level is presented to inference as ONE effect (`R.a`, identity): lambdas(theta) gives
+the 1 x 1 relative sd theta_l, so var(R.a) = s2 theta_l^2, and e(b) is lns#_1_1 as Stata.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import covariance as cv
+from .design import Design
+from .lmm import LMM
+from .results import ModelError
+
+
+def crossed_model(design: Design) -> bool:
+    return any(getattr(lv, "factor", None) for lv in design.levels)
+
+
+class CrossedLMM(LMM):
+    crossed = True
+
+    def __init__(self, design: Design, reml: bool = False):
+        from scipy import sparse
+        self.reml = reml
+        self.levels = design.levels
+        self._check(design.levels)
+        rows = design.rows
+        self.n, self.p = len(rows), len(design.keep)
+        L = len(self.levels)
+        self.q = [1] * L
+        self.E = [cv.basis("identity", 1) for _ in range(L)]
+        self.k = [1] * L
+        self.Eflat = [E.reshape(1, -1) for E in self.E]
+        self.offsets = np.arange(L + 1)
+        self.zscale = [np.ones(1) for _ in range(L)]
+        self.nfev = 0
+        codes = [lv.fcodes if lv.factor else lv.group for lv in self.levels]
+        nlev = [int(c.max()) + 1 for c in codes]
+        self.big = int(np.argmax(nlev))       # eliminated first (diagonal block)
+        self.rest = [l for l in range(L) if l != self.big]
+        self.nrest = [nlev[l] for l in self.rest]
+        Qr = sum(self.nrest)
+        self.Qr = Qr
+        XY = np.column_stack([design.X_all[rows][:, design.keep], design.y_all[rows]])
+        w = design.weights[rows] if design.weights is not None else None
+        if w is not None:
+            self.n = int(round(float(w.sum())))
+        n = len(rows)
+        wt = np.ones(n) if w is None else w
+
+        def indic(c, m):
+            return sparse.csr_matrix((wt, (np.arange(n), c)), shape=(n, m))
+
+        Z1 = indic(codes[self.big], nlev[self.big])      # weighted: Z1' W = sum w z w
+        c1 = np.bincount(codes[self.big], weights=wt, minlength=nlev[self.big])
+        off = np.r_[0, np.cumsum(self.nrest)].astype(int)
+        if Qr:
+            zr_cols = np.concatenate([codes[l] + off[i] for i, l in enumerate(self.rest)])
+            zr_rows = np.tile(np.arange(n), len(self.rest))
+            Zr = sparse.csr_matrix((np.ones(len(zr_rows)), (zr_rows, zr_cols)), shape=(n, Qr))
+            Zrw = sparse.csr_matrix((np.tile(wt, len(self.rest)), (zr_rows, zr_cols)), shape=(n, Qr))
+            dW = Qr + XY.shape[1]
+            MWW = np.empty((dW, dW))
+            MWW[:Qr, :Qr] = (Zrw.T @ Zr).toarray()
+            ZtXY = np.asarray(Zrw.T @ XY)
+            MWW[:Qr, Qr:] = ZtXY
+            MWW[Qr:, :Qr] = ZtXY.T
+            MWW[Qr:, Qr:] = XY.T @ (XY * wt[:, None])
+            M1W = np.hstack([(Z1.T @ Zr).toarray(), np.asarray(Z1.T @ XY)])
+        else:
+            MWW = XY.T @ (XY * wt[:, None])
+            M1W = np.asarray(Z1.T @ XY)
+        self.MWW, self.M1W, self.c1 = MWW, M1W, c1
+        # which theta each dense indicator column scales
+        self.col_level = np.repeat(np.arange(len(self.rest)), self.nrest).astype(int)
+
+    @staticmethod
+    def _check(levels):
+        seen_plain = False
+        for lv in levels:
+            if not lv.factor:
+                if seen_plain or lv.effects != ["_cons"]:
+                    raise ModelError(198, "crossed effects (R.) combined with nested levels or "
+                                          "random slopes are not supported")
+                seen_plain = True
+            elif seen_plain:
+                raise ModelError(198, "crossed effects (R.) combined with nested levels or "
+                                      "random slopes are not supported")
+
+    def exact_fit(self) -> bool:
+        R = self.MWW[self.Qr:, self.Qr:]
+        p = self.p
+        yy = R[p, p]
+        if not p:
+            return yy <= 0
+        b = np.linalg.lstsq(R[:p, :p], R[:p, p], rcond=None)[0]
+        return bool(yy - R[:p, p] @ b <= 1e-11 * yy)
+
+    # ---- forward / backward (one parameter vector at a time; the batch is a loop) ----------
+    def _forward(self, theta, general: bool = False):
+        self.nfev += 1
+        theta = np.asarray(theta, dtype=float)
+        P = theta.shape[0]
+        dP = self.p + 1
+        Rs = np.empty((P, dP, dP))
+        ld = np.empty(P)
+        caches = []
+        Qr = self.Qr
+        for i in range(P):
+            th = theta[i]
+            l1 = th[self.big]
+            A1 = l1 * l1 * self.c1 + 1.0
+            ldi = np.log(A1).sum()
+            B1 = l1 * self.M1W
+            K1 = B1 / A1[:, None]
+            S1 = self.MWW - B1.T @ K1
+            if Qr:
+                lam = th[self.rest][self.col_level]
+                Gm, H, WW = S1[:Qr, :Qr], S1[:Qr, Qr:], S1[Qr:, Qr:]
+                A2 = lam[:, None] * Gm * lam[None, :]
+                A2[np.diag_indices(Qr)] += 1.0
+                try:
+                    C = np.linalg.cholesky(A2)
+                except np.linalg.LinAlgError:
+                    Rs[i], ld[i] = np.nan, np.nan
+                    caches.append(None)
+                    continue
+                ldi += 2.0 * np.log(np.diag(C)).sum()
+                Ci = np.linalg.inv(C)
+                A2inv = Ci.T @ Ci
+                B2 = lam[:, None] * H
+                K2 = A2inv @ B2
+                Rs[i] = WW - B2.T @ K2
+                caches.append((l1, A1, K1, lam, Gm, H, A2inv, K2))
+            else:
+                Rs[i] = S1
+                caches.append((l1, A1, K1, None, None, None, None, None))
+            ld[i] = ldi
+        return Rs, ld, caches, self.lambdas(theta)
+
+    def _backward(self, cache, Rbar):
+        P = Rbar.shape[0]
+        L = len(self.levels)
+        grad = np.full((P, L), np.nan)
+        Qr = self.Qr
+        for i in range(P):
+            if cache[i] is None:
+                continue
+            l1, A1, K1, lam, Gm, H, A2inv, K2 = cache[i]
+            if Qr:
+                KS = K2 @ Rbar[i]
+                Abar = KS @ K2.T + A2inv
+                Bbar = -2.0 * KS
+                # diag of Lambda_bar = 2 G Lambda A_bar + H B_bar' (Lambda diagonal)
+                dl = 2.0 * np.einsum("ij,j,ji->i", Gm, lam, Abar) + np.einsum("ik,ik->i", H, Bbar)
+                grad[i, self.rest] = np.bincount(self.col_level, weights=dl, minlength=len(self.rest))
+                dW = self.MWW.shape[0]
+                Sbar = np.empty((dW, dW))
+                Sbar[:Qr, :Qr] = lam[:, None] * Abar * lam[None, :]
+                Hb = 0.5 * lam[:, None] * Bbar
+                Sbar[:Qr, Qr:] = Hb
+                Sbar[Qr:, :Qr] = Hb.T
+                Sbar[Qr:, Qr:] = Rbar[i]
+            else:
+                Sbar = Rbar[i]
+            KS1 = K1 @ Sbar
+            Abar1 = (KS1 * K1).sum(1) + 1.0 / A1
+            grad[i, self.big] = float((2.0 * self.c1 * l1 * Abar1).sum()
+                                      - 2.0 * (self.M1W * KS1).sum())
+        return grad
+
+    def solution(self, theta):
+        raise ModelError(198, "not available after a model with crossed effects (R.)")
+
+
+def stata_level_numbers(groupvars) -> list[tuple[int, int]]:
+    """(level, equation) per RE equation, numbered from 1 as Stata does: consecutive
+    `_all` equations (`|| _all: R.a || _all: R.b`) are equations of ONE level, so their
+    e(b) names are lns1_1_1, lns1_2_1 and the group table shows `_all` once."""
+    out, prev = [], None
+    for g in groupvars:
+        if g == "_all" and prev == "_all":
+            L, eq = out[-1]
+            out.append((L, eq + 1))
+        else:
+            out.append((out[-1][0] + 1 if out else 1, 1))
+        prev = g
+    return out
+
+
+def distinct_levels(levels) -> list:
+    """The levels once each (the first equation of a repeated `_all` level)."""
+    nums = stata_level_numbers([lv.groupvar for lv in levels])
+    return [lv for lv, (_, eq) in zip(levels, nums) if eq == 1]
