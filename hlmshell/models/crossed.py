@@ -32,6 +32,7 @@ def crossed_model(design: Design) -> bool:
 
 class CrossedLMM(LMM):
     crossed = True
+    lw = None       # sampling weights are refused with crossed effects (design.py)
 
     def __init__(self, design: Design, reml: bool = False):
         from scipy import sparse

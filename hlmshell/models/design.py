@@ -59,6 +59,10 @@ class Design:
     rows: np.ndarray            # indices of sample rows
     levels: list[LevelDesign]
     weights: np.ndarray | None = None   # frequency weights over all input rows (or None)
+    # sampling weights: `weights` then holds the (scaled) level-one weights, level_weights
+    # each level's per-group weights (None where the level has none)
+    pweighted: bool = False
+    level_weights: list | None = None
 
     @property
     def y(self):
@@ -397,6 +401,7 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if (w != np.floor(w)).any():
             raise ModelError(401, "may not use noninteger frequency weights")
         ok &= w_all != 0        # Stata: zero frequency weights leave the sample
+    pw_cols = _sampling_weights(spec, data, ok) if _has_pweights(spec) else None
     if not ok.any():
         raise ModelError(2000, "no observations")
 
@@ -469,13 +474,70 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if li > 0:
             parent = np.zeros(ng, dtype=np.int64)
             parent[g] = levels[li - 1]["group_all"][rows]
-        sizes = np.bincount(g, minlength=ng) if w_all is None else \
+        sizes = np.bincount(g, minlength=ng) if w_all is None or pw_cols else \
             np.bincount(g, weights=w_all[rows], minlength=ng).round().astype(np.int64)
         out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
                                       d["group_all"], g, ng, parent, sizes, d.get("factor"),
                                       d["fcodes"][rows] if d.get("factor") else None))
-    return Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
-                  ok, rows, out_levels, w_all)
+    design = Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
+                    ok, rows, out_levels, w_all)
+    if pw_cols is not None:
+        _apply_sampling_weights(design, spec, pw_cols)
+    return design
+
+
+def _has_pweights(spec: ModelSpec) -> bool:
+    return bool(spec.pweights or any(lv.pweight for lv in spec.levels))
+
+
+def _sampling_weights(spec: ModelSpec, data, ok: np.ndarray) -> dict:
+    """The sampling-weight columns; rows with a missing or zero weight leave the sample
+    (as Stata's zero pweights do), negative weights are an error."""
+    if len(spec.levels) != 1 or spec.levels[0].factor:
+        raise ModelError(198, "sampling weights are only supported in two-level models")
+    out = {}
+    for key, var in [("_1", spec.pweights)] + [(lv.groupvar, lv.pweight) for lv in spec.levels]:
+        if not var:
+            continue
+        w = _numeric(data, var)
+        ok &= ~np.isnan(w)
+        if (w[ok] < 0).any():
+            raise ModelError(402, "negative weights encountered")
+        ok &= w != 0
+        out[key] = w
+    return out
+
+
+def _apply_sampling_weights(design: Design, spec: ModelSpec, pw_cols: dict) -> None:
+    """Level-one weights (scaled per pwscale within each group) into design.weights, the
+    level's per-group weights into design.level_weights ([ME] mixed, Methods and formulas:
+    the pseudo-likelihood sum_j w_j log int prod_i f(y_ij | u_j)^(w_i|j) phi(u_j) du_j)."""
+    rows = design.rows
+    lv = design.levels[0]
+    g, G = lv.group, lv.n_groups
+    w1 = pw_cols["_1"][rows] if "_1" in pw_cols else np.ones(len(rows))
+    if spec.pwscale in ("size", "effective"):
+        s1 = np.bincount(g, weights=w1, minlength=G)
+        if spec.pwscale == "size":      # sum to the group's size
+            w1 = w1 * (lv.sizes / s1)[g]
+        else:                           # sum to the effective size (sum w)^2 / sum w^2
+            s2 = np.bincount(g, weights=w1 * w1, minlength=G)
+            w1 = w1 * (s1 / s2)[g]
+    elif spec.pwscale is not None:
+        raise ModelError(198, f"pwscale({spec.pwscale}) not allowed")
+    w_all = np.zeros(len(design.y_all))
+    w_all[rows] = w1
+    design.weights = w_all
+    design.pweighted = True
+    lw = None
+    if lv.groupvar in pw_cols:
+        wr = pw_cols[lv.groupvar][rows]
+        lw = np.zeros(G)
+        lw[g] = wr
+        if (lw[g] != wr).any():
+            raise ModelError(459, f"{spec.levels[0].pweight} is not constant within "
+                                  f"{lv.groupvar}")
+    design.level_weights = [lw]
 
 
 def _factor_column(data, name: str) -> np.ndarray:

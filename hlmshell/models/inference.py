@@ -163,6 +163,8 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
         V_beta = np.zeros((k_f, k_f))
         V_beta[np.ix_(design.keep, design.keep)] = s2 * XXinv
     n, p = model.n, model.p
+    if getattr(design, "pweighted", False):
+        n = len(design.rows)    # e(N): observations; the weights sum to model.n
     ll = -dev / 2
 
     state = VarianceState(model, theta, s2, free)

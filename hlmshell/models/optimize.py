@@ -270,7 +270,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
 def _moment_start(model: LMM):
     """One level: method-of-moments start from the per-group OLS fits of y - X b_ols on Z
     (all from the sufficient statistics): Sigma ~ cov(b_g) - s2 mean((Z_g'Z_g)^-1)."""
-    if len(model.levels) != 1 or getattr(model, "crossed", False):
+    if len(model.levels) != 1 or getattr(model, "crossed", False) or \
+            getattr(model, "lw", None) is not None:
         return None
     q, p = model.q[0], model.p
     M = model.M0
