@@ -157,6 +157,8 @@ def export_spss(session, body: str):
         os.replace(tmp, path)
     except OSError:
         raise StataError(603, f"file {shown} could not be opened") from None
+    except pyreadstat.ReadstatError as err:     # e.g. a variable name SPSS forbids (_x)
+        raise StataError(198, f"file {shown} could not be written: {err}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

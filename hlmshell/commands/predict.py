@@ -133,6 +133,10 @@ def predict(session, args):
                                           for lv in getattr(spec, "levels", ())):
         # BLUPs need lmm.py's nested caches, which crossed.py does not build
         raise StataError(198, f"option {stat} not allowed after crossed effects (R.varname)")
+    if stat == "scores" and (getattr(spec, "pweights", None) or
+                             any(getattr(lv, "pweight", None) for lv in getattr(spec, "levels", ()))):
+        # robust.stata_scores are the unweighted likelihood's (pweights.py has the others)
+        raise StataError(198, "option scores not allowed after estimation with sampling weights")
     if stat == "scores" and model.method == "REML":
         raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()
