@@ -187,6 +187,49 @@ class CrossedLMM(LMM):
     def solution(self, theta):
         raise ModelError(198, "not available after a model with crossed effects (R.)")
 
+    def blups(self, theta, beta) -> list[np.ndarray]:
+        """Posterior means of every level's effects (one value per factor level), from the
+        spherical system (Lambda Z'Z Lambda + I) b = Lambda Z'(y - X beta), u = Lambda b,
+        solved by the same two blocks as the deviance."""
+        th = np.asarray(theta, dtype=float)
+        v = np.r_[beta, -1.0]
+        Qr = self.Qr
+        l1 = th[self.big]
+        a11 = l1 * l1 * self.c1 + 1.0
+        rhs1 = -l1 * (self.M1W[:, Qr:] @ v)
+        out = [None] * len(self.levels)
+        if Qr:
+            lam = th[self.rest][self.col_level]
+            rhs2 = -lam * (self.MWW[:Qr, Qr:] @ v)
+            A12 = l1 * self.M1W[:, :Qr] * lam[None, :]
+            S = lam[:, None] * self.MWW[:Qr, :Qr] * lam[None, :] - A12.T @ (A12 / a11[:, None])
+            S[np.diag_indices(Qr)] += 1.0
+            b2 = np.linalg.solve(S, rhs2 - A12.T @ (rhs1 / a11))
+            b1 = (rhs1 - A12 @ b2) / a11
+            u2 = lam * b2
+            off = np.r_[0, np.cumsum(self.nrest)].astype(int)
+            for i, l in enumerate(self.rest):
+                out[l] = u2[off[i]:off[i + 1]]
+        else:
+            b1 = rhs1 / a11
+        out[self.big] = l1 * b1
+        return out
+
+
+def reffects(fit, level_index: int) -> np.ndarray:
+    """BLUPs of one crossed-model level on every input row ((n_rows, 1); NaN where the
+    row's level was not estimated)."""
+    st = fit._state
+    if "crossed_blups" not in st:
+        st["crossed_blups"] = st["model"].blups(st["theta"], st["beta_k"])
+    u = st["crossed_blups"][level_index]
+    lv = st["design"].levels[level_index]
+    codes = lv.fcodes_all if lv.factor else lv.group_all
+    out = np.full((len(codes), 1), np.nan)
+    ok = codes >= 0
+    out[ok, 0] = u[codes[ok]]
+    return out
+
 
 def stata_level_numbers(groupvars) -> list[tuple[int, int]]:
     """(level, equation) per RE equation, numbered from 1 as Stata does: consecutive

@@ -43,6 +43,7 @@ class LevelDesign:
     sizes: np.ndarray           # obs per group
     factor: str | None = None   # R.factor level (crossed.py): effects == ['R.factor']
     fcodes: np.ndarray | None = None    # factor level code (0..) of each sample row
+    fcodes_all: np.ndarray | None = None    # the same over all input rows (-1: level unseen)
 
 
 @dataclass
@@ -478,7 +479,8 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
             np.bincount(g, weights=w_all[rows], minlength=ng).round().astype(np.int64)
         out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
                                       d["group_all"], g, ng, parent, sizes, d.get("factor"),
-                                      d["fcodes"][rows] if d.get("factor") else None))
+                                      d["fcodes"][rows] if d.get("factor") else None,
+                                      d.get("fcodes")))
     design = Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
                     ok, rows, out_levels, w_all)
     if pw_cols is not None:
@@ -553,7 +555,11 @@ def _factor_column(data, name: str) -> np.ndarray:
 def _factor_level(var: str, x: np.ndarray, ok: np.ndarray, n_rows: int) -> dict:
     """`_all: R.var`: one group (every row), codes of var's levels over the sample."""
     codes = np.full(n_rows, -1, dtype=np.int64)
-    codes[ok] = np.unique(x[ok], return_inverse=True)[1].ravel()
+    vals = np.unique(x[ok])
+    seen = ~np.isnan(x)     # rows outside the sample whose level was estimated get its BLUP
+    pos = np.searchsorted(vals, x[seen])
+    pos = np.minimum(pos, len(vals) - 1)
+    codes[seen] = np.where(vals[pos] == x[seen], pos, -1)
     return dict(groupvar="_all", effects=[f"R.{var}"], covariance="identity",
                 Z_all=np.ones((n_rows, 1)), group_all=np.where(ok, 0, -1).astype(np.int64),
                 keys=np.zeros(1), factor=var, fcodes=codes)

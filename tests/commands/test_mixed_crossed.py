@@ -59,4 +59,13 @@ def test_predict_after_crossed():
     s = hsb_after("qui mixed mathach ses || _all: R.sector || id:")
     assert execute_text(s, "predict xb1, xb")[0] == 0
     rc, text = execute_text(s, "predict u*, reffects")
-    assert rc == 198 and "not allowed after crossed effects" in text
+    assert rc == 0 and s.data.names[-2:] == ["u1", "u2"]
+    # u1 (R.sector) is constant within sector, u2 (id) within id
+    import numpy as np
+    sec, u1 = s.data.column("sector"), s.data.column("u1")
+    assert all(np.ptp(u1[sec == v]) == 0 for v in np.unique(sec))
+    assert execute_text(s, "predict f, fitted")[0] == 0
+    rc, text = execute_text(s, "predict e*, reffects reses(s*)")
+    assert rc == 198 and "option reses() not allowed after crossed effects" in text
+    rc, text = execute_text(s, "predict sc*, scores")
+    assert rc == 198

@@ -82,3 +82,24 @@ def test_bad_factor(data):
     with pytest.raises(ModelError) as e:
         fit(_spec(CROSSED), d)
     assert e.value.code == 452
+
+
+def test_blups_match_dense(data):
+    """u = Sigma Z' V^-1 (y - X beta) with V = Z Sigma Z' + s2 I, built densely (numpy)."""
+    r = fit(_spec([RandomLevel("_all", factor="a"), RandomLevel("b")]), data)
+    a, b = data["a"].astype(int), data["b"].astype(int)
+    ua, ia = np.unique(a, return_inverse=True)
+    ub, ib = np.unique(b, return_inverse=True)
+    n = len(a)
+    Z = np.zeros((n, len(ua) + len(ub)))
+    Z[np.arange(n), ia] = 1
+    Z[np.arange(n), len(ua) + ib] = 1
+    sig = np.r_[np.full(len(ua), r.levels[0].Sigma[0, 0]), np.full(len(ub), r.levels[1].Sigma[0, 0])]
+    V = (Z * sig) @ Z.T + r.sigma2 * np.eye(n)
+    X = np.column_stack([data["x"], np.ones(n)])
+    u = sig * (Z.T @ np.linalg.solve(V, data["y"] - X @ r.beta))
+    got_a, got_b = r.reffects(0)[:, 0], r.reffects(1)[:, 0]
+    assert got_a == pytest.approx(u[ia], abs=1e-8)
+    assert got_b == pytest.approx(u[len(ua) + ib], abs=1e-8)
+    fitted = r.predict("fitted")
+    assert fitted == pytest.approx(X @ r.beta + Z @ u, abs=1e-8)
