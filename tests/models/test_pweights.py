@@ -119,3 +119,15 @@ def test_bad_weights():
     assert e.value.code == 459
     d0 = dict(d, w1=np.where(np.arange(len(d["y"])) < 5, 0.0, d["w1"]))
     assert fit(_spec(pw="w1"), d0).n == len(d["y"]) - 5     # zero weights leave the sample
+
+
+def test_integer_level_one_weights_equal_frequency_weights():
+    """Unscaled integer level-one pweights give the likelihood of the expanded data, as
+    fweights do (the pseudo-likelihood differs from it only in the VCE)."""
+    d = _data()
+    d["wi"] = np.round(d["w1"])
+    r = fit(_spec(pw="wi"), d)
+    rf = fit(ModelSpec("y", (Term((Factor("x"),)),), (RandomLevel("g"),), weights="wi"), d)
+    assert r.ll == pytest.approx(rf.ll, rel=1e-10)
+    assert r.beta == pytest.approx(rf.beta, rel=1e-8)
+    assert r.n == len(d["y"]) and rf.n == int(d["wi"].sum())
