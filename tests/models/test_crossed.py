@@ -103,3 +103,14 @@ def test_blups_match_dense(data):
     assert got_b == pytest.approx(u[len(ua) + ib], abs=1e-8)
     fitted = r.predict("fitted")
     assert fitted == pytest.approx(X @ r.beta + Z @ u, abs=1e-8)
+
+
+def test_frequency_weights_equal_expanded_rows(data):
+    w = (np.arange(len(data["y"])) % 3 + 1).astype(float)
+    d = dict(data, w=w)
+    spec = ModelSpec("y", (Term((Factor("x"),)),), tuple(CROSSED), weights="w")
+    r = fit(spec, d)
+    rows = np.repeat(np.arange(len(w)), w.astype(int))
+    r2 = fit(_spec(CROSSED), {k: v[rows] for k, v in data.items()})
+    assert r.ll == pytest.approx(r2.ll, rel=1e-10)
+    assert r.levels[1].Sigma[0, 0] == pytest.approx(r2.levels[1].Sigma[0, 0], rel=1e-6)
