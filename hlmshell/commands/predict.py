@@ -129,12 +129,9 @@ def predict(session, args):
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
     spec = getattr(model, "spec", None)
-    if (stat in ("reses", "scores") or reses_names is not None) and \
-            any(getattr(lv, "factor", None) for lv in getattr(spec, "levels", ())):
-        # their standard errors and the scores need lmm.py's nested caches (crossed.py
-        # computes the BLUPs only)
-        bad = "reses()" if reses_names is not None else stat
-        raise StataError(198, f"option {bad} not allowed after crossed effects (R.varname)")
+    if stat == "scores" and any(getattr(lv, "factor", None) for lv in getattr(spec, "levels", ())):
+        # the scores need lmm.py's nested caches (crossed.py has the BLUPs and their SEs)
+        raise StataError(198, "option scores not allowed after crossed effects (R.varname)")
     if stat == "scores" and (getattr(spec, "pweights", None) or
                              any(getattr(lv, "pweight", None) for lv in getattr(spec, "levels", ()))):
         # robust.stata_scores are the unweighted likelihood's (pweights.py has the others)

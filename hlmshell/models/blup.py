@@ -95,6 +95,9 @@ def reffects(fit, level_index: int) -> np.ndarray:
 
 
 def reses(fit, level_index: int, kind: str = "stata") -> np.ndarray:
+    if getattr(fit._state["model"], "crossed", False):
+        from .crossed import reses as crossed_reses
+        return crossed_reses(fit, level_index, kind)
     return _expand(fit, level_index, group_reses(fit, level_index, kind))
 
 

@@ -187,6 +187,59 @@ class CrossedLMM(LMM):
     def solution(self, theta):
         raise ModelError(198, "not available after a model with crossed effects (R.)")
 
+    def _blocks(self, th):
+        """The spherical system's blocks at th: a11 (n1,), A12 (n1 x Qr), the Schur
+        complement's inverse Sinv (Qr x Qr), lam (Qr,) and l1."""
+        Qr = self.Qr
+        l1 = th[self.big]
+        a11 = l1 * l1 * self.c1 + 1.0
+        if not Qr:
+            return l1, a11, None, None, None
+        lam = th[self.rest][self.col_level]
+        A12 = l1 * self.M1W[:, :Qr] * lam[None, :]
+        S = lam[:, None] * self.MWW[:Qr, :Qr] * lam[None, :] - A12.T @ (A12 / a11[:, None])
+        S[np.diag_indices(Qr)] += 1.0
+        return l1, a11, A12, np.linalg.inv(S), lam
+
+    def _solve(self, blocks, r1, r2):
+        """A^-1 [r1; r2] for right-hand sides r1 (n1 x m), r2 (Qr x m)."""
+        l1, a11, A12, Sinv, lam = blocks
+        if A12 is None:
+            return r1 / a11[:, None], r2
+        x2 = Sinv @ (r2 - A12.T @ (r1 / a11[:, None]))
+        return (r1 - A12 @ x2) / a11[:, None], x2
+
+    def blup_variances(self, theta, s2, XXinv, comparative: bool) -> list[np.ndarray]:
+        """Per level, per factor level: Var(u | y) with beta known (posterior, s2 Lambda
+        A^-1 Lambda) or Var(u_hat - u) (comparative: plus Lambda A^-1 F (X'V*^-1X)^-1 F'
+        A^-1 Lambda with F = Lambda Z'X, Henderson's mixed-model equations)."""
+        th = np.asarray(theta, dtype=float)
+        blocks = self._blocks(th)
+        l1, a11, A12, Sinv, lam = blocks
+        Qr = self.Qr
+        d1 = 1.0 / a11
+        d2 = np.zeros(0)
+        if A12 is not None:
+            T = A12 / a11[:, None]
+            d1 = d1 + np.einsum("ij,jk,ik->i", T, Sinv, T)
+            d2 = np.diag(Sinv).copy()
+        if comparative and self.p:
+            p = self.p
+            F1 = l1 * self.M1W[:, Qr:Qr + p]
+            F2 = lam[:, None] * self.MWW[:Qr, Qr:Qr + p] if Qr else np.zeros((0, p))
+            G1, G2 = self._solve(blocks, F1, F2)
+            d1 = d1 + np.einsum("ij,jk,ik->i", G1, XXinv, G1)
+            if Qr:
+                d2 = d2 + np.einsum("ij,jk,ik->i", G2, XXinv, G2)
+        out = [None] * len(self.levels)
+        out[self.big] = s2 * l1 * l1 * d1
+        if Qr:
+            v2 = s2 * lam * lam * d2
+            off = np.r_[0, np.cumsum(self.nrest)].astype(int)
+            for i, l in enumerate(self.rest):
+                out[l] = v2[off[i]:off[i + 1]]
+        return out
+
     def blups(self, theta, beta) -> list[np.ndarray]:
         """Posterior means of every level's effects (one value per factor level), from the
         spherical system (Lambda Z'Z Lambda + I) b = Lambda Z'(y - X beta), u = Lambda b,
@@ -222,12 +275,30 @@ def reffects(fit, level_index: int) -> np.ndarray:
     st = fit._state
     if "crossed_blups" not in st:
         st["crossed_blups"] = st["model"].blups(st["theta"], st["beta_k"])
-    u = st["crossed_blups"][level_index]
+    return _rows(st, level_index, st["crossed_blups"][level_index])
+
+
+def reses(fit, level_index: int, kind: str = "stata") -> np.ndarray:
+    """Standard errors of the BLUPs on every input row: `posterior` (beta known; Stata's
+    after ML) or `comparative` (Stata's after REML); `stata` picks as Stata does."""
+    if kind == "stata":
+        kind = "comparative" if fit.method == "REML" else "posterior"
+    if kind not in ("posterior", "comparative"):
+        raise ValueError(f"kind {kind} is not available after crossed effects")
+    st = fit._state
+    key = ("crossed_reses", kind)
+    if key not in st:
+        st[key] = st["model"].blup_variances(st["theta"], fit.sigma2, st["XXinv"],
+                                             kind == "comparative")
+    return _rows(st, level_index, np.sqrt(np.maximum(st[key][level_index], 0.0)))
+
+
+def _rows(st, level_index, per_level):
     lv = st["design"].levels[level_index]
     codes = lv.fcodes_all if lv.factor else lv.group_all
     out = np.full((len(codes), 1), np.nan)
     ok = codes >= 0
-    out[ok, 0] = u[codes[ok]]
+    out[ok, 0] = per_level[codes[ok]]
     return out
 
 

@@ -114,3 +114,28 @@ def test_frequency_weights_equal_expanded_rows(data):
     r2 = fit(_spec(CROSSED), {k: v[rows] for k, v in data.items()})
     assert r.ll == pytest.approx(r2.ll, rel=1e-10)
     assert r.levels[1].Sigma[0, 0] == pytest.approx(r2.levels[1].Sigma[0, 0], rel=1e-6)
+
+
+@pytest.mark.parametrize("method", ["ML", "REML"])
+def test_blup_standard_errors_match_dense(data, method):
+    """posterior: Sigma - Sigma Z'V^-1 Z Sigma (beta known, Stata after ML); comparative:
+    Sigma - Sigma Z'P Z Sigma, P = V^-1 - V^-1 X (X'V^-1X)^-1 X'V^-1 (after REML); dense."""
+    r = fit(_spec(CROSSED, method), data)
+    a, b = data["a"].astype(int), data["b"].astype(int)
+    ua, ia = np.unique(a, return_inverse=True)
+    ub, ib = np.unique(b, return_inverse=True)
+    n = len(a)
+    Z = np.zeros((n, len(ua) + len(ub)))
+    Z[np.arange(n), ia] = 1
+    Z[np.arange(n), len(ua) + ib] = 1
+    sig = np.r_[np.full(len(ua), r.levels[0].Sigma[0, 0]), np.full(len(ub), r.levels[1].Sigma[0, 0])]
+    Vi = np.linalg.inv((Z * sig) @ Z.T + r.sigma2 * np.eye(n))
+    X = np.column_stack([data["x"], np.ones(n)])
+    if method == "REML":
+        ViX = Vi @ X
+        Vi = Vi - ViX @ np.linalg.solve(X.T @ ViX, ViX.T)
+    ZS = Z * sig
+    var = sig - np.einsum("ij,ik,kj->j", ZS, Vi, ZS)
+    se = np.sqrt(var)
+    assert r.reses(0)[:, 0] == pytest.approx(se[ia], rel=1e-6)
+    assert r.reses(1)[:, 0] == pytest.approx(se[len(ua) + ib], rel=1e-6)
