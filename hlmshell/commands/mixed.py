@@ -70,7 +70,8 @@ def run_mixed(session, args, name: str):
         opt = "vce()" if call.options.vce else "dfmethod()"
         raise StataError(198, f"option {opt} not allowed with crossed effects (R.varname)")
     fit, sample_vars = estimate(session, call)
-    if call.weight and len(fit.levels) > 1 and (call.options.vce or call.options.dfmethod):
+    if call.weight and call.weight[0] == "fweight" and len(fit.levels) > 1 and \
+            (call.options.vce or call.options.dfmethod):
         # the nested routes of robust/smallsample work on rows, not weighted cross-products
         raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
                               "more than one level")

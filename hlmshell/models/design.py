@@ -495,8 +495,11 @@ def _has_pweights(spec: ModelSpec) -> bool:
 def _sampling_weights(spec: ModelSpec, data, ok: np.ndarray) -> dict:
     """The sampling-weight columns; rows with a missing or zero weight leave the sample
     (as Stata's zero pweights do), negative weights are an error."""
-    if len(spec.levels) != 1 or spec.levels[0].factor:
-        raise ModelError(198, "sampling weights are only supported in two-level models")
+    if not spec.levels or any(lv.factor for lv in spec.levels):
+        raise ModelError(198, "sampling weights are not supported with crossed effects "
+                              "(R.varname) or without random effects")
+    if spec.pwscale and len(spec.levels) != 1:
+        raise ModelError(198, "option pwscale() is only allowed with two-level models")
     out = {}
     for key, var in [("_1", spec.pweights)] + [(lv.groupvar, lv.pweight) for lv in spec.levels]:
         if not var:
@@ -515,7 +518,7 @@ def _apply_sampling_weights(design: Design, spec: ModelSpec, pw_cols: dict) -> N
     level's per-group weights into design.level_weights ([ME] mixed, Methods and formulas:
     the pseudo-likelihood sum_j w_j log int prod_i f(y_ij | u_j)^(w_i|j) phi(u_j) du_j)."""
     rows = design.rows
-    lv = design.levels[0]
+    lv = design.levels[-1]      # level-one weights are scaled within the innermost groups
     g, G = lv.group, lv.n_groups
     w1 = pw_cols["_1"][rows] if "_1" in pw_cols else np.ones(len(rows))
     if spec.pwscale in ("size", "effective"):
@@ -531,15 +534,16 @@ def _apply_sampling_weights(design: Design, spec: ModelSpec, pw_cols: dict) -> N
     w_all[rows] = w1
     design.weights = w_all
     design.pweighted = True
-    lw = None
-    if lv.groupvar in pw_cols:
-        wr = pw_cols[lv.groupvar][rows]
-        lw = np.zeros(G)
-        lw[g] = wr
-        if (lw[g] != wr).any():
-            raise ModelError(459, f"{spec.levels[0].pweight} is not constant within "
-                                  f"{lv.groupvar}")
-    design.level_weights = [lw]
+    design.level_weights = []
+    for lv, slv in zip(design.levels, spec.levels):
+        lw = None
+        if lv.groupvar in pw_cols:
+            wr = pw_cols[lv.groupvar][rows]
+            lw = np.zeros(lv.n_groups)
+            lw[lv.group] = wr
+            if (lw[lv.group] != wr).any():
+                raise ModelError(459, f"{slv.pweight} is not constant within {lv.groupvar}")
+        design.level_weights.append(lw)
 
 
 def _factor_column(data, name: str) -> np.ndarray:

@@ -160,6 +160,7 @@ class LMM:
                                            minlength=self.levels[0].n_groups)
                 if self.lw is not None:
                     wi = wi * self.cw[-1][self.levels[-1].group]
+                self.row_w = wi                 # each row's weight in the pseudo-likelihood
                 self.n = float(wi.sum())
             else:
                 self.n = int(round(float(design.weights[rows].sum())))

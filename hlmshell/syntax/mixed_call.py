@@ -540,7 +540,8 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
         raise StataError(198, "option pwscale() requires sampling weights")
     if sampling:
         if any(lv.factor for lv in call.levels):
-            raise StataError(198, "sampling weights are only supported in two-level models")
+            raise StataError(198, "sampling weights are not supported with crossed effects "
+                                  "(R.varname)")
         if call.options.dfmethod:
             raise StataError(198, "option dfmethod() not allowed with sampling weights")
         if call.options.vce is None:    # Stata: sampling weights imply vce(robust)

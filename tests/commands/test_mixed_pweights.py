@@ -29,6 +29,12 @@ def test_unit_weights_are_the_robust_fit(s):
     assert res.scalars["N"] == 7185 and "chi2_c" not in res.scalars
 
 
+def test_three_levels(s):
+    rc, text = execute_text(s, "mixed mathach ses [pw=w1] || sector: || id:, pweight(wj)")
+    assert rc == 0, text
+    assert "(Std. err. adjusted for 2 clusters in sector)" in text
+
+
 def test_scaled_weights(s):
     rc, text = execute_text(s, "mixed mathach ses [pw=w1] || id:, pweight(wj) pwscale(size)")
     assert rc == 0, text
@@ -44,8 +50,9 @@ def test_scaled_weights(s):
     ("mixed mathach ses [pw=w1] || id:, pwscale(foo)", 198, "pwscale(foo) invalid"),
     ("mixed mathach ses || id:, pwscale(size)", 198, "requires sampling weights"),
     ("mixed mathach ses [pw=w1] || id:, reml", 101, "REML not supported with weights"),
-    ("mixed mathach ses [pw=w1] || sector: || id:", 198, "only supported in two-level models"),
-    ("mixed mathach ses [pw=w1] || _all: R.sector", 198, "only supported in two-level models"),
+    ("mixed mathach ses [pw=w1] || sector: || id:, pwscale(size)", 198,
+     "pwscale() is only allowed with two-level models"),
+    ("mixed mathach ses [pw=w1] || _all: R.sector", 198, "not supported with crossed effects"),
     ("mixed mathach ses [pw=w1] || id:, dfmethod(resid)", 198, "not allowed with sampling weights"),
     ("mixed mathach ses [aw=w1] || id:", 101, "aweights not allowed"),
 ])

@@ -131,3 +131,53 @@ def test_integer_level_one_weights_equal_frequency_weights():
     assert r.ll == pytest.approx(rf.ll, rel=1e-10)
     assert r.beta == pytest.approx(rf.beta, rel=1e-8)
     assert r.n == len(d["y"]) and rf.n == int(d["wi"].sum())
+
+
+def _three_level(seed=7, K=12):
+    rng = np.random.default_rng(seed)
+    sch = np.repeat(np.arange(K), 4)
+    ncls = len(sch)
+    c = np.repeat(np.arange(ncls), rng.integers(3, 8, ncls))
+    s = sch[c]
+    n = len(c)
+    x = rng.normal(size=n)
+    y = 1 + 0.5 * x + rng.normal(size=K)[s] + 0.7 * rng.normal(size=ncls)[c] + rng.normal(size=n)
+    ws = rng.integers(1, 3, K).astype(float)
+    wc = rng.integers(1, 3, ncls).astype(float)
+    return dict(y=y, x=x, s=s.astype(float), c=c.astype(float), one=np.ones(n),
+                ws=ws[s], wc=wc[c]), ws, wc
+
+
+def _nested(pws=None, pwc=None, pw=None):
+    return ModelSpec("y", (Term((Factor("x"),)),),
+                     (RandomLevel("s", pweight=pws), RandomLevel("c", pweight=pwc)), pweights=pw)
+
+
+def test_three_levels_unit_weights_equal_robust_fit():
+    d, _, _ = _three_level()
+    r0, r1 = fit(_nested(), d), fit(_nested("one", "one", "one"), d)
+    assert r1.ll == pytest.approx(r0.ll, rel=1e-12)
+    v0, v1 = sandwich(r0).V, sandwich(r1).V
+    assert np.sqrt(np.diag(v1)) == pytest.approx(np.sqrt(np.diag(v0)), rel=1e-6, nan_ok=True)
+
+
+def test_three_levels_integer_weights_equal_replicated_groups():
+    d, ws, wc = _three_level()
+    r = fit(_nested("ws", "wc"), d)
+    s, c = d["s"].astype(int), d["c"].astype(int)
+    rows, gs, gc = [], [], []
+    for k in range(len(ws)):
+        for a in range(int(ws[k])):
+            for cl in np.unique(c[s == k]):
+                idx = np.flatnonzero(c == cl)
+                for b in range(int(wc[cl])):
+                    rows.append(idx)
+                    gs.append(np.full(len(idx), k * 10 + a))
+                    gc.append(np.full(len(idx), (k * 10 + a) * 1000 + cl * 10 + b))
+    rows = np.concatenate(rows)
+    big = dict(y=d["y"][rows], x=d["x"][rows], s=np.concatenate(gs).astype(float),
+               c=np.concatenate(gc).astype(float))
+    r2 = fit(_nested(), big)
+    assert r.ll == pytest.approx(r2.ll, rel=1e-10)
+    assert r.levels[1].Sigma[0, 0] == pytest.approx(r2.levels[1].Sigma[0, 0], rel=1e-5)
+    assert r.n == len(d["y"])
