@@ -32,6 +32,7 @@ def crossed_model(design: Design) -> bool:
 
 class CrossedLMM(LMM):
     crossed = True
+    DENSE_LIMIT = 1 << 25       # float64 elements (256 MB) in one dense block
     lw = None       # sampling weights are refused with crossed effects (design.py)
 
     def __init__(self, design: Design, reml: bool = False):
@@ -56,6 +57,10 @@ class CrossedLMM(LMM):
         self.nrest = [nlev[l] for l in self.rest]
         Qr = sum(self.nrest)
         self.Qr = Qr
+        dW = Qr + len(design.keep) + 1
+        if Qr * Qr > self.DENSE_LIMIT or nlev[self.big] * dW > self.DENSE_LIMIT:
+            # the smaller factors' indicators are held densely (Qr x Qr and n_1 x Qr)
+            raise ModelError(909, "op. sys. refuses to provide memory")
         XY = np.column_stack([design.X_all[rows][:, design.keep], design.y_all[rows]])
         w = design.weights[rows] if design.weights is not None else None
         if w is not None:

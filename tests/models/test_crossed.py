@@ -139,3 +139,10 @@ def test_blup_standard_errors_match_dense(data, method):
     se = np.sqrt(var)
     assert r.reses(0)[:, 0] == pytest.approx(se[ia], rel=1e-6)
     assert r.reses(1)[:, 0] == pytest.approx(se[len(ua) + ib], rel=1e-6)
+
+
+def test_too_many_dense_levels_is_r909(monkeypatch, data):
+    monkeypatch.setattr(CrossedLMM, "DENSE_LIMIT", 100)     # b's 15 levels: 225 elements
+    with pytest.raises(ModelError) as e:
+        fit(_spec(CROSSED), data)
+    assert e.value.code == 909
