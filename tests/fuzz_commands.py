@@ -143,7 +143,7 @@ def command_line(rng) -> str:
     if kind == 3:
         fe = " ".join(rng.choice(["x", "z", "i.h", "c.x##i.h", "ib1.h", "s", "nosuch", "x#x"]) for _ in range(rng.randint(0, 3)))
         levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z', 'R.h', 'R.g', 'R.x', 'R.s', 'R.h x', 'R.', 'R.nosuch'])}"
-                          f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)', ', pweight(g)', ', pweight(h)', ', pweight(nosuch)', ', pweight()'])}"
+                          f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)', ', pweight(g)', ', pweight(h)', ', pweight(nosuch)', ', pweight()', ', pweight(1+g)', ', pweight(g*)'])}"
                           for _ in range(rng.randint(0, 3)))
         opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
@@ -154,7 +154,7 @@ def command_line(rng) -> str:
                            ", estmetric stddev", ", pwscale(size)", ", pwscale(effective)",
                            ", pwscale(gk)", ", pwscale(foo)"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
-                         " [pw=z]", " [pweight=y]"])
+                         " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

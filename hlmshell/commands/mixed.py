@@ -21,7 +21,7 @@ from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, 
                                    RandomEffectsTable, RERow, RESection, SmallHeader,
                                    note_text)
 from hlmshell.syntax.factor import resolver_for
-from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed
+from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed, weight_expressions
 from hlmshell.syntax.spec import Args, parse_in_range
 
 
@@ -162,6 +162,13 @@ def estimate(session, call: MixedCall):
                 v not in {lv.groupvar for lv in call.levels}:
             raise StataError(109, "type mismatch")
     data = {v: session.data.column(v) for v in variables}
+    for text in weight_expressions(call):   # [pw=exp], pweight(exp): columns named by the text
+        from hlmshell.dataset.evaluate import evaluate
+        from hlmshell.syntax.expr import parse_expression
+        values = evaluate(parse_expression(text), session)
+        if np.asarray(values).dtype == object:
+            raise StataError(109, "type mismatch")
+        data[text] = np.broadcast_to(np.asarray(values, dtype=float), (session.data.nobs,)).copy()
     sample = touse(session, call)
     check = session.interrupt_check
 

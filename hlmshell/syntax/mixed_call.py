@@ -137,10 +137,10 @@ class MixedCall:
                 out.append(v)
         for lev in self.levels:
             for v in (lev.groupvar, *lev.slopes, *([lev.factor] if lev.factor else []),
-                      *([lev.pweight] if lev.pweight else [])):
+                      *([lev.pweight] if lev.pweight and _NAME.fullmatch(lev.pweight) else [])):
                 if v != "_all" and v not in out:
                     out.append(v)
-        if self.weight and self.weight[1] not in out:
+        if self.weight and self.weight[1] not in out and _NAME.fullmatch(self.weight[1]):
             out.append(self.weight[1])
         if self.options.clustvar and self.options.clustvar not in out:
             out.append(self.options.clustvar)
@@ -352,6 +352,24 @@ class _Collector:
         return self.opts
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_expression(text: str) -> None:
+    from hlmshell.syntax.expr import parse_expression
+    if not text.strip():
+        raise StataError(198, "invalid syntax")
+    parse_expression(text)
+
+
+def weight_expressions(call) -> list[str]:
+    """The sampling-weight expressions that are not plain variable names ([pw=exp],
+    pweight(exp)): the command evaluates them into columns named by their text."""
+    out = [call.weight[1]] if call.weight and call.weight[0] == "pweight" else []
+    out += [lv.pweight for lv in call.levels if lv.pweight]
+    return [e for e in out if not _NAME.fullmatch(e)]
+
+
 _WEIGHT = re.compile(r"\[\s*(fw|fweight|pw|pweight|aw|aweight|iw|iweight|weight)\s*=\s*([^\]]*)\]")
 
 
@@ -365,8 +383,14 @@ def _weight_clause(text: str, resolve: Resolver | None):
     long = {"fw": "fweight", "pw": "pweight", "aw": "aweight", "iw": "iweight"}.get(kind, kind)
     if long not in ("fweight", "pweight"):
         raise StataError(101, f"{long}s not allowed")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", exp):
-        raise StataError(101, "weights must be a variable name here")
+    if long == "pweight" and not _NAME.fullmatch(exp):
+        _check_expression(exp)      # [pw=exp]: evaluated by the command (commands/mixed.py)
+        rest = text[:m.start()] + " " + text[m.end():]
+        if _WEIGHT.search(rest):
+            raise StataError(198, "invalid syntax")
+        return rest, (long, exp)
+    if not _NAME.fullmatch(exp):
+        raise StataError(101, "frequency weights must be a variable name here")
     rest = text[:m.start()] + " " + text[m.end():]
     if _WEIGHT.search(rest):
         raise StataError(198, "invalid syntax")
@@ -454,11 +478,12 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
     own = _equation_options(col, opts, "re")
     cov = covariance_name(own["covariance"]) if "covariance" in own else None
     pw = own.get("pweight")
-    if pw is not None:
+    if pw is not None:      # pweight(exp): a variable name, or an expression the command evaluates
         pw = pw.strip()
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", pw):
-            raise StataError(198, "option pweight() incorrectly specified")
-        pw = resolve(pw) if resolve else pw
+        if _NAME.fullmatch(pw):
+            pw = resolve(pw) if resolve else pw
+        else:
+            _check_expression(pw)
     return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov, None, pw)
 
 

@@ -61,3 +61,18 @@ def test_bad_input(s, cmd, rc, msg):
     got, text = execute_text(s, cmd)
     assert got == rc and msg in text, text
     assert s.estimates.active is before
+
+
+def test_weight_expressions(s):
+    """[pw=exp] and pweight(exp) take expressions, as Stata's syntax has them."""
+    assert execute_text(s, "gen w2 = 2*w1")[0] == 0
+    assert execute_text(s, "gen wj3 = 3*wj")[0] == 0
+    assert execute_text(s, "qui mixed mathach ses [pw=w2] || id:, pweight(wj3)")[0] == 0
+    ll = s.estimates.active.scalars["ll"]
+    rc, text = execute_text(s, "qui mixed mathach ses [pw=2*w1] || id:, pweight(wj*3)")
+    assert rc == 0, text
+    res = s.estimates.active
+    assert res.scalars["ll"] == pytest.approx(ll, rel=1e-12)
+    assert res.macros["wexp"] == "= 2*w1"
+    for bad in ("[pw=2*] || id:", "|| id:, pweight(w1+)"):
+        assert execute_text(s, f"mixed mathach ses {bad}")[0] == 198
