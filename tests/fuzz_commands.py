@@ -57,7 +57,7 @@ WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis",
          "reps(2)", "reps(0)", "seed(1)", "nodots", "noisily", "cluster(g)", "idcluster(k)",
          "saving(sim, replace)", "b=_b[x]", "(r(mean))", "m=r(mean)", "_b", "_se", ": sum y",
          ": mixed y x || g:", "h", "(1)", "every(2)", "double", "dir", "bootstrap", "all",
-         "percentile", "bc", "normal", "_b[x]", "[y]x", "_b[_cons]", "at(x=(-1 0 1))",
+         "percentile", "bc", "normal", "R.h", "_all: R.g", "_b[x]", "[y]x", "_b[_cons]", "at(x=(-1 0 1))",
          "at(x=(-2(0.5)2))", "at((mean) _all)", "atmeans", "dydx(x)", "dydx(*)", "eyex(x)",
          "over(g)", "predict(xb)", "post", "accumulate", "notest", "eform", "i.g", "r.g",
          "ar.g", "mcompare(bonferroni)", "effects", "x=0", "(x=0)", "1.g",
@@ -142,8 +142,8 @@ def command_line(rng) -> str:
         return f"{rng.choice(['di', 'gen t' + str(rng.randrange(3)) + ' =', 'replace x =', 'sum y if', 'count if', 'scalar a ='])} {expression(rng)}"
     if kind == 3:
         fe = " ".join(rng.choice(["x", "z", "i.h", "c.x##i.h", "ib1.h", "s", "nosuch", "x#x"]) for _ in range(rng.randint(0, 3)))
-        levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z'])}"
-                          f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)'])}"
+        levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z', 'R.h', 'R.g', 'R.x', 'R.s', 'R.h x', 'R.', 'R.nosuch'])}"
+                          f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)', ', pweight(g)', ', pweight(h)', ', pweight(nosuch)', ', pweight()', ', pweight(1+g)', ', pweight(g*)'])}"
                           for _ in range(rng.randint(0, 3)))
         opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
@@ -151,8 +151,10 @@ def command_line(rng) -> str:
                            ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
                            ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
                            ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
-                           ", estmetric stddev"])
-        wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]"])
+                           ", estmetric stddev", ", pwscale(size)", ", pwscale(effective)",
+                           ", pwscale(gk)", ", pwscale(foo)"])
+        wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
+                         " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \

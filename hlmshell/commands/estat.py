@@ -12,6 +12,7 @@ import numpy as np
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
 from hlmshell.models import ModelError
+from hlmshell.models.crossed import distinct_levels
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.estat import (CovMatrixBlock, GroupRow, GroupTable, IccRow, IccTable,
                                    IcRow, IcTable, ReCovariance)
@@ -155,7 +156,7 @@ def estat_group(session, args, result):
     model = _model(result, "model is linear regression; no group information available",
                    "group")
     return GroupTable([GroupRow(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
-                       for lv in model.levels])
+                       for lv in distinct_levels(model.levels)])
 
 
 # ------------------------------------------------------------------------------- sd

@@ -13,6 +13,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.estimates.results import data_signature, from_mixed
+from hlmshell.models.crossed import distinct_levels
 from hlmshell.render.formats import abbrev, fmt
 from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, GroupInfo,
                                    LRTestLine,
@@ -20,7 +21,7 @@ from hlmshell.render.mixed import (EstMetricTable, FixedEffectsTable, FixedRow, 
                                    RandomEffectsTable, RERow, RESection, SmallHeader,
                                    note_text)
 from hlmshell.syntax.factor import resolver_for
-from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed
+from hlmshell.syntax.mixed_call import MixedCall, MixedOptions, parse_mixed, weight_expressions
 from hlmshell.syntax.spec import Args, parse_in_range
 
 
@@ -64,8 +65,13 @@ def run_mixed(session, args, name: str):
         return replay_output(result, call.options, level)
     if not session.data.names:
         raise StataError(111, "no variables defined")
+    if any(lv.factor for lv in call.levels) and (call.options.vce or call.options.dfmethod):
+        # robust.py and smallsample.py work on nested groups; crossed.py has no route there
+        opt = "vce()" if call.options.vce else "dfmethod()"
+        raise StataError(198, f"option {opt} not allowed with crossed effects (R.varname)")
     fit, sample_vars = estimate(session, call)
-    if call.weight and len(fit.levels) > 1 and (call.options.vce or call.options.dfmethod):
+    if call.weight and call.weight[0] == "fweight" and len(fit.levels) > 1 and \
+            (call.options.vce or call.options.dfmethod):
         # the nested routes of robust/smallsample work on rows, not weighted cross-products
         raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
                               "more than one level")
@@ -156,6 +162,13 @@ def estimate(session, call: MixedCall):
                 v not in {lv.groupvar for lv in call.levels}:
             raise StataError(109, "type mismatch")
     data = {v: session.data.column(v) for v in variables}
+    for text in weight_expressions(call):   # [pw=exp], pweight(exp): columns named by the text
+        from hlmshell.dataset.evaluate import evaluate
+        from hlmshell.syntax.expr import parse_expression
+        values = evaluate(parse_expression(text), session)
+        if np.asarray(values).dtype == object:
+            raise StataError(109, "type mismatch")
+        data[text] = np.broadcast_to(np.asarray(values, dtype=float), (session.data.nobs,)).copy()
     sample = touse(session, call)
     check = session.interrupt_check
 
@@ -207,7 +220,9 @@ def re_label(label: str) -> str:
     random-effects label to 8 characters."""
     kind, _, inside = label.partition("(")
     sep = "," if "," in inside else " "
-    return f"{kind}({sep.join(abbrev(n, 8) for n in inside[:-1].split(sep))})"
+    # R.factor (crossed): the variable after R. is abbreviated (not verified against Stata)
+    short = lambda n: "R." + abbrev(n[2:], 8) if n.startswith("R.") else abbrev(n, 8)
+    return f"{kind}({sep.join(short(n) for n in inside[:-1].split(sep))})"
 
 
 def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
@@ -268,7 +283,7 @@ def build_output(result, opts: MixedOptions, level: float) -> MixedOutput:
     out = MixedOutput()
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, int(lv.n_groups), int(lv.g_min), float(lv.g_avg),
-                            int(lv.g_max)) for lv in model.levels]
+                            int(lv.g_max)) for lv in distinct_levels(model.levels)]
         small = getattr(model, "small", None)
         out.header = MixedHeader(m.get("title", ""), int(s["N"]), groups, ll=_f(s["ll"]),
                                  chi2=_f(s.get("F" if small else "chi2")),

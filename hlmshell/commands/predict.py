@@ -128,6 +128,14 @@ def predict(session, args):
     if len(chosen) > 1:
         raise StataError(198, "only one statistic may be specified")
     stat = chosen[0] if chosen else "xb"
+    spec = getattr(model, "spec", None)
+    if stat == "scores" and any(getattr(lv, "factor", None) for lv in getattr(spec, "levels", ())):
+        # the scores need lmm.py's nested caches (crossed.py has the BLUPs and their SEs)
+        raise StataError(198, "option scores not allowed after crossed effects (R.varname)")
+    if stat == "scores" and (getattr(spec, "pweights", None) or
+                             any(getattr(lv, "pweight", None) for lv in getattr(spec, "levels", ()))):
+        # robust.stata_scores are the unweighted likelihood's (pweights.py has the others)
+        raise StataError(198, "option scores not allowed after estimation with sampling weights")
     if stat == "scores" and model.method == "REML":
         raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from hlmshell.matrix import StataMatrix
+from hlmshell.models.crossed import distinct_levels
 
 
 @dataclass
@@ -195,10 +196,11 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
         mats["V"] = StataMatrix(V, list(names), list(names), symmetric=True)
         mats["df"] = StataMatrix(np.asarray(small.df, dtype=float).reshape(1, -1), ["r1"],
                                  list(names[:kf]))
-    groupvars = [lv.groupvar for lv in levels]
+    glevels = distinct_levels(levels)      # a repeated _all level (crossed) once
+    groupvars = [lv.groupvar for lv in glevels]
     for key, attr in (("g_max", "g_max"), ("g_avg", "g_avg"), ("g_min", "g_min"),
                       ("N_g", "n_groups")):
-        vals = [float(getattr(lv, attr)) for lv in levels]
+        vals = [float(getattr(lv, attr)) for lv in glevels]
         if vals:
             mats[key] = StataMatrix(np.array([vals]), ["r1"], list(groupvars))
 

@@ -88,10 +88,16 @@ def group_reses(fit, level_index: int, kind: str = "stata") -> np.ndarray:
 
 
 def reffects(fit, level_index: int) -> np.ndarray:
+    if getattr(fit._state["model"], "crossed", False):
+        from .crossed import reffects as crossed_reffects
+        return crossed_reffects(fit, level_index)
     return _expand(fit, level_index, group_blups(fit, level_index))
 
 
 def reses(fit, level_index: int, kind: str = "stata") -> np.ndarray:
+    if getattr(fit._state["model"], "crossed", False):
+        from .crossed import reses as crossed_reses
+        return crossed_reses(fit, level_index, kind)
     return _expand(fit, level_index, group_reses(fit, level_index, kind))
 
 

@@ -41,6 +41,9 @@ class LevelDesign:
     n_groups: int
     parent: np.ndarray | None   # for each group, index of its group one level up (None for level 0)
     sizes: np.ndarray           # obs per group
+    factor: str | None = None   # R.factor level (crossed.py): effects == ['R.factor']
+    fcodes: np.ndarray | None = None    # factor level code (0..) of each sample row
+    fcodes_all: np.ndarray | None = None    # the same over all input rows (-1: level unseen)
 
 
 @dataclass
@@ -57,6 +60,10 @@ class Design:
     rows: np.ndarray            # indices of sample rows
     levels: list[LevelDesign]
     weights: np.ndarray | None = None   # frequency weights over all input rows (or None)
+    # sampling weights: `weights` then holds the (scaled) level-one weights, level_weights
+    # each level's per-group weights (None where the level has none)
+    pweighted: bool = False
+    level_weights: list | None = None
 
     @property
     def y(self):
@@ -366,9 +373,16 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
                 ok &= ~np.isnan(cols[f.var])
     seen = []
     for lev in spec.levels:
-        if lev.groupvar in seen and lev.groupvar != seen[-1]:
+        if lev.factor:
+            cols[lev.factor] = _factor_column(data, lev.factor)
+            ok &= ~np.isnan(cols[lev.factor])
+            if lev.groupvar != "_all":
+                raise ModelError(198, "R.varname is only supported at the _all: level")
+            seen.append(lev.groupvar)
+            continue
+        if lev.groupvar in seen and lev.groupvar != seen[-1] and lev.groupvar != "_all":
             raise ModelError(198, f"{lev.groupvar} level variable, specified at more than one level")
-        if lev.groupvar in seen:
+        if lev.groupvar in seen and lev.groupvar != "_all":
             raise ModelError(198, f"repeated level variable {lev.groupvar} is not supported")
         seen.append(lev.groupvar)
         for s in lev.slopes:
@@ -388,6 +402,7 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if (w != np.floor(w)).any():
             raise ModelError(401, "may not use noninteger frequency weights")
         ok &= w_all != 0        # Stata: zero frequency weights leave the sample
+    pw_cols = _sampling_weights(spec, data, ok) if _has_pweights(spec) else None
     if not ok.any():
         raise ModelError(2000, "no observations")
 
@@ -416,6 +431,9 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
 
     levels = []
     for li, lev in enumerate(spec.levels):
+        if lev.factor:
+            levels.append(_factor_level(lev.factor, cols[lev.factor], ok, n_rows))
+            continue
         eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
         if not eff:
             continue  # an empty RE equation contributes nothing
@@ -457,12 +475,98 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if li > 0:
             parent = np.zeros(ng, dtype=np.int64)
             parent[g] = levels[li - 1]["group_all"][rows]
-        sizes = np.bincount(g, minlength=ng) if w_all is None else \
+        sizes = np.bincount(g, minlength=ng) if w_all is None or pw_cols else \
             np.bincount(g, weights=w_all[rows], minlength=ng).round().astype(np.int64)
         out_levels.append(LevelDesign(d["groupvar"], d["effects"], d["covariance"], d["Z_all"],
-                                      d["group_all"], g, ng, parent, sizes))
-    return Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
-                  ok, rows, out_levels, w_all)
+                                      d["group_all"], g, ng, parent, sizes, d.get("factor"),
+                                      d["fcodes"][rows] if d.get("factor") else None,
+                                      d.get("fcodes")))
+    design = Design(spec.depvar, y_all, X_all, names, omitted, dropped, keep, spec.constant,
+                    ok, rows, out_levels, w_all)
+    if pw_cols is not None:
+        _apply_sampling_weights(design, spec, pw_cols)
+    return design
+
+
+def _has_pweights(spec: ModelSpec) -> bool:
+    return bool(spec.pweights or any(lv.pweight for lv in spec.levels))
+
+
+def _sampling_weights(spec: ModelSpec, data, ok: np.ndarray) -> dict:
+    """The sampling-weight columns; rows with a missing or zero weight leave the sample
+    (as Stata's zero pweights do), negative weights are an error."""
+    if not spec.levels or any(lv.factor for lv in spec.levels):
+        raise ModelError(198, "sampling weights are not supported with crossed effects "
+                              "(R.varname) or without random effects")
+    if spec.pwscale and len(spec.levels) != 1:
+        raise ModelError(198, "option pwscale() is only allowed with two-level models")
+    out = {}
+    for key, var in [("_1", spec.pweights)] + [(lv.groupvar, lv.pweight) for lv in spec.levels]:
+        if not var:
+            continue
+        w = _numeric(data, var)
+        ok &= ~np.isnan(w)
+        if (w[ok] < 0).any():
+            raise ModelError(402, "negative weights encountered")
+        ok &= w != 0
+        out[key] = w
+    return out
+
+
+def _apply_sampling_weights(design: Design, spec: ModelSpec, pw_cols: dict) -> None:
+    """Level-one weights (scaled per pwscale within each group) into design.weights, the
+    level's per-group weights into design.level_weights ([ME] mixed, Methods and formulas:
+    the pseudo-likelihood sum_j w_j log int prod_i f(y_ij | u_j)^(w_i|j) phi(u_j) du_j)."""
+    rows = design.rows
+    lv = design.levels[-1]      # level-one weights are scaled within the innermost groups
+    g, G = lv.group, lv.n_groups
+    w1 = pw_cols["_1"][rows] if "_1" in pw_cols else np.ones(len(rows))
+    if spec.pwscale in ("size", "effective"):
+        s1 = np.bincount(g, weights=w1, minlength=G)
+        if spec.pwscale == "size":      # sum to the group's size
+            w1 = w1 * (lv.sizes / s1)[g]
+        else:                           # sum to the effective size (sum w)^2 / sum w^2
+            s2 = np.bincount(g, weights=w1 * w1, minlength=G)
+            w1 = w1 * (s1 / s2)[g]
+    elif spec.pwscale is not None:
+        raise ModelError(198, f"pwscale({spec.pwscale}) not allowed")
+    w_all = np.zeros(len(design.y_all))
+    w_all[rows] = w1
+    design.weights = w_all
+    design.pweighted = True
+    design.level_weights = []
+    for lv, slv in zip(design.levels, spec.levels):
+        lw = None
+        if lv.groupvar in pw_cols:
+            wr = pw_cols[lv.groupvar][rows]
+            lw = np.zeros(lv.n_groups)
+            lw[lv.group] = wr
+            if (lw[lv.group] != wr).any():
+                raise ModelError(459, f"{slv.pweight} is not constant within {lv.groupvar}")
+        design.level_weights.append(lw)
+
+
+def _factor_column(data, name: str) -> np.ndarray:
+    x = _numeric(data, name)
+    v = x[~np.isnan(x)]
+    if (v != np.round(v)).any():
+        raise ModelError(452, "factor variables may not contain noninteger values")
+    if (v < 0).any():
+        raise ModelError(452, "factor variables may not contain negative values")
+    return x
+
+
+def _factor_level(var: str, x: np.ndarray, ok: np.ndarray, n_rows: int) -> dict:
+    """`_all: R.var`: one group (every row), codes of var's levels over the sample."""
+    codes = np.full(n_rows, -1, dtype=np.int64)
+    vals = np.unique(x[ok])
+    seen = ~np.isnan(x)     # rows outside the sample whose level was estimated get its BLUP
+    pos = np.searchsorted(vals, x[seen])
+    pos = np.minimum(pos, len(vals) - 1)
+    codes[seen] = np.where(vals[pos] == x[seen], pos, -1)
+    return dict(groupvar="_all", effects=[f"R.{var}"], covariance="identity",
+                Z_all=np.ones((n_rows, 1)), group_all=np.where(ok, 0, -1).astype(np.int64),
+                keys=np.zeros(1), factor=var, fcodes=codes)
 
 
 def _keys(data):

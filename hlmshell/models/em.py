@@ -70,7 +70,9 @@ def _theta(cov: str, q: int, T: np.ndarray) -> np.ndarray:
 
 
 def em_supported(model) -> bool:
-    return len(model.levels) >= 1 and all(q > 0 for q in model.q)
+    # crossed.py has no per-group cross-products for the EM step: Newton from the start
+    return len(model.levels) >= 1 and all(q > 0 for q in model.q) and \
+        not getattr(model, "crossed", False) and getattr(model, "lw", None) is None
 
 
 def _dev_grad_s2(model, th):

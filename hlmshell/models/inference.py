@@ -16,6 +16,7 @@ import numpy as np
 from . import distributions as special   # stdlib-based: scipy costs 0.3-0.4 s to import
 
 from . import covariance as cv
+from .crossed import stata_level_numbers
 from .results import LevelFit, MixedFit, ModelError
 
 
@@ -162,14 +163,18 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
         V_beta = np.zeros((k_f, k_f))
         V_beta[np.ix_(design.keep, design.keep)] = s2 * XXinv
     n, p = model.n, model.p
+    if getattr(design, "pweighted", False):
+        n = len(design.rows)    # e(N): observations; the weights sum to model.n
     ll = -dev / 2
 
     state = VarianceState(model, theta, s2, free)
     covs = [lv.covariance for lv in model.levels]
     Sig, _ = state.sigmas(state.psi)
     names = []
-    for L, (lv, q) in enumerate(zip(model.levels, model.q), start=1):
-        names += cv.stata_names(lv.covariance, q, L)
+    nums = stata_level_numbers([lv.groupvar for lv in model.levels])
+    for (L, eq), lv, q in zip(nums, model.levels, model.q):
+        nm = cv.stata_names(lv.covariance, q, L)
+        names += [f"lns{L}_{eq}_1"] if getattr(lv, "factor", None) else nm
     names.append("lnsig_e")
     phi, _, V_theta = state.delta(_stata_fun(state, covs))
     # atr of a correlation involving a zero variance is arbitrary: no variance for it

@@ -139,11 +139,31 @@ class LMM:
             if not allrows:
                 b = b[rows]
             cols += [b[:, j] for j in js]
+        # sampling weights of the groups (pseudo-likelihood): per level, per group, or None
+        self.lw = None
+        if design.level_weights is not None and any(w is not None for w in design.level_weights):
+            self.lw = [np.ones(lv.n_groups) if w is None else np.asarray(w, dtype=float)
+                       for lv, w in zip(self.levels, design.level_weights)]
+            # a group's log-determinant counts with the product of its own and its ancestors'
+            self.cw = [self.lw[0]]
+            for l in range(1, len(self.levels)):
+                self.cw.append(self.lw[l] * self.cw[l - 1][self.levels[l].parent])
         if design.weights is not None:
-            # frequency weights: the cross-products of the expanded data, sum_i w_i a_i a_i'
+            # frequency weights: the cross-products of the expanded data, sum_i w_i a_i a_i';
+            # level-one sampling weights enter the same way (pseudo-likelihood)
             sw = np.sqrt(design.weights[rows])
             cols = [c * sw for c in cols]
-            self.n = int(round(float(design.weights[rows].sum())))
+            if design.pweighted:
+                wi = design.weights[rows]
+                if len(self.levels) == 1:       # per-group sums, for pweights.py's scores
+                    self.n_j = np.bincount(self.levels[0].group, weights=wi,
+                                           minlength=self.levels[0].n_groups)
+                if self.lw is not None:
+                    wi = wi * self.cw[-1][self.levels[-1].group]
+                self.row_w = wi                 # each row's weight in the pseudo-likelihood
+                self.n = float(wi.sum())
+            else:
+                self.n = int(round(float(design.weights[rows].sum())))
         if self.levels:
             g = self.levels[-1].group
             G = self.levels[-1].n_groups
@@ -215,7 +235,7 @@ class LMM:
     # gradients a finite-difference Hessian needs cost one pass (numpy call overhead, not
     # arithmetic, dominates at these sizes).
     def _forward(self, theta, general: bool = False):
-        if len(self.levels) == 1 and not general:
+        if len(self.levels) == 1 and not general and self.lw is None:
             return self._forward1(theta)
         self.nfev += 1
         lams = self.lambdas(theta)          # each (P, q, q)
@@ -229,11 +249,17 @@ class LMM:
             LamT = np.swapaxes(Lam, -1, -2)
             Gm, H, WW = M[..., :q, :q], M[..., :q, q:], M[..., q:, q:]
             A = LamT @ Gm @ Lam + np.eye(q)
-            Ainv, lda = _inv_logdet(A)
+            if self.lw is None:
+                Ainv, lda = _inv_logdet(A)
+            else:   # sampling weights: sum_g c_g log|A_g|
+                Ainv = np.linalg.inv(A)
+                lda = np.linalg.slogdet(A)[1] @ self.cw[l]
             ld += lda
             B = LamT @ H
             K = Ainv @ B
             S = WW - np.swapaxes(B, -1, -2) @ K
+            if self.lw is not None:     # the parent sums w_g S_g
+                S = S * self.lw[l][:, None, None]
             cache[l] = (Lam, Gm, H, Ainv, K)
             M = np.add.reduceat(S, self.starts[l], axis=1) if l > 0 else S.sum(axis=1, keepdims=True)
         R = M[:, 0] if self.levels else np.broadcast_to(self.M0, (P,) + self.M0.shape[1:])
@@ -389,10 +415,13 @@ class LMM:
         P = Rbar.shape[0]
         grad = np.zeros((P, self.offsets[-1]))
         Sbar = Rbar[:, None]
+        if self.lw is not None:
+            Sbar = Sbar * self.lw[0][:, None, None]
         for l in range(len(self.levels)):
             Lam, Gm, H, Ainv, K = cache[l]
             KS = K @ Sbar
-            Abar = KS @ np.swapaxes(K, -1, -2) + Ainv
+            Abar = KS @ np.swapaxes(K, -1, -2) + \
+                (Ainv if self.lw is None else Ainv * self.cw[l][:, None, None])
             Bbar = -2.0 * KS
             Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
             grad[:, self.offsets[l]:self.offsets[l + 1]] = Lbar.reshape(P, -1) @ self.Eflat[l].T
@@ -407,6 +436,8 @@ class LMM:
                 Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
                 Mbar[..., q:, q:] = Sbar
                 Sbar = Mbar[:, self.levels[l + 1].parent]
+                if self.lw is not None:
+                    Sbar = Sbar * self.lw[l + 1][:, None, None]
         return grad
 
     # ---- criteria ------------------------------------------------------------------------

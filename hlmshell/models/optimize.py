@@ -20,6 +20,7 @@ from . import covariance as cv
 from .design import build_design
 from .em import PathOptions, em, em_supported, ml_stop
 from .inference import build_result
+from .crossed import CrossedLMM, crossed_model
 from .lmm import LMM
 from .results import FitSummary, MixedFit, ModelError
 from .spec import ModelSpec
@@ -193,7 +194,10 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
         raise ModelError(2001, "insufficient observations")
     if n <= p:
         raise ModelError(2001, "insufficient observations")
-    model = LMM(design, reml=(method == "REML"))
+    if crossed_model(design):
+        model = CrossedLMM(design, reml=(method == "REML"))
+    else:
+        model = LMM(design, reml=(method == "REML"))
     if model.exact_fit():
         raise ModelError(430, "likelihood evaluates to missing")   # zero residual variance
     theta0 = np.concatenate([cv.start(lv.covariance, q, zs) for lv, q, zs in
@@ -266,7 +270,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
 def _moment_start(model: LMM):
     """One level: method-of-moments start from the per-group OLS fits of y - X b_ols on Z
     (all from the sufficient statistics): Sigma ~ cov(b_g) - s2 mean((Z_g'Z_g)^-1)."""
-    if len(model.levels) != 1:
+    if len(model.levels) != 1 or getattr(model, "crossed", False) or \
+            getattr(model, "lw", None) is not None:
         return None
     q, p = model.q[0], model.p
     M = model.M0

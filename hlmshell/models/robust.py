@@ -149,11 +149,16 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     nc = int(owner.max()) + 1
     if nc < 2:
         raise ModelError(459, f"only one cluster in {clustvar or fit.levels[0].groupvar}")
-    Sb, Sp = scores(fit)
     psi, free = st.psi, st.free
     kpsi = len(psi)
     J, K = _jacobians(fit, st)
-    S = np.hstack([Sb, Sp @ J[:, free]])
+    if d.pweighted:     # pseudo-likelihood scores (pweights.py), already in (beta, psi)
+        from .pweights import scores as pw_scores
+        Sx = pw_scores(fit._state["model"], fit._state["beta_k"], psi)
+        S = np.hstack([Sx[:, :len(d.keep)], Sx[:, len(d.keep):][:, free]])
+    else:
+        Sb, Sp = scores(fit)
+        S = np.hstack([Sb, Sp @ J[:, free]])
     Sc = np.zeros((nc, S.shape[1]))
     np.add.at(Sc, owner, S)
     keep = np.asarray(d.keep)

@@ -27,6 +27,8 @@ class RandomLevel:
     slopes: tuple[str, ...] = ()
     constant: bool = True
     covariance: str | None = None  # None: Stata's default (identity for one effect, else independent)
+    factor: str | None = None  # `|| _all: R.a`: the indicators of a's levels, one variance (crossed.py)
+    pweight: str | None = None  # pweight(varname): sampling weights of this level's groups
 
 
 @dataclass(frozen=True)
@@ -38,4 +40,6 @@ class ModelSpec:
     method: str = "ML"  # "ML" or "REML"
     maxiter: int = 300
     weights: str | None = None  # frequency weights (a variable): the fit of the expanded data
+    pweights: str | None = None  # [pw=v]: level-one sampling weights (pseudo-likelihood)
+    pwscale: str | None = None   # size | effective: how level-one sampling weights are scaled
     extra: dict = field(default_factory=dict, compare=False, hash=False)

@@ -53,13 +53,15 @@ _GLOBAL = (
     ("dfmethod", "dfm", "string", False),
     ("dftable", "dftable", "string", True),
     ("vce", "vce", "string", False),
+    ("pwscale", "pwscale", "string", False),
     ("estmetric", "estm", None, True),
     ("coeflegend", "coefl", None, True),
 )
 # dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
 _DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
               ("satterthwaite", "sat"), ("kroger", "kr"))
-_EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"))  # help: NOCONStant
+_EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"),
+             ("pweight", "pweight", "string"))  # help: NOCONStant
 
 
 @dataclass
@@ -68,10 +70,12 @@ class LevelCall:
     slopes: tuple[str, ...] = ()
     constant: bool = True
     covariance: str | None = None  # full lower-case name, or None for Stata's default
+    factor: str | None = None   # `_all: R.a`: crossed effects of a's levels (no constant)
+    pweight: str | None = None  # pweight(varname): sampling weights of this level's groups
 
     @property
     def n_effects(self) -> int:
-        return len(self.slopes) + int(self.constant)
+        return 1 if self.factor else len(self.slopes) + int(self.constant)
 
 
 @dataclass
@@ -100,6 +104,7 @@ class MixedOptions:
     clustvar: str | None = None     # as typed (resolved by the command)
     estmetric: bool = False         # one table of e(b) in the estimation metric
     coeflegend: bool = False        # that table with _b[] names instead of statistics
+    pwscale: str | None = None      # size | effective (sampling weights, two-level models)
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -131,10 +136,11 @@ class MixedCall:
             if v not in out:
                 out.append(v)
         for lev in self.levels:
-            for v in (lev.groupvar, *lev.slopes):
+            for v in (lev.groupvar, *lev.slopes, *([lev.factor] if lev.factor else []),
+                      *([lev.pweight] if lev.pweight and _NAME.fullmatch(lev.pweight) else [])):
                 if v != "_all" and v not in out:
                     out.append(v)
-        if self.weight and self.weight[1] not in out:
+        if self.weight and self.weight[1] not in out and _NAME.fullmatch(self.weight[1]):
             out.append(self.weight[1])
         if self.options.clustvar and self.options.clustvar not in out:
             out.append(self.options.clustvar)
@@ -146,7 +152,8 @@ class MixedCall:
             cov = lev.covariance
             if lev.n_effects == 1:
                 cov = "identity"  # Stata forces a one-effect equation to identity
-            levels.append(RandomLevel(lev.groupvar, tuple(lev.slopes), lev.constant, cov))
+            levels.append(RandomLevel(lev.groupvar, tuple(lev.slopes), lev.constant, cov,
+                                      lev.factor, lev.pweight))
         extra = {}
         if self.options.nolrtest:
             extra["nolrtest"] = True
@@ -157,7 +164,10 @@ class MixedCall:
             iterate=o.iterate if o.iterate is not None else 300, tolerance=o.tolerance,
             ltolerance=o.ltolerance, nrtolerance=o.nrtolerance)
         return ModelSpec(depvar=self.depvar, fixed=tuple(self.fixed), levels=tuple(levels),
-                         weights=self.weight[1] if self.weight else None,
+                         weights=self.weight[1] if self.weight and self.weight[0] == "fweight"
+                         else None,
+                         pweights=self.weight[1] if self.weight and self.weight[0] == "pweight"
+                         else None, pwscale=self.options.pwscale,
                          constant=self.constant, method=self.options.method,
                          maxiter=self.options.iterate if self.options.iterate is not None else 300,
                          extra=extra)
@@ -277,6 +287,13 @@ class _Collector:
             if word not in ("default", "ci", "pvalue"):
                 raise StataError(198, f"dftable({arg.strip()}) invalid")
             o.dftable = word
+        elif name == "pwscale":
+            word = arg.strip().lower()
+            if word == "gk":    # Graubard and Korn's scaling is not implemented
+                raise StataError(198, "option pwscale(gk) not allowed")
+            if word not in ("size", "effective"):
+                raise StataError(198, f"pwscale({arg.strip()}) invalid")
+            o.pwscale = word
         elif name in ("matsqrt", "matlog"):
             o.optmetric = name
         elif name == "difficult":
@@ -323,25 +340,49 @@ class _Collector:
         return self.opts
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_expression(text: str) -> None:
+    from hlmshell.syntax.expr import parse_expression
+    if not text.strip():
+        raise StataError(198, "invalid syntax")
+    parse_expression(text)
+
+
+def weight_expressions(call) -> list[str]:
+    """The sampling-weight expressions that are not plain variable names ([pw=exp],
+    pweight(exp)): the command evaluates them into columns named by their text."""
+    out = [call.weight[1]] if call.weight and call.weight[0] == "pweight" else []
+    out += [lv.pweight for lv in call.levels if lv.pweight]
+    return [e for e in out if not _NAME.fullmatch(e)]
+
+
 _WEIGHT = re.compile(r"\[\s*(fw|fweight|pw|pweight|aw|aweight|iw|iweight|weight)\s*=\s*([^\]]*)\]")
 
 
 def _weight_clause(text: str, resolve: Resolver | None):
-    """`[fw=v]` / `[fweight=v]` (a variable): frequency weights. Other weight types are not
-    implemented (r(101))."""
+    """`[fw=v]` / `[fweight=v]` (a variable): frequency weights; `[pw=v]`: level-one sampling
+    weights. Other weight types are not implemented (r(101))."""
     m = _WEIGHT.search(text)
     if m is None:
         return text, None
     kind, exp = m.group(1), m.group(2).strip()
     long = {"fw": "fweight", "pw": "pweight", "aw": "aweight", "iw": "iweight"}.get(kind, kind)
-    if long != "fweight":
+    if long not in ("fweight", "pweight"):
         raise StataError(101, f"{long}s not allowed")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", exp):
+    if long == "pweight" and not _NAME.fullmatch(exp):
+        _check_expression(exp)      # [pw=exp]: evaluated by the command (commands/mixed.py)
+        rest = text[:m.start()] + " " + text[m.end():]
+        if _WEIGHT.search(rest):
+            raise StataError(198, "invalid syntax")
+        return rest, (long, exp)
+    if not _NAME.fullmatch(exp):
         raise StataError(101, "frequency weights must be a variable name here")
     rest = text[:m.start()] + " " + text[m.end():]
     if _WEIGHT.search(rest):
         raise StataError(198, "invalid syntax")
-    return rest, ("fweight", resolve(exp) if resolve else exp)
+    return rest, (long, resolve(exp) if resolve else exp)
 
 
 def _dfmethod(arg: str) -> tuple[str, str]:
@@ -420,11 +461,35 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
         name = resolve(name) if resolve else name
     rest = col.clauses(main[colon + 1:])
     if re.search(r"(?i)\bR\.", rest):
-        raise StataError(198, "R.varname random effects are not supported")
+        return _factor_level(col, name, rest, opts, resolve)
     slopes = _plain_names(rest, resolve)
     own = _equation_options(col, opts, "re")
     cov = covariance_name(own["covariance"]) if "covariance" in own else None
-    return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov)
+    pw = own.get("pweight")
+    if pw is not None:      # pweight(exp): a variable name, or an expression the command evaluates
+        pw = pw.strip()
+        if _NAME.fullmatch(pw):
+            pw = resolve(pw) if resolve else pw
+        else:
+            _check_expression(pw)
+    return LevelCall(name, tuple(slopes), not own.get("noconstant", False), cov, None, pw)
+
+
+def _factor_level(col: _Collector, name: str, rest: str, opts, resolve) -> LevelCall:
+    """`_all: R.varname`: crossed effects, the indicators of varname's levels with one
+    variance (identity covariance; [ME] mixed). Only alone in its equation, at _all."""
+    words = split_words(rest)
+    m = re.fullmatch(r"[Rr]\.([A-Za-z_][A-Za-z0-9_]*)", words[0]) if len(words) == 1 else None
+    if m is None:
+        raise StataError(198, "R.varname may not be combined with other random effects "
+                              "in one equation")
+    if name != "_all":
+        raise StataError(198, "R.varname is only supported at the _all: level")
+    own = _equation_options(col, opts, "re")
+    if "covariance" in own and covariance_name(own["covariance"]) != "identity":
+        raise StataError(198, "only covariance(identity) is allowed with R.varname")
+    var = resolve(m.group(1)) if resolve else m.group(1)
+    return LevelCall(name, (), False, "identity", var)
 
 
 def _checked(row, arg: str | None, replay: bool) -> tuple[str, str | None]:
@@ -481,7 +546,7 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
     seen: list[str] = []
     for eq in equations[1:]:
         lev = _parse_level(col, eq, resolve)
-        if lev.groupvar in seen:
+        if lev.groupvar in seen and not (lev.factor and lev.groupvar == "_all"):
             if seen[-1] == lev.groupvar:
                 raise StataError(198, f"repeated level variable {lev.groupvar}: several "
                                       "equations at one level are not supported")
@@ -491,8 +556,22 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
     call.extra = col.extra
-    if call.weight and call.options.method == "REML":
+    sampling = (call.weight and call.weight[0] == "pweight") or any(lv.pweight for lv in call.levels)
+    if (call.weight or sampling) and call.options.method == "REML":
         raise StataError(101, "REML not supported with weights")
+    if sampling and call.weight and call.weight[0] == "fweight":
+        raise StataError(198, "fweights may not be combined with pweight()")
+    if call.options.pwscale and not sampling:
+        raise StataError(198, "option pwscale() requires sampling weights")
+    if sampling:
+        if any(lv.factor for lv in call.levels):
+            raise StataError(198, "sampling weights are not supported with crossed effects "
+                                  "(R.varname)")
+        if call.options.dfmethod:
+            raise StataError(198, "option dfmethod() not allowed with sampling weights")
+        if call.options.vce is None:    # Stata: sampling weights imply vce(robust)
+            call.options.vce = "robust"
+        call.options.nolrtest = True
     if call.options.clustvar:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", call.options.clustvar):
             raise StataError(198, f"{call.options.clustvar} invalid name")

@@ -502,7 +502,7 @@ def test_live_frequency_weights_and_refusals(hsb_session):
     for bad, code, msg in [("[fw=wneg] || id:", 402, "negative weights encountered"),
                            ("[fw=wfrac] || id:", 401, "may not use noninteger frequency weights"),
                            ("[fw=w] || id:, reml", 101, "REML not supported with weights"),
-                           ("[pw=w] || id:", 101, "pweights not allowed"),
+                           # [pw=] is implemented now (test_mixed_pweights.py)
                            ("[aw=w] || id:", 101, "aweights not allowed")]:
         out.seek(0)
         out.truncate()
