@@ -71,7 +71,8 @@ def data_signature(names: Sequence[str], columns: Sequence[np.ndarray],
         n = len(values)
         chunks = [name.encode("utf-8") + b"\0"]
         if values.dtype == object or values.dtype.kind in "US":
-            chunks.append(b"\0".join(str(v).encode("utf-8") for v in values))
+            # (one encode of the joined text: the same bytes as joining encoded values)
+            chunks.append("\0".join(map(str, values)).encode("utf-8"))
         else:
             chunks.append(np.ascontiguousarray(values, dtype="<f8").tobytes())
         for chunk in chunks:
