@@ -8,8 +8,7 @@ from typing import Callable, TextIO
 
 import numpy as np
 
-from hlmshell.commands import load_all
-from hlmshell.commands.registry import REGISTRY
+from hlmshell.commands.registry import REGISTRY, use_index
 from hlmshell.dataset.dataset import Dataset
 from hlmshell.errors import BreakError, StataError
 from hlmshell.estimates.store import EstimatesStore
@@ -40,7 +39,7 @@ class _State:
 
 class Session:
     def __init__(self, out: TextIO | None = None):
-        load_all()
+        use_index()
         self.out = out if out is not None else sys.stdout
         self.data = Dataset()
         self.estimates = EstimatesStore()

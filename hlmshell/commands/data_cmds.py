@@ -177,3 +177,7 @@ def label(session, args):
     word, _, rest = args.anything.strip().partition(" ")
     sub = LABEL.lookup(word)
     return sub.handler(session, rest)
+
+
+# the subcommands other modules register: label define/values/list/..., loaded with `label`
+from hlmshell.commands import labels  # noqa: E402,F401

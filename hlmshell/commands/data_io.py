@@ -303,3 +303,7 @@ def export_delimited(session, body: str):
         write_delimited(rows, names, path, shown, delimiter)
     return "\n".join(lines + [f"file {shown} saved"])
 
+
+
+# import spss|sas and export spss live in foreign_io.py; loaded with import/export
+from hlmshell.commands import foreign_io  # noqa: E402,F401

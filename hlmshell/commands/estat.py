@@ -217,3 +217,7 @@ def estat_df(session, args, result):
     r.macros["dfmethod"] = small.method
     session.r = r
     return DfTable(TITLES[small.method], model.depvar, rows)
+
+
+# estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())
+from hlmshell.commands import bootstrap  # noqa: E402,F401

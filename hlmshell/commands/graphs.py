@@ -2,7 +2,6 @@
 imported when a graph command first runs, so the shell starts as fast as before."""
 from __future__ import annotations
 
-from hlmshell.commands.program import SETTERS
 from hlmshell.commands.registry import Registry, command
 from hlmshell.errors import StataError
 
@@ -17,7 +16,6 @@ def set_scheme(session, value: str):
     session.settings["scheme"] = SCHEMES[value.lower()]
 
 
-SETTERS["scheme"] = set_scheme
 
 # `graph`'s subcommands (names and minimum abbreviations, for dispatch and completion);
 # the handlers are in graphics/family.py, loaded on first use

@@ -123,7 +123,12 @@ def set_seed(session, value: str):
     session.rng = np.random.default_rng(seed)
 
 
-SETTERS = {"obs": set_obs, "seed": set_seed}  # settings that act rather than just store a value
+def set_scheme(session, value: str):
+    from hlmshell.commands.graphs import set_scheme as graphs_scheme  # the graph commands' own
+    return graphs_scheme(session, value)
+
+
+SETTERS = {"obs": set_obs, "seed": set_seed, "scheme": set_scheme}  # settings that act rather than just store a value
 
 
 @command("set", syntax="anything", help="set obs #, set seed #, set more off, set linesize #, ...")
@@ -316,7 +321,7 @@ def help_cmd(session, args):
     """help [command]"""
     word = unquote(args.anything)
     if not word:
-        cmds = [REGISTRY.commands[n] for n in REGISTRY.names()]
+        cmds = REGISTRY.all()
         width = max(len(shown_name(c)) for c in cmds) + 2
         lines = ["Commands (the part outside [ ] is the shortest abbreviation):", ""]
         lines += [f"  {shown_name(c):<{width}}{c.help}" for c in cmds]

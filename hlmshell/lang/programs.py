@@ -57,7 +57,7 @@ def define_program(session, spec: str, body: list[Item]) -> None:
             kind = word
         else:
             raise StataError(198, f"option {word} not allowed")
-    if name in session.programs or name in REGISTRY.commands:
+    if name in session.programs or REGISTRY.known(name):
         raise StataError(110, f"{name} already defined")
     session.programs[name] = Program(name, kind, list(body))
 
