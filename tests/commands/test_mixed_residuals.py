@@ -1,0 +1,122 @@
+"""mixed, residuals(): estimates and likelihood against R's nlme, the table rows, e(), and
+the refusals.
+
+Reference: tests/fixtures/residuals_nlme.json, made by tests/fixtures/residuals_nlme.py
+(+ residuals_nlme.R; nlme 3.1-162, tolerance 1e-10): lme with pdDiag(~time) random effects and corAR1(form = ~time|person)
+on the simulated panel tests/fixtures/residuals_panel.csv (gaps in time), lme with
+varIdent(form = ~1|sector) and gls with corCompSymm(form = ~1|id) on data/hsb.dta.
+Tolerances: log likelihood 1e-5 absolute (both optimizers stop near 1e-7), estimates 2e-4
+relative (nlme's own stopping; VarCorr prints 8 digits)."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from session_helpers import hsb_session, state
+
+
+ROOT = Path(__file__).resolve().parents[2]
+FIX = json.loads((ROOT / "tests" / "fixtures" / "residuals_nlme.json").read_text())
+
+
+def _panel():
+    s = hsb_session(data=False)
+    assert s.run(f"import delimited {ROOT / 'tests' / 'fixtures' / 'residuals_panel.csv'}, clear") == 0
+    return s
+
+
+def close(a, b, rel=2e-4):
+    return abs(a - b) <= rel * max(abs(b), 1e-8)
+
+
+@pytest.mark.parametrize("meth", ["ML", "REML"])
+def test_ar1_matches_nlme(meth):
+    ref = FIX[f"ar1_{meth}"]
+    s = _panel()
+    opt = " reml" if meth == "REML" else ""
+    assert s.run(f"qui mixed y time || person: time, residuals(ar 1, t(time)){opt}") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(fit.beta[0], ref["beta"][1]) and close(fit.beta[1], ref["beta"][0])
+    assert close(math.tanh(fit.theta[-1]), ref["rho"])
+    assert close(fit.sigma2, ref["sigma2"])
+    S = fit.levels[0].Sigma        # (time, _cons)
+    assert close(S[1, 1], ref["var_re"][0], 1e-3) and close(S[0, 0], ref["var_re"][1], 1e-3)
+
+
+@pytest.mark.parametrize("meth", ["ML", "REML"])
+def test_by_matches_nlme(meth):
+    ref = FIX[f"by_{meth}"]
+    s = hsb_session()
+    opt = " reml" if meth == "REML" else ""
+    assert s.run(f"qui mixed mathach ses || id:, residuals(independent, by(sector)){opt}") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(fit.beta[1], ref["beta"][0]) and close(fit.beta[0], ref["beta"][1])
+    assert close(fit.sigma2, ref["sigma2"])
+    assert close(math.exp(fit.theta[-1]), ref["ratio"])
+    assert close(fit.levels[0].Sigma[0, 0], ref["var_re"], 1e-3)
+
+
+@pytest.mark.parametrize("meth", ["ML", "REML"])
+def test_exchangeable_matches_gls(meth):
+    ref = FIX[f"exch_{meth}"]
+    s = hsb_session()
+    opt = " reml" if meth == "REML" else ""
+    assert s.run(f"qui mixed mathach ses || id:, noconstant residuals(exchangeable){opt}") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(math.tanh(fit.theta[-1]), ref["rho"])
+    assert close(fit.sigma2, ref["sigma2"])
+
+
+def test_table_rows_and_ereturn():
+    s = hsb_session()
+    start = s.out.tell()
+    assert s.run("mixed mathach ses || id:, residuals(ind, by(sector)) nolog") == 0
+    text = s.out.getvalue()[start:]
+    assert "Residual: Independent,       |\n    by sector                |\n" \
+           "                   0: var(e) |   40.27812" in text
+    r = s.estimates.active
+    assert r.macros["rstructure"] == "independent"
+    assert r.macros["rstructlab"] == "Independent, by sector"
+    assert r.macros["rbyvar"] == "sector"
+    assert r.scalars["nrgroups"] == 2 and r.scalars["k_res"] == 1
+    assert r.scalars["df_c"] == 2
+    s = _panel()
+    start = s.out.tell()
+    assert s.run("mixed y time || person: time, residuals(ar 1, t(time)) nolog") == 0
+    text = s.out.getvalue()[start:]
+    assert "Residual: AR(1)              |\n                         rho |" in text
+    r = s.estimates.active
+    assert r.macros["rstructure"] == "ar" and r.macros["timevar"] == "time"
+    assert list(r.model.b_names[-2:]) == ["lnsig_e:_cons", "r_atr1:_cons"]
+
+
+@pytest.mark.parametrize("cmd, rc", [
+    ("mixed y time || person:, residuals(ar 1)", 198),            # t() required
+    ("mixed y time || person:, residuals(ar 2, t(time))", 198),   # only ar 1
+    ("mixed y time || person:, residuals(ar, t(time))", 198),
+    ("mixed y time || person:, residuals(toeplitz 1, t(time))", 198),
+    ("mixed y time || person:, residuals(bogus)", 198),
+    ("mixed y time || person:, residuals(ind, by(person) foo(x))", 198),
+    ("mixed y time || person:, residuals(ar 1, t(time)) reml dfmethod(kr)", 198),
+    ("mixed y time || person:, residuals(ar 1, t(nosuch))", 111),
+])
+def test_refusals_leave_state(cmd, rc):
+    s = _panel()
+    before = state(s)
+    assert s.run(cmd) == rc
+    assert state(s) == before and s.estimates.active is None
+
+
+def test_repeated_time_and_one_level_by():
+    s = _panel()
+    assert s.run("gen t2 = floor(time/2)") == 0
+    assert s.run("mixed y time || person:, residuals(ar 1, t(t2))") == 451
+    assert s.run("gen one = 1") == 0
+    assert s.run("mixed y time || person:, residuals(ind, by(one))") == 198
