@@ -99,38 +99,79 @@ class Structure:
         self.k = len(self.names)
         self.start = np.zeros(self.k)
 
-    def whiten(self, phi, cols):
-        """(whitened columns (n, d) in the sample-row order, log|C|) or None if phi invalid."""
-        kind = self.rs.kind
-        if self.rs.by is not None:
+    def blocks(self, cols):
+        """Per-group cross-product blocks B (C, G, d, d) of the columns (sample-row order)
+        such that the whitened M_g(phi) = sum_c coefs(phi)[c, g] B[c, g]: the data are
+        passed once; every phi then costs O(G d^2)."""
+        from scipy import sparse
+        n, d = cols.shape
+        g = self.g
+        G = int(g.max()) + 1 if n else 0
+        self.G = G
+        o = self.order
+        rs = self.rs
+        if rs.by is not None:
+            cls, K = self.code, len(self.levels_by)
+            parts = [(cls, cols, cols)]
+        elif rs.kind == "exchangeable":
+            sums = sparse.csr_matrix((np.ones(n), (g, np.arange(n))), shape=(G, n)) @ cols
+            S = self._sum(g, G, cols, cols)
+            Bm = sums[:, :, None] * sums[:, None, :] / self.sizes[:, None, None]
+            return np.stack([S - Bm, Bm])
+        else:   # ar 1: the first row of each group, then one class per distinct lag
+            lags, inv = np.unique(self.lag[~self.first], return_inverse=True)
+            self.lags = lags
+            self.lag_counts = np.bincount(inv, minlength=len(lags))
+            cs = cols[o]
+            prev = np.vstack([cs[:1], cs[:-1]])
+            gs = g[o]
+            first = self.first
+            B = [self._sum(gs[first], G, cs[first], cs[first])[None]]
+            nf = ~first
+            cls = inv
+            K = len(lags)
+            a, b, gg = cs[nf], prev[nf], gs[nf]
+            out = []
+            for x, y in ((a, a), (a, b), (b, b)):
+                out.append(self._sum(gg * K + cls, G * K, x, y).reshape(G, K, d, d))
+            B0, B1, B2 = out
+            B1 = B1 + np.swapaxes(B1, -1, -2)
+            B += [np.moveaxis(B0, 1, 0), np.moveaxis(B1, 1, 0), np.moveaxis(B2, 1, 0)]
+            return np.concatenate(B)
+        cls, x, _ = parts[0]
+        return np.moveaxis(self._sum(g * K + cls, G * K, x, x).reshape(G, K, d, d), 1, 0)
+
+    @staticmethod
+    def _sum(idx, m, x, y):
+        """sum over rows with idx == i of x_r y_r' -> (m, d, d)."""
+        from scipy import sparse
+        n, d = x.shape
+        outer = (x[:, :, None] * y[:, None, :]).reshape(n, d * d)
+        ind = sparse.csr_matrix((np.ones(n), (idx, np.arange(n))), shape=(m, n))
+        return np.asarray(ind @ outer).reshape(m, d, d)
+
+    def coefs(self, phi):
+        """(C, G) or (C, 1) coefficients of the blocks and log|C| at phi; None if invalid."""
+        rs = self.rs
+        if rs.by is not None:
             lns = np.r_[0.0, phi]
-            s = np.exp(-lns[self.code])
-            return cols * s[:, None], float(2.0 * (lns[self.code]).sum())
+            w = np.exp(-2 * lns)
+            counts = np.bincount(self.code, minlength=len(lns))
+            return w[:, None], float(2.0 * (lns * counts).sum())
         rho = float(np.tanh(phi[0]))
-        if kind == "exchangeable":
+        if rs.kind == "exchangeable":
             m = self.sizes
-            lam2 = 1.0 + (m - 1) * rho             # the eigenvalue along the group mean
+            lam2 = 1.0 + (m - 1) * rho
             if 1.0 - rho <= 0 or np.any(lam2 <= 0):
                 return None
-            means = np.stack([np.bincount(self.g, weights=c, minlength=len(m)) for c in cols.T], 1)
-            means /= m[:, None]
-            mg = means[self.g]
-            out = (cols - mg) / np.sqrt(1.0 - rho) + mg / np.sqrt(lam2)[self.g][:, None]
-            ld = float(((m - 1) * np.log(1.0 - rho) + np.log(lam2)).sum())
-            return out, ld
-        # AR(1) in t: e_j = rho^d e_{j-1} + sqrt(1 - rho^2d) * innovation
-        o = self.order
-        d = self.lag
-        r = np.where(self.first, 0.0, np.sign(rho) ** d * np.abs(rho) ** d)
+            c = np.stack([np.full(len(m), 1.0 / (1.0 - rho)), 1.0 / lam2])
+            return c, float(((m - 1) * np.log(1.0 - rho) + np.log(lam2)).sum())
+        r = np.sign(rho) ** self.lags * np.abs(rho) ** self.lags
         v = 1.0 - r * r
         if np.any(v <= 0):
             return None
-        cs = cols[o]
-        prev = np.vstack([cs[:1], cs[:-1]])
-        ws = (cs - r[:, None] * prev) / np.sqrt(v)[:, None]
-        out = np.empty_like(cols)
-        out[o] = ws
-        return out, float(np.log(v).sum())
+        c = np.r_[1.0, 1.0 / v, -r / v, r * r / v]
+        return c[:, None], float((self.lag_counts * np.log(v)).sum())
 
     def corr(self, phi, times):
         """Within-group correlation matrix over the given times (estat wcorrelation)."""
@@ -180,21 +221,6 @@ def _level_text(v) -> str:
     return str(v)
 
 
-def whitened_design(design, cols_w):
-    """A Design over the sample rows with the whitened [Z_L .. Z_1 X y] columns."""
-    n = len(design.rows)
-    pos = 0
-    levels = []
-    for lv in reversed(design.levels):
-        q = lv.Z_all.shape[1]
-        levels.insert(0, replace(lv, Z_all=cols_w[:, pos:pos + q]))
-        pos += q
-    kf = design.X_all.shape[1]
-    X = cols_w[:, pos:pos + kf]
-    y = cols_w[:, pos + kf]
-    return replace(design, y_all=y, X_all=X, levels=levels, rows=np.arange(n), weights=None)
-
-
 class StructuredLMM:
     """LMM's interface (deviance, m2ll, fixed, solution, lambdas, levels, q, offsets) over
     theta_ext = (theta, phi)."""
@@ -207,8 +233,8 @@ class StructuredLMM:
         self.structure = structure
         rows = design.rows
         mats = [lv.Z_all[rows] for lv in reversed(design.levels)] + \
-            [design.X_all[rows], design.y_all[rows][:, None]]
-        self.cols = np.hstack(mats)
+            [design.X_all[rows][:, design.keep], design.y_all[rows][:, None]]
+        self.B = structure.blocks(np.hstack(mats))
         base = LMM(design, reml)
         self.base = base
         self.levels, self.q, self.offsets = base.levels, base.q, base.offsets
@@ -225,11 +251,18 @@ class StructuredLMM:
         key = tuple(np.round(np.asarray(phi, dtype=float), 15))
         hit = self._cache.get(key)
         if hit is None:
-            w = self.structure.whiten(np.asarray(phi, dtype=float), self.cols)
+            w = self.structure.coefs(np.asarray(phi, dtype=float))
             if w is None:
                 hit = (None, np.inf)
             else:
-                hit = (self._LMM(whitened_design(self.design, w[0]), self.reml), w[1])
+                c, ld = w
+                if c.shape[1] == 1:     # one coefficient per block: a plain weighted sum
+                    M = np.tensordot(c[:, 0], self.B, 1)
+                else:
+                    M = np.einsum("cg,cgij->gij", c, self.B)
+                if not self.design.levels:
+                    M = M.sum(0, keepdims=True)
+                hit = (self._LMM(self.design, self.reml, M0=M), ld)
             if len(self._cache) > 64:
                 self._cache.clear()
             self._cache[key] = hit
@@ -313,11 +346,22 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
     if len(theta0):     # the independent-residual optimum: a close start for theta
         free0 = np.ones(len(theta0), dtype=bool)
         theta0 = newton(model, theta0, free0, 100)[0]
+    log: list[float] = []
+    if structure.k == 1:    # one parameter: its profile (the joint Newton is not needed)
+        th, a, conv = _profile(smodel, theta0, log, on_iteration)
+        x = np.r_[th, a]
+        dev = smodel.deviance(x)
+        summary = FitSummary(iterations=max(len(log) - 1, 1), function_evaluations=smodel.nfev,
+                             converged=bool(conv),
+                             message="converged" if conv else "convergence not achieved")
+        if len(log) == 1:
+            log.append(log[0])
+        return build_result(spec, method, design, smodel, x, dev, np.ones(len(x), dtype=bool),
+                            [], summary, log, dev_linear)
     x0 = np.r_[theta0, structure.start]
     free = np.ones(len(x0), dtype=bool)
     bcoords = [model.offsets[l] + c for l, lv in enumerate(model.levels)
                for c in cv.boundary_coords(lv.covariance, model.q[l])]
-    log: list[float] = []
     maxiter = max(int(spec.maxiter), 1)
     th, dev, g, iters, conv = newton(smodel, x0, free, maxiter, on_iteration, log,
                                      bcoords=bcoords)
@@ -329,3 +373,70 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
         log.append(log[0])
     return build_result(spec, method, design, smodel, th, dev, free, [], summary, log,
                         dev_linear)
+
+
+def _profile(smodel, theta0, log, on_iteration):
+    """Minimise the profile p(a) = min_theta dev(theta, a) over the one residual parameter a.
+    By the envelope theorem p'(a) is the partial derivative at theta*(a) (central
+    differences in a with theta fixed), so a safeguarded secant on p' needs one warm-started
+    Newton on theta (the fast one-level deviance) per step. Falls back to bounded Brent."""
+    from .optimize import newton
+    st = smodel.structure
+    lo, hi = -4.0, 4.0
+    if st.rs.kind == "exchangeable":
+        lo = float(np.arctanh(max(-1.0 / max(st.sizes.max() - 1, 1) + 1e-6, -0.9993)))
+    free = np.ones(len(theta0), dtype=bool)
+    state = {"theta": theta0}
+
+    def inner(a):
+        m, ld = smodel.model_at([a])
+        if m is None:
+            return None
+        th = newton(m, state["theta"], free, 100)[0] if len(theta0) else theta0
+        dev = m.deviance(th) + ld
+        if not np.isfinite(dev):
+            return None
+        state["theta"] = th
+        h = 1e-5
+        up, dn = smodel.model_at([a + h]), smodel.model_at([a - h])
+        if up[0] is None or dn[0] is None:
+            return dev, np.nan
+        return dev, (up[0].deviance(th) + up[1] - dn[0].deviance(th) - dn[1]) / (2 * h)
+
+    def record(dev):
+        log.append(-dev / 2)
+        if on_iteration:
+            on_iteration(len(log) - 1, -dev / 2)
+
+    a0 = 0.0
+    f0 = inner(a0)
+    record(f0[0])
+    a1 = a0 - 0.2 * np.sign(f0[1]) if f0[1] else 0.1
+    f1 = inner(a1)
+    while f1 is None:
+        a1 = 0.5 * (a0 + a1)
+        f1 = inner(a1)
+    for _ in range(60):
+        if f1[0] < f0[0]:
+            record(f1[0])
+        g0, g1 = f0[1], f1[1]
+        if not (np.isfinite(g0) and np.isfinite(g1)) or g1 == g0:
+            break
+        step = -g1 * (a1 - a0) / (g1 - g0)
+        if g1 * (a1 - a0) > 0 and step * g1 > 0:    # wrong way (not convex here): go downhill
+            step = -0.2 * np.sign(g1)
+        step = float(np.clip(step, -1.0, 1.0))
+        a2 = float(np.clip(a1 + step, lo, hi))
+        f2 = inner(a2)
+        while f2 is None or f2[0] > f1[0] + 1e-9 * max(1.0, abs(f1[0])):
+            a2 = 0.5 * (a1 + a2)
+            if abs(a2 - a1) < 1e-12:
+                break
+            f2 = inner(a2)
+        if f2 is None:
+            break
+        a0, f0, a1, f1 = a1, f1, a2, f2
+        if abs(a1 - a0) < 1e-7 or abs(f1[1]) < 1e-9 * max(1.0, abs(f1[0])):
+            inner(a1)   # theta*(a1) in the state
+            return state["theta"], a1, True
+    return state["theta"], a1, abs(f1[1]) < 1e-5
