@@ -77,6 +77,8 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "save", "use", "saving(g)", "x.gph", "x.svg", "x.pdf", "x.bmp", "title(a)",
          'title("a" "b")', "msymbol(Oh)", "mcolor(red)",
          "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
+         "residuals(ar 1, t(x))", "residuals(exchangeable)", "residuals(ind, by(h))",
+         "residuals(ar 1)", "res(un, t(x))", "t(x)", "by(h)",
          "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
          "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
          "(scatter y x)", "(lfit y x)", "(mean)",
@@ -151,7 +153,12 @@ def command_line(rng) -> str:
                            ", reml dfm(sat) dftable(ci)", ", dfmethod(resid) dftable(pvalue)",
                            ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
                            ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
-                           ", estmetric stddev"])
+                           ", estmetric stddev", ", residuals(ar 1, t(x))", ", residuals(ar 1)",
+                           ", residuals(exchangeable)", ", residuals(ind, by(h))",
+                           ", residuals(ind, by(g)) reml", ", residuals(ar 2, t(z))",
+                           ", residuals(exc) nocons", ", residuals(toeplitz 1, t(x))",
+                           ", residuals(ar 1, t(nosuch))", ", res(ar 1, t(x)) dfmethod(kr) reml",
+                           ", residuals(", ", residuals(ar, t(x) by(h))"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:

@@ -120,3 +120,28 @@ def test_repeated_time_and_one_level_by():
     assert s.run("mixed y time || person:, residuals(ar 1, t(t2))") == 451
     assert s.run("gen one = 1") == 0
     assert s.run("mixed y time || person:, residuals(ind, by(one))") == 198
+
+
+def test_ar1_blups_and_gls_against_dense():
+    """BLUPs Sigma Z' V^-1 (y - X b), beta and its VCE from the dense V_i = Z Sigma Z' + R_i
+    (R_i = s2 rho^|t_i - t_j|) built per person in numpy; agreement to 1e-10."""
+    import pandas as pd
+    s = _panel()
+    assert s.run("qui mixed y time || person: time, residuals(ar 1, t(time))") == 0
+    fit = s.estimates.active.model
+    d = pd.read_csv(ROOT / "tests" / "fixtures" / "residuals_panel.csv")
+    u = fit.reffects(0)
+    rho, s2, Sig, b = math.tanh(fit.theta[-1]), fit.sigma2, fit.levels[0].Sigma, fit.beta
+    XVX = np.zeros((2, 2))
+    XVy = np.zeros(2)
+    for _, grp in d.groupby("person"):
+        t = grp.time.to_numpy(float)
+        Z = np.column_stack([t, np.ones(len(t))])
+        V = Z @ Sig @ Z.T + s2 * rho ** np.abs(t[:, None] - t[None, :])
+        y = grp.y.to_numpy()
+        uu = Sig @ Z.T @ np.linalg.solve(V, y - Z @ b)
+        assert np.abs(uu - u[grp.index[0]]).max() < 1e-10
+        XVX += Z.T @ np.linalg.solve(V, Z)
+        XVy += Z.T @ np.linalg.solve(V, y)
+    assert np.abs(np.linalg.solve(XVX, XVy) - b).max() < 1e-10
+    assert np.abs(np.linalg.inv(XVX) - fit.V_beta).max() < 1e-12
