@@ -235,6 +235,7 @@ class StructuredLMM:
         mats = [lv.Z_all[rows] for lv in reversed(design.levels)] + \
             [design.X_all[rows][:, design.keep], design.y_all[rows][:, None]]
         self.B = structure.blocks(np.hstack(mats))
+        self.Bflat = self.B.reshape(len(self.B), -1)
         base = LMM(design, reml)
         self.base = base
         self.levels, self.q, self.offsets = base.levels, base.q, base.offsets
@@ -257,7 +258,7 @@ class StructuredLMM:
             else:
                 c, ld = w
                 if c.shape[1] == 1:     # one coefficient per block: a plain weighted sum
-                    M = np.tensordot(c[:, 0], self.B, 1)
+                    M = (c[:, 0] @ self.Bflat).reshape(self.B.shape[1:])
                 else:
                     M = np.einsum("cg,cgij->gij", c, self.B)
                 if not self.design.levels:
@@ -269,48 +270,78 @@ class StructuredLMM:
         return hit
 
     def _eval(self, x, grad, fn):
-        """fn(model, theta_or_psi, grad) over a batch; phi part of the gradient by central
-        differences."""
+        """fn ('deviance' or 'm2ll') over a batch of (theta, phi[, ln s]); the gradient in phi
+        analytic through the adjoint of the per-group cross-products M_g (_adjoint_M). The
+        points sharing a phi (a Newton stencil's theta steps) go through one batched pass."""
         xs = np.atleast_2d(np.asarray(x, dtype=float))
-        kt = self.ktheta
-        kp = self.structure.k
+        kt, kp = self.ktheta, self.structure.k
         has_s = fn == "m2ll"
         P = xs.shape[0]
         vals = np.empty(P)
         grads = np.zeros((P, xs.shape[1]))
         self.nfev += 1
+        groups: dict = {}
         for i in range(P):
-            th = xs[i, :kt]
-            phi = xs[i, kt:kt + kp]
-            inner = np.r_[th, xs[i, -1]] if has_s else th
-            vals[i], gi = self._one(phi, inner, grad, fn)
-            if not grad:
+            groups.setdefault(tuple(xs[i, kt:kt + kp]), []).append(i)
+        for key, idx in groups.items():
+            phi = np.array(key)
+            m, ld = self.model_at(phi)
+            if m is None:
+                vals[idx] = np.inf
                 continue
+            th = xs[idx, :kt]
+            s = xs[idx, -1] if has_s else None
+            if not grad:
+                vals[idx] = getattr(m, fn)(np.column_stack([th, s]) if has_s else th) + ld
+                continue
+            vals[idx], grads[idx, :kt], grads[idx, kt:kt + kp], gs = self._grad(m, th, phi, s)
             if has_s:
-                grads[i, :kt], grads[i, -1] = gi[:kt], gi[-1]
-            else:
-                grads[i, :kt] = gi
-            for j in range(kp):
-                h = 1e-5 * max(1.0, abs(phi[j]))
-                up, dn = phi.copy(), phi.copy()
-                up[j] += h
-                dn[j] -= h
-                fu = self._one(up, inner, False, fn)[0]
-                fd = self._one(dn, inner, False, fn)[0]
-                grads[i, kt + j] = (fu - fd) / (2 * h)
+                grads[idx, -1] = gs
         single = np.ndim(x) == 1
         if not grad:
             return float(vals[0]) if single else vals
         return (float(vals[0]), grads[0]) if single else (vals, grads)
 
-    def _one(self, phi, inner, grad, fn):
-        m, ld = self.model_at(phi)
-        if m is None:
-            return np.inf, np.zeros(len(inner))
-        out = getattr(m, fn)(inner, grad)
-        if grad:
-            return out[0] + ld, out[1]
-        return out + ld, None
+    def _grad(self, m, th, phi, s):
+        """values and the theta, phi (and ln s) gradients of -2ll at the points th (P, k)
+        sharing phi (s None: the profiled deviance)."""
+        from .lmm import LOG2PI
+        R, ld_v, cache, _ = m._forward(th, general=True)
+        beta, r2, ldXX, Q, XXinv = m._top(R, True)
+        n, p, reml = m.n, m.p, m.reml
+        nu = n - p if reml else n
+        _, ld_c = self.structure.coefs(phi)
+        gs = None
+        if s is None:
+            dev = ld_v + nu * (1.0 + LOG2PI + np.log(r2 / nu)) + (ldXX if reml else 0.0)
+            Rbar = (nu / r2)[:, None, None] * Q
+        else:
+            s2 = np.exp(2 * s)
+            dev = ld_v + (ldXX if reml else 0.0) + nu * (LOG2PI + 2 * s) + r2 / s2
+            Rbar = Q / s2[:, None, None]
+            gs = 2 * nu - 2 * r2 / s2
+        if reml and p:
+            Rbar[:, :p, :p] += XXinv
+        P = th.shape[0]
+        gt, Mbar = _adjoint_M(m, cache, Rbar)  # Mbar (P, G, d, d), or (P, d, d) without levels
+        d2 = Mbar.shape[-1] ** 2
+        C = len(self.B)
+        # <B_cg, Mbar_g>: d(-2ll)/d coef[c, g], (P, C, G) (G = 1 without levels)
+        if Mbar.ndim == 4:
+            T = np.einsum("cgx,pgx->pcg", self.Bflat.reshape(C, -1, d2), Mbar.reshape(P, -1, d2))
+        else:
+            T = np.einsum("cgx,px->pcg", self.B.reshape(C, -1, d2), Mbar.reshape(P, d2))
+        gphi = np.empty((P, len(phi)))
+        for j in range(len(phi)):   # d coefs / d phi_j by central differences (cheap)
+            h = 1e-6 * max(1.0, abs(phi[j]))
+            up, dn = phi.copy(), phi.copy()
+            up[j] += h
+            dn[j] -= h
+            cu, lu = self.structure.coefs(up)
+            cd, ldn = self.structure.coefs(dn)
+            dc = (cu - cd) / (2 * h)                       # (C, G) or (C, 1)
+            gphi[:, j] = (T * dc[None]).sum((1, 2)) + (lu - ldn) / (2 * h)
+        return dev + ld_c, gt, gphi, gs
 
     def deviance(self, theta, grad: bool = False):
         return self._eval(theta, grad, "deviance")
@@ -332,6 +363,36 @@ class StructuredLMM:
         return self.base.exact_fit()
 
 
+def _adjoint_M(m, cache, Rbar):
+    """theta gradient (P, k) and d(-2ll)/dM_g of the innermost groups' cross-products
+    (P, G, d, d): lmm.LMM._backward's reverse pass carried one level further (the M_bar it
+    forms for the inner levels), in one pass."""
+    P = Rbar.shape[0]
+    if not m.levels:
+        return np.zeros((P, 0)), Rbar
+    grad = np.zeros((P, m.offsets[-1]))
+    Sbar = Rbar[:, None]
+    for l in range(len(m.levels)):
+        Lam, Gm, H, Ainv, K = cache[l]
+        KS = K @ Sbar
+        Abar = KS @ np.swapaxes(K, -1, -2) + Ainv
+        Bbar = -2.0 * KS
+        Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
+        grad[:, m.offsets[l]:m.offsets[l + 1]] = Lbar.reshape(P, -1) @ m.Eflat[l].T
+        q = m.q[l]
+        Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
+        Hbar = Lam @ Bbar
+        d = q + Sbar.shape[-1]
+        Mbar = np.empty((P, Gbar.shape[1], d, d))
+        Mbar[..., :q, :q] = Gbar
+        Mbar[..., :q, q:] = 0.5 * Hbar
+        Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
+        Mbar[..., q:, q:] = np.broadcast_to(Sbar, Mbar[..., q:, q:].shape)
+        if l + 1 < len(m.levels):
+            Sbar = Mbar[:, m.levels[l + 1].parent]
+    return grad, Mbar
+
+
 def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_iteration):
     """The joint Newton fit in (theta, phi) from the independent-residual optimum."""
     from . import covariance as cv
@@ -347,17 +408,6 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
         free0 = np.ones(len(theta0), dtype=bool)
         theta0 = newton(model, theta0, free0, 100)[0]
     log: list[float] = []
-    if structure.k == 1:    # one parameter: its profile (the joint Newton is not needed)
-        th, a, conv = _profile(smodel, theta0, log, on_iteration)
-        x = np.r_[th, a]
-        dev = smodel.deviance(x)
-        summary = FitSummary(iterations=max(len(log) - 1, 1), function_evaluations=smodel.nfev,
-                             converged=bool(conv),
-                             message="converged" if conv else "convergence not achieved")
-        if len(log) == 1:
-            log.append(log[0])
-        return build_result(spec, method, design, smodel, x, dev, np.ones(len(x), dtype=bool),
-                            [], summary, log, dev_linear)
     x0 = np.r_[theta0, structure.start]
     free = np.ones(len(x0), dtype=bool)
     bcoords = [model.offsets[l] + c for l, lv in enumerate(model.levels)
@@ -373,70 +423,3 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
         log.append(log[0])
     return build_result(spec, method, design, smodel, th, dev, free, [], summary, log,
                         dev_linear)
-
-
-def _profile(smodel, theta0, log, on_iteration):
-    """Minimise the profile p(a) = min_theta dev(theta, a) over the one residual parameter a.
-    By the envelope theorem p'(a) is the partial derivative at theta*(a) (central
-    differences in a with theta fixed), so a safeguarded secant on p' needs one warm-started
-    Newton on theta (the fast one-level deviance) per step. Falls back to bounded Brent."""
-    from .optimize import newton
-    st = smodel.structure
-    lo, hi = -4.0, 4.0
-    if st.rs.kind == "exchangeable":
-        lo = float(np.arctanh(max(-1.0 / max(st.sizes.max() - 1, 1) + 1e-6, -0.9993)))
-    free = np.ones(len(theta0), dtype=bool)
-    state = {"theta": theta0}
-
-    def inner(a):
-        m, ld = smodel.model_at([a])
-        if m is None:
-            return None
-        th = newton(m, state["theta"], free, 100)[0] if len(theta0) else theta0
-        dev = m.deviance(th) + ld
-        if not np.isfinite(dev):
-            return None
-        state["theta"] = th
-        h = 1e-5
-        up, dn = smodel.model_at([a + h]), smodel.model_at([a - h])
-        if up[0] is None or dn[0] is None:
-            return dev, np.nan
-        return dev, (up[0].deviance(th) + up[1] - dn[0].deviance(th) - dn[1]) / (2 * h)
-
-    def record(dev):
-        log.append(-dev / 2)
-        if on_iteration:
-            on_iteration(len(log) - 1, -dev / 2)
-
-    a0 = 0.0
-    f0 = inner(a0)
-    record(f0[0])
-    a1 = a0 - 0.2 * np.sign(f0[1]) if f0[1] else 0.1
-    f1 = inner(a1)
-    while f1 is None:
-        a1 = 0.5 * (a0 + a1)
-        f1 = inner(a1)
-    for _ in range(60):
-        if f1[0] < f0[0]:
-            record(f1[0])
-        g0, g1 = f0[1], f1[1]
-        if not (np.isfinite(g0) and np.isfinite(g1)) or g1 == g0:
-            break
-        step = -g1 * (a1 - a0) / (g1 - g0)
-        if g1 * (a1 - a0) > 0 and step * g1 > 0:    # wrong way (not convex here): go downhill
-            step = -0.2 * np.sign(g1)
-        step = float(np.clip(step, -1.0, 1.0))
-        a2 = float(np.clip(a1 + step, lo, hi))
-        f2 = inner(a2)
-        while f2 is None or f2[0] > f1[0] + 1e-9 * max(1.0, abs(f1[0])):
-            a2 = 0.5 * (a1 + a2)
-            if abs(a2 - a1) < 1e-12:
-                break
-            f2 = inner(a2)
-        if f2 is None:
-            break
-        a0, f0, a1, f1 = a1, f1, a2, f2
-        if abs(a1 - a0) < 1e-7 or abs(f1[1]) < 1e-9 * max(1.0, abs(f1[0])):
-            inner(a1)   # theta*(a1) in the state
-            return state["theta"], a1, True
-    return state["theta"], a1, abs(f1[1]) < 1e-5
