@@ -332,6 +332,10 @@ class StructuredLMM:
         else:
             T = np.einsum("cgx,px->pcg", self.B.reshape(C, -1, d2), Mbar.reshape(P, d2))
         gphi = np.empty((P, len(phi)))
+        if hasattr(self.structure, "coef_grads"):
+            dc, dld = self.structure.coef_grads(phi)
+            Pn = T.shape[0]
+            return dev + ld_c, gt, T.reshape(Pn, -1) @ dc.reshape(len(dc), -1).T + dld, gs
         for j in range(len(phi)):   # d coefs / d phi_j by central differences (cheap)
             h = 1e-6 * max(1.0, abs(phi[j]))
             up, dn = phi.copy(), phi.copy()
@@ -402,7 +406,11 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
     rs = spec.extra["residuals"]
     if design.weights is not None:
         raise ModelError(198, "weights not allowed with residuals()")
-    structure = Structure(rs, design, data)
+    if rs.kind in ("exponential", "toeplitz", "unstructured"):
+        from .residuals_dense import DenseStructure
+        structure = DenseStructure(rs, design, data)
+    else:
+        structure = Structure(rs, design, data)
     smodel = StructuredLMM(design, model.reml, structure)
     if len(theta0):     # the independent-residual optimum: a close start for theta
         free0 = np.ones(len(theta0), dtype=bool)

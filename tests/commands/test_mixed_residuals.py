@@ -101,7 +101,9 @@ def test_table_rows_and_ereturn():
     ("mixed y time || person:, residuals(ar 1)", 198),            # t() required
     ("mixed y time || person:, residuals(ar 2, t(time))", 198),   # only ar 1
     ("mixed y time || person:, residuals(ar, t(time))", 198),
-    ("mixed y time || person:, residuals(toeplitz 1, t(time))", 198),
+    ("mixed y time || person:, residuals(toeplitz 1)", 198),
+    ("mixed y time || person:, residuals(toeplitz 9, t(time))", 198),
+    ("mixed y time || person:, residuals(ma 1, t(time))", 198),
     ("mixed y time || person:, residuals(bogus)", 198),
     ("mixed y time || person:, residuals(ind, by(person) foo(x))", 198),
     ("mixed y time || person:, residuals(ar 1, t(time)) reml dfmethod(kr)", 198),
@@ -171,3 +173,45 @@ def test_analytic_gradient_matches_differences(kind, by, reml):
         num = [(getattr(sm, fn)(xx + e) - getattr(sm, fn)(xx - e)) / 2e-5
                for e in np.eye(len(xx)) * 1e-5]
         assert np.abs(g - num).max() < 1e-7 * np.abs(g).max()
+
+
+@pytest.mark.parametrize("meth", ["ML", "REML"])
+def test_exponential_and_unstructured_match_nlme(meth):
+    """exponential vs lme corExp(form = ~time|person) (rho = exp(-1/range)); unstructured
+    (no random effects) vs gls corSymm + varIdent(~1|time)."""
+    s = _panel()
+    opt = " reml" if meth == "REML" else ""
+    ref = FIX[f"exp_{meth}"]
+    assert s.run(f"qui mixed y time || person: time, residuals(exponential, t(time)){opt}") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(1 / (1 + math.exp(-fit.theta[-1])), ref["rho"])
+    assert close(fit.sigma2, ref["sigma2"])
+    ref = FIX[f"un_{meth}"]
+    assert s.run(f"qui mixed y time || person:, nocons residuals(un, t(time)){opt}") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(fit.beta[0], ref["beta"][1]) and close(fit.beta[1], ref["beta"][0])
+    assert close(fit.sigma2, ref["sigma2"])
+
+
+def test_toeplitz_likelihood_against_dense():
+    """-2 ll at the toeplitz(2) estimates recomputed from the dense V_i in numpy (ML): 1e-8."""
+    import pandas as pd
+    s = _panel()
+    assert s.run("qui mixed y time || person: time, residuals(toeplitz 2, t(time))") == 0
+    fit = s.estimates.active.model
+    d = pd.read_csv(ROOT / "tests" / "fixtures" / "residuals_panel.csv")
+    r = np.r_[1.0, np.tanh(fit.theta[-2:]), 0.0, 0.0, 0.0, 0.0]
+    Sig, s2, b = fit.levels[0].Sigma, fit.sigma2, fit.beta
+    m2ll = 0.0
+    for _, grp in d.groupby("person"):
+        t = grp.time.to_numpy(int)
+        Z = np.column_stack([t, np.ones(len(t))])
+        V = Z @ Sig @ Z.T + s2 * r[np.abs(t[:, None] - t[None, :])]
+        e = grp.y.to_numpy() - Z @ b
+        m2ll += np.linalg.slogdet(V)[1] + e @ np.linalg.solve(V, e) + len(t) * np.log(2 * np.pi)
+    assert abs(-m2ll / 2 - fit.ll) < 1e-8 * abs(fit.ll)
+    rows = s.estimates.active.model.re_table()[-1]
+    assert rows.title == "Residual: Toeplitz(2)"
+    assert [r.label for r in rows.rows] == ["rho1", "rho2", "var(e)"]
