@@ -406,7 +406,7 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
     rs = spec.extra["residuals"]
     if design.weights is not None:
         raise ModelError(198, "weights not allowed with residuals()")
-    if rs.kind in ("exponential", "toeplitz", "unstructured"):
+    if rs.kind in ("exponential", "toeplitz", "unstructured", "banded"):
         from .residuals_dense import DenseStructure
         structure = DenseStructure(rs, design, data)
     else:

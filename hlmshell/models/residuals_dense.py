@@ -18,7 +18,7 @@ import numpy as np
 from .residuals import Structure, _level_text
 from .results import ModelError
 
-DENSE = ("exponential", "toeplitz", "unstructured")
+DENSE = ("exponential", "toeplitz", "unstructured", "banded")
 LIMIT = 1 << 26
 
 
@@ -41,11 +41,14 @@ class DenseStructure(Structure):
             self.names = [f"r_atr{j}" for j in range(1, rs.order + 1)]
         elif rs.kind == "exponential":
             self.names = ["r_logitr1"]
-        else:
+        else:   # unstructured; banded #: only the pairs within # of each other in t
             if T < 2:
-                raise ModelError(198, "residuals(unstructured) requires at least 2 time values")
+                raise ModelError(198, f"residuals({rs.kind}) requires at least 2 time values")
+            band = rs.order if rs.kind == "banded" else np.inf
+            self.pairs = [(a, b) for a in range(T) for b in range(a + 1, T)
+                          if abs(self.tv[b] - self.tv[a]) <= band]
             self.names = [f"r_lns{a}ose" for a in range(2, T + 1)] + \
-                [f"r_atr{a}_{b}" for a in range(1, T + 1) for b in range(a + 1, T + 1)]
+                [f"r_atr{a + 1}_{b + 1}" for a, b in self.pairs]
         self.k = len(self.names)
         self.start = np.zeros(self.k)
         G = int(self.g.max()) + 1
@@ -55,7 +58,8 @@ class DenseStructure(Structure):
         self.pid = self.pid.ravel()
         self.pcount = np.bincount(self.pid)
         self.lagm = np.abs(self.tv[:, None] - self.tv[None, :])
-        iu = np.triu_indices(T, 1)
+        pr = getattr(self, "pairs", [])
+        iu = (np.array([a for a, _ in pr], dtype=int), np.array([b for _, b in pr], dtype=int))
         self.iu = (iu, (iu[1], iu[0]))
         sizes = self.patterns.sum(1)
         self.by_size = []
@@ -149,7 +153,7 @@ class DenseStructure(Structure):
     def label(self) -> str:
         rs = self.rs
         return {"exponential": "Exponential", "toeplitz": f"Toeplitz({rs.order})",
-                "unstructured": "Unstructured"}[rs.kind]
+                "unstructured": "Unstructured", "banded": f"Banded({rs.order})"}[rs.kind]
 
     @property
     def rstructure(self) -> str:
@@ -169,8 +173,7 @@ class DenseStructure(Structure):
         out = [(f"var(e{labs[a]})", "var",
                 lambda phi, s, a=a: np.exp(2 * s + 2 * (phi[a - 1] if a else 0.0)))
                for a in range(T)]
-        iu = list(zip(*np.triu_indices(T, 1)))
-        for j, (a, b) in enumerate(iu):
+        for j, (a, b) in enumerate(self.pairs):
             def cov(phi, s, a=a, b=b, j=j):
                 la = phi[a - 1] if a else 0.0
                 lb = phi[b - 1] if b else 0.0

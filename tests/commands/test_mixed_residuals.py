@@ -215,3 +215,12 @@ def test_toeplitz_likelihood_against_dense():
     rows = s.estimates.active.model.re_table()[-1]
     assert rows.title == "Residual: Toeplitz(2)"
     assert [r.label for r in rows.rows] == ["rho1", "rho2", "var(e)"]
+
+
+def test_banded_full_width_is_unstructured():
+    s = _panel()
+    assert s.run("qui mixed y time || person:, nocons residuals(un, t(time))") == 0
+    ll = s.estimates.active.model.ll
+    assert s.run("qui mixed y time || person:, nocons residuals(banded 5, t(time))") == 0
+    assert abs(s.estimates.active.model.ll - ll) < 1e-7
+    assert s.estimates.active.macros["rstructlab"] == "Banded(5)"
