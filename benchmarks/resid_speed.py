@@ -45,7 +45,7 @@ def ours(d):
     return time.perf_counter() - t0, r
 
 
-R_CODE = """suppressMessages(library(nlme)); d <- read.csv("%s")
+R_CODE = """suppressMessages(library(nlme)); d <- read.csv("CSVPATH")
 t0 <- proc.time()[["elapsed"]]
 m <- lme(y ~ time, random = list(person = pdDiag(~ time)), data = d, method = "ML",
          correlation = corAR1(form = ~ time | person))
@@ -60,7 +60,7 @@ def nlme(d):
         csv = os.path.join(tmp, "d.csv")
         np.savetxt(csv, np.column_stack([d["y"], d["time"], d["person"]]), delimiter=",",
                    header="y,time,person", comments="", fmt="%.17g")
-        r = subprocess.run(["Rscript", "-e", R_CODE % csv], capture_output=True, text=True)
+        r = subprocess.run(["Rscript", "-e", R_CODE.replace("CSVPATH", csv)], capture_output=True, text=True)
         if r.returncode:
             return None
         sec, ll = r.stdout.split()

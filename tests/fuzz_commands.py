@@ -77,7 +77,7 @@ WORDS = ["if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"'
          "save", "use", "saving(g)", "x.gph", "x.svg", "x.pdf", "x.bmp", "title(a)",
          'title("a" "b")', "msymbol(Oh)", "mcolor(red)",
          "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
-         "residuals(ar 1, t(x))", "residuals(exchangeable)", "residuals(ind, by(h))",
+         "residuals(ar 1, t(x))", "residuals(exchangeable)", "residuals(ind, by(h))", "wcorrelation",
          "residuals(ar 1)", "res(un, t(x))", "t(x)", "by(h)",
          "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
          "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",

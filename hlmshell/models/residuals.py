@@ -60,6 +60,7 @@ class Structure:
             t = np.asarray(data[rs.t], dtype=float)[rows]
         else:
             t = np.arange(n, dtype=float)   # data order within the group
+        self.t = t
         order = np.lexsort((t, g))
         gs, ts = g[order], t[order]
         self.order = order
@@ -182,6 +183,14 @@ class Structure:
         if self.rs.kind == "exchangeable":
             return np.where(t[:, None] == t[None, :], 1.0, rho)
         return np.eye(len(t))
+
+    def R(self, phi, s2, idx):
+        """The residual covariance over the sample rows idx (one lowest-level group)."""
+        phi = np.asarray(phi, dtype=float)
+        if self.rs.by is not None:
+            lns = np.r_[0.0, phi][self.code[idx]]
+            return np.diag(s2 * np.exp(2 * lns))
+        return s2 * self.corr(phi, self.t[idx])
 
     # ---- what is shown ------------------------------------------------------------------
     @property

@@ -145,9 +145,10 @@ class DenseStructure(Structure):
         return dinv[:, self.pid].reshape(k, len(self.pid), T * T).transpose(0, 2, 1), dld
 
     def corr(self, phi, times):
-        R, sd = self.corr_full(phi)
+        """The covariance relative to s2 (correlation times relative sds) at the times."""
+        R, sd = self.corr_full(np.asarray(phi, dtype=float))
         idx = np.searchsorted(self.tv, np.asarray(times, dtype=float))
-        return R[np.ix_(idx, idx)]
+        return (R * sd[:, None] * sd[None, :])[np.ix_(idx, idx)]
 
     @property
     def label(self) -> str:

@@ -224,3 +224,20 @@ def test_banded_full_width_is_unstructured():
     assert s.run("qui mixed y time || person:, nocons residuals(banded 5, t(time))") == 0
     assert abs(s.estimates.active.model.ll - ll) < 1e-7
     assert s.estimates.active.macros["rstructlab"] == "Banded(5)"
+
+
+def test_estat_wcorrelation_first_group():
+    """r(sd) and r(Corr) of person 1 from the dense V = Z Sigma Z' + s2 rho^|t_i - t_j|."""
+    s = _panel()
+    assert s.run("qui mixed y time || person: time, residuals(ar 1, t(time))") == 0
+    assert s.run("estat wcorrelation") == 0
+    fit = s.estimates.active.model
+    t = np.arange(6.0)         # person 1 is observed at 0..5 in the fixture
+    Z = np.column_stack([t, np.ones(6)])
+    V = Z @ fit.levels[0].Sigma @ Z.T + fit.sigma2 * math.tanh(fit.theta[-1]) ** np.abs(
+        t[:, None] - t[None, :])
+    sd = np.sqrt(np.diag(V))
+    assert np.allclose(s.r.matrices["sd"].values[0], sd, rtol=1e-12)
+    assert np.allclose(s.r.matrices["Corr"].values, V / np.outer(sd, sd), rtol=1e-12)
+    assert s.run("qui regress y time") == 0
+    assert s.run("estat wcorrelation") == 321
