@@ -17,6 +17,7 @@ forvalues t = 1/5 {
 generate y = 2 + u0 + (.5 + u1)*time + e
 mixed y time || person: time, residuals(ar 1, t(time)) reml
 ereturn list, all
+estat wcorrelation
 display "rho = " (exp(2*_b[r_atr1:_cons]) - 1)/(exp(2*_b[r_atr1:_cons]) + 1)
 * the same model with independent residuals, for comparison
 mixed y time || person: time, reml nolog
