@@ -192,6 +192,19 @@ class Structure:
             return np.diag(s2 * np.exp(2 * lns))
         return s2 * self.corr(phi, self.t[idx])
 
+    def standardize(self, phi, s2, e):
+        """L_g^-1 e_g per lowest-level group (R_g = L_g L_g', rows in t order); e over the
+        sample rows."""
+        out = np.empty_like(e)
+        o = self.order
+        starts = np.flatnonzero(self.first)
+        ends = np.r_[starts[1:], len(o)]
+        for a, b in zip(starts, ends):
+            idx = o[a:b]
+            L = np.linalg.cholesky(self.R(phi, s2, idx))
+            out[idx] = np.linalg.solve(L, e[idx])
+        return out
+
     # ---- what is shown ------------------------------------------------------------------
     @property
     def label(self) -> str:

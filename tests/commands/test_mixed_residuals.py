@@ -241,3 +241,21 @@ def test_estat_wcorrelation_first_group():
     assert np.allclose(s.r.matrices["Corr"].values, V / np.outer(sd, sd), rtol=1e-12)
     assert s.run("qui regress y time") == 0
     assert s.run("estat wcorrelation") == 321
+
+
+def test_rstandard_whitens_with_the_residual_covariance():
+    """predict rstandard = L^-1 e per person, R = s2 rho^|t_i - t_j| = L L' (numpy): 1e-10."""
+    import pandas as pd
+    s = _panel()
+    assert s.run("qui mixed y time || person: time, residuals(ar 1, t(time))") == 0
+    assert s.run("predict r, residuals") == 0
+    assert s.run("predict rs, rstandard") == 0
+    fit = s.estimates.active.model
+    rho, s2 = math.tanh(fit.theta[-1]), fit.sigma2
+    d = pd.read_csv(ROOT / "tests" / "fixtures" / "residuals_panel.csv")
+    r, rs = s.data.column("r"), s.data.column("rs")
+    for _, grp in list(d.groupby("person"))[:20]:
+        t = grp.time.to_numpy(float)
+        L = np.linalg.cholesky(s2 * rho ** np.abs(t[:, None] - t[None, :]))
+        idx = grp.index.to_numpy()
+        assert np.allclose(rs[idx], np.linalg.solve(L, r[idx]), atol=1e-10)
