@@ -72,9 +72,6 @@ class Structure:
         self.names: list[str] = []
         self.levels_by: list = []
         if rs.kind == "ar":
-            if rs.order != 1:
-                raise ModelError(198, "residuals(ar %d) not allowed; only ar 1 is implemented"
-                                 % rs.order)
             if rs.t is not None and np.any(self.lag[~self.first] != np.round(self.lag[~self.first])):
                 raise ModelError(198, f"t() variable {rs.t} must take integer values")
             if not np.any(~self.first):
@@ -428,7 +425,8 @@ def fit_structured(spec, method, design, model, theta0, dev_linear, data, on_ite
     rs = spec.extra["residuals"]
     if design.weights is not None:
         raise ModelError(198, "weights not allowed with residuals()")
-    if rs.kind in ("exponential", "toeplitz", "unstructured", "banded"):
+    if rs.kind in ("exponential", "toeplitz", "unstructured", "banded", "ma") or \
+            rs.kind == "ar" and rs.order > 1:
         from .residuals_dense import DenseStructure
         structure = DenseStructure(rs, design, data)
     else:

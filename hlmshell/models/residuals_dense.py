@@ -31,14 +31,16 @@ class DenseStructure(Structure):
         self.tv, self.ti = np.unique(t, return_inverse=True)
         T = len(self.tv)
         self.T = T
-        if rs.kind == "toeplitz":
+        if rs.kind in ("toeplitz", "ar", "ma"):
             if np.any(self.tv != np.round(self.tv)):
                 raise ModelError(198, f"t() variable {rs.t} must take integer values")
             maxlag = int(self.tv.max() - self.tv.min())
             if rs.order > maxlag:
-                raise ModelError(198, f"residuals(toeplitz {rs.order}): the largest lag in "
+                raise ModelError(198, f"residuals({rs.kind} {rs.order}): the largest lag in "
                                       f"the data is {maxlag}")
-            self.names = [f"r_atr{j}" for j in range(1, rs.order + 1)]
+            self.maxlag = maxlag
+            self.names = [f"r_theta{j}" if rs.kind == "ma" else f"r_atr{j}"
+                          for j in range(1, rs.order + 1)]
         elif rs.kind == "exponential":
             self.names = ["r_logitr1"]
         else:   # unstructured; banded #: only the pairs within # of each other in t
@@ -89,6 +91,8 @@ class DenseStructure(Structure):
             r = np.r_[1.0, np.tanh(phi), 0.0]
             L = np.minimum(lag.astype(int), len(r) - 1)
             R = r[L]
+        elif kind in ("ar", "ma"):
+            R = lag_corr(kind, phi, self.maxlag)[lag.astype(int)]
         else:
             T = self.T
             sd = np.exp(np.r_[0.0, phi[:T - 1]])
@@ -154,6 +158,7 @@ class DenseStructure(Structure):
     def label(self) -> str:
         rs = self.rs
         return {"exponential": "Exponential", "toeplitz": f"Toeplitz({rs.order})",
+                "ar": f"AR({rs.order})", "ma": f"MA({rs.order})",
                 "unstructured": "Unstructured", "banded": f"Banded({rs.order})"}[rs.kind]
 
     @property
@@ -165,6 +170,12 @@ class DenseStructure(Structure):
         if kind == "exponential":
             return [("rho", "corr", lambda phi, s: 1.0 / (1.0 + np.exp(-phi[0]))),
                     ("var(e)", "var", lambda phi, s: np.exp(2 * s))]
+        if kind in ("ar", "ma"):
+            name = "phi" if kind == "ar" else "theta"
+            return [(f"{name}{j + 1}", "coef",
+                     lambda phi, s, j=j: ar_coefs(phi)[j] if kind == "ar" else phi[j])
+                    for j in range(self.rs.order)] + \
+                [("var(e)", "var", lambda phi, s: np.exp(2 * s))]
         if kind == "toeplitz":
             return [(f"rho{j + 1}", "corr", lambda phi, s, j=j: np.tanh(phi[j]))
                     for j in range(self.rs.order)] + \
@@ -181,3 +192,39 @@ class DenseStructure(Structure):
                 return np.tanh(phi[T - 1 + j]) * np.exp(2 * s + la + lb)
             out.append((f"cov(e{labs[a]},e{labs[b]})", "cov", cov))
         return out
+
+
+def ar_coefs(a):
+    """AR coefficients from the partial autocorrelations tanh(a) (Durbin-Levinson): every
+    real a gives a stationary process."""
+    phi = np.zeros(0)
+    for pk in np.tanh(np.asarray(a, dtype=float)):
+        phi = np.r_[phi - pk * phi[::-1], pk]
+    return phi
+
+
+def lag_corr(kind, a, maxlag):
+    """Autocorrelations at lags 0..maxlag of AR(p) (a = atanh of the partial
+    autocorrelations) or MA(q) (a = theta_1..theta_q)."""
+    r = np.zeros(maxlag + 1)
+    r[0] = 1.0
+    a = np.asarray(a, dtype=float)
+    if kind == "ma":
+        psi = np.r_[1.0, a]
+        g0 = psi @ psi
+        for k in range(1, min(len(a), maxlag) + 1):
+            r[k] = psi[:-k] @ psi[k:] / g0
+        return r
+    pacf = np.tanh(a)
+    phi = np.zeros(0)
+    for k in range(1, maxlag + 1):
+        if k <= len(pacf):
+            pk = pacf[k - 1]
+            prev = phi
+            r[k] = pk * (1 - prev @ r[1:k]) + prev @ r[k - 1:0:-1] if k > 1 else pk
+            phi = np.r_[prev - pk * prev[::-1], pk]
+        else:
+            r[k] = phi @ r[k - 1:k - 1 - len(phi):-1] if k - 1 - len(phi) >= 0 else \
+                phi @ r[k - 1::-1][:len(phi)]
+    return r
+

@@ -399,10 +399,6 @@ def parse_residuals(arg: str):
             found[w] = val.strip()
             continue
         raise StataError(198, f"option {word}{'()' if val is not None else ''} not allowed")
-    if kind == "ma":
-        raise StataError(198, f"residuals({kind}) not allowed; structures implemented: "
-                              "independent, exchangeable, ar 1, toeplitz #, banded #, "
-                              "exponential, unstructured")
     if kind in _NEEDS_T and "t" not in found:
         raise StataError(198, f"option t() required for residuals({kind})")
     return ResidualSpec(kind, order, found.get("t"), found.get("by"), arg.strip())

@@ -99,11 +99,11 @@ def test_table_rows_and_ereturn():
 
 @pytest.mark.parametrize("cmd, rc", [
     ("mixed y time || person:, residuals(ar 1)", 198),            # t() required
-    ("mixed y time || person:, residuals(ar 2, t(time))", 198),   # only ar 1
+    ("mixed y time || person:, residuals(ar 9, t(time))", 198),   # lags beyond the data
     ("mixed y time || person:, residuals(ar, t(time))", 198),
     ("mixed y time || person:, residuals(toeplitz 1)", 198),
     ("mixed y time || person:, residuals(toeplitz 9, t(time))", 198),
-    ("mixed y time || person:, residuals(ma 1, t(time))", 198),
+    ("mixed y time || person:, residuals(ma 1)", 198),
     ("mixed y time || person:, residuals(bogus)", 198),
     ("mixed y time || person:, residuals(ind, by(person) foo(x))", 198),
     ("mixed y time || person:, residuals(ar 1, t(time)) reml dfmethod(kr)", 198),
@@ -259,3 +259,16 @@ def test_rstandard_whitens_with_the_residual_covariance():
         L = np.linalg.cholesky(s2 * rho ** np.abs(t[:, None] - t[None, :]))
         idx = grp.index.to_numpy()
         assert np.allclose(rs[idx], np.linalg.solve(L, r[idx]), atol=1e-10)
+
+
+@pytest.mark.parametrize("spec, key", [("ar 2", "arma20_ML"), ("ma 1", "arma01_ML")])
+def test_arma_match_nlme(spec, key):
+    """ar 2 / ma 1 vs lme corARMA(form = ~time|person, p = 2 / q = 1) (ML)."""
+    ref = FIX[key]
+    s = _panel()
+    assert s.run(f"qui mixed y time || person: time, residuals({spec}, t(time))") == 0
+    fit = s.estimates.active.model
+    assert abs(fit.ll - ref["ll"]) < 1e-5
+    assert close(fit.sigma2, ref["sigma2"])
+    rows = fit.re_table()[-1].rows
+    assert [close(r.estimate, c) for r, c in zip(rows, ref["coef"])] == [True] * len(ref["coef"])
