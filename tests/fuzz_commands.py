@@ -160,7 +160,9 @@ def command_line(rng) -> str:
                            ", residuals(ar 1, t(nosuch))", ", res(ar 1, t(x)) dfmethod(kr) reml",
                            ", residuals(", ", residuals(ar, t(x) by(h))",
                            ", residuals(toeplitz 1, t(h))", ", residuals(exp, t(z))",
-                           ", residuals(un, t(h)) nocons", ", residuals(toe 3, t(h))"])
+                           ", residuals(un, t(h)) nocons", ", residuals(toe 3, t(h))",
+                           ", residuals(ar 2, t(h))", ", residuals(ma 1, t(h))",
+                           ", residuals(banded 1, t(h)) nocons"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
     if kind == 4:

@@ -157,6 +157,10 @@ def export_spss(session, body: str):
         os.replace(tmp, path)
     except OSError:
         raise StataError(603, f"file {shown} could not be opened") from None
+    except Exception as err:    # pyreadstat's ReadstatError: e.g. a name SPSS does not allow
+        if type(err).__name__ != "ReadstatError":
+            raise
+        raise StataError(198, f"file {shown} could not be written: {err}") from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
