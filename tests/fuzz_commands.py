@@ -77,6 +77,8 @@ WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis",
          "save", "use", "saving(g)", "x.gph", "x.svg", "x.pdf", "x.bmp", "title(a)",
          'title("a" "b")', "msymbol(Oh)", "mcolor(red)",
          "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
+         "residuals(ar 1, t(x))", "residuals(exchangeable)", "residuals(ind, by(h))", "wcorrelation",
+         "residuals(ar 1)", "res(un, t(x))", "t(x)", "by(h)",
          "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
          "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
          "(scatter y x)", "(lfit y x)", "(mean)",
@@ -152,7 +154,16 @@ def command_line(rng) -> str:
                            ", dfmethod(kr)", ", vce(robust)", ", vce(cluster g)", ", vce(cl s) reml",
                            ", vce(cluster nosuch)", ", estmetric", ", coeflegend nolog",
                            ", estmetric stddev", ", pwscale(size)", ", pwscale(effective)",
-                           ", pwscale(gk)", ", pwscale(foo)"])
+                           ", pwscale(gk)", ", pwscale(foo)", ", residuals(ar 1, t(x))",
+                           ", residuals(ar 1)", ", residuals(exchangeable)", ", residuals(ind, by(h))",
+                           ", residuals(ind, by(g)) reml", ", residuals(ar 2, t(z))",
+                           ", residuals(exc) nocons", ", residuals(toeplitz 1, t(x))",
+                           ", residuals(ar 1, t(nosuch))", ", res(ar 1, t(x)) dfmethod(kr) reml",
+                           ", residuals(", ", residuals(ar, t(x) by(h))",
+                           ", residuals(toeplitz 1, t(h))", ", residuals(exp, t(z))",
+                           ", residuals(un, t(h)) nocons", ", residuals(toe 3, t(h))",
+                           ", residuals(ar 2, t(h))", ", residuals(ma 1, t(h))",
+                           ", residuals(banded 1, t(h)) nocons"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"

@@ -15,7 +15,8 @@ from hlmshell.models import ModelError
 from hlmshell.models.crossed import distinct_levels
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.estat import (CovMatrixBlock, GroupRow, GroupTable, IccRow, IccTable,
-                                   IcRow, IcTable, ReCovariance)
+                                   IcRow, IcTable, ReCovariance, WCorrelation)
+from hlmshell.render.formats import fmt
 from hlmshell.returns import Returns
 
 ESTAT = Registry("subcommand")
@@ -217,6 +218,54 @@ def estat_df(session, args, result):
     r.macros["dfmethod"] = small.method
     session.r = r
     return DfTable(TITLES[small.method], model.depvar, rows)
+
+
+# ----------------------------------------------------------------------- wcorrelation
+@subcommand("wcorrelation", abbrev="wcor", syntax="[, COVariance]",
+            help="within-group correlations of the first lowest-level group")
+def estat_wcorrelation(session, args, result):
+    """The marginal V_g = sum_l Z_l Sigma_l Z_l' + R_g of the first lowest-level group of
+    the estimation sample (data order): its standard deviations and correlations (or, with
+    covariance, the covariances). r(sd), r(Corr) or r(Cov), r(G) as matrices."""
+    model = _model(result, sub="wcorrelation")
+    st = model._state
+    design = st["design"]
+    rows = design.rows
+    g = design.levels[-1].group
+    idx = np.flatnonzero(g == g[0])                 # sample-row positions of the first group
+    V = np.zeros((len(idx), len(idx)))
+    for lv, lf in zip(design.levels, model.levels):
+        Z = lv.Z_all[rows[idx]]
+        V += Z @ lf.Sigma @ Z.T
+    structure = getattr(st["model"], "structure", None)
+    if structure is None:
+        V += model.sigma2 * np.eye(len(idx))
+    else:
+        kt = st["model"].ktheta
+        phi = np.asarray(st["theta"])[kt:]
+        V += structure.R(phi, model.sigma2, idx)
+    names = [str(j + 1) for j in range(len(idx))]
+    sd = np.sqrt(np.diag(V))
+    lv = design.levels[-1]
+    first = session.data.column(lv.groupvar)[rows[idx[0]]]
+    label = first if isinstance(first, str) else fmt(first, "%9.0g").strip()
+    r = Returns()
+    r.matrices["G"] = StataMatrix(model.levels[-1].Sigma.copy(), list(model.levels[-1].effects),
+                                  list(model.levels[-1].effects), symmetric=True)
+    if args.options.get("covariance"):
+        m = StataMatrix(V, names, names, symmetric=True)
+        r.matrices["Cov"] = m.copy()
+        session.r = r
+        return WCorrelation(f"Covariances for {lv.groupvar} = {label}:", None, m, "Covariances")
+    C = V / sd[:, None] / sd[None, :]
+    np.fill_diagonal(C, 1.0)
+    m = StataMatrix(C, names, names, symmetric=True)
+    sdm = StataMatrix(sd[None, :], ["sd"], names)
+    r.matrices["sd"] = sdm
+    r.matrices["Corr"] = m.copy()
+    session.r = r
+    return WCorrelation(f"Standard deviations and correlations for {lv.groupvar} = {label}:",
+                        sdm, m, "Correlations")
 
 
 # estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())

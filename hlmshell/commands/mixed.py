@@ -69,6 +69,9 @@ def run_mixed(session, args, name: str):
         # robust.py and smallsample.py work on nested groups; crossed.py has no route there
         opt = "vce()" if call.options.vce else "dfmethod()"
         raise StataError(198, f"option {opt} not allowed with crossed effects (R.varname)")
+    if any(lv.factor for lv in call.levels) and call.options.residuals is not None:
+        raise StataError(198, "option residuals() not allowed with crossed effects (R.varname)")
+    _resolve_residuals(session, call)
     fit, sample_vars = estimate(session, call)
     if call.weight and call.weight[0] == "fweight" and len(fit.levels) > 1 and \
             (call.options.vce or call.options.dfmethod):
@@ -95,7 +98,7 @@ def run_mixed(session, args, name: str):
     result.fv_labels = factor_labels(session.data, result)
     session.estimates.post(result)
     notes = [f"note: {name} omitted because of collinearity." for name in fit.dropped]
-    if call.levels and not fit.levels:
+    if call.levels and not fit.levels and _structure(fit) is None:
         # Stata: every `||` equation is empty (`|| id:, noconstant`): fit by regression
         notes.append(note_text("all random-effects equations are empty; model is linear "
                                "regression", head="Note: ").replace("\n      ", "\n    "))
@@ -140,6 +143,37 @@ def apply_robust(session, call: MixedCall, fit) -> None:
                   "n_clust": rob.n_clust}
 
 
+def _structure(fit):
+    """The fit's residual structure (models/residuals.Structure) or None."""
+    st = getattr(fit, "_state", None) or {}
+    return getattr(st.get("model"), "structure", None)
+
+
+def _resolve_residuals(session, call: MixedCall) -> None:
+    """residuals(): t() and by() as full variable names; options not implemented with a
+    residual structure are refused before the fit."""
+    from dataclasses import replace
+    rs = call.options.residuals
+    if rs is None:
+        return
+    res = resolver_for(session.data.names)
+    rs = replace(rs, t=res(rs.t) if rs.t else None, by=res(rs.by) if rs.by else None,
+                 group=call.levels[-1].groupvar if call.levels else None)
+    if not call.levels and not rs.plain:
+        raise StataError(198, f"residuals({rs.kind}) requires a random-effects equation "
+                              "(the level of the residual groups)")
+    if rs.t and session.data.is_string(rs.t):
+        raise StataError(109, "type mismatch")
+    call.options.residuals = rs
+    if rs.plain:
+        return
+    if call.options.vce or call.options.dfmethod or call.weight:
+        what = "vce()" if call.options.vce else "dfmethod()" if call.options.dfmethod else \
+            "weights"
+        raise StataError(198, f"{what} not allowed with residuals({rs.kind}"
+                              f"{', by()' if rs.by else ''})")
+
+
 def touse(session, call: MixedCall) -> np.ndarray:
     args = Args()
     if call.in_text is not None:
@@ -147,7 +181,13 @@ def touse(session, call: MixedCall) -> np.ndarray:
     if call.if_text is not None:
         from hlmshell.syntax.expr import parse_expression
         args.if_exp = parse_expression(call.if_text)
-    return args.touse(session)
+    use = args.touse(session)
+    rs = call.options.residuals
+    for v in ((rs.t, rs.by) if rs is not None else ()):
+        if v:       # observations with a missing t() or by() value are not used
+            col = session.data.column(v)
+            use = use & (col != "" if col.dtype == object else ~np.isnan(col))
+    return use
 
 
 # numpy's overflow/invalid warnings from degenerate fits must not reach the user's screen:
@@ -230,9 +270,12 @@ def random_table(model, level: float, stddev: bool) -> RandomEffectsTable:
     each level titled as Stata does: the level variable abbreviated to 12 characters."""
     *sections, residual = model.re_table(level, stddev)
     rows = lambda sec: [RERow(**{**r._asdict(), "label": re_label(r.label)}) for r in sec.rows]
-    return RandomEffectsTable([RESection(f"{abbrev(lv.groupvar, 12)}: {lv.vartype}", rows(sec))
-                               for lv, sec in zip(model.levels, sections)],
-                              rows(residual), level)
+    out = [RESection(f"{abbrev(lv.groupvar, 12)}: {lv.vartype}", rows(sec))
+           for lv, sec in zip(model.levels, sections)]
+    if residual.title:      # residuals(): its own titled section (`Residual: AR(1)`)
+        out.append(RESection(residual.title, [RERow(**r._asdict()) for r in residual.rows]))
+        return RandomEffectsTable(out, [], level)
+    return RandomEffectsTable(out, rows(residual), level)
 
 
 def identification_notes(model) -> list[str]:

@@ -204,10 +204,10 @@ def _base_or_omitted(name: str) -> bool:
 def testparm(session, args):
     """testparm varlist [, equal]"""
     result = session.estimates.require()
+    k = len(coefs_of(result).names)     # r(301) when e(b) or e(V) is missing
     cols = testparm_columns(args.anything, session, result)
     if not cols:
         raise StataError(111, "no such variables")
-    k = len(coefs_of(result).names)
     rows = []
     if args.options.get("equal"):
         if len(cols) < 2:

@@ -152,6 +152,19 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
     m["chi2type"] = "Wald"
     m["rstructlab"] = "Independent"
     m["rstructure"] = "independent"
+    structure = getattr((getattr(fit, "_state", None) or {}).get("model"), "structure", None)
+    if structure is not None:   # residuals(): models/residuals.py
+        rs = structure.rs
+        m["rstructlab"] = structure.label
+        m["rstructure"] = structure.rstructure
+        m["resopt"] = rs.text
+        if rs.by:
+            m["rbyvar"] = rs.by
+            m["rglabels"] = " ".join(str(x) for x in structure.by_texts)
+            s["nrgroups"] = len(structure.levels_by)
+        if rs.t:
+            m["timevar"] = rs.t
+        s["k_res"] = structure.k
     m["estat_cmd"] = "mixed_estat"
     m["predict"] = "mixed_p"
     m["redim"] = " ".join(str(len(lv.effects)) for lv in levels)

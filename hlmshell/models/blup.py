@@ -122,5 +122,10 @@ def predict(fit, kind: str = "xb", level: int | None = None) -> np.ndarray:
     if kind == "residuals":
         return res
     out = np.full(len(res), np.nan)
+    structure = getattr(fit._state.get("model"), "structure", None)
+    if structure is not None:   # residuals(): R_g^-1/2 e_g (Cholesky, in t order) per group
+        out[d.rows] = structure.standardize(fit._state["theta"][fit._state["model"].ktheta:],
+                                            fit.sigma2, res[d.rows])
+        return out
     out[d.sample] = res[d.sample] / np.sqrt(fit.sigma2)
     return out

@@ -145,10 +145,16 @@ def _stata_fun(state, covs):
         s = ps[:, -1]
         parts = [cv.stata_params_batch(c, L @ np.swapaxes(L, 1, 2), s)
                  for c, L in zip(covs, state.model.lambdas(ps[:, :-1]))]
-        out = np.concatenate(parts + [s[:, None]], axis=1)
+        res = [ps[:, state.model.offsets[-1]:-1]] if _structure(state.model) else []
+        out = np.concatenate(parts + [s[:, None]] + res, axis=1)
         return out[0] if np.ndim(psi) == 1 else out
     fun.batched = True
     return fun
+
+
+def _structure(model):
+    """The residual structure of a residuals.StructuredLMM (None for the plain model)."""
+    return getattr(model, "structure", None)
 
 
 def build_result(spec, method, design, model, theta, dev, free, snapped, summary, log,
@@ -176,6 +182,9 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
         nm = cv.stata_names(lv.covariance, q, L)
         names += [f"lns{L}_{eq}_1"] if getattr(lv, "factor", None) else nm
     names.append("lnsig_e")
+    structure = _structure(model)
+    if structure is not None:
+        names += structure.names
     phi, _, V_theta = state.delta(_stata_fun(state, covs))
     # atr of a correlation involving a zero variance is arbitrary: no variance for it
     pos = 0
@@ -211,7 +220,7 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
     summary.boundary_flags = flags
 
     k_r = len(names)
-    k_rs = sum(1 for nm in names if nm.startswith("lns"))  # includes lnsig_e
+    k_rs = sum(1 for nm in names if nm.startswith(("lns", "r_lns")))  # includes lnsig_e
     b_names = [f"{design.depvar}:{nm}" for nm in design.fixed_names] + [f"{nm}:_cons" for nm in names]
     b = np.r_[beta, phi]
     V = np.zeros((k_f + k_r, k_f + k_r))
@@ -229,7 +238,7 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
     ll_c = -dev_linear / 2      # theta = 0: OLS ll (ML) or stata-reference 3.4's REML ll_c
     chi2_c = max(2 * (ll - ll_c), 0.0)
     df_c = k_r - 1
-    lr_chibar = df_c == 1 and k_rs == 2
+    lr_chibar = df_c == 1 and k_rs == 2 and structure is None
     if model.levels:
         if lr_chibar and chi2_c > 1e-5:
             p_c = 0.5 * float(special.chdtrc(1, chi2_c))
@@ -381,11 +390,35 @@ def re_table(fit: MixedFit, level=95, stddev=False):
             lo, hi = _ci(kind, e, s, z)
             rows.append(RERow(lab, float(e), float(s), lo, hi))
         sections.append(RESection(f"{lv.groupvar}: {lv.vartype}", rows))
+    structure = _structure(st.model)
+    if structure is not None:
+        sections.append(_residual_section(st, structure, z, stddev))
+        return sections
     lab = "sd(Residual)" if stddev else "var(Residual)"
     est, se, _ = st.delta(lambda psi: np.exp(psi[-1]) if stddev else np.exp(2 * psi[-1]))
     lo, hi = _ci("var", est[0], se[0], z)
     sections.append(RESection("", [RERow(lab, float(est[0]), float(se[0]), lo, hi)]))
     return sections
+
+
+def _residual_section(st, structure, z, stddev):
+    """`Residual: AR(1)` and its rows (rho, var(e), ...), SEs by the delta method."""
+    kt = st.model.offsets[-1]
+    items = structure.rows(st.model.by_labels if hasattr(st.model, "by_labels") else None)
+    if stddev:     # var(e) -> sd(e); cov stays
+        items = [(lab.replace("var(", "sd("), "sd",
+                  lambda phi, s, f=f: np.sqrt(f(phi, s))) if kind == "var" else (lab, kind, f)
+                 for lab, kind, f in items]
+
+    def fun(psi):
+        return np.array([f(psi[kt:-1], psi[-1]) for _lab, _kind, f in items])
+
+    est, se, _ = st.delta(fun)
+    rows = []
+    for (lab, kind, _f), e, s in zip(items, est, se):
+        lo, hi = _ci(kind, e, s, z)
+        rows.append(RERow(lab, float(e), float(s), lo, hi))
+    return RESection(f"Residual: {structure.label}", rows)
 
 
 def _degenerate(items, vals, lv, stddev):

@@ -120,7 +120,9 @@ class LMM:
     # one level: largest G q^2 dW^2 (float64 elements) for the per-group outer products
     OUTER_LIMIT = 1 << 22
 
-    def __init__(self, design: Design, reml: bool = False):
+    def __init__(self, design: Design, reml: bool = False, M0=None):
+        """M0: the per-group cross-products, when the caller has them (residuals.py builds
+        them for each residual-structure parameter); the design then gives only the layout."""
         self.reml = reml
         rows = design.rows
         allrows = len(rows) == len(design.y_all)
@@ -135,7 +137,7 @@ class LMM:
         mats = [lv.Z_all for lv in reversed(self.levels)] + [design.X_all, design.y_all[:, None]]
         picks = [range(lv.Z_all.shape[1]) for lv in reversed(self.levels)] + [design.keep, [0]]
         cols = []
-        for b, js in zip(mats, picks):
+        for b, js in zip(mats, picks if M0 is None else ()):
             if not allrows:
                 b = b[rows]
             cols += [b[:, j] for j in js]
@@ -167,7 +169,7 @@ class LMM:
         if self.levels:
             g = self.levels[-1].group
             G = self.levels[-1].n_groups
-            M = _group_crossprod(cols, g, G)
+            M = _group_crossprod(cols, g, G) if M0 is None else M0
             self.M0 = M
             # rms of each Z column (start values) from the diagonal of sum_g M_g
             dsum = np.einsum("gii->i", M)
@@ -179,8 +181,10 @@ class LMM:
             self.starts = [None] + [np.flatnonzero(np.r_[True, lv.parent[1:] != lv.parent[:-1]])
                                     for lv in self.levels[1:]]
         else:
-            A = np.column_stack(cols)
-            self.M0 = (A.T @ A)[None]
+            if M0 is None:
+                A = np.column_stack(cols)
+                M0 = (A.T @ A)[None]
+            self.M0 = M0
             self.zscale = []
         self.nfev = 0
         if len(self.levels) == 1:   # precomputed layouts for the one-level fast path

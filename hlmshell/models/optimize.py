@@ -222,6 +222,11 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
         theta0 = pts[best]
         if mom is None and len(theta0) > 1:
             theta0 = _coordinate_start(model, theta0)
+    rs = spec.extra.get("residuals")
+    if rs is not None and not rs.plain:     # residuals(): the whitened joint fit
+        from .residuals import fit_structured
+        return fit_structured(spec, method, design, model, theta0, dev_linear, data,
+                              on_iteration)
     popts = spec.extra.get("path") or PathOptions(iterate=int(spec.maxiter))
     em_log: list[float] = []
     if len(theta0) and em_supported(model) and popts.emiterate > 0:

@@ -82,6 +82,30 @@ def _(obj: ReCovariance) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class WCorrelation:
+    """estat wcorrelation: a title, optional standard deviations (one row), the matrix."""
+    title: str
+    sd: StataMatrix | None
+    matrix: StataMatrix
+    what: str       # "Correlations" | "Covariances"
+
+
+@to_text.register
+def _(obj: WCorrelation) -> str:
+    lines = ["", obj.title]
+    if obj.sd is not None:
+        n = obj.sd.values.shape[1]
+        head = " " * 12 + " |" + "".join((" " if j == 0 else "  ") + f"{abbrev(c, 9):>9}"
+                                          for j, c in enumerate(obj.sd.colnames))
+        cells = "".join((" " if j == 0 else "  ") + fmt(obj.sd.values[0, j], "%9.0g")
+                        for j in range(n))
+        lines += ["", "Standard deviations:", "", head + " ", "-" * 13 + "+" + "-" * (11 * n),
+                  f"{'sd':>12} |{cells}"]
+    lines += ["", f"{obj.what}:", ""] + matlist_lower(obj.matrix)
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------- estat ic
 @dataclass
 class IcRow:

@@ -394,10 +394,18 @@ def _(obj: RandomEffectsTable) -> str:
         lines[1] = head.replace("Std. err.", "std. err.")
         lines.insert(1, f"{'':28} |{obj.vcetype:>21}")
     for sec in obj.sections:
-        lines.append(f"{sec.title:<29}|")
+        title = sec.title
+        if len(title) > 28 and ", " in title:   # `Residual: Independent,` / `    by sector`
+            head_, _, rest = title.partition(", ")
+            lines.append(f"{head_ + ',':<29}|")
+            title = "    " + rest
+        lines.append(f"{title:<29}|")
         lines += [re_row(r) for r in sec.rows]
         lines.append(mid)
-    lines += [re_row(r) for r in obj.residual]
+    if obj.residual:
+        lines += [re_row(r) for r in obj.residual]
+    else:           # the last section (a residual structure's) ends at the bottom rule
+        lines.pop()
     lines.append(RULE)
     return "\n".join(lines)
 

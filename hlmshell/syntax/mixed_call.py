@@ -56,6 +56,7 @@ _GLOBAL = (
     ("pwscale", "pwscale", "string", False),
     ("estmetric", "estm", None, True),
     ("coeflegend", "coefl", None, True),
+    ("residuals", "res", "string", False),     # models/residuals.py
 )
 # dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
 _DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
@@ -105,6 +106,7 @@ class MixedOptions:
     estmetric: bool = False         # one table of e(b) in the estimation metric
     coeflegend: bool = False        # that table with _b[] names instead of statistics
     pwscale: str | None = None      # size | effective (sampling weights, two-level models)
+    residuals: object = None        # models.residuals.ResidualSpec (None: independent)
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
 
@@ -144,6 +146,10 @@ class MixedCall:
             out.append(self.weight[1])
         if self.options.clustvar and self.options.clustvar not in out:
             out.append(self.options.clustvar)
+        rs = self.options.residuals
+        for v in ((rs.t, rs.by) if rs is not None else ()):
+            if v and v not in out:
+                out.append(v)
         return out
 
     def model_spec(self) -> ModelSpec:
@@ -157,6 +163,8 @@ class MixedCall:
         extra = {}
         if self.options.nolrtest:
             extra["nolrtest"] = True
+        if self.options.residuals is not None:
+            extra["residuals"] = self.options.residuals
         from hlmshell.models.em import PathOptions
         o = self.options
         extra["path"] = PathOptions(
@@ -296,6 +304,8 @@ class _Collector:
             o.pwscale = word
         elif name in ("matsqrt", "matlog"):
             o.optmetric = name
+        elif name == "residuals":
+            o.residuals = parse_residuals(arg)
         elif name == "difficult":
             pass    # our Newton is always saddle-free where the Hessian is not concave
         else:
@@ -383,6 +393,44 @@ def _weight_clause(text: str, resolve: Resolver | None):
     if _WEIGHT.search(rest):
         raise StataError(198, "invalid syntax")
     return rest, (long, resolve(exp) if resolve else exp)
+
+
+# residuals(rspec): (full, minimum abbreviation, takes #); only the first three are fitted
+_RSTRUCT = (("independent", "ind", False), ("exchangeable", "exc", False), ("ar", "ar", True),
+            ("ma", "ma", True), ("unstructured", "un", False), ("banded", "ba", True),
+            ("toeplitz", "toe", True), ("exponential", "exp", False))
+_NEEDS_T = ("ar", "ma", "unstructured", "banded", "toeplitz", "exponential")
+
+
+def parse_residuals(arg: str):
+    """`rspec [, t(varname) by(varname)]` -> ResidualSpec (variable names as typed)."""
+    from hlmshell.models.residuals import ResidualSpec
+    body, _, opts = arg.partition(",")
+    words = body.split()
+    if not words:
+        raise StataError(198, "residuals() invalid")
+    kind = next((full for full, short, _ in _RSTRUCT
+                 if len(words[0]) >= len(short) and full.startswith(words[0].lower())), None)
+    if kind is None:
+        raise StataError(198, f"residuals({arg.strip()}) invalid")
+    takes = dict((f, n) for f, _s, n in _RSTRUCT)[kind]
+    order = 0
+    if takes:
+        if len(words) != 2 or not words[1].isdigit() or int(words[1]) < 1:
+            raise StataError(198, f"residuals({arg.strip()}) invalid")
+        order = int(words[1])
+    elif len(words) != 1:
+        raise StataError(198, f"residuals({arg.strip()}) invalid")
+    found: dict = {}
+    for word, val in parse_option_list(opts):
+        w = word.lower()
+        if w in ("t", "by") and val is not None and len(val.split()) == 1 and w not in found:
+            found[w] = val.strip()
+            continue
+        raise StataError(198, f"option {word}{'()' if val is not None else ''} not allowed")
+    if kind in _NEEDS_T and "t" not in found:
+        raise StataError(198, f"option t() required for residuals({kind})")
+    return ResidualSpec(kind, order, found.get("t"), found.get("by"), arg.strip())
 
 
 def _dfmethod(arg: str) -> tuple[str, str]:

@@ -116,7 +116,7 @@ def test_replay():
     ("mathach || id:, reml mle", 198, "ml and reml may not be specified at the same time"),
     ("mathach || id:, ml reml", 198, "ml and reml may not be specified at the same time"),
     ("mathach || id:, xyz", 198, "option xyz not allowed"),
-    ("mathach || id:, residuals(ar 1)", 198, "option residuals() not allowed"),
+    ("mathach || id:, residuals(ar 1)", 198, "option t() required for residuals(ar)"),
     ("mathach || id:, var stddev", 198, "options variance and stddeviations may not be combined"),
     ("|| id:", 100, "varlist required"),
     ("if female || id:", 100, "varlist required"),
