@@ -57,6 +57,7 @@ class Session:
         self.macros = Macros()
         self.programs: dict = {}            # user programs: name -> lang.programs.Program
         self.silent_errors = False          # inside `capture`: errors print nothing
+        self.break_pending = False          # a Break that `capture` held (see dispatch)
         self.lang = Interpreter(self)
         self._expander = Expander(self)
 
@@ -122,6 +123,9 @@ class Session:
             raise
         except KeyboardInterrupt:
             self._restore(saved)
+            # capture holds a Break as Stata's does (_rc = 1); a loop around it stops at its
+            # next pass all the same (lang.interpreter), so Ctrl-C always ends a loop
+            self.break_pending = True
             rc = self._report(BreakError(), capture, inner, silent_before)
         except StataError as err:
             if not getattr(err, "keeps_state", False):

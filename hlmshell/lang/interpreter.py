@@ -54,6 +54,8 @@ class Interpreter:
         """Lines typed at the prompt or read from a do-file; stops at the first error and
         returns its code."""
         s = self.session
+        if self.loop_depth == 0:
+            s.break_pending = False     # a Break reported before does not reach new loops
         items = _items(source)
         state = _IfState()
         for item in items:
@@ -304,6 +306,9 @@ class Interpreter:
     def _iteration(self, block: Block) -> bool:
         """One pass through a loop's body; False after `continue, break`."""
         self._check_break()
+        if self.session.break_pending:      # Ctrl-C held by a `capture` in the last pass
+            self.session.break_pending = False
+            raise KeyboardInterrupt
         try:
             self.run_body(block)
         except LoopControl as ctl:

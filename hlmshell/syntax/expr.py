@@ -148,7 +148,7 @@ def _scan(text: str, pos: int) -> Token:
         return _scan_number(text, pos)
     if ch == ".":
         nxt = text[pos + 1] if pos + 1 < n else ""
-        if nxt.isalpha() and nxt.islower() and not (pos + 2 < n and _is_name_char(text[pos + 2])):
+        if "a" <= nxt <= "z" and not (pos + 2 < n and _is_name_char(text[pos + 2])):
             return Token("MISSING", nxt, start, pos + 2)
         if nxt and _is_name_char(nxt):
             return Token("JUNK", text[start:pos + 2], start, pos + 2)

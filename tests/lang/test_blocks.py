@@ -101,3 +101,23 @@ def test_bad_blocks(bad, code):
 def test_loop_variable_sees_data():
     s, out, rc = run("set obs 3\ngen x = _n\nforvalues i = 1/3 {\nqui replace x = x * 10 in `i'\n}")
     assert rc == 0 and list(s.data.column("x")) == [10, 20, 30]
+
+
+def test_a_break_held_by_capture_still_ends_the_loop():
+    """Ctrl-C inside `capture` sets _rc = 1 as Stata's capture does, and the loop around it
+    stops at its next pass (where Stata can need Break pressed once per iteration)."""
+    s = Session(out=io.StringIO())
+    real_call = s.call
+
+    def call(parsed):
+        if parsed.word == "boom":
+            raise KeyboardInterrupt
+        return real_call(parsed)
+
+    s.call = call
+    with pytest.raises(KeyboardInterrupt):       # the REPL and do-files print --Break-- r(1)
+        s.run("local n 0\nwhile 1 {\nlocal ++n\ncapture boom\n}")
+    assert s.macros.local("n") == "1" and s.rc == 1
+    with pytest.raises(KeyboardInterrupt):
+        s.run("forvalues i = 1/3 {\ncapture {\nboom\n}\ndi \"after `i'\"\n}")
+    assert s.out.getvalue().count("after") == 1

@@ -194,3 +194,11 @@ def test_parser_never_raises_anything_but_stata_errors(pieces):
     assert node is not None
     node2, end = split_expression(text)
     assert node2 == node and text[end:].strip() == ""
+
+
+def test_a_dot_before_a_non_ascii_letter_is_no_extended_missing():
+    # `.ß` once reached missing.value('ß') and a ValueError (fuzz campaign, seed 47)
+    from hlmshell.errors import StataError
+    with pytest.raises(StataError) as err:
+        parse_expression(".ß <= .")
+    assert err.value.code == 198
