@@ -390,6 +390,7 @@ def _adjoint_M(m, cache, Rbar):
     """theta gradient (P, k) and d(-2ll)/dM_g of the innermost groups' cross-products
     (P, G, d, d): lmm.LMM._backward's reverse pass carried one level further (the M_bar it
     forms for the inner levels), in one pass."""
+    from .lmm import adjoint_M
     P = Rbar.shape[0]
     if not m.levels:
         return np.zeros((P, 0)), Rbar
@@ -402,15 +403,7 @@ def _adjoint_M(m, cache, Rbar):
         Bbar = -2.0 * KS
         Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
         grad[:, m.offsets[l]:m.offsets[l + 1]] = Lbar.reshape(P, -1) @ m.Eflat[l].T
-        q = m.q[l]
-        Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
-        Hbar = Lam @ Bbar
-        d = q + Sbar.shape[-1]
-        Mbar = np.empty((P, Gbar.shape[1], d, d))
-        Mbar[..., :q, :q] = Gbar
-        Mbar[..., :q, q:] = 0.5 * Hbar
-        Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
-        Mbar[..., q:, q:] = np.broadcast_to(Sbar, Mbar[..., q:, q:].shape)
+        Mbar = adjoint_M(Lam, Abar, Bbar, Sbar, m.q[l])
         if l + 1 < len(m.levels):
             Sbar = Mbar[:, m.levels[l + 1].parent]
     return grad, Mbar
