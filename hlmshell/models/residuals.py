@@ -4,10 +4,13 @@ group instead of s2 I.
 How it is computed: with C_i = L_i L_i', the whitened data W y, W X, W Z (W = L^-1 per group)
 follow the usual model with s2 I residuals, and
     -2 ll(y; theta, phi) = -2 ll(W y; theta) + sum_i log|C_i(phi)|
-(the same shift for ML and REML: X'V^-1X is unchanged by W). So the profiled deviance of
-lmm.LMM is reused unchanged on the whitened design; `StructuredLMM` wraps it with the
-residual parameters phi appended to theta (its gradient in phi by central differences, k_phi
-small). The plain independent case never comes here (today's fast path is untouched).
+(the same shift for ML and REML: X'V^-1X is unchanged by W). The whitened per-group
+cross-products are linear in fixed data blocks, M_g(phi) = sum_c coef[c, g](phi) B[c, g]
+(`Structure.blocks`/`coefs`, data read once), and lmm.LMM evaluates the profiled deviance
+from them (`LMM(design, reml, M0=M)`). `StructuredLMM` wraps it with the residual parameters
+phi appended to theta; the phi gradient goes through the adjoint of M_g (`_adjoint_M`) times
+d coef / d phi (central differences of `coefs`, or the structure's analytic `coef_grads`).
+The plain independent case never comes here (today's fast path is untouched).
 
 phi is in Stata's estimation metric (names: `Structure.names`):
   exchangeable   r_atr1 = atanh(rho)       C = (1-rho) I + rho J
