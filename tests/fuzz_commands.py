@@ -292,11 +292,9 @@ def fingerprint(session: Session) -> str:
     """Everything a failed command must leave as it was."""
     h = hashlib.sha256()
     d = session.data
-    h.update(repr((d.names, d.nobs, d.changed, d.sortedby,
-                   [(v.stype, v.fmt, v.label, v.value_label) for v in d.vars.values()],
-                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode()),
     h.update(repr((d.names, d.nobs, d.changed, d.sortedby, getattr(d, "xtset", None),
-                   [(v.stype, v.fmt, v.label) for v in d.vars.values()])).encode())
+                   [(v.stype, v.fmt, v.label, v.value_label) for v in d.vars.values()],
+                   sorted((k, sorted(m.items())) for k, m in d.value_labels.items()))).encode())
     for v in d.vars.values():
         h.update(v.values.tobytes() if not v.is_string else "\x1f".join(v.values).encode("utf-8", "surrogatepass"))
     est = session.estimates

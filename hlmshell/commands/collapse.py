@@ -12,7 +12,7 @@ from hlmshell.dataset.dataset import Dataset
 from hlmshell.dataset.egen import any_missing, group_ids
 from hlmshell.dataset.varlist import NAME_RE, expand_varlist, unabbreviate
 from hlmshell.errors import StataError
-from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options, split_weight
+from hlmshell.syntax.spec import Args, Spec, bind_if_in, clauses, split_options, split_weight
 
 OPTIONS = Spec(", BY(string) CW FAST")
 _KEEP_TYPE = ("max", "min", "first", "last", "firstnm", "lastnm")
@@ -84,11 +84,7 @@ def collapse(session, raw):
     if "using" in found:
         raise StataError(101, "using not allowed")
     args = Args(body=raw.anything)
-    if "in" in found:
-        args.in_range = parse_in_range(found["in"], data.nobs)
-    if "if" in found:
-        from hlmshell.syntax.expr import parse_expression
-        args.if_exp = parse_expression(found["if"].strip())
+    bind_if_in(args, found, data.nobs)
     clist = parse_clist(main, data.names)
     byvars = expand_varlist(options["by"], data.names) if options.get("by") else []
     for k, (stat, target, source) in enumerate(clist):

@@ -15,7 +15,7 @@ from hlmshell.commands.registry import command
 from hlmshell.dataset.egen import group_ids, lookup_egen, EgenCall
 from hlmshell.dataset.varlist import check_new_name, expand_varlist
 from hlmshell.errors import StataError
-from hlmshell.syntax.spec import Args, clauses, parse_in_range, parse_option_list, split_options
+from hlmshell.syntax.spec import Args, bind_if_in, clauses, parse_option_list, split_options
 
 LINE_RE = re.compile(r"^\s*(?:(\S+)\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*([A-Za-z_][A-Za-z0-9_]*)"
                      r"\s*\((.*)\)\s*$", re.S)
@@ -30,12 +30,7 @@ def _bind(session, body: str) -> tuple[Args, re.Match, dict]:
     if "using" in found:
         raise StataError(101, "using not allowed")
     args = Args(body=body)
-    if "in" in found:
-        args.in_range = parse_in_range(found["in"], session.data.nobs)
-    if "if" in found:
-        from hlmshell.syntax.expr import parse_expression
-        args.if_text = found["if"].strip()
-        args.if_exp = parse_expression(args.if_text)
+    bind_if_in(args, found, session.data.nobs)
     m = LINE_RE.match(main)
     if not m:
         raise StataError(198, "invalid syntax")

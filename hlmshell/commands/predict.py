@@ -51,6 +51,15 @@ def _missing_note(values: np.ndarray) -> str | None:
     return f"({k:,} missing value{'s' if k != 1 else ''} generated)"
 
 
+def _add_prediction(session, messages: list, name, values, stype, label) -> None:
+    """Add one new variable and queue its `(# missing values generated)` note: every
+    predict path of this module ends this way."""
+    session.data.add(name, values, stype, label=label)
+    note = _missing_note(session.data.column(name))
+    if note:
+        messages.append(note)
+
+
 def _scores(session, args, result, words, stype, touse):
     """Parameter-level scores: d ll / d e(b)_j of each top-level group, in e(b)'s metric,
     on the group's last observation (in data order) of the estimation sample; missing on
@@ -75,10 +84,7 @@ def _scores(session, args, result, words, stype, touse):
         values = np.full(session.data.nobs, np.nan)
         values[last] = S[:, j]
         values = np.where(touse, values, np.nan)
-        session.data.add(name, values, stype, label=f"score for _b[{cols[j]}]")
-        note = _missing_note(session.data.column(name))
-        if note:
-            messages.append(note)
+        _add_prediction(session, messages, name, values, stype, f"score for _b[{cols[j]}]")
     return "\n".join(messages) or None
 
 
@@ -186,10 +192,8 @@ def predict(session, args):
             what = "BLUP r.e. for" if kind == "reffects" else "BLUP r.e. std. errors for"
             for name, (_, groupvar, effect), values in zip(targets, effects, columns):
                 values = np.where(touse, values, np.nan)
-                session.data.add(name, values, stype, label=f"{what} {groupvar}: {effect}")
-                note = _missing_note(session.data.column(name))
-                if note:
-                    messages.append(note)
+                _add_prediction(session, messages, name, values, stype,
+                                f"{what} {groupvar}: {effect}")
         return "\n".join(messages) or None
 
     name = _new_names(session, words, 1)[0]
@@ -203,10 +207,7 @@ def predict(session, args):
     label = LABELS[stat]
     if relevel and stat == "fitted":
         label += f", level({relevel})"
-    session.data.add(name, values, stype, label=label)
-    note = _missing_note(session.data.column(name))
-    if note:
-        messages.append(note)
+    _add_prediction(session, messages, name, values, stype, label)
     return "\n".join(messages) or None
 
 
@@ -242,10 +243,7 @@ def predict_family(session, args, result):
             raise StataError(459, "data have changed since estimation")
         mask = mask & sample
     values = np.where(mask, values, np.nan)
-    session.data.add(name, values, stype, label=label)
     messages = ["(option xb assumed; fitted values)" if result.cmd == "regress"
                 else "(option xb assumed)"] if stat is None else []
-    note = _missing_note(session.data.column(name))
-    if note:
-        messages.append(note)
+    _add_prediction(session, messages, name, values, stype, label)
     return "\n".join(messages) or None

@@ -15,7 +15,7 @@ from hlmshell.render.formats import comma_int
 from hlmshell.commands.registry import command
 from hlmshell.dataset.varlist import check_new_name, expand_varlist, tokens
 from hlmshell.errors import StataError
-from hlmshell.syntax.spec import Args, Spec, clauses, parse_in_range, split_options
+from hlmshell.syntax.spec import Args, Spec, bind_if_in, clauses, split_options
 
 OPTIONS = Spec(", Generate(string) INto(string) PREfix(string) COPYrest Test Label(string)")
 _NUMBER = r"-?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
@@ -127,11 +127,7 @@ def recode(session, raw):
     if "using" in found:
         raise StataError(101, "using not allowed")
     args = Args(body=raw.anything)
-    if "in" in found:
-        args.in_range = parse_in_range(found["in"], data.nobs)
-    if "if" in found:
-        from hlmshell.syntax.expr import parse_expression
-        args.if_exp = parse_expression(found["if"].strip())
+    bind_if_in(args, found, data.nobs)
     vartext, rule_texts = split_rules(main)
     varlist = expand_varlist(vartext, data.names)
     if not varlist:

@@ -32,7 +32,7 @@ def _title(names: list[str], all_vars: bool) -> str:
 @command("duplicates", syntax="raw", help="report, list, tag or drop duplicate observations")
 def duplicates(session, raw):
     """duplicates report|examples|list|tag|drop [varlist] [if] [in] [, generate(newvar) force]"""
-    from hlmshell.syntax.spec import Args, clauses, parse_in_range
+    from hlmshell.syntax.spec import Args, bind_if_in, clauses
     data = session.data
     word, _, rest = raw.anything.strip().partition(" ")
     subs = {"report": "r", "list": "l", "tag": "t", "drop": "drop", "examples": "e"}
@@ -44,11 +44,7 @@ def duplicates(session, raw):
     opts = DUP_OPTIONS.bind_options(opt_text) if opt_text is not None else {}
     main, found = clauses(main)
     args = Args(body=rest)
-    if "in" in found:
-        args.in_range = parse_in_range(found["in"], data.nobs)
-    if "if" in found:
-        from hlmshell.syntax.expr import parse_expression
-        args.if_exp = parse_expression(found["if"].strip())
+    bind_if_in(args, found, data.nobs)
     if "using" in found:
         raise StataError(101, "using not allowed")
     typed = bool(main.strip())

@@ -100,6 +100,21 @@ def _group_crossprod(cols, g, G):
     return np.ascontiguousarray(np.moveaxis(S[w[:, None], w[None, :]], -1, 0))
 
 
+def adjoint_M(Lam, Abar, Bbar, Sbar, q):
+    """The adjoint of a level's per-group cross-products M_g = [[G, H], [H', S]] (P, G, d, d)
+    from those of A_g, B_g and the level below's S: the step `LMM._backward` takes from one
+    level to its parent, and `residuals._adjoint_M` once more at the innermost level."""
+    Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
+    Hbar = Lam @ Bbar
+    d = q + Sbar.shape[-1]
+    Mbar = np.empty((Lam.shape[0], Gbar.shape[1], d, d))
+    Mbar[..., :q, :q] = Gbar
+    Mbar[..., :q, q:] = 0.5 * Hbar
+    Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
+    Mbar[..., q:, q:] = Sbar
+    return Mbar
+
+
 def _small_mm_t(Ainv, B):
     """K = A^-1 B per group with B, K in (P, q, G, m) layout; Ainv is (P, G, q, q)."""
     q = Ainv.shape[-1]
@@ -430,15 +445,7 @@ class LMM:
             Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
             grad[:, self.offsets[l]:self.offsets[l + 1]] = Lbar.reshape(P, -1) @ self.Eflat[l].T
             if l + 1 < len(self.levels):
-                q = self.q[l]
-                Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
-                Hbar = Lam @ Bbar
-                d = q + Sbar.shape[-1]
-                Mbar = np.empty((P, Gbar.shape[1], d, d))
-                Mbar[..., :q, :q] = Gbar
-                Mbar[..., :q, q:] = 0.5 * Hbar
-                Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
-                Mbar[..., q:, q:] = Sbar
+                Mbar = adjoint_M(Lam, Abar, Bbar, Sbar, self.q[l])
                 Sbar = Mbar[:, self.levels[l + 1].parent]
                 if self.lw is not None:
                     Sbar = Sbar * self.lw[l + 1][:, None, None]

@@ -4,10 +4,13 @@ group instead of s2 I.
 How it is computed: with C_i = L_i L_i', the whitened data W y, W X, W Z (W = L^-1 per group)
 follow the usual model with s2 I residuals, and
     -2 ll(y; theta, phi) = -2 ll(W y; theta) + sum_i log|C_i(phi)|
-(the same shift for ML and REML: X'V^-1X is unchanged by W). So the profiled deviance of
-lmm.LMM is reused unchanged on the whitened design; `StructuredLMM` wraps it with the
-residual parameters phi appended to theta (its gradient in phi by central differences, k_phi
-small). The plain independent case never comes here (today's fast path is untouched).
+(the same shift for ML and REML: X'V^-1X is unchanged by W). The whitened per-group
+cross-products are linear in fixed data blocks, M_g(phi) = sum_c coef[c, g](phi) B[c, g]
+(`Structure.blocks`/`coefs`, data read once), and lmm.LMM evaluates the profiled deviance
+from them (`LMM(design, reml, M0=M)`). `StructuredLMM` wraps it with the residual parameters
+phi appended to theta; the phi gradient goes through the adjoint of M_g (`_adjoint_M`) times
+d coef / d phi (central differences of `coefs`, or the structure's analytic `coef_grads`).
+The plain independent case never comes here (today's fast path is untouched).
 
 phi is in Stata's estimation metric (names: `Structure.names`):
   exchangeable   r_atr1 = atanh(rho)       C = (1-rho) I + rho J
@@ -390,6 +393,7 @@ def _adjoint_M(m, cache, Rbar):
     """theta gradient (P, k) and d(-2ll)/dM_g of the innermost groups' cross-products
     (P, G, d, d): lmm.LMM._backward's reverse pass carried one level further (the M_bar it
     forms for the inner levels), in one pass."""
+    from .lmm import adjoint_M
     P = Rbar.shape[0]
     if not m.levels:
         return np.zeros((P, 0)), Rbar
@@ -402,15 +406,7 @@ def _adjoint_M(m, cache, Rbar):
         Bbar = -2.0 * KS
         Lbar = 2.0 * (Gm @ Lam @ Abar).sum(1) + (H @ np.swapaxes(Bbar, -1, -2)).sum(1)
         grad[:, m.offsets[l]:m.offsets[l + 1]] = Lbar.reshape(P, -1) @ m.Eflat[l].T
-        q = m.q[l]
-        Gbar = Lam @ Abar @ np.swapaxes(Lam, -1, -2)
-        Hbar = Lam @ Bbar
-        d = q + Sbar.shape[-1]
-        Mbar = np.empty((P, Gbar.shape[1], d, d))
-        Mbar[..., :q, :q] = Gbar
-        Mbar[..., :q, q:] = 0.5 * Hbar
-        Mbar[..., q:, :q] = 0.5 * np.swapaxes(Hbar, -1, -2)
-        Mbar[..., q:, q:] = np.broadcast_to(Sbar, Mbar[..., q:, q:].shape)
+        Mbar = adjoint_M(Lam, Abar, Bbar, Sbar, m.q[l])
         if l + 1 < len(m.levels):
             Sbar = Mbar[:, m.levels[l + 1].parent]
     return grad, Mbar

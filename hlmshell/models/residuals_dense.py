@@ -1,5 +1,6 @@
 """Residual structures whose correlations depend on the pair of time values (exponential,
-toeplitz #, unstructured): R_g = s2 C_g(phi) over the time values present in group g.
+toeplitz #, banded #, unstructured, ar # beyond 1, ma #): R_g = s2 C_g(phi) over the time
+values present in group g.
 
 They use residuals.StructuredLMM's block form with one block per pair (a, b) of the T
 distinct time values: B[(a,b), g] = x_{g,a} x_{g,b}' and coef[(a,b), g] = (C_g^-1)[a,b],
@@ -10,6 +11,9 @@ Parameters (Stata's estimation metric; names not confirmed against Stata):
   exponential    r_logitr1 = logit(rho), corr = rho^|t_i - t_j|, 0 < rho < 1
   toeplitz #     r_atr1 .. r_atr# = atanh(rho_lag), corr = rho_|t_i - t_j| (0 beyond #)
   unstructured   r_lns#ose = ln(sd_# / sd_1) for the 2nd.. time value, r_atr#_# = atanh(corr)
+  banded #       as unstructured, correlations only between times at most # apart
+  ar #           r_atr1 .. r_atr# = atanh of the partial autocorrelations
+  ma #           r_theta1 .. r_theta#
 """
 from __future__ import annotations
 

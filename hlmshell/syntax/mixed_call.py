@@ -395,7 +395,8 @@ def _weight_clause(text: str, resolve: Resolver | None):
     return rest, (long, resolve(exp) if resolve else exp)
 
 
-# residuals(rspec): (full, minimum abbreviation, takes #); only the first three are fitted
+# residuals(rspec): (full, minimum abbreviation, takes #); all are fitted (models/residuals.py,
+# residuals_dense.py)
 _RSTRUCT = (("independent", "ind", False), ("exchangeable", "exc", False), ("ar", "ar", True),
             ("ma", "ma", True), ("unstructured", "un", False), ("banded", "ba", True),
             ("toeplitz", "toe", True), ("exponential", "exp", False))

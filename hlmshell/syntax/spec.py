@@ -109,12 +109,7 @@ class Spec:
                 raise StataError(198, "invalid file specification")
         elif self.elements.get("using"):
             raise StataError(100, "using required")
-        if "in" in found:
-            args.in_range = parse_in_range(found["in"], nobs)
-        if "if" in found:
-            from hlmshell.syntax.expr import parse_expression
-            args.if_text = found["if"].strip()
-            args.if_exp = parse_expression(args.if_text)
+        bind_if_in(args, found, nobs)
         main = main.strip()
         if "=exp" in self.elements:
             head, eq, exp_text = main.partition("=")
@@ -284,6 +279,17 @@ def split_weight(text: str, default: str = "weight") -> tuple[str, tuple[str, st
             raise StataError(198, "invalid syntax")
         return rest, (WEIGHT_TYPES[kind] or default, expr)
     return text, None
+
+
+def bind_if_in(args: Args, found: dict[str, str], nobs: int) -> None:
+    """Parse the `in` then the `if` clause that `clauses` found into `args` (in range
+    errors come first, as in Stata); shared by Spec.parse and the raw-syntax commands."""
+    if "in" in found:
+        args.in_range = parse_in_range(found["in"], nobs)
+    if "if" in found:
+        from hlmshell.syntax.expr import parse_expression
+        args.if_text = found["if"].strip()
+        args.if_exp = parse_expression(args.if_text)
 
 
 def clauses(text: str) -> tuple[str, dict[str, str]]:
