@@ -34,8 +34,15 @@ def _binomial(link, y, eta, n, derivs=True):
             l = y * eta - n * soft
         if not derivs:
             return l, None, None
-        r = 1.0 / (1.0 + e)
-        p = np.where(eta >= 0, r, e * r)
+        # p = 1 / (1 + e^-eta) directly (exp is cheap; e^-eta = inf gives p = 0 exactly):
+        # cheaper than choosing between the two stable forms element by element
+        with np.errstate(over="ignore"):
+            p = np.negative(eta)
+            np.exp(p, out=p)
+        p += 1.0
+        np.reciprocal(p, out=p)
+        if not isinstance(n, np.ndarray) and n == 1.0:
+            return l, y - p, p * (p - 1.0)
         return l, y - n * p, -n * p * (1 - p)
     if link == "probit":
         lp, lq = log_ndtr(eta), log_ndtr(-eta)
