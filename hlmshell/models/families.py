@@ -18,6 +18,21 @@ LINKS = {"bernoulli": ("logit", "probit", "cloglog"), "binomial": ("logit", "pro
 _SQ2PI = np.sqrt(2 * np.pi)
 
 
+def logit_derivs(y, eta, n=1.0):
+    """(d1, d2) of the binomial logit log likelihood in eta alone (glmm.py reuses the eta
+    of its last likelihood evaluation)."""
+    # p = 1 / (1 + e^-eta) directly (exp is cheap; e^-eta = inf gives p = 0 exactly):
+    # cheaper than choosing between the two stable forms element by element
+    with np.errstate(over="ignore"):
+        p = np.negative(eta)
+        np.exp(p, out=p)
+    p += 1.0
+    np.reciprocal(p, out=p)
+    if not isinstance(n, np.ndarray) and n == 1.0:
+        return y - p, p * (p - 1.0)
+    return y - n * p, -n * p * (1 - p)
+
+
 def _binomial(link, y, eta, n, derivs=True):
     f = n - y
     if link == "logit":
@@ -34,16 +49,7 @@ def _binomial(link, y, eta, n, derivs=True):
             l = y * eta - n * soft
         if not derivs:
             return l, None, None
-        # p = 1 / (1 + e^-eta) directly (exp is cheap; e^-eta = inf gives p = 0 exactly):
-        # cheaper than choosing between the two stable forms element by element
-        with np.errstate(over="ignore"):
-            p = np.negative(eta)
-            np.exp(p, out=p)
-        p += 1.0
-        np.reciprocal(p, out=p)
-        if not isinstance(n, np.ndarray) and n == 1.0:
-            return l, y - p, p * (p - 1.0)
-        return l, y - n * p, -n * p * (1 - p)
+        return (l,) + logit_derivs(y, eta, n)
     if link == "probit":
         lp, lq = log_ndtr(eta), log_ndtr(-eta)
         phi = np.exp(-0.5 * eta * eta) / _SQ2PI

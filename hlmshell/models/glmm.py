@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .families import loglik
+from .families import logit_derivs, loglik
 from .quadrature import product_rule
 
 LOG2PI = math.log(2 * math.pi)
@@ -143,6 +143,8 @@ class Problem:
         self.C = np.broadcast_to(np.eye(self.q), (self.G, self.q, self.q)).copy()
         self.adapted = False
         self.last = None
+        self._cache = None          # (params, m, C, a, v, eta) of adapt()'s last evaluation
+        self._eta = None
 
     # -- pieces ---------------------------------------------------------------------
     def split(self, params):
@@ -203,7 +205,24 @@ class Problem:
             eta = xb[:, None] + np.einsum("iq,ikq->ik", A, v[self.g])
         l, d1, d2 = self._ll(eta, alpha, derivs)
         a = self.logw + self._sum(l) - 0.5 * (v * v).sum(2) - 0.5 * self.q * LOG2PI
+        self._eta = eta
         return a, v, d1, d2
+
+    def _at_nodes_derivs(self, params, xb, A, alpha):
+        """at_nodes with derivatives at the current (m, C); when adapt() has just converged
+        at these params with these (m, C), its a, v and eta are reused and only d1, d2
+        are computed (one likelihood evaluation per Newton iteration saved)."""
+        c = self._cache
+        if c is not None and c[1] is self.m and c[2] is self.C and np.array_equal(c[0], params):
+            _, _, _, a, v, eta = c
+            y = self.y[:, None]
+            n = self.trials[:, None] if isinstance(self.trials, np.ndarray) else self.trials
+            if self.link == "logit" and self.family in ("bernoulli", "binomial"):
+                d1, d2 = logit_derivs(y, eta, n)
+            else:
+                _, d1, d2 = self._ll(eta, alpha)
+            return a, v, d1, d2
+        return self.at_nodes(xb, A, alpha, self.m, self.C)
 
     def adapt(self, params, warm=True):
         """Set the adaptive centres and scales for `params` (per the method)."""
@@ -219,6 +238,7 @@ class Problem:
             C = np.linalg.cholesky(np.linalg.inv(-H))
         self.adapted = True
         self.last = None
+        self._cache = None
         if self.method == "mvaghermite":
             for _ in range(200):
                 a, v, _, _ = self.at_nodes(xb, A, alpha, m, C, derivs=False)
@@ -234,6 +254,7 @@ class Problem:
                 change = max(np.max(np.abs(m_new - m)), np.max(np.abs(C_new - C)))
                 if change < 1e-8:        # keep the (m, C) that `a` was computed with
                     self.last = self._total(a, C)
+                    self._cache = (np.array(params, dtype=float), m, C, a, v, self._eta)
                     break
                 m, C = m_new, C_new
         self.m, self.C = m, C
@@ -266,7 +287,7 @@ class Problem:
         L = chol_of(theta, self.cov, q)
         xb = self.X @ beta + self.off
         A = self.Z @ L
-        a, v, d1, d2 = self.at_nodes(xb, A, alpha, self.m, self.C)
+        a, v, d1, d2 = self._at_nodes_derivs(params, xb, A, alpha)
         w = np.exp(a - a.max(1, keepdims=True))
         w /= w.sum(1, keepdims=True)                                   # G x K
         # c = (β, L's entries (a, b)): dη/dc = (x_i, z_ia v_b), and v is constant within
