@@ -296,7 +296,7 @@ class Problem:
         ai = [e[0] for e in self.entries]
         bi = [e[1] for e in self.entries]
         XZ = self.XZ
-        GD = self._sum(d1[:, :, None] * XZ[:, None, :])                  # G x K x (p + q)
+        GD = self._sum(np.einsum("ik,ij->ikj", d1, XZ))                  # G x K x (p + q)
         Gx, Dz = GD[:, :, :p], GD[:, :, p:]
         Gk = np.concatenate([Gx, Dz[:, :, ai] * v[:, :, bi]], 2)          # G x K x P
         gbar = np.einsum("gk,gkp->gp", w, Gk)
