@@ -40,8 +40,8 @@ def _binomial(link, y, eta, n, derivs=True):
         e = np.abs(eta)
         np.negative(e, out=e)
         np.exp(e, out=e)                                   # e^-|eta|
-        soft = np.log1p(e)
-        soft += np.maximum(eta, 0.0)                       # log(1 + e^eta)
+        soft = np.maximum(eta, 0.0)
+        soft += np.log1p(e, out=e)                         # log(1 + e^eta)
         if not isinstance(n, np.ndarray) and n == 1.0:
             l = y * eta
             l -= soft

@@ -111,8 +111,8 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         prob.adapted = False
         val = prob.value(x)
         if np.isfinite(val):
-            best = (val, x, prob.m.copy(), prob.C.copy())
-            break
+            best = (val, x, prob.m, prob.C)   # the loop ends here: no copies, so that
+            break                             # analytic() reuses this evaluation
     if best is None:
         raise ModelError(430, "initial values not feasible")
     ll, x, prob.m, prob.C = best
