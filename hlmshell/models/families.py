@@ -18,6 +18,21 @@ LINKS = {"bernoulli": ("logit", "probit", "cloglog"), "binomial": ("logit", "pro
 _SQ2PI = np.sqrt(2 * np.pi)
 
 
+def logit_derivs(y, eta, n=1.0):
+    """(d1, d2) of the binomial logit log likelihood in eta alone (glmm.py reuses the eta
+    of its last likelihood evaluation)."""
+    # p = 1 / (1 + e^-eta) directly (exp is cheap; e^-eta = inf gives p = 0 exactly):
+    # cheaper than choosing between the two stable forms element by element
+    with np.errstate(over="ignore"):
+        p = np.negative(eta)
+        np.exp(p, out=p)
+    p += 1.0
+    np.reciprocal(p, out=p)
+    if not isinstance(n, np.ndarray) and n == 1.0:
+        return y - p, p * (p - 1.0)
+    return y - n * p, -n * p * (1 - p)
+
+
 def _binomial(link, y, eta, n, derivs=True):
     f = n - y
     if link == "logit":
@@ -25,8 +40,8 @@ def _binomial(link, y, eta, n, derivs=True):
         e = np.abs(eta)
         np.negative(e, out=e)
         np.exp(e, out=e)                                   # e^-|eta|
-        soft = np.log1p(e)
-        soft += np.maximum(eta, 0.0)                       # log(1 + e^eta)
+        soft = np.maximum(eta, 0.0)
+        soft += np.log1p(e, out=e)                         # log(1 + e^eta)
         if not isinstance(n, np.ndarray) and n == 1.0:
             l = y * eta
             l -= soft
@@ -34,9 +49,7 @@ def _binomial(link, y, eta, n, derivs=True):
             l = y * eta - n * soft
         if not derivs:
             return l, None, None
-        r = 1.0 / (1.0 + e)
-        p = np.where(eta >= 0, r, e * r)
-        return l, y - n * p, -n * p * (1 - p)
+        return (l,) + logit_derivs(y, eta, n)
     if link == "probit":
         lp, lq = log_ndtr(eta), log_ndtr(-eta)
         phi = np.exp(-0.5 * eta * eta) / _SQ2PI

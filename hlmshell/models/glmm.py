@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .families import loglik
+from .families import logit_derivs, loglik
 from .quadrature import product_rule
 
 LOG2PI = math.log(2 * math.pi)
@@ -130,6 +130,7 @@ class Problem:
         self.trials = d.trials[order] if isinstance(d.trials, np.ndarray) else d.trials
         self.off = np.zeros(len(self.y)) if d.offset is None else np.asarray(d.offset, float)[order]
         self.starts = np.r_[0, np.flatnonzero(np.diff(self.g)) + 1]
+        self.XZ = np.hstack([self.X, self.Z])
         self.G, self.q, self.p = d.n_groups, self.Z.shape[1], self.X.shape[1]
         self.family, self.link, self.cov = d.family, d.link, d.covariance
         self.method = method
@@ -142,6 +143,8 @@ class Problem:
         self.C = np.broadcast_to(np.eye(self.q), (self.G, self.q, self.q)).copy()
         self.adapted = False
         self.last = None
+        self._cache = None          # (params, m, C, a, v, eta) of adapt()'s last evaluation
+        self._eta = None
 
     # -- pieces ---------------------------------------------------------------------
     def split(self, params):
@@ -165,7 +168,7 @@ class Problem:
         v = v0.copy()
 
         def h_at(v):
-            eta = xb + np.einsum("iq,iq->i", A, v[g])
+            eta = xb + np.einsum("iq,iq->i", A, v.take(g, axis=0))
             l, d1, d2 = self._ll(eta, alpha)
             return self._sum(l) - 0.5 * (v * v).sum(1), d1, d2
 
@@ -195,12 +198,31 @@ class Problem:
         """log integrand per group and node (G x K), the node values and row derivatives."""
         v = self.nodes(m, C)
         if self.q == 1:
-            eta = xb[:, None] + A * v[self.g][:, :, 0]
+            eta = v[:, :, 0].take(self.g, axis=0)     # take: far cheaper than v[g]
+            eta *= A
+            eta += xb[:, None]
         else:
             eta = xb[:, None] + np.einsum("iq,ikq->ik", A, v[self.g])
         l, d1, d2 = self._ll(eta, alpha, derivs)
         a = self.logw + self._sum(l) - 0.5 * (v * v).sum(2) - 0.5 * self.q * LOG2PI
+        self._eta = eta
         return a, v, d1, d2
+
+    def _at_nodes_derivs(self, params, xb, A, alpha):
+        """at_nodes with derivatives at the current (m, C); when adapt() has just converged
+        at these params with these (m, C), its a, v and eta are reused and only d1, d2
+        are computed (one likelihood evaluation per Newton iteration saved)."""
+        c = self._cache
+        if c is not None and c[1] is self.m and c[2] is self.C and np.array_equal(c[0], params):
+            _, _, _, a, v, eta = c
+            y = self.y[:, None]
+            n = self.trials[:, None] if isinstance(self.trials, np.ndarray) else self.trials
+            if self.link == "logit" and self.family in ("bernoulli", "binomial"):
+                d1, d2 = logit_derivs(y, eta, n)
+            else:
+                _, d1, d2 = self._ll(eta, alpha)
+            return a, v, d1, d2
+        return self.at_nodes(xb, A, alpha, self.m, self.C)
 
     def adapt(self, params, warm=True):
         """Set the adaptive centres and scales for `params` (per the method)."""
@@ -216,6 +238,7 @@ class Problem:
             C = np.linalg.cholesky(np.linalg.inv(-H))
         self.adapted = True
         self.last = None
+        self._cache = None
         if self.method == "mvaghermite":
             for _ in range(200):
                 a, v, _, _ = self.at_nodes(xb, A, alpha, m, C, derivs=False)
@@ -231,6 +254,7 @@ class Problem:
                 change = max(np.max(np.abs(m_new - m)), np.max(np.abs(C_new - C)))
                 if change < 1e-8:        # keep the (m, C) that `a` was computed with
                     self.last = self._total(a, C)
+                    self._cache = (np.array(params, dtype=float), m, C, a, v, self._eta)
                     break
                 m, C = m_new, C_new
         self.m, self.C = m, C
@@ -263,7 +287,7 @@ class Problem:
         L = chol_of(theta, self.cov, q)
         xb = self.X @ beta + self.off
         A = self.Z @ L
-        a, v, d1, d2 = self.at_nodes(xb, A, alpha, self.m, self.C)
+        a, v, d1, d2 = self._at_nodes_derivs(params, xb, A, alpha)
         w = np.exp(a - a.max(1, keepdims=True))
         w /= w.sum(1, keepdims=True)                                   # G x K
         # c = (β, L's entries (a, b)): dη/dc = (x_i, z_ia v_b), and v is constant within
@@ -271,31 +295,42 @@ class Problem:
         X, Z, g = self.X, self.Z, self.g
         ai = [e[0] for e in self.entries]
         bi = [e[1] for e in self.entries]
-        Gx = np.stack([self._sum(d1 * X[:, [j]]) for j in range(p)], 2)   # G x K x p
-        Dz = np.stack([self._sum(d1 * Z[:, [a]]) for a in range(q)], 2)   # G x K x q
+        XZ = self.XZ
+        GD = self._sum(np.einsum("ik,ij->ikj", d1, XZ))                  # G x K x (p + q)
+        Gx, Dz = GD[:, :, :p], GD[:, :, p:]
         Gk = np.concatenate([Gx, Dz[:, :, ai] * v[:, :, bi]], 2)          # G x K x P
         gbar = np.einsum("gk,gkp->gp", w, Gk)
         grad_c = gbar.sum(0)
-        wd2 = w[g] * d2                                                   # n x K
+        wd2 = w.take(g, axis=0)                                           # n x K
+        wd2 *= d2
         if q == 1:
-            v1 = v[g][:, :, 0]
-            Wv = (wd2 * v1).sum(1)[:, None]
-            Wvv = (wd2 * v1 * v1).sum(1)[:, None, None]
+            v1 = v[:, :, 0].take(g, axis=0)
+            Wv = np.einsum("ik,ik->i", wd2, v1)[:, None]
+            Wvv = np.einsum("ik,ik,ik->i", wd2, v1, v1)[:, None, None]
         else:
             vr = v[g]
             Wv = np.einsum("ik,ikq->iq", wd2, vr)
             Wvv = np.einsum("ik,ikb,ikd->ibd", wd2, vr, vr)
         ZL = Z[:, ai] * Wv[:, bi]                                         # n x E
         Za = Z[:, ai]
-        Hxx = (X.T * wd2.sum(1)) @ X
+        Hxx = (X.T * (wd2 @ np.ones(wd2.shape[1]))) @ X
         Hxl = X.T @ ZL
         Hll = np.einsum("ie,if,ief->ef", Za, Za, Wvv[:, bi][:, :, bi])
         H = np.block([[Hxx, Hxl], [Hxl.T, Hll]])
         H += np.einsum("gk,gkp,gkr->pr", w, Gk, Gk) - gbar.T @ gbar
         # chain rule to theta: c_L = L[entries](theta)
         nt = self.nt
-        f = lambda th: np.array([chol_of(th, self.cov, q)[e] for e in self.entries])
-        J, second = _jac_hess(f, theta)
+        if q == 1 or self.cov in ("identity", "independent"):
+            # L's entries are exp(theta_e): Jacobian and second derivatives in closed form
+            ex = np.diag(chol_of(theta, self.cov, q))
+            J = np.zeros((len(self.entries), nt))
+            second = np.zeros((len(self.entries), nt, nt))
+            for e in range(len(self.entries)):
+                col = 0 if q == 1 or self.cov == "identity" else e
+                J[e, col] = second[e, col, col] = ex[e]
+        else:
+            f = lambda th: np.array([chol_of(th, self.cov, q)[e] for e in self.entries])
+            J, second = _jac_hess(f, theta)
         P = p + nt
         Jfull = np.zeros((p + len(self.entries), P))
         Jfull[:p, :p] = np.eye(p)

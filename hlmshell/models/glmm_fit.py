@@ -111,8 +111,8 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         prob.adapted = False
         val = prob.value(x)
         if np.isfinite(val):
-            best = (val, x, prob.m.copy(), prob.C.copy())
-            break
+            best = (val, x, prob.m, prob.C)   # the loop ends here: no copies, so that
+            break                             # analytic() reuses this evaluation
     if best is None:
         raise ModelError(430, "initial values not feasible")
     ll, x, prob.m, prob.C = best
@@ -167,7 +167,7 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
     V_int = _vce(-H)
     p = prob.p
     f = lambda z: np.r_[z[:p], reported(z[p:p + nt], d.covariance, q), z[p + nt:]]
-    J, _ = _jac_hess(f, x, 1e-6)
+    J = _jacobian(f, x, 1e-6)
     flat = np.isnan(np.diag(V_int))
     V = J @ np.nan_to_num(V_int) @ J.T
     lost = np.any(np.abs(J[:, flat]) > 0, axis=1)     # reported through a flat direction
@@ -175,6 +175,18 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
     V[:, lost] = np.nan
     return GLMMResult(f(x), V, ll, ll_c, glm_log, grid_ll, log, converged, it, x, prob,
                       diverged)
+
+
+def _jacobian(f, x, h):
+    """Central-difference Jacobian (the same first derivatives as _jac_hess, without the
+    second ones that the delta method does not use)."""
+    k = len(x)
+    cols = []
+    for i in range(k):
+        e = np.zeros(k)
+        e[i] = h
+        cols.append((f(x + e) - f(x - e)) / (2 * h))
+    return np.stack(cols, 1)
 
 
 def _vce(info):
