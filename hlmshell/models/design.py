@@ -13,6 +13,11 @@ import numpy as np
 from .results import ModelError
 from .spec import COVARIANCES, Factor, ModelSpec, Term
 
+# the largest fixed-effects design built (X is n x k doubles, and fits keep a few copies):
+# past it an estimation command stops with r(909) before allocating, rather than exhaust
+# the machine's memory (`poisson y x x x ...` with thousands of terms on big data)
+MAX_DESIGN_BYTES = 1 << 30
+
 _COV_ABBREV = {"ind": "independent", "exc": "exchangeable", "id": "identity", "un": "unstructured"}
 
 
@@ -189,6 +194,10 @@ def _expand_terms(spec: ModelSpec, cols: dict, ok: np.ndarray, n_rows: int):
                     col = cols[f.var] if col is None else col * cols[f.var]
                 col = np.ones(n_rows) if col is None else col
             columns.append(col)
+            if len(columns) * n_rows * 8 > MAX_DESIGN_BYTES:
+                raise ModelError(909, "op. sys. refuses to provide memory\n"
+                                      f"    ({n_rows:,} observations x {len(columns):,}+ "
+                                      "columns of regressors: more than 1 GB)")
             base_flags.append(anyb)
     return names, columns, base_flags
 

@@ -29,3 +29,14 @@ def test_xb_columns_after_mixed():
     eq, idx, names = s.estimates.active.xb_columns()
     assert eq == "mathach" and idx == list(range(6))
     assert names == ["0b.sector", "1.sector", "ses", "0b.sector#co.ses", "1.sector#c.ses", "_cons"]
+
+
+def test_a_design_past_the_memory_limit_is_refused_before_it_is_built(monkeypatch):
+    """r(909) once the regressors would pass MAX_DESIGN_BYTES (here lowered to 1 MB: 7,185
+    rows x 20 columns x 8 bytes is 1.1 MB), instead of exhausting the machine's memory."""
+    from hlmshell.models import design
+    monkeypatch.setattr(design, "MAX_DESIGN_BYTES", 1 << 20)
+    s = Session()
+    s.run("use hsb.dta, clear")
+    assert s.run("regress mathach " + "ses " * 19) == 909
+    assert s.run("regress mathach ses sector") == 0
