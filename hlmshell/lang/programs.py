@@ -33,6 +33,11 @@ class Frame:
     returns: Returns | None = None   # r() being built by `return` in an r-class program
 
 
+class ProgramFailed(StataError):
+    """A user program ended with an error: the caller's dispatch rolls back all it did. The
+    message, if any, is still to be printed (a Reported error's was printed already)."""
+
+
 def argument_macros(text: str) -> dict[str, str]:
     """`0' is the whole argument text, `1', `2', ... its words without their quotes."""
     text = text.strip()
@@ -78,6 +83,11 @@ def call_program(session, program: Program, arguments: str):
         except ExitRequest as exc:      # `exit` ends the program, not the shell
             if getattr(exc, "stata", False):
                 raise
+        except StataError as err:
+            # a program is one command to its caller: when it fails, everything it did is
+            # undone (Stata would keep the work before the error; we keep the house rule
+            # that a failed command leaves data, macros and results as they were)
+            raise ProgramFailed(err.code, err.message) from None
         ok = True
     finally:
         end_frame(session, frame)

@@ -50,9 +50,13 @@ def test_args_and_positional_macros():
     assert rc == 0 and 'x|y z|x "y z"|x' in out
 
 
-def test_program_errors_keep_earlier_work_and_report_once():
-    s, out, rc = run("set obs 2\nprogram define p\ngen a = 1\ndi nosuch\nend\np")
-    assert rc == 111 and out.count("r(111);") == 1 and "a" in s.data.names
+def test_a_failed_program_is_undone_and_reported_once():
+    # a program is one command to its caller: what it did before the error is undone (the
+    # house rule for failed commands; Stata itself would keep the new variable)
+    s, out, rc = run("set obs 2\nglobal m kept\nprogram define p\ngen a = 1\nglobal m x\n"
+                     "di nosuch\nend\np")
+    assert rc == 111 and out.count("r(111);") == 1 and out.count("nosuch not found") == 1
+    assert "a" not in s.data.names and s.macros.globals["m"] == "kept"
 
 
 def test_capture_program():
