@@ -56,6 +56,23 @@ def _matrix(session, text: str):
     return name, mat
 
 
+def _set_one(session, word: str, rest: str, target) -> str:
+    """`scalar|local|matrix name …` into r() or e() (`target` has scalars, macros and
+    matrices); returns the name set."""
+    if word == "scalar":
+        name, value = _scalar(session, rest)
+        target.scalars[name] = value
+    elif word == "local":
+        name, value = _local(session, rest)
+        target.macros[name] = value
+    elif word == "matrix":
+        name, value = _matrix(session, rest)
+        target.matrices[name] = value
+    else:
+        raise StataError(198, "invalid syntax")
+    return name
+
+
 def return_set(session, word: str, rest: str) -> None:
     if word == "clear":
         if rest.strip():
@@ -71,17 +88,8 @@ def return_set(session, word: str, rest: str) -> None:
         r.scalars.update(session.r.scalars)
         r.macros.update(session.r.macros)
         r.matrices.update(session.r.matrices)
-    elif word == "scalar":
-        name, value = _scalar(session, rest)
-        r.scalars[name] = value
-    elif word == "local":
-        name, value = _local(session, rest)
-        r.macros[name] = value
-    elif word == "matrix":
-        name, mat = _matrix(session, rest)
-        r.matrices[name] = mat
     else:
-        raise StataError(198, "invalid syntax")
+        _set_one(session, word, rest, r)
 
 
 def ereturn_set(session, word: str, rest: str) -> None:
@@ -99,21 +107,11 @@ def ereturn_set(session, word: str, rest: str) -> None:
     if res is None:
         res = EstimationResult(cmd="")
         session.estimates.active = res
-    if word == "scalar":
-        name, value = _scalar(session, rest)
-        res.scalars[name] = value
-    elif word == "local":
-        name, value = _local(session, rest)
-        res.macros[name] = value
-        if name == "cmd":
-            res.cmd = value
-    elif word == "matrix":
-        name, mat = _matrix(session, rest)
-        if name in ("b", "V"):
-            raise StataError(198, f"e({name}) may only be set by ereturn post or repost")
-        res.matrices[name] = mat
-    else:
-        raise StataError(198, "invalid syntax")
+    if word == "matrix" and (name := _definition(split_options(rest)[0])[0]) in ("b", "V"):
+        raise StataError(198, f"e({name}) may only be set by ereturn post or repost")
+    name = _set_one(session, word, rest, res)
+    if word == "local" and name == "cmd":
+        res.cmd = res.macros["cmd"]
 
 
 def _post(session, text: str):
