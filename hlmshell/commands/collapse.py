@@ -119,6 +119,7 @@ def collapse(session, raw):
     for name in byvars:
         var = data.var(name)
         new.add(name, var.values[first], var.stype, var.fmt, var.label)
+        new.vars[name].value_label = var.value_label     # by() variables keep their labels
     wrows = None if w is None else (w if everything else w[rows])
     for stat, target, source in clist:
         var = data.var(source)
@@ -135,6 +136,7 @@ def collapse(session, raw):
         # collapse.ado: label `(stat) source` (median is p 50), the source's display format
         new.add(target, values, stype, var.fmt, f"({_label_stat(stat)}) {source}"[:80])
     new.label, new.filename, new.timestamp = data.label, data.filename, data.timestamp
+    new.value_labels = {k: dict(v) for k, v in data.value_labels.items()}
     new.sortedby = list(byvars)
     new.changed = True
     session.data = new

@@ -117,3 +117,15 @@ def test_refusals_leave_the_data(line, code):  # noqa: D103
     rc, _ = run_lines(s, line)
     assert rc == code
     assert state(s) == before
+
+
+def test_by_variables_keep_their_value_labels():
+    # Stata keeps the by() variables' value labels and every label definition
+    s = hsb_session()
+    s.buf = s.out
+    run(s, 'label define sec 0 "public" 1 "Catholic"')
+    run(s, "label values sector sec")
+    run(s, "collapse (mean) ses, by(sector)")
+    assert s.data.var("sector").value_label == "sec"
+    assert s.data.value_labels["sec"] == {0.0: "public", 1.0: "Catholic"}
+    assert s.data.var("ses").value_label in (None, "")
