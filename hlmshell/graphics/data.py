@@ -65,7 +65,10 @@ def by_groups(session, by: dict, mask: np.ndarray):
         sel = rows.copy()
         for c, v in zip(cols, key):
             sel &= (c == v) if not (isinstance(v, float) and np.isnan(v)) else np.isnan(c)
-        head = ", ".join(v if isinstance(v, str) else fmt(v, "%9.0g").strip() for v in key)
+        # Stata heads a panel with the value's label where it has one
+        head = ", ".join(v if isinstance(v, str) else
+                         session.data.value_text(n, v) or fmt(v, "%9.0g").strip()
+                         for n, v in zip(names, key))
         out.append((head, sel))
     total = mask if by.get("total") else None
     note = by.get("note")

@@ -364,3 +364,10 @@ def test_xtline_refusals(panel):
     assert run_lines(panel, "xtline y, addplot(line y t) nodraw")[0] == 198
     assert run_lines(panel, "xtline y, overlay(2) nodraw")[0] == 198
     assert run_lines(panel, "xtline y, t() nodraw")[0] == 198
+
+
+def test_by_panels_are_headed_by_value_labels(hsb):
+    run_lines(hsb, 'label define sec 0 "public" 1 "Catholic"')
+    run_lines(hsb, "label values sector sec")
+    run_lines(hsb, "scatter mathach ses, by(sector)")
+    assert [p.title for p in spec_of(hsb).panels] == ["public", "Catholic"]
