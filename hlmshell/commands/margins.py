@@ -1,5 +1,5 @@
 """margins [marginlist] [if] [in] [, at() atmeans dydx() eyex() dyex() eydx() over()
-predict() level() post noatlegend vsquish] — after any estimation result.
+predict() expression() level() post noatlegend vsquish] — after any estimation result.
 
 The numbers come from postest/margins.py; this module parses the specification, fills r()
 (or e() with `post`) and keeps the result on `session.last_margins` for marginsplot.
@@ -24,7 +24,8 @@ from hlmshell.syntax.numlist import parse_numlist
 from hlmshell.syntax.spec import Spec, parse_option_list, split_options
 
 OPTIONS = Spec("[anything] [if] [in] [, ATMeans DYdx(string) EYEX(string) DYEX(string) "
-               "EYDX(string) OVER(string) PREDict(string) Level(real) POST NOATLEGend "
+               "EYDX(string) OVER(string) PREDict(string) EXPression(string) Level(real) POST "
+               "NOATLEGend "
                "VSQuish]")
 EFFECT_HEAD = {"dydx": "dy/dx", "eyex": "ey/ex", "dyex": "dy/ex", "eydx": "ey/dx"}
 STATS = ("mean", "median", "min", "max", "asobserved") + tuple(f"p{k}" for k in range(1, 100))
@@ -150,8 +151,8 @@ def _expression(result, linear: bool, explicit: str | None) -> str:
 @command("margins", syntax="raw", help="predictive margins and marginal effects")
 def margins(session, args):
     """margins [marginlist] [if] [in] [, at(atspec) atmeans dydx(varlist) eyex(varlist)
-        dyex(varlist) eydx(varlist) over(varlist) predict(xb) level(#) post noatlegend
-        vsquish]
+        dyex(varlist) eydx(varlist) over(varlist) predict(xb) expression(exp) level(#) post
+        noatlegend vsquish]
     """
     result = session.estimates.require()
     if result.cmd == "margins":     # after `margins, post`: replay, as Stata does
@@ -181,6 +182,11 @@ def margins(session, args):
             req.linear = True
         elif p not in ("", "mu", "pr", "n"):   # the default prediction: link(xb)
             raise StataError(198, f"option {p} not allowed")
+    if opts.get("expression") is not None:
+        if pred is not None:
+            raise StataError(198, "only one of predict() or expression() is allowed")
+        from hlmshell.postest.margins_expr import transform
+        req.expression = transform(opts["expression"], result.link)
     effects = [k for k in EFFECT_HEAD if opts.get(k)]
     if len(effects) > 1:
         raise StataError(198, "only one of dydx(), eyex(), dyex(), or eydx() is allowed")
@@ -311,7 +317,8 @@ def _present(result, req: MarginsRequest, res, df, pred, opts):
         title = "Conditional marginal effects" if res.all_fixed else "Average marginal effects"
     vce = str(result.macros.get("vcetype", "") or
               {"regress": "OLS"}.get(result.cmd, "OIM"))
-    expression = _expression(result, req.linear, pred)
+    expression = opts["expression"].strip() if req.expression else \
+        _expression(result, req.linear, pred)
     legend = []
     if not opts.get("noatlegend"):
         legend = legend_lines([[(v, _value_text(*vs)) for v, vs in p.items()]

@@ -111,6 +111,7 @@ class MarginsRequest:
     effect_vars: list[str] = field(default_factory=list)
     over: list[str] = field(default_factory=list)
     linear: bool = False                   # predict(xb): no inverse link
+    expression: tuple | None = None        # expression(): (h, h', h'') of eta (margins_expr)
     balanced: bool = False                 # with atmeans: factors at equal shares (asbalanced)
     level: float = 95
 
@@ -189,7 +190,10 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
                 if s.stat is None and cov.is_factor(s.var) and s.value not in cov.levels[s.var]:
                     raise StataError(198, f"at(): {s.value:g} is not a level of factor "
                                           f"{s.var} in the model")
-    g, d1, d2 = (link_functions("identity") if req.linear else link_functions(link))
+    if req.expression is not None:
+        g, d1, d2 = req.expression
+    else:
+        g, d1, d2 = link_functions("identity" if req.linear else link)
     bx = np.where(np.isfinite(b[bidx]), b[bidx], 0.0)
     rows = np.asarray(sample, dtype=bool)
     cols = {v: np.asarray(column(v), dtype=float) for v in cov.variables}
@@ -271,7 +275,8 @@ def compute(req: MarginsRequest, names: list[str], bidx: list[int], b: np.ndarra
         return design_from_names(names, get, n, shares or None)
 
     def prediction(X):
-        if req.linear or link == "identity":   # mean of X b = (mean X) b
+        if req.expression is None and (req.linear or link == "identity"):
+            # mean of X b = (mean X) b
             xbar = X.mean(axis=0)
             return float(xbar @ bx), xbar
         eta = X @ bx
