@@ -155,6 +155,8 @@ class Session:
     def call(self, parsed):
         """Look up the command (a user program by its exact name first), bind its syntax,
         run its handler; return its result."""
+        if parsed.error is not None:
+            raise parsed.error
         program = self.programs.get(parsed.word)
         if program is not None:
             from hlmshell.lang.programs import call_program

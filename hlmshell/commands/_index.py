@@ -126,6 +126,7 @@ INDEX = {
     'tostring': ('tostring', 'hlmshell.commands.convert'),
     'twoway': ('tw', 'hlmshell.commands.graphs'),
     'use': ('use', 'hlmshell.commands.data_io'),
+    'version': ('vers', 'hlmshell.commands.version'),
     'xtdescribe': ('xtdes', 'hlmshell.commands.xt'),
     'xtline': ('xtline', 'hlmshell.commands.graphs'),
     'xtmixed': ('xtmixed', 'hlmshell.commands.mixed'),

@@ -104,7 +104,8 @@ def repeat_by(session, args, produce) -> str | None:
             if err.code != 2000:
                 raise
             text = err.message
-        blocks.append(text or "")
+        if text:
+            blocks.append(text)
     return "\n".join(blocks).rstrip("\n")
 
 

@@ -10,6 +10,7 @@ import math
 import numpy as np
 
 from hlmshell.commands.registry import command
+from hlmshell.errors import StataError
 from hlmshell.render.summarize import SummaryDetail, SummaryDetails, SummaryRow, SummaryTable
 from hlmshell.returns import Returns
 
@@ -62,18 +63,24 @@ def _detail(name: str, label: str, x: np.ndarray, r: dict) -> SummaryDetail:
     return block
 
 
-@command("summarize", abbrev="su", syntax="[varlist] [if] [in] [, Detail]",
+@command("summarize", abbrev="su", syntax="[varlist] [if] [in] [, Detail MEANonly]",
          help="summary statistics", by_ok=True)
 def summarize(session, args):
     from hlmshell.commands.by import repeat_by
     from hlmshell.render import to_text
     if args.prefix is not None:
-        return repeat_by(session, args, lambda sample, rows: to_text(_summarize(session, args, sample)))
+        def one(sample, rows):
+            out = _summarize(session, args, sample)
+            return "" if out is None else to_text(out)    # meanonly shows nothing
+        return repeat_by(session, args, one)
     return _summarize(session, args, args.touse(session))
 
 
 def _summarize(session, args, sample):
     data = session.data
+    meanonly = bool(args.options.get("meanonly"))
+    if meanonly and args.options.get("detail"):
+        raise StataError(198, "options detail and meanonly may not be combined")
     rows, blocks = [], []
     r: dict = {"N": 0.0, "sum_w": 0.0, "sum": 0.0}
     for name in args.varlist:
@@ -93,6 +100,9 @@ def _summarize(session, args, sample):
             rows.append(SummaryRow(name, 0))
     order = ("N", "sum_w", "mean", "Var", "sd", "skewness", "kurtosis", "sum", "min", "max",
              "p1", "p5", "p10", "p25", "p50", "p75", "p90", "p95", "p99")
+    if meanonly:   # Stata skips the variance: no r(Var), r(sd), and nothing is shown
+        session.r = Returns({k: r[k] for k in order if k in r and k not in ("Var", "sd")})
+        return None
     session.r = Returns({k: r[k] for k in order if k in r})
     if args.options.get("detail"):
         return SummaryDetails(blocks)

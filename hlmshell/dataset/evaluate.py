@@ -126,8 +126,8 @@ def c_value(name: str, ctx):
         "varabbrev": lambda: "on" if settings.get("varabbrev", True) else "off",
         "seed": lambda: _seed(ctx),
         "maxvar": lambda: 5000.0,           # Stata/SE's default; not enforced here
-        "version": lambda: 17.0,            # the Stata whose behaviour hlmshell follows
-        "stata_version": lambda: 17.0,
+        "version": lambda: float(settings.get("version", 17.0)),   # as `version #` set it
+        "stata_version": lambda: 17.0,      # the Stata whose behaviour hlmshell follows
         "more": lambda: str(settings.get("more", "off")),
         "dirsep": lambda: "/",
         "max_N_theory": lambda: 2147483647.0,

@@ -23,6 +23,9 @@ class CommandLine:
     by: str | None = None  # the by-varlist text
     bysort: bool = False
     prefixes: list[str] = field(default_factory=list)
+    # a prefix that does not parse (`by :`, `version 99:`) is raised when the line runs, so
+    # that a `capture` before it holds the error as Stata's does
+    error: StataError | None = None
 
 
 def split_word(text: str) -> tuple[str, str]:
@@ -40,6 +43,14 @@ def split_word(text: str) -> tuple[str, str]:
 
 def parse_command_line(text: str) -> CommandLine:
     line = CommandLine(word="", body="")
+    try:
+        return _parse(line, text)
+    except StataError as err:
+        line.error = err
+        return line
+
+
+def _parse(line: CommandLine, text: str) -> CommandLine:
     rest = text.strip()
     while True:
         word, body = split_word(rest)
@@ -49,6 +60,10 @@ def parse_command_line(text: str) -> CommandLine:
             line.quietly = False
         elif matches(word, "capture", "cap"):
             line.capture = True
+        elif matches(word, "version", "vers") and _top_level_colon(body) > 0:
+            colon = _top_level_colon(body)      # `version #: command`
+            check_version(body[:colon])
+            body = body[colon:]
         elif word in ("by", "bysort") or matches(word, "bysort", "bys"):
             colon = _top_level_colon(body)
             if colon < 0:
@@ -72,6 +87,26 @@ def parse_command_line(text: str) -> CommandLine:
             rest = body[1:]
         if not rest.strip():
             raise StataError(198, "invalid syntax")
+
+
+STATA_VERSION = 17.0     # the Stata whose behaviour hlmshell follows (c(stata_version))
+
+
+def check_version(text: str) -> float:
+    """The number of `version #`: Stata refuses a version newer than its own with r(9).
+    Every version runs with this Stata's behaviour (an older version's differences, such
+    as its random-number generator, are not kept)."""
+    try:
+        number = float(text.strip())
+    except ValueError:
+        raise StataError(198, "invalid syntax") from None
+    if not 1 <= number:
+        raise StataError(198, "invalid syntax")
+    if number > STATA_VERSION:
+        raise StataError(9, f"this is version {STATA_VERSION:.1f} of Stata; it cannot run "
+                            f"version {number:.1f} programs\n    You can purchase the latest "
+                            "version of Stata by visiting http://www.stata.com.")
+    return number
 
 
 def _top_level_colon(text: str) -> int:

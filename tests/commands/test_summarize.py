@@ -156,3 +156,24 @@ def test_detail_moments_match_scipy():
     assert list(s.r.scalars) == ["N", "sum_w", "mean", "Var", "sd", "skewness", "kurtosis", "sum",
                                  "min", "max", "p1", "p5", "p10", "p25", "p50", "p75", "p90",
                                  "p95", "p99"]
+
+
+def test_meanonly_shows_nothing_and_keeps_no_variance(small):
+    # [R] summarize: meanonly suppresses the display and the variance: r(N) r(sum_w) r(mean)
+    # r(sum) r(min) r(max) only
+    s, out = small
+    assert run(s, out, "summarize y, meanonly") == []
+    assert sorted(s.r.scalars) == sorted(["N", "sum_w", "mean", "sum", "min", "max"])
+    assert s.r.scalars["mean"] == pytest.approx(np.mean([1.5, 2.5, 3.5, 4.5, 5.5, 6.5, 7.5, 8.5]))
+    assert s.r.scalars["N"] == 8
+    before = state(s)
+    run(s, out, "summarize y, meanonly detail", rc=198)
+    assert state(s) == before
+
+
+def test_by_meanonly_prints_only_the_group_headings(small):
+    s, out = small
+    lines = run(s, out, "bysort a_very_long_variable: summarize x, meanonly")
+    assert [l for l in lines if not l.startswith("---")] == [
+        "-> a_very_long_variable = 0", "", "-> a_very_long_variable = 1"]
+    assert s.r.scalars["mean"] == 6.0      # the last group's: 2 4 6 8 10
