@@ -46,7 +46,7 @@ def _levels(data, name: str, rows: np.ndarray, labels: bool = True
 
 
 @command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn CEll NOFreq CHi2 LRchi2 "
-                 "EXact NOLabel]",
+                 "EXact NOLabel GENerate(name) SORT MATCell(name) MATRow(name)]",
          help="one- and two-way tables of frequencies", by_ok=True)
 def tabulate(session, args):
     from hlmshell.commands.by import repeat_by
@@ -57,6 +57,12 @@ def tabulate(session, args):
         # two-way options: Stata's one-way syntax lacks them
         if len(args.varlist) == 1 and args.options.get(opt):
             raise StataError(198, f"option {opt} not allowed")
+    for opt in ("generate", "sort", "matcell", "matrow"):
+        # one-way options here (two-way matcell()/matrow() are not built)
+        if len(args.varlist) == 2 and args.options.get(opt):
+            raise StataError(198, f"option {opt}{'' if opt == 'sort' else '()'} not allowed")
+    if args.prefix is not None and args.options.get("generate"):
+        raise StataError(190, "generate() may not be combined with by")
     if args.options.get("exact"):
         raise StataError(198, "option exact not allowed")   # Fisher's exact test: not built
     if args.prefix is not None:
@@ -80,9 +86,12 @@ def _tabulate(session, args, rows):
         ids, labels = _levels(data, names[0], rows, labels)
         if len(labels) > MAX_ONEWAY:
             raise StataError(134, "too many values")
-        freqs = np.bincount(ids, minlength=len(labels)).tolist()
+        freqs = np.bincount(ids, minlength=len(labels))
+        order = np.argsort(-freqs, kind="stable") if args.options.get("sort") else \
+            np.arange(len(labels))
+        _oneway_outputs(session, args, names[0], rows, ids, labels, freqs, order)
         session.r = Returns({"N": float(n), "r": float(len(labels))})
-        return OneWay(titles[0], labels, freqs)
+        return OneWay(titles[0], [labels[k] for k in order], freqs[order].tolist())
     rid, rlabels = _levels(data, names[0], rows, labels)
     cid, clabels = _levels(data, names[1], rows, labels)
     if len(rlabels) > MAX_ROWS or len(clabels) > MAX_COLS:
@@ -104,6 +113,42 @@ def _tabulate(session, args, rows):
     return TwoWay(titles[0], titles[1], rlabels, clabels, counts.tolist(),
                   row=bool(opts.get("row")), col=bool(opts.get("column")),
                   cell=bool(opts.get("cell")), freq=not opts.get("nofreq"), tests=tests)
+
+
+def _oneway_outputs(session, args, name, rows, ids, texts, freqs, order) -> None:
+    """generate(stub): an indicator per level in value order (byte; missing outside the
+    sample), labelled `name==value`; matcell()/matrow(): the frequencies and the values as
+    column vectors in the order shown (`order`: sort's)."""
+    from hlmshell.matrix import StataMatrix
+    opts, data = args.options, session.data
+    k = len(texts)
+    stub = opts.get("generate")
+    if stub:
+        new = [f"{stub}{j + 1}" for j in range(k)]
+        for v in new:
+            if len(v) > 32:
+                raise StataError(198, f"{v} invalid name")
+            if v in data.names:
+                raise StataError(110, f"variable {v} already defined")
+    values = None
+    if opts.get("matrow"):
+        if data.is_string(name):
+            raise StataError(109, "type mismatch")
+        values = np.empty(k)
+        values[ids] = data.column(name)[rows]
+    index = np.flatnonzero(rows)
+    if stub:
+        for j, v in enumerate(new):
+            col = np.full(data.nobs, np.nan)
+            col[index] = (ids == j).astype(float)
+            data.add(v, col, "byte", label=f"{name}=={texts[j]}"[:80])
+    rnames = [f"r{j + 1}" for j in range(k)]
+    if opts.get("matcell"):
+        session.matrices[opts["matcell"]] = StataMatrix(
+            np.asarray(freqs, float)[order].reshape(-1, 1), rnames, ["c1"])
+    if values is not None:
+        session.matrices[opts["matrow"]] = StataMatrix(values[order].reshape(-1, 1), rnames,
+                                                       ["c1"])
 
 
 def independence_tests(counts: np.ndarray) -> tuple[int, float, float]:

@@ -168,3 +168,31 @@ def test_by_prefix_and_empty_groups(data):
     assert text[2] == "no observations"
     assert text[4:6] == ["-" * 79, "-> h = 1"]
     assert text[-1] == "      Total |          4      100.00"
+
+
+def test_generate_makes_one_indicator_per_level(data):
+    # [R] tabulate oneway generate(): stub1, stub2, ... for the levels in sorted order;
+    # missing where the variable is missing or the observation is outside if/in
+    s, out = data
+    run(s, out, "tabulate g if h == 1, generate(d)")
+    g = np.array([1, 1, 2, 2, 2, 3, np.nan, 1, 2, 2])
+    h = np.array([0, 1, 0, 1, 1, 0, 1, 0, 0, 1])
+    assert [n for n in s.data.names if n.startswith("d")] == ["d1", "d2"]   # levels 1, 2
+    for name, level in (("d1", 1), ("d2", 2)):
+        want = np.where((h == 1) & ~np.isnan(g), (g == level).astype(float), np.nan)
+        np.testing.assert_array_equal(s.data.column(name), want)
+        assert s.data.var(name).stype == "byte"
+        assert s.data.var(name).label == f"g=={level}"
+    before = state(s)
+    run(s, out, "tabulate g, generate(d)", rc=110)          # d1 exists: nothing made
+    run(s, out, "tabulate g h, generate(z)", rc=198)        # one-way only
+    assert state(s) == before
+
+
+def test_sort_matcell_matrow(data):
+    s, out = data
+    lines = run(s, out, "tabulate g, sort matcell(F) matrow(V)")
+    rows = [l.split("|")[0].strip() for l in lines[2:5]]
+    assert rows == ["2", "1", "3"]                           # 5, 3 and 1 observations
+    assert s.matrices["F"].values.ravel().tolist() == [5, 3, 1]   # in the order shown
+    assert s.matrices["V"].values.ravel().tolist() == [2, 1, 3]
