@@ -113,6 +113,7 @@ INDEX = {
     'simulate': ('simul', 'hlmshell.commands.simulate'),
     'sort': ('sort', 'hlmshell.commands.data_cmds'),
     'sreturn': ('sret', 'hlmshell.commands.ereturn'),
+    'statsby': ('statsby', 'hlmshell.commands.statsby'),
     'summarize': ('su', 'hlmshell.commands.summarize'),
     'syntax': ('syntax', 'hlmshell.commands.macro_cmds'),
     'tab1': ('tab1', 'hlmshell.commands.tabulate'),
