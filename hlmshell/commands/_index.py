@@ -74,6 +74,7 @@ INDEX = {
     'merge': ('merge', 'hlmshell.commands.merge'),
     'misstable': ('misstable', 'hlmshell.commands.codebook'),
     'mixed': ('mixed', 'hlmshell.commands.mixed'),
+    'mkspline': ('mkspline', 'hlmshell.commands.mkspline'),
     'move': ('move', 'hlmshell.commands.variables'),
     'mvdecode': ('mvdecode', 'hlmshell.commands.variables'),
     'mvencode': ('mvencode', 'hlmshell.commands.variables'),
