@@ -43,6 +43,7 @@ INDEX = {
     'global': ('gl', 'hlmshell.commands.macro_cmds'),
     'graph': ('gr', 'hlmshell.commands.graphs'),
     'gsort': ('gsort', 'hlmshell.commands.data_cmds'),
+    'hausman': ('hausman', 'hlmshell.commands.hausman'),
     'help': ('h', 'hlmshell.commands.program'),
     'histogram': ('hist', 'hlmshell.commands.graphs'),
     'import': ('import', 'hlmshell.commands.data_io'),

@@ -251,12 +251,17 @@ def post(args, depvar, panel, setting, model, fit, b, V, vce, clustvar) -> Estim
         s["ll"] = -0.5 * N * (math.log(2 * math.pi) + math.log(fit.rss / N) + 1) \
             if fit.rss > 0 else math.nan
     if model == "re":
-        th = np.asarray(fit.theta)[np.asarray(fit.theta) == fit.theta]
-        q = np.percentile(th, [0, 5, 50, 95, 100]) if len(th) else [math.nan] * 5
+        from hlmshell.commands.summarize import percentile
+        th = np.sort(np.asarray(fit.theta)[np.asarray(fit.theta) == fit.theta])
+        # xtreg_re.ado: summarize, detail of theta (its percentile rule)
+        q = [th[0], percentile(th, 5), percentile(th, 50), percentile(th, 95), th[-1]] \
+            if len(th) else [math.nan] * 5
         for name, v in zip(("thta_min", "thta_5", "thta_50", "thta_95", "thta_max"), q):
             s[name] = float(v)
     if fit.n_clust is not None:
         s["N_clust"] = int(fit.n_clust)
+    if "rmse" in fit.extra:
+        s["rmse"] = fit.extra["rmse"]
     s["Tcon"] = int(fit.g_min == fit.g_max)
     m: dict = {"cmdline": f"xtreg {args.body.strip()}", "title": TITLES[model],
                "model": model, "ivar": panel}

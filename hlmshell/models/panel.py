@@ -224,9 +224,11 @@ def _fit_explicit(y, X, g, model, *, vce, clusters) -> PanelFit:
     resid_bar = ybar - Xbar @ b
     u = (s2u / (s2u + s2e / sizes)) * resid_bar      # BLUP of u_i
     chi2 = _wald(b, V, np.arange(K))
+    # rmse of the transformed (GLS) regression, Stata's e(rmse) (hausman's sigmamore uses it)
     return PanelFit("re", b, V, df_m=K, df_r=None, r2_w=r2_w, r2_b=r2_b, r2_o=r2_o,
                     sigma_u=sigma_u, sigma_e=sigma_e, rho=rho, chi2=chi2, theta=theta,
-                    n_clust=n_clust, u=u, **common)
+                    n_clust=n_clust, u=u, extra={"rmse": float(np.sqrt(e @ e / (n - k)))},
+                    **common)
 
 
 def within_collinear(Xs: np.ndarray, g: np.ndarray) -> list[int]:
@@ -364,4 +366,5 @@ def _fit_moments(y, X, g, model) -> PanelFit | None:
     return PanelFit("re", b, V, df_m=K, df_r=None, r2_w=r2_w, r2_b=r2_b, r2_o=r2_o,
                     sigma_u=sigma_u, sigma_e=sigma_e,
                     rho=s2u / (s2u + s2e) if s2u + s2e > 0 else np.nan,
-                    chi2=_wald(b, V, idx), theta=theta, u=u, **common)
+                    chi2=_wald(b, V, idx), theta=theta, u=u,
+                    extra={"rmse": float(np.sqrt(max(ee, 0.0) / (n - k)))}, **common)
