@@ -139,4 +139,5 @@ INDEX = {
     'xtreg': ('xtreg', 'hlmshell.commands.xt'),
     'xtset': ('xtset', 'hlmshell.commands.xt'),
     'xtsum': ('xtsum', 'hlmshell.commands.xt'),
+    'xttest0': ('xttest0', 'hlmshell.commands.xttest0'),
 }

@@ -74,3 +74,26 @@ def test_refusals(s, line, rc):
     before = state(s)
     assert run_lines(s, line)[0] == rc
     assert state(s) == before
+
+
+def test_xttest0_breusch_pagan():
+    # reference: pooled OLS residuals from statsmodels, the LM statistic written out (Breusch
+    # and Pagan 1980, unbalanced form as xttest0.ado), tolerance 1e-9
+    import statsmodels.api as sm
+    s = hsb_session()
+    for line in ("encode id, gen(nid)", "xtset nid", "quietly xtreg mathach ses sector, re"):
+        run_lines(s, line)
+    rc, lines = run_lines(s, "xttest0")
+    assert rc == 0
+    y = s.data.column("mathach")
+    X = sm.add_constant(np.column_stack([s.data.column("ses"), s.data.column("sector")]))
+    e = sm.OLS(y, X).fit().resid
+    g = np.unique(s.data.column("nid"), return_inverse=True)[1]
+    N, T = len(y), np.bincount(g)
+    lm = N ** 2 / (2 * ((T ** 2).sum() - N)) * (1 - (np.bincount(g, weights=e) ** 2).sum()
+                                                / (e @ e)) ** 2
+    assert s.r.scalars["lm"] == pytest.approx(lm, rel=1e-9)
+    assert s.r.scalars["p"] == pytest.approx(stats.chi2.sf(lm, 1) / 2, rel=1e-9, abs=1e-300)
+    assert "                             chibar2(01) = " + f"{lm:8.2f}" in lines
+    run_lines(s, "quietly xtreg mathach ses, fe")
+    assert run_lines(s, "xttest0")[0] == 301
