@@ -270,3 +270,5 @@ def estat_wcorrelation(session, args, result):
 
 # estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())
 from hlmshell.commands import bootstrap  # noqa: E402,F401
+# estat vif, hettest and ovtest (regress only) live in estat_regress.py
+from hlmshell.commands import estat_regress  # noqa: E402,F401
