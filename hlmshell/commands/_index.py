@@ -107,6 +107,8 @@ INDEX = {
     'return': ('ret', 'hlmshell.commands.ereturn'),
     'rm': ('rm', 'hlmshell.commands.files'),
     'run': ('run', 'hlmshell.commands.program'),
+    'rvfplot': ('rvfplot', 'hlmshell.commands.graphs'),
+    'rvpplot': ('rvpplot', 'hlmshell.commands.graphs'),
     'sample': ('sample', 'hlmshell.commands.rows'),
     'save': ('sa', 'hlmshell.commands.data_io'),
     'scalar': ('sca', 'hlmshell.commands.display'),

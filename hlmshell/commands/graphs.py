@@ -116,3 +116,17 @@ def xtline_cmd(session, args):
     """
     from hlmshell.graphics.xtline import xtline
     return xtline(session, args.body)
+
+
+@command("rvfplot", syntax="raw", help="residual-versus-fitted plot after regress")
+def rvfplot_cmd(session, args):
+    """rvfplot [, graph_options]"""
+    from hlmshell.graphics.regdiag import rvfplot
+    return rvfplot(session, args.body)
+
+
+@command("rvpplot", syntax="raw", help="residual-versus-predictor plot after regress")
+def rvpplot_cmd(session, args):
+    """rvpplot varname [, graph_options]"""
+    from hlmshell.graphics.regdiag import rvpplot
+    return rvpplot(session, args.body)

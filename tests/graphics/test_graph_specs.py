@@ -371,3 +371,18 @@ def test_by_panels_are_headed_by_value_labels(hsb):
     run_lines(hsb, "label values sector sec")
     run_lines(hsb, "scatter mathach ses, by(sector)")
     assert [p.title for p in spec_of(hsb).panels] == ["public", "Catholic"]
+
+
+def test_rvfplot_and_rvpplot_after_regress(hsb):
+    # reference: statsmodels OLS fitted values and residuals of the same model (1e-10)
+    import statsmodels.api as sm
+    run_lines(hsb, "quietly regress mathach ses")
+    run_lines(hsb, "rvfplot, yline(0)")
+    layer = spec_of(hsb).panels[0].layers[0]
+    res = sm.OLS(hsb.data.column("mathach"), sm.add_constant(hsb.data.column("ses"))).fit()
+    np.testing.assert_allclose(layer.x, res.fittedvalues, rtol=1e-10)
+    np.testing.assert_allclose(layer.y, res.resid, rtol=1e-9, atol=1e-9)
+    run_lines(hsb, "rvpplot ses")
+    np.testing.assert_array_equal(spec_of(hsb).panels[0].layers[0].x, hsb.data.column("ses"))
+    run_lines(hsb, "quietly mixed mathach ses || id:")
+    assert run_lines(hsb, "rvfplot")[0] == 301
