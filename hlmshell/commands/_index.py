@@ -128,6 +128,7 @@ INDEX = {
     'tempname': ('tempname', 'hlmshell.commands.macro_cmds'),
     'tempvar': ('tempvar', 'hlmshell.commands.macro_cmds'),
     'test': ('te', 'hlmshell.commands.postest_linear'),
+    'testnl': ('testnl', 'hlmshell.commands.testnl'),
     'testparm': ('testparm', 'hlmshell.commands.postest_linear'),
     'timer': ('timer', 'hlmshell.commands.numlist_timer'),
     'tostring': ('tostring', 'hlmshell.commands.convert'),
