@@ -8,6 +8,7 @@ INDEX = {
     'bs': ('bs', 'hlmshell.commands.bootstrap'),
     'bstrap': ('bstrap', 'hlmshell.commands.bootstrap'),
     'cd': ('cd', 'hlmshell.commands.program'),
+    'ci': ('ci', 'hlmshell.commands.ci'),
     'clear': ('clear', 'hlmshell.commands.data_io'),
     'clonevar': ('clonevar', 'hlmshell.commands.variables'),
     'codebook': ('codebook', 'hlmshell.commands.codebook'),
