@@ -409,3 +409,5 @@ for fn in (
     EgenFunction("diff", _diff, "varlist"),
 ):
     EGEN_FUNCTIONS[fn.name] = fn
+
+from hlmshell.dataset import egen_moments  # noqa: E402,F401  (skew kurt mad mdev pc row*)

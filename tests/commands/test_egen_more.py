@@ -152,3 +152,37 @@ def test_concat_decode(s):
     run(s, "egen c1 = concat(g code), punct(/)")
     run(s, "egen c2 = concat(g code), decode punct(/)")
     assert col(s, "c1")[:2] == ["1/1", "1/2"] and col(s, "c2")[:2] == ["1/a", "1/b"]
+
+
+def test_moments_deviations_and_percent(s):
+    # references: scipy.stats skew/kurtosis (biased, as summarize, detail), numpy by hand
+    from scipy import stats
+    run(s, "egen sk = skew(x), by(g)")
+    run(s, "egen ku = kurt(x), by(g)")
+    run(s, "egen mv = mdev(x), by(g)")
+    run(s, "egen md = mad(x), by(g)")
+    run(s, "egen p = pc(x), by(g)")
+    run(s, "egen q = pc(x), prop")
+    a, b = np.array([3, 6, 5.0]), np.array([1, 4, 0, 3.0])
+    for grp, rows in ((a, slice(0, 4)), (b, slice(4, 8))):
+        assert col(s, "sk")[rows] == pytest.approx([stats.skew(grp)] * 4, rel=1e-6)
+        assert col(s, "ku")[rows] == pytest.approx([stats.kurtosis(grp, fisher=False)] * 4,
+                                                   rel=1e-6)
+        assert col(s, "mv")[rows] == pytest.approx([np.mean(np.abs(grp - grp.mean()))] * 4,
+                                                   rel=1e-6)
+    assert col(s, "md") == pytest.approx([1] * 4 + [1.5] * 4)   # |3 6 5 - 5| -> 1; b: 1.5
+    assert col(s, "p")[:2] == pytest.approx([100 * 3 / 14, 100 * 6 / 14], rel=1e-6)
+    assert col(s, "q")[0] == pytest.approx(3 / 22, rel=1e-6)
+
+
+def test_row_order_and_percentiles():
+    s = data_session({"a": ("double", [1, NAN, NAN]), "b": ("double", [2, 5, NAN]),
+                      "c": ("double", [9, 4, NAN])})[0]
+    run(s, "egen f = rowfirst(a b c)")
+    run(s, "egen l = rowlast(a b c)")
+    run(s, "egen m = rowmedian(a b c)")
+    run(s, "egen p = rowpctile(a b c), p(25)")
+    assert col(s, "f")[:2] == [1, 5] and np.isnan(s.data.column("f")[2])
+    assert col(s, "l")[:2] == [9, 4]
+    assert col(s, "m")[:2] == [2, 4.5]                 # 1 2 9; 4 5 -> (4+5)/2
+    assert col(s, "p")[:2] == [1, 4]                   # P = .75 -> x[1]; P = .5 -> x[1]
