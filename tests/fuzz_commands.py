@@ -99,7 +99,7 @@ WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis",
          "[pw=x]", "cw", "long", "wide", "error", "i(g)", "j(t)", "j(t 1/3)", "string", "i(g h)",
          "(1=2)", "(min/0=1)", "(else=.)", "(missing=9)", "prefix(r_)", "force", "ignore(\",\")",
          "report", "tag", "drop", "count", "by(g h)", "mv(9)", "mv(1/3)", "override", "%9.2f",
-         "%5s", "byte", "str3", "after(y)", "before(x)", "alphabetic", "upper", "pctile(y)",
+         "%5s", "%td", "%tcHH:MM", "%tm", "%tdDD/NN/CCYY", "%tdXX", "byte", "str3", "after(y)", "before(x)", "alphabetic", "upper", "pctile(y)",
          "p(25)", "mode(y)", "rank(y)", "field", "std(y)", "cut(y)", "at(0,1,2)", "icodes",
          "rowmean(x y)", "rowtotal(x y)", "anycount(x y)", "values(1 2)", "concat(s x)",
          "fill(1 2)", "seq()", "diff(x y)", "median(y)", "(y x)", "(a b)", "x*", "missok"]
@@ -107,7 +107,8 @@ OPERATORS = ["+", "-", "*", "/", "^", "!", "&", "|", "==", "!=", "~=", "<", "<="
 FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "missing",
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
              "real", "substr", "strlen", "upper", "el", "nosuchfn", "runiform", "runiformint",
-             "rnormal", "rbinomial", "rpoisson", "rchi2"]
+             "rnormal", "rbinomial", "rpoisson", "rchi2", "date", "clock", "mdy", "year",
+             "dow", "mofd", "dofm", "wofd", "dofw", "hms", "yw", "ym"]
 CONTROL = ["\x00", "\x07", "\x1b[31m", "\t", "\r", "\udcff", "\ufffd", "é", "ß", "\u202e"]
 
 

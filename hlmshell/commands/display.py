@@ -9,7 +9,7 @@ from hlmshell.errors import StataError
 from hlmshell.render import OpenLine
 from hlmshell.render.formats import display_number, fmt, parse_format
 
-_FORMAT_RE = re.compile(r"%-?~?0?\d+(?:[.,]\d+)?[gfe]c?|%[-~]?\d+s")
+_FORMAT_RE = re.compile(r"%-?~?0?\d+(?:[.,]\d+)?[gfe]c?|%[-~]?\d+s|%-?t[cCdwmqhy]\S*")
 # display directives: (minimum abbreviation, full name, takes "(#)")
 _DIRECTIVES = (("_n", "_newline"), ("_col", "_column"), ("_s", "_skip"), ("_d", "_dup"),
                ("_c", "_continue"), ("_char", "_char"), ("_r", "_request"), ("_asis", "_asis"))

@@ -56,6 +56,7 @@ class FormatSpec:
     align: str = "right"  # "right", "left" or "center" (center: strings only)
     zero_pad: bool = False  # %09.2f
     decimal_comma: bool = False  # %9,2f: "," is the decimal point and "." the separator
+    date: tuple | None = None    # kind "t": (unit, tokens) of a %t format (render/datetime)
 
 
 def parse_format(spec: str) -> FormatSpec:
@@ -77,6 +78,12 @@ def parse_format(spec: str) -> FormatSpec:
         flag, w = m.groups()
         align = {"-": "left", "~": "center"}.get(flag or "", "right")
         return FormatSpec("s", int(w), align=align)
+    from hlmshell.render import datetime as dt
+    parsed = dt.parse(s)
+    if parsed is not None:
+        unit, toks, left = parsed
+        # no width of its own: a date is shown as long as its text (list aligns columns)
+        return FormatSpec("t", 0, align="left" if left else "right", date=(unit, tuple(toks)))
     raise StataError(120, "invalid %format")
 
 
@@ -267,6 +274,9 @@ def fmt(x, spec: str | FormatSpec) -> str:
         raise StataError(109, "type mismatch")
     if is_missing(x):
         return _justify(missing_code(x), sp)
+    if sp.kind == "t":
+        from hlmshell.render.datetime import render
+        return _justify(render(float(x), sp.date[0], list(sp.date[1])), sp)
     v = float(x)
     a = abs(v)
     zero_ok = False
