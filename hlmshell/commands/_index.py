@@ -48,6 +48,7 @@ INDEX = {
     'help': ('h', 'hlmshell.commands.program'),
     'histogram': ('hist', 'hlmshell.commands.graphs'),
     'import': ('import', 'hlmshell.commands.data_io'),
+    'input': ('inp', 'hlmshell.commands.input'),
     'isid': ('isid', 'hlmshell.commands.rows'),
     'kdensity': ('kdens', 'hlmshell.commands.graphs'),
     'keep': ('keep', 'hlmshell.commands.data_cmds'),

@@ -65,6 +65,19 @@ def is_program_define(line: str) -> str | None:
     return rest
 
 
+def is_input(line: str) -> bool:
+    """`input [varlist]`: its data lines follow, up to `end` ([D] input)."""
+    m = WORD.match(line)
+    return bool(m) and _is(m.group(), "input", 3) and not line[m.end():].lstrip()[:1] == "="
+
+
+def reads_to_end(line: str) -> str | None:
+    """'program' or 'input' when `line` opens a body closed by a line `end`."""
+    if is_program_define(line) is not None:
+        return "program"
+    return "input" if is_input(prefix_words(line)[1]) else None
+
+
 def opener(line: str) -> str | None:
     """The kind of block `line` opens (its `{` ends it), or None."""
     text = line.rstrip()
@@ -90,8 +103,9 @@ def opener(line: str) -> str | None:
 
 def collect(first: Item, items, kind: str) -> Block:
     """Read the body of the block `first` opens from the iterator `items`, up to its
-    closing `}` (or `end` for a program). Nested blocks stay inside the body as lines."""
-    if kind == "program":
+    closing `}` (or `end` for a program or input's data). Nested blocks stay inside the body
+    as lines."""
+    if kind in ("program", "input"):
         head = first.line
     else:
         head = first.line.rstrip()[:-1].rstrip()
@@ -99,7 +113,7 @@ def collect(first: Item, items, kind: str) -> Block:
     depth = 0
     for item in items:
         line = item.line.strip()
-        if kind == "program":
+        if kind in ("program", "input"):
             if re.fullmatch(r"end", line):
                 block.closing = item
                 return block
@@ -115,6 +129,8 @@ def collect(first: Item, items, kind: str) -> Block:
         elif opener(line):
             depth += 1
         block.body.append(item)
+    if kind == "input":
+        raise StataError(198, "input: end missing")          # text unconfirmed
     if kind == "program":
         raise StataError(198, f"program {head.split()[0] if head.split() else ''} not ended: "
                               "end missing")
@@ -134,6 +150,6 @@ def open_block(text: str) -> bool:
             depth = max(depth - 1, 0)
         elif opener(line):
             depth += 1
-        elif depth == 0 and is_program_define(line) is not None:
+        elif depth == 0 and reads_to_end(line) is not None:
             in_program = True
     return depth > 0 or in_program

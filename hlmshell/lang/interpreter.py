@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from hlmshell.errors import StataError
-from hlmshell.lang.blocks import Block, Item, collect, is_program_define, opener, prefix_words
+from hlmshell.lang.blocks import (Block, Item, collect, is_program_define, opener, prefix_words,
+                                  reads_to_end)
 from hlmshell.lang.macros import number_text
 
 MAX_NESTING = 64   # programs calling programs (and recursion) stop here with r(1000)
@@ -107,12 +108,8 @@ class Interpreter:
         return 0
 
     def _read_block(self, item: Item, items) -> Block | None:
-        kind = opener(item.line)
-        if kind is None:
-            if is_program_define(item.line) is None:
-                return None
-            kind = "program"
-        return collect(item, items, kind)
+        kind = opener(item.line) or reads_to_end(item.line)
+        return None if kind is None else collect(item, items, kind)
 
     def _echo_block(self, first: Item, block: Block, echo: bool) -> None:
         """Stata's echo of a block: the opening line after `. `, then every line numbered
@@ -120,6 +117,11 @@ class Interpreter:
         s = self.session
         start = 1 if block.kind == "program" else 2
         lines = [f". {first.typed}"]
+        if block.kind == "input":        # input shows its data lines itself, numbered
+            block.body.append(block.closing)
+            block.closing = None
+            s.write(lines[0]) if echo else s.log_only(lines[0])
+            return
         for k, it in enumerate(block.body + [block.closing], start):
             lines.append(f"{k:>3}. {it.typed}")
         text = "\n".join(lines)
@@ -170,6 +172,9 @@ class Interpreter:
             self._if_block(block, state)
             return
         state.pending = None
+        if kind == "input":
+            self._input(block)
+            return
         if kind == "prefix":
             self._prefix_block(block)
         elif kind == "foreach":
@@ -178,6 +183,20 @@ class Interpreter:
             self._loop(block, forvalues_values(self.expand(block.head)))
         elif kind == "while":
             self._while(block)
+
+    def _input(self, block: Block) -> None:
+        """`input varlist` with its data lines (commands/input.py reads them from the
+        session while the command runs through the one execute path)."""
+        s = self.session
+        # the data lines are macro-expanded as any line of a do-file or loop body is
+        rows = [Item(it.typed, self.expand(it.line)) for it in block.body if it is not None]
+        if rows and rows[-1].line.strip() != "end":
+            rows.append(Item("end", "end"))
+        s.pending_input = rows
+        try:
+            self.command(block.head)
+        finally:
+            s.pending_input = None
 
     def expand(self, text: str) -> str:
         return self.session.expand(text)
@@ -361,11 +380,12 @@ def compile_body(body: list[Item]) -> list[tuple[str, object]]:
     for item in items:
         if not item.line:
             continue
-        kind = opener(item.line)
-        if kind is None and is_program_define(item.line) is not None:
-            kind = "program"
+        kind = opener(item.line) or reads_to_end(item.line)
         if kind is not None:
-            ops.append((_BLOCK, collect(item, items, kind)))
+            block = collect(item, items, kind)
+            if kind == "input":
+                block.body.append(block.closing)
+            ops.append((_BLOCK, block))
         elif _word(item.line) in ("if", "else"):
             ops.append((_COND, item.line))
         else:
