@@ -46,7 +46,8 @@ def _levels(data, name: str, rows: np.ndarray, labels: bool = True
 
 
 @command("tabulate", abbrev="ta", syntax="varlist [if] [in] [, Missing ROW COLumn CEll NOFreq CHi2 LRchi2 "
-                 "EXact NOLabel GENerate(name) SORT MATCell(name) MATRow(name)]",
+                 "EXact NOLabel GENerate(name) SORT MATCell(name) MATRow(name) SUmmarize(varname) "
+                 "MEans STandard FReq OBS NOMeans NOStandard NOFreq NOObs WRap]",
          help="one- and two-way tables of frequencies", by_ok=True)
 def tabulate(session, args):
     from hlmshell.commands.by import repeat_by
@@ -57,6 +58,16 @@ def tabulate(session, args):
         # two-way options: Stata's one-way syntax lacks them
         if len(args.varlist) == 1 and args.options.get(opt):
             raise StataError(198, f"option {opt} not allowed")
+    if args.options.get("summarize"):
+        if len(args.varlist) == 2:     # the two-way grid of means is not built
+            raise StataError(198, "option summarize() with two variables not allowed")
+        if args.prefix is not None:
+            return repeat_by(session, args, lambda sample, rows:
+                             to_text(_summary(session, args, sample)))
+        return _summary(session, args, args.touse(session))
+    for opt in ("means", "standard", "freq", "obs", "nomeans", "nostandard", "noobs", "wrap"):
+        if args.options.get(opt):
+            raise StataError(198, f"option {opt} requires option summarize()")
     for opt in ("generate", "sort", "matcell", "matrow"):
         # one-way options here (two-way matcell()/matrow() are not built)
         if len(args.varlist) == 2 and args.options.get(opt):
@@ -113,6 +124,35 @@ def _tabulate(session, args, rows):
     return TwoWay(titles[0], titles[1], rlabels, clabels, counts.tolist(),
                   row=bool(opts.get("row")), col=bool(opts.get("column")),
                   cell=bool(opts.get("cell")), freq=not opts.get("nofreq"), tests=tests)
+
+
+def _summary(session, args, rows):
+    """One-way `tabulate var, summarize(y)`: y's mean, sd and count in each row of var."""
+    from hlmshell.render.tabulate import OneWaySummary
+    data, o = session.data, args.options
+    name, y = args.varlist[0], o["summarize"]
+    if data.is_string(y):
+        raise StataError(109, "type mismatch")
+    col = data.column(name)
+    rows = rows & ((col != "") if col.dtype == object else ~np.isnan(col)) \
+        if not o.get("missing") else rows
+    yv = np.asarray(data.column(y), dtype=float)
+    rows = rows & ~np.isnan(yv)
+    if not rows.any():
+        raise StataError(2000, "no observations")
+    ids, labels = _levels(data, name, rows, not o.get("nolabel"))
+    ys = yv[rows]
+
+    def stats(v):
+        return (float(v.mean()), float(v.std(ddof=1)) if len(v) > 1 else float("nan"),
+                len(v))
+    cells = [stats(ys[ids == k]) for k in range(len(labels))] + [stats(ys)]
+    chosen = [bool(o.get(k)) for k in ("means", "standard", "freq")]
+    show = tuple(chosen) if any(chosen) else \
+        tuple(not o.get(k) for k in ("nomeans", "nostandard", "nofreq"))
+    ytitle = f"Summary of {data.var(y).label or y}"
+    session.r = Returns({"N": float(len(ys)), "r": float(len(labels))})
+    return OneWaySummary(data.var(name).label or name, ytitle, labels, cells, show)
 
 
 def _oneway_outputs(session, args, name, rows, ids, texts, freqs, order) -> None:

@@ -90,6 +90,40 @@ def _(t: OneWay) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class OneWaySummary:
+    """`tabulate var, summarize(y)`: mean, sd and frequency of y in each row and overall."""
+    title: str                # the row variable's label or name
+    ytitle: str               # "Summary of <y's label or name>"
+    labels: list[str]
+    rows: list[tuple[float, float, int]]     # mean, sd, freq; the last one is Total
+    show: tuple[bool, bool, bool] = (True, True, True)   # means, standard, freq
+
+
+@to_text.register
+def _(t: OneWaySummary) -> str:
+    from hlmshell.render.formats import fmt
+    w = max(11, *(len(s) for s in t.labels)) if t.labels else 11
+    heads = [h for h, on in zip(("Mean", "Std. dev.", "Freq."), t.show) if on]
+    span = 12 * len(heads)
+    lines = ["", f"{'':{w}} |{t.ytitle:^{span}}".rstrip()]
+    head = wrap(t.title, w)
+    lines += [f"{h:>{w}} |" for h in head[:-1]]
+    lines.append(f"{head[-1]:>{w}} |" + "".join(f"{h:>12}" for h in heads))
+    rule = "-" * (w + 1) + "+" + "-" * span
+    lines.append(rule)
+
+    def row(label, mean, sd, freq):
+        cells = [fmt(mean, "%10.0g"), fmt(sd, "%10.0g"), comma_int(freq)]
+        return f"{label:>{w}} |" + "".join(f"{c.strip():>12}" for c, on in
+                                             zip(cells, t.show) if on)
+    for label, (mean, sd, freq) in zip(t.labels, t.rows[:-1]):
+        lines.append(row(label, mean, sd, freq))
+    lines.append(rule)
+    lines.append(row("Total", *t.rows[-1]))
+    return "\n".join(lines)
+
+
 def _pct(num: int, den: int) -> str:
     return f"{100 * num / den:10.2f}" if den else f"{'.':>10}"
 

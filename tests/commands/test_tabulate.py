@@ -196,3 +196,23 @@ def test_sort_matcell_matrow(data):
     assert rows == ["2", "1", "3"]                           # 5, 3 and 1 observations
     assert s.matrices["F"].values.ravel().tolist() == [5, 3, 1]   # in the order shown
     assert s.matrices["V"].values.ravel().tolist() == [2, 1, 3]
+
+
+def test_summarize_one_way():
+    # [R] tabulate, summarize(): mean, sd, freq per row (reference: numpy by hand)
+    from session_helpers import hsb_session, run_lines
+    s = hsb_session()
+    rc, lines = run_lines(s, "tabulate sector, summarize(mathach)")
+    assert rc == 0
+    y, g = s.data.column("mathach"), s.data.column("sector")
+    body = [l for l in lines if l.strip().startswith(("0 |", "1 |", "Total |"))]
+    for line, rows in zip(body, (g == 0, g == 1, np.ones(len(g), bool))):
+        _, cells = line.split("|")
+        mean, sd, freq = cells.split()
+        assert float(mean) == pytest.approx(y[rows].mean(), rel=1e-7)
+        assert float(sd) == pytest.approx(y[rows].std(ddof=1), rel=1e-7)
+        assert int(freq.replace(",", "")) == rows.sum()
+    assert "        Mean   Std. dev.       Freq." in lines[3]
+    assert run_lines(s, "tabulate sector, summarize(mathach) nofreq nostandard")[1][3].endswith(
+        "|        Mean")
+    assert run_lines(s, "tabulate sector minority, summarize(mathach)")[0] == 198
