@@ -28,5 +28,5 @@ def test_svmat_adds_observations_and_refusals_change_nothing():
     before = state(s)
     assert run_lines(s, "svmat A")[0] == 110             # A1 exists
     assert run_lines(s, "svmat nosuch")[0] == 111
-    assert run_lines(s, "mkmat y if y > 100, matrix(Z)")[0] == 2000
+    assert run_lines(s, "mkmat y if y > 100 & y < ., matrix(Z)")[0] == 2000
     assert state(s) == before
