@@ -116,6 +116,7 @@ INDEX = {
     'save': ('sa', 'hlmshell.commands.data_io'),
     'scalar': ('sca', 'hlmshell.commands.display'),
     'scatter': ('sc', 'hlmshell.commands.graphs'),
+    'separate': ('separate', 'hlmshell.commands.separate'),
     'set': ('set', 'hlmshell.commands.program'),
     'simulate': ('simul', 'hlmshell.commands.simulate'),
     'sort': ('sort', 'hlmshell.commands.data_cmds'),
