@@ -147,5 +147,6 @@ INDEX = {
     'xtreg': ('xtreg', 'hlmshell.commands.xt'),
     'xtset': ('xtset', 'hlmshell.commands.xt'),
     'xtsum': ('xtsum', 'hlmshell.commands.xt'),
+    'xttab': ('xttab', 'hlmshell.commands.xttab'),
     'xttest0': ('xttest0', 'hlmshell.commands.xttest0'),
 }
