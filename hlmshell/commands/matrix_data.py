@@ -62,10 +62,11 @@ def _names(matname: str, A: StataMatrix, how: str) -> list[str]:
     raise StataError(198, "names() invalid")
 
 
-@command("mkmat", syntax="varlist [if] [in] , Matrix(name) [NOMissing ROWnames(varname)]",
+@command("mkmat", syntax="varlist [if] [in] [, Matrix(name) NOMissing ROWnames(varname)]",
          help="make a matrix from variables")
 def mkmat(session, args):
-    """mkmat varlist [if] [in], matrix(name) [nomissing rownames(varname)]"""
+    """mkmat varlist [if] [in] [, matrix(name) nomissing rownames(varname)]
+        without matrix(), one column vector per variable, named after it"""
     data = session.data
     for v in args.varlist:
         if data.is_string(v):
@@ -83,4 +84,9 @@ def mkmat(session, args):
         rows = [str(v) if isinstance(v, str) else f"{v:g}" for v in col]
     else:
         rows = [f"r{k}" for k in range(1, len(X) + 1)]
-    session.matrices[args.options["matrix"]] = StataMatrix(X, rows, list(args.varlist))
+    name = args.options.get("matrix")
+    if name:
+        session.matrices[name] = StataMatrix(X, rows, list(args.varlist))
+        return
+    for j, v in enumerate(args.varlist):
+        session.matrices[v] = StataMatrix(X[:, [j]], rows, [v])

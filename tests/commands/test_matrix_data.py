@@ -30,3 +30,11 @@ def test_svmat_adds_observations_and_refusals_change_nothing():
     assert run_lines(s, "svmat nosuch")[0] == 111
     assert run_lines(s, "mkmat y if y > 100 & y < ., matrix(Z)")[0] == 2000
     assert state(s) == before
+
+
+def test_mkmat_without_matrix_makes_one_vector_per_variable():
+    s = hsb_session(data=False)
+    for line in ("clear", "set obs 2", "gen x = 1", "gen y = 2", "mkmat x y"):
+        assert run_lines(s, line)[0] == 0
+    assert s.matrices["y"].values.tolist() == [[2], [2]]
+    assert s.matrices["x"].colnames == ["x"]
