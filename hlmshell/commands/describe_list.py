@@ -31,13 +31,25 @@ def shown_filename(path: str | None) -> str | None:
     return path if rel.startswith("..") else rel
 
 
-@command("describe", abbrev="d", syntax="[varlist] [, Short]",
-         help="describe the data in memory: storage types, formats, labels")
+@command("describe", abbrev="d", syntax="[anything] [using] [, Short]",
+         help="describe the data in memory or in a file: storage types, formats, labels")
 def describe_cmd(session, args):
+    """describe [varlist] [, short]
+    describe [varlist] using filename [, short]"""
+    from hlmshell.dataset.varlist import expand_varlist
     data = session.data
-    header = not args.body.partition(",")[0].strip()
+    if args.using is not None:      # the file's variables; the data in memory stay
+        from hlmshell.dataset.io import read_dta
+        from hlmshell.paths import find_file, with_extension
+        name = args.using.strip()
+        data = read_dta(find_file(session, name, ".dta"), with_extension(name, ".dta"))
+    names = expand_varlist(args.anything, data.names) if args.anything.strip() else data.names
+    return _describe(session, args, data, names, not args.anything.strip())
+
+
+def _describe(session, args, data, names, header):
     rows = [] if args.options.get("short") else [
-        DescribeRow(v.name, v.stype, v.fmt, v.value_label or "", v.label) for v in (data.var(n) for n in args.varlist)]
+        DescribeRow(v.name, v.stype, v.fmt, v.value_label or "", v.label) for v in (data.var(n) for n in names)]
     session.r = Returns(scalars={"N": float(data.nobs), "k": float(len(data.names)),
                                  "width": float(sum(_width(v.stype) for v in data.vars.values())),
                                  "changed": float(bool(data.changed))})

@@ -248,3 +248,16 @@ def test_count_hsb(monkeypatch):
     s = Session(out=io.StringIO())
     run(s, "use hsb")
     assert run(s, "count") == (0, "  7,185\n\n")
+
+
+def test_describe_using_reads_the_file_and_keeps_the_data():
+    from session_helpers import hsb_session, run_lines, state
+    s = hsb_session(data=False)
+    run_lines(s, "clear")
+    before = state(s)
+    rc, lines = run_lines(s, "describe id ses using data/hsb.dta")
+    assert rc == 0 and any(l.startswith("ses ") for l in lines)
+    assert not any(l.startswith("mathach ") for l in lines)
+    assert s.r.scalars["N"] == 7185 and s.r.scalars["k"] == 11
+    assert state(s) == before
+    assert run_lines(s, "describe using nosuch.dta")[0] == 601
