@@ -24,6 +24,8 @@ def shown_filename(path: str | None) -> str | None:
     """A file name as describe shows it: relative to the working directory when inside it."""
     if not path:
         return None
+    if "://" in path:       # webuse: the address it came from
+        return path
     try:
         rel = os.path.relpath(path)
     except ValueError:
