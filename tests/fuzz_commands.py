@@ -28,7 +28,7 @@ COMMANDS = [
     "if", "else", "continue", "program", "args", "syntax", "tempvar", "tempname", "tempfile",
     "marksample", "markout", "}", "{",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
-    "numlist", "timer", "version", "vers", "xtile", "pctile", "_pctile", "statsby", "mkspline", "hausman", "xttest0", "rvfplot", "rvpplot", "testnl", "ci", "input", "svmat", "mkmat", "separate", "xttab", "insheet", "outsheet", "sysuse", "webuse", "saveold", "simulate", "bootstrap", "bs", "bstrap", "postfile", "post", "postclose",
+    "numlist", "timer", "version", "vers", "xtile", "pctile", "_pctile", "statsby", "mkspline", "hausman", "xttest0", "rvfplot", "rvpplot", "testnl", "ci", "input", "svmat", "mkmat", "separate", "xttab", "insheet", "outsheet", "sysuse", "webuse", "saveold", "joinby", "cross", "simulate", "bootstrap", "bs", "bstrap", "postfile", "post", "postclose",
     "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
     "marginsplot",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
