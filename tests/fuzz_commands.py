@@ -28,7 +28,7 @@ COMMANDS = [
     "if", "else", "continue", "program", "args", "syntax", "tempvar", "tempname", "tempfile",
     "marksample", "markout", "}", "{",
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
-    "numlist", "timer", "version", "vers", "xtile", "pctile", "_pctile", "statsby", "mkspline", "hausman", "xttest0", "rvfplot", "rvpplot", "testnl", "ci", "input", "svmat", "mkmat", "separate", "xttab", "insheet", "outsheet", "sysuse", "webuse", "saveold", "joinby", "cross", "simulate", "bootstrap", "bs", "bstrap", "postfile", "post", "postclose",
+    "numlist", "timer", "version", "vers", "xtile", "pctile", "_pctile", "statsby", "mkspline", "hausman", "xttest0", "rvfplot", "rvpplot", "testnl", "ci", "input", "svmat", "mkmat", "separate", "xttab", "insheet", "outsheet", "sysuse", "webuse", "saveold", "joinby", "cross", "tsset", "simulate", "bootstrap", "bs", "bstrap", "postfile", "post", "postclose",
     "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
     "marginsplot",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
@@ -119,7 +119,8 @@ def expression(rng, depth: int = 0) -> str:
     r = rng.random()
     if depth > 3 or r < 0.3:
         return rng.choice(["1", "2.5", ".", "-1", "1e300", '"a"', '""', "x", "y", "s", "_n",
-                           "_N", "_pi", "e(ll)", "r(N)", "c(N)", "b[1,1]", "e(b)[1,2]", "nosuch"])
+                           "_N", "_pi", "e(ll)", "r(N)", "c(N)", "b[1,1]", "e(b)[1,2]", "nosuch",
+                           "L.x", "D2.y", "F.z", "LD.x", "S.y", "L.nosuch"])
     if r < 0.55:
         return f"{expression(rng, depth + 1)} {rng.choice(OPERATORS)} {expression(rng, depth + 1)}"
     if r < 0.75:

@@ -143,6 +143,7 @@ INDEX = {
     'testparm': ('testparm', 'hlmshell.commands.postest_linear'),
     'timer': ('timer', 'hlmshell.commands.numlist_timer'),
     'tostring': ('tostring', 'hlmshell.commands.convert'),
+    'tsset': ('tsset', 'hlmshell.commands.tsset'),
     'twoway': ('tw', 'hlmshell.commands.graphs'),
     'use': ('use', 'hlmshell.commands.data_io'),
     'version': ('vers', 'hlmshell.commands.version'),

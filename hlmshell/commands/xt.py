@@ -45,7 +45,7 @@ def xtset(session, args):
         data.xtset = None
         return None
     if not words:
-        if not data.xtset:
+        if not data.xtset or not data.xtset.get("panelvar"):    # (tsset timevar: no panels)
             raise StataError(459, NOT_SET)
         setting = data.xtset
     else:

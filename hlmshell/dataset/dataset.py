@@ -182,7 +182,7 @@ class Dataset:
             self.var(n)
         self.vars = {n: v for n, v in self.vars.items() if n not in set(names)}
         self.sortedby = [n for n in self.sortedby if n in self.vars]
-        if self.xtset and (self.xtset["panelvar"] not in self.vars or
+        if self.xtset and (self.xtset.get("panelvar") not in (None, *self.vars) or
                            self.xtset.get("timevar") not in (None, *self.vars)):
             self.xtset = None   # Stata forgets the setting with its variables
         if not self.vars:

@@ -247,6 +247,17 @@ class _Evaluator:
             return _const(scalars[name])
         raise StataError(111, f"variable {name} not found")
 
+    def _TsName(self, node):
+        from hlmshell.dataset.timeseries import apply, parse_ops
+        var = resolve_variable(node.name, self._names(),
+                               abbrev=bool(_settings(self.ctx).get("varabbrev", True)))
+        if var is None:
+            raise StataError(111, f"variable {node.name} not found")
+        if self.data.is_string(var):
+            raise _mismatch()
+        out = apply(self.data, parse_ops(node.ops), self.data.column(var))
+        return out[:1] if self.scalar else out
+
     # ---------------------------------------------------------------- stored results
     def _result_set(self, kind: str):
         if kind == "r":

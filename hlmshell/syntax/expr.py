@@ -21,13 +21,14 @@ Errors are ``StataError``: 198 "invalid syntax"; 132 for unbalanced parentheses
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Optional, Union
 
 from hlmshell.errors import StataError
 
 __all__ = [
-    "Node", "Number", "Missing", "String", "Name", "SystemRef", "Returns", "Coef",
+    "Node", "Number", "Missing", "String", "Name", "TsName", "SystemRef", "Returns", "Coef",
     "Call", "Index", "Unary", "Binary", "Token", "tokenize", "parse_expression",
     "split_expression", "expression_end", "SYSTEM_NAMES", "RESERVED",
 ]
@@ -53,6 +54,13 @@ class String:
 @dataclass(frozen=True)
 class Name:
     """A bare name: a variable (possibly abbreviated) or a scalar; a matrix under [i,j]."""
+    name: str
+
+
+@dataclass(frozen=True)
+class TsName:
+    """A time-series operated variable: ``L.y`` (ops "L"), ``D2.y``, ``LF.y``."""
+    ops: str
     name: str
 
 
@@ -105,7 +113,7 @@ class Binary:
     right: "Node"
 
 
-Node = Union[Number, Missing, String, Name, SystemRef, Returns, Coef, Call, Index, Unary, Binary]
+Node = Union[Number, Missing, String, Name, TsName, SystemRef, Returns, Coef, Call, Index, Unary, Binary]
 
 SYSTEM_NAMES = frozenset({"_n", "_N", "_pi", "_rc"})
 RETURN_KINDS = frozenset({"r", "e", "c"})
@@ -125,6 +133,9 @@ class Token:
 _OPS2 = ("==", "!=", "~=", "<=", ">=")
 _OPS1 = "+-*/^!~<>&|="
 _PUNCT = {"(": "LPAREN", ")": "RPAREN", "[": "LBRACK", "]": "RBRACK", ",": "COMMA"}
+
+
+_TSOP = re.compile(r"(?:[LlFfDdSs]\d*)+")
 
 
 def _is_name_start(ch: str) -> bool:
@@ -157,6 +168,13 @@ def _scan(text: str, pos: int) -> Token:
         pos += 1
         while pos < n and _is_name_char(text[pos]):
             pos += 1
+        if pos + 1 < n and text[pos] == "." and _is_name_start(text[pos + 1]) and \
+                _TSOP.fullmatch(text[start:pos]):
+            # `L.y`, `D2.y`, `LF.y`: a time-series operator on a variable
+            end = pos + 2
+            while end < n and _is_name_char(text[end]):
+                end += 1
+            return Token("TSNAME", text[start:end], start, end)
         return Token("NAME", text[start:pos], start, pos)
     if ch == '"':
         close = text.find('"', pos + 1)
@@ -308,6 +326,10 @@ class _Parser:
             return inner
         if kind == "NAME":
             return self.name()
+        if kind == "TSNAME":
+            self.advance()
+            ops, _, var = tok.text.partition(".")
+            return TsName(ops, var)
         if kind == "LBRACK":
             return self.equation_coef()
         if kind == "EOF" and self.depth:
