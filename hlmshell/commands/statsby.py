@@ -71,8 +71,12 @@ def _statsby(session, args):
     ngroups = int(ids.max()) + 1 if ids.size and ids.max() >= 0 else 0
     if byvars and ngroups == 0:
         raise StataError(2000, "no observations")
-    runs = [np.flatnonzero(ids == k) for k in range(ngroups)] if byvars else \
-        [np.arange(original.nobs)]
+    if byvars:      # each group's rows in data order, without a pass per group
+        inside = np.flatnonzero(ids >= 0)
+        order = inside[np.argsort(ids[inside], kind="stable")]
+        runs = np.split(order, np.cumsum(np.bincount(ids[inside], minlength=ngroups))[:-1])
+    else:
+        runs = [np.arange(original.nobs)]
     if byvars and opts.get("total"):
         runs.append(np.arange(original.nobs))
 
