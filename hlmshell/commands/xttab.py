@@ -37,12 +37,13 @@ def xttab(session, args):
     values, level = np.unique(x, return_inverse=True)
     n_panels = int(panel.max()) + 1
     size = np.bincount(panel, minlength=n_panels).astype(float)
-    # counts of each (value, panel) pair
-    pair = np.bincount(level * n_panels + panel,
-                       minlength=len(values) * n_panels).reshape(len(values), n_panels)
-    overall = pair.sum(axis=1)
-    between = (pair > 0).sum(axis=1)
-    within = (pair / size).sum(axis=1) / between          # mean share among those panels
+    # the (value, panel) pairs that occur, with their counts (sparse: no values x panels grid)
+    pairs, count = np.unique(level.astype(np.int64) * n_panels + panel, return_counts=True)
+    pv, pp = pairs // n_panels, pairs % n_panels
+    overall = np.bincount(level, minlength=len(values))
+    between = np.bincount(pv, minlength=len(values))
+    # mean share of a panel's observations at the value, among the panels that take it
+    within = np.bincount(pv, weights=count / size[pp], minlength=len(values)) / between
     N = len(x)
     label = data.var(name).value_label
     lines = ["", " " * 18 + "Overall" + " " * 13 + "Between" + " " * 12 + "Within",
