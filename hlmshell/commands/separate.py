@@ -29,6 +29,8 @@ def separate(session, args):
     if o.get("indicator") is not None:
         raise StataError(198, "option indicator() not allowed")
     name = args.varlist[0]
+    if not (o.get("by") or "").strip():
+        raise StataError(198, "option by() required")
     by_text = o["by"].strip()
     indicator = None
     try:

@@ -26,7 +26,9 @@ def test_by_variable_and_by_expression():
 def test_refusals_change_nothing():
     s = hsb_session()
     before = state(s)
-    for line in ("separate mathach, by(ses + 1)", "separate mathach, by(sector) indicator(x)",
-                 "separate mathach", "separate mathach, by(sector) shortlabel veryshortlabel"):
-        assert run_lines(s, line)[0] != 0, line
+    for line, rc in (("separate mathach, by(ses + 1)", 450),
+                     ("separate mathach, by(sector) indicator(x)", 198),
+                     ("separate mathach", 198),
+                     ("separate mathach, by(sector) shortlabel veryshortlabel", 198)):
+        assert run_lines(s, line)[0] == rc, line
     assert state(s) == before
