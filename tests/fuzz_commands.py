@@ -111,7 +111,10 @@ FUNCTIONS = ["abs", "exp", "ln", "log", "sqrt", "round", "min", "max", "cond", "
              "inlist", "inrange", "mod", "sum", "normal", "invnormal", "chi2tail", "string",
              "real", "substr", "strlen", "upper", "el", "nosuchfn", "runiform", "runiformint",
              "rnormal", "rbinomial", "rpoisson", "rchi2", "date", "clock", "mdy", "year",
-             "dow", "mofd", "dofm", "wofd", "dofw", "hms", "yw", "ym"]
+             "dow", "mofd", "dofm", "wofd", "dofw", "hms", "yw", "ym", "regexm", "regexs",
+             "regexr", "ustrregexra", "proper", "subinword", "strtoname", "irecode", "recode",
+             "autocode", "binomial", "invbinomial", "poisson", "ibeta", "gammap", "gammaden",
+             "cloglog", "atan2", "mi", "char", "abbrev"]
 CONTROL = ["\x00", "\x07", "\x1b[31m", "\t", "\r", "\udcff", "\ufffd", "é", "ß", "\u202e"]
 
 

@@ -56,8 +56,9 @@ def generate(session, args):
     name = name.split(":")[0]
     check_new_name(name, data.names)
     _, groups = by_groups(session, args)
-    values = evaluate_by(session, args.exp, groups)
+    # the `if` first, as Stata evaluates it before the expression (regexs() after regexm())
     sample = touse_by(session, args, groups)
+    values = evaluate_by(session, args.exp, groups)
     string = values.dtype == object
     if stype is not None and is_string_type(stype) != string:
         raise StataError(109, "type mismatch")
@@ -109,8 +110,9 @@ def replace(session, args):
     name = unabbreviate(words[0], data.names)
     var = data.var(name)
     _, groups = by_groups(session, args)
-    values = evaluate_by(session, args.exp, groups)
+    # the `if` first, as Stata evaluates it before the expression (regexs() after regexm())
     sample = touse_by(session, args, groups)
+    values = evaluate_by(session, args.exp, groups)
     lines = []
     old = var.values
     if var.is_string:

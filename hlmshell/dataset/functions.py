@@ -456,3 +456,4 @@ def _trace(m):
 # Registered by their own module (it needs _register and _num from here, so it comes last).
 from hlmshell.dataset import random_functions  # noqa: E402,F401
 from hlmshell.dataset import date_functions  # noqa: E402,F401  (date(), mdy(), year(), ...)
+from hlmshell.dataset import more_functions  # noqa: E402,F401  (regex, strings, distributions)
