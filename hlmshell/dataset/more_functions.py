@@ -13,7 +13,7 @@ import math
 import re
 
 import numpy as np
-from scipy import special
+from hlmshell.dataset.functions import special   # deferred: scipy loads at first call
 
 from hlmshell.dataset.functions import _apply, _dist, _num, _register, _unary
 from hlmshell.errors import StataError
