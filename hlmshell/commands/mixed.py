@@ -167,10 +167,8 @@ def _resolve_residuals(session, call: MixedCall) -> None:
     call.options.residuals = rs
     if rs.plain:
         return
-    if call.options.vce or call.options.dfmethod or call.weight:
-        what = "vce()" if call.options.vce else "dfmethod()" if call.options.dfmethod else \
-            "weights"
-        raise StataError(198, f"{what} not allowed with residuals({rs.kind}"
+    if call.weight:     # the structured fit has no weighted route (not checked against Stata)
+        raise StataError(198, f"weights not allowed with residuals({rs.kind}"
                               f"{', by()' if rs.by else ''})")
 
 
