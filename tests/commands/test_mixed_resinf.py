@@ -106,3 +106,21 @@ def test_refusals_leave_state(cmd, rc):
     active = s.estimates.active
     assert s.run(cmd) == rc
     assert state(s) == before and s.estimates.active is active
+
+
+def test_test_and_lincom_use_the_df_method(panel):
+    ref = FIX["ar1"]
+    small(panel, "dfmethod(kroger)")
+    assert panel.run("quietly test time _cons") == 0
+    r = panel.r.scalars
+    assert r["df"] == 2 and "chi2" not in r
+    assert rel([r["F"], r["df_r"]], [ref["kr_both"]["F"], ref["kr_both"]["ddf"]]) < 1e-5
+    assert panel.run("quietly lincom time") == 0
+    r = panel.r.scalars
+    assert rel([r["df"], r["se"]], [ref["df_satt_eim"][0], ref["V_kr"][0][0] ** 0.5]) < 1e-5
+    # a combination touching a variance parameter keeps z (no DF)
+    assert panel.run("quietly lincom _cons + [lnsig_e]_cons") == 0
+    assert "df" not in panel.r.scalars and "z" in panel.r.scalars
+    small(panel, "dfmethod(residual)")
+    assert panel.run("quietly test time") == 0
+    assert panel.r.scalars["df_r"] == panel.estimates.active.scalars["N"] - 2
