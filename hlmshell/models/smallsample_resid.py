@@ -21,6 +21,22 @@ import numpy as np
 from .smallsample import Pieces, _finish, _pad, batches, n_linear
 
 
+# structures whose displayed parameters (variances, covariances) enter R linearly: no
+# second-derivative terms
+LINEAR = ("independent", "exchangeable", "unstructured", "banded")
+CHUNK = 1 << 22     # floats per (k, G, S, S) array: batches are split to stay below
+
+
+def chunks(gen, k):
+    """smallsample.batches' batches, split so that k arrays of (G, S, S) stay small."""
+    for idx, valid, Vi, V in gen:
+        G, S = idx.shape
+        step = max(1, CHUNK // max(1, k * S * S))
+        for a in range(0, G, step):
+            sl = slice(a, a + step)
+            yield idx[sl], valid[sl], Vi[:, sl], V[sl]
+
+
 def structure_of(fit):
     st = getattr(fit, "_state", None) or {}
     return getattr(st.get("model"), "structure", None)
@@ -55,7 +71,7 @@ class ResidualMap:
     """psi_R = (phi, ln s) -> sigma_R (the displayed residual parameters), its Jacobian J,
     inverse and the Hessians of each sigma_c (by differences)."""
 
-    def __init__(self, st, psi_r):
+    def __init__(self, st, psi_r, hessians: bool = True):
         self.rows = [f for _, _, f in st.rows()]
         self.psi = np.asarray(psi_r, dtype=float)
         k = len(self.psi)
@@ -68,7 +84,7 @@ class ResidualMap:
             fp, fm = self.value(self.psi + ea), self.value(self.psi - ea)
             J[:, a] = (fp - fm) / (2 * self.h[a])
             H[:, a, a] = (fp - 2 * f0 + fm) / self.h[a] ** 2
-            for b in range(a):
+            for b in range(a if hessians else 0):
                 eb = np.eye(k)[b] * self.h[b]
                 H[:, a, b] = H[:, b, a] = (self.value(self.psi + ea + eb) - self.value(
                     self.psi + ea - eb) - self.value(self.psi - ea + eb) + self.value(
@@ -122,7 +138,8 @@ def pieces_structured(fit) -> Pieces:
     n, p = X.shape
     beta = np.asarray(fit.beta, dtype=float)[d.keep]
     r = y - X @ beta
-    rmap = ResidualMap(st, _psi_r(fit))
+    second = st.rs.kind not in LINEAR
+    rmap = ResidualMap(st, _psi_r(fit), second)
     kre = n_linear(fit) - 1
     kr = len(rmap.psi)
     k = kre + kr
@@ -136,15 +153,13 @@ def pieces_structured(fit) -> Pieces:
     Rm = np.zeros((k, k, p, p))
     trV2 = np.zeros((k, k))     # tr(V^-1 V_ij)
     aV2a = np.zeros((k, k))     # r'V^-1 V_ij V^-1 r
-    for idx, valid, Vi, V in batches(fit):
+    for idx, valid, Vi, V in chunks(batches(fit), k * (k if second else 1)):
         diag = np.arange(idx.shape[1])
         V = V.copy()
         V[:, diag, diag] -= fit.sigma2 * valid           # batches' s2 I: replaced by R
-        R0, dpsi, d2psi = resid_derivs(st, rmap, idx, valid, True)
+        R0, dpsi, d2psi = resid_derivs(st, rmap, idx, valid, second)
         V += R0
         dsig = np.einsum("a...,ai->i...", dpsi, Ji, optimize=True)        # dR / d sigma_R
-        Hc = np.einsum("c...,cab->ab...", dsig, rmap.H, optimize=True)
-        d2sig = np.einsum("ab...,ai,bj->ij...", d2psi - Hc, Ji, Ji, optimize=True)
         Vs = np.concatenate([Vi[:kre], dsig])              # (k, G, S, S)
         Vinv = np.linalg.inv(V)
         Xb, rb = _pad(X, idx, valid), _pad(r, idx, valid)
@@ -161,6 +176,10 @@ def pieces_structured(fit) -> Pieces:
         trVV += np.einsum("igab,jgba->ij", A, A, optimize=True)
         Q += np.einsum("igap,jgaq->ijpq", VT, T, optimize=True)
         aVa += np.einsum("iga,jga->ij", Va, a, optimize=True)
+        if not second:
+            continue
+        Hc = np.einsum("c...,cab->ab...", dsig, rmap.H, optimize=True)
+        d2sig = np.einsum("ab...,ai,bj->ij...", d2psi - Hc, Ji, Ji, optimize=True)
         o = slice(kre, k)
         Rm[o, o] += np.einsum("gap,ijgab,gbq->ijpq", VX, d2sig, VX, optimize=True)
         trV2[o, o] += np.einsum("gab,ijgba->ij", Vinv, d2sig, optimize=True)
@@ -171,7 +190,7 @@ def pieces_structured(fit) -> Pieces:
     trPV2 = trV2 - np.einsum("pq,ijqp->ij", pc.Phi, Rm, optimize=True)
     pc.oim = pc.oim + 0.5 * trPV2 - 0.5 * aV2a
     pc.oim = 0.5 * (pc.oim + pc.oim.T)
-    pc.R = Rm
+    pc.R = Rm if second else None
     return pc
 
 
@@ -194,7 +213,7 @@ def scores_structured(fit, J):
     Sp = np.zeros((G, kpsi))
     top = d.levels[0].group
     rmap = _Steps(psi_r)
-    for idx, valid, Vi, V in batches(fit):
+    for idx, valid, Vi, V in chunks(batches(fit), kpsi + 1):
         diag = np.arange(idx.shape[1])
         V = V.copy()
         V[:, diag, diag] -= fit.sigma2 * valid

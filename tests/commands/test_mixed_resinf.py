@@ -124,3 +124,37 @@ def test_test_and_lincom_use_the_df_method(panel):
     small(panel, "dfmethod(residual)")
     assert panel.run("quietly test time") == 0
     assert panel.r.scalars["df_r"] == panel.estimates.active.scalars["N"] - 2
+
+
+def test_dense_route_agrees_with_ar1(panel):
+    """exponential (residuals_dense) has AR(1)'s correlation rho^|t - s| in the same
+    displayed parameters (rho, var(e)): the same DF, adjusted VCE and robust SEs through
+    the other code path (tolerance: the two optimizers' stopping)."""
+    out = {}
+    for kind in ("ar 1", "exponential"):
+        base = f"mixed y time || person: time, residuals({kind}, t(time))"
+        assert panel.run(f"quietly {base} reml dfmethod(kroger)") == 0
+        r = panel.estimates.active
+        assert panel.run(f"quietly {base} vce(robust)") == 0
+        rob = panel.estimates.active.matrices["V"].values[:2, :2]
+        out[kind] = (r.matrices["df"].values[0], r.matrices["V"].values[:2, :2], rob)
+    for a, b in zip(out["ar 1"], out["exponential"]):
+        assert rel(a, b) < 1e-5
+
+
+def test_three_levels_and_clusters(panel):
+    """A level above the persons: DF and sandwich per top-level group; the residual
+    structure stays within persons."""
+    assert panel.run("capture drop cl") in (0, 111)
+    assert panel.run("generate cl = ceil(person/10)") == 0
+    assert panel.run(f"quietly mixed y time || cl: || person: time, "
+                     "residuals(ar 1, t(time)) reml dfmethod(kroger)") == 0
+    df = panel.estimates.active.matrices["df"].values[0]
+    assert 10 < df[1] < 30 and df[0] > 100       # _cons between-cluster, time within
+    assert panel.run("quietly mixed y time || cl: || person: time, "
+                     "residuals(ar 1, t(time)) vce(robust)") == 0
+    assert panel.estimates.active.scalars["N_clust"] == 15
+    assert panel.run("quietly mixed y time || person: time, residuals(ar 1, t(time)) "
+                     "vce(cluster cl)") == 0
+    assert panel.estimates.active.scalars["N_clust"] == 15
+    assert panel.run("drop cl") == 0
