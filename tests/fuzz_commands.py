@@ -79,6 +79,8 @@ WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis",
          "legend(off)", "legend(order(2 1))", "xlabel(0(1)5)", "ylabel(,angle(0))",
          "residuals(ar 1, t(x))", "residuals(exchangeable)", "residuals(ind, by(h))", "wcorrelation",
          "residuals(ar 1)", "res(un, t(x))", "t(x)", "by(h)",
+         "residuals(ar 1, t(h)) reml dfmethod(kroger)", "residuals(exp, t(h)) vce(robust)",
+         "res(ind, by(h)) vce(cluster g)", "res(toe 1, t(h)) dfm(sat)",
          "name(g1)", "name(g1,replace)", "bin(5)", "width(0)", "normal", "frequency",
          "over(g)", "yline(0)", "nodraw", "range(0 1)", "by(g,total)", "kernel(gau)",
          "(scatter y x)", "(lfit y x)", "(mean)",
@@ -163,7 +165,16 @@ def command_line(rng) -> str:
                            ", residuals(toeplitz 1, t(h))", ", residuals(exp, t(z))",
                            ", residuals(un, t(h)) nocons", ", residuals(toe 3, t(h))",
                            ", residuals(ar 2, t(h))", ", residuals(ma 1, t(h))",
-                           ", residuals(banded 1, t(h)) nocons"])
+                           ", residuals(banded 1, t(h)) nocons",
+                           ", residuals(ar 1, t(x)) reml dfmethod(kroger)",
+                           ", res(ar 1, t(h)) reml dfm(sat, oim)",
+                           ", residuals(ind, by(h)) reml dfmethod(residual)",
+                           ", residuals(exp, t(h)) vce(robust)",
+                           ", residuals(ar 1, t(h)) vce(cluster g)",
+                           ", residuals(toe 1, t(h)) reml dfmethod(kroger)",
+                           ", residuals(un, t(h)) vce(robust)",
+                           ", residuals(ma 1, t(h)) reml dfm(kr) vce(robust)",
+                           ", residuals(exc) vce(cl s)"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"

@@ -90,6 +90,14 @@ def scores_dense(fit):
     return Sb, Sp
 
 
+def top_name(fit) -> str:
+    """The top level's variable (the residual groups' without random effects)."""
+    if fit.levels:
+        return fit.levels[0].groupvar
+    st = fit._state["model"].structure
+    return st.rs.group or ""
+
+
 def scores_psi(fit, J):
     """(S_beta, S_psi): the scores with the variance part in the fit's metric psi."""
     from .smallsample_resid import scores_structured, structure_of
@@ -142,8 +150,8 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     """cluster_codes: integer cluster of each SAMPLE row (None: the top level)."""
     d = fit._state["design"]
     st = fit._state["vstate"]
-    top = d.levels[0].group
-    G_top = fit.levels[0].n_groups
+    from .smallsample_resid import top_groups
+    top, G_top = top_groups(fit)
     if cluster_codes is None:
         owner = np.arange(G_top)
     else:
@@ -156,7 +164,7 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     _, owner = np.unique(owner, return_inverse=True)
     nc = int(owner.max()) + 1
     if nc < 2:
-        raise ModelError(459, f"only one cluster in {clustvar or fit.levels[0].groupvar}")
+        raise ModelError(459, f"only one cluster in {clustvar or top_name(fit)}")
     psi, free = st.psi, st.free
     kpsi = len(psi)
     J, K = _jacobians(fit, st)

@@ -37,6 +37,34 @@ def chunks(gen, k):
             yield idx[sl], valid[sl], Vi[:, sl], V[sl]
 
 
+def top_groups(fit):
+    """(top-level group of each sample row, number of groups): the residual structure's
+    groups when every random-effects equation is empty."""
+    d = fit._state["design"]
+    if d.levels:
+        return d.levels[0].group, int(fit.levels[0].n_groups)
+    g = structure_of(fit).g
+    return g, int(g.max()) + 1
+
+
+def batches_any(fit):
+    """smallsample.batches, or, without random effects, the same layout over the residual
+    groups (Vi holds only the s2 I term, V = s2 I; R replaces both)."""
+    if fit._state["design"].levels:
+        yield from batches(fit)
+        return
+    g, G = top_groups(fit)
+    order = np.argsort(g, kind="stable")
+    sizes = np.bincount(g, minlength=G)
+    starts = np.r_[0, np.cumsum(sizes)[:-1]]
+    for S in np.unique(sizes[sizes > 0]):
+        members = np.flatnonzero(sizes == S)
+        idx = order[starts[members][:, None] + np.arange(S)[None, :]]
+        valid = np.ones(idx.shape, dtype=bool)
+        eye = np.broadcast_to(np.eye(S), (len(members), S, S))
+        yield idx, valid, eye[None].copy(), float(fit.sigma2) * eye
+
+
 def structure_of(fit):
     st = getattr(fit, "_state", None) or {}
     return getattr(st.get("model"), "structure", None)
@@ -153,7 +181,7 @@ def pieces_structured(fit) -> Pieces:
     Rm = np.zeros((k, k, p, p))
     trV2 = np.zeros((k, k))     # tr(V^-1 V_ij)
     aV2a = np.zeros((k, k))     # r'V^-1 V_ij V^-1 r
-    for idx, valid, Vi, V in chunks(batches(fit), k * (k if second else 1)):
+    for idx, valid, Vi, V in chunks(batches_any(fit), k * (k if second else 1)):
         diag = np.arange(idx.shape[1])
         V = V.copy()
         V[:, diag, diag] -= fit.sigma2 * valid           # batches' s2 I: replaced by R
@@ -208,12 +236,11 @@ def scores_structured(fit, J):
     psi_r = _psi_r(fit)
     kre = n_linear(fit) - 1
     kpsi = J.shape[1]
-    G = fit.levels[0].n_groups
+    top, G = top_groups(fit)
     Sb = np.zeros((G, X.shape[1]))
     Sp = np.zeros((G, kpsi))
-    top = d.levels[0].group
     rmap = _Steps(psi_r)
-    for idx, valid, Vi, V in chunks(batches(fit), kpsi + 1):
+    for idx, valid, Vi, V in chunks(batches_any(fit), kpsi + 1):
         diag = np.arange(idx.shape[1])
         V = V.copy()
         V[:, diag, diag] -= fit.sigma2 * valid

@@ -158,3 +158,29 @@ def test_three_levels_and_clusters(panel):
                      "vce(cluster cl)") == 0
     assert panel.estimates.active.scalars["N_clust"] == 15
     assert panel.run("drop cl") == 0
+
+
+def test_without_random_effects(panel):
+    """`|| person:, noconstant residuals(ar 1, t())`: a marginal AR(1) model; DF, adjusted
+    VCE and the sandwich over the residual groups (reference "gls", "gls_robust")."""
+    ref = FIX["gls"]
+    base = "mixed y time || person:, noconstant residuals(ar 1, t(time))"
+    assert panel.run(f"quietly {base} reml dfmethod(kroger)") == 0
+    r = panel.estimates.active
+    assert rel(r.matrices["df"].values[0], ref["df_satt_eim"]) < 1e-5
+    assert rel(r.matrices["V"].values[:2, :2], ref["V_kr"]) < 1e-5
+    assert rel(r.scalars["F"], ref["kr_time"]["F"]) < 1e-5
+    assert panel.run("quietly estat df") == 0
+    assert rel(panel.r.matrices["df"].values[0], ref["df_satt_eim"]) < 1e-5
+    assert panel.run(f"quietly {base} reml dfmethod(satterthwaite, oim)") == 0
+    assert rel(panel.estimates.active.matrices["df"].values[0], ref["df_satt_oim"]) < 1e-4
+    rob = FIX["gls_robust"]
+    assert panel.run(f"quietly {base} vce(robust)") == 0
+    r = panel.estimates.active
+    assert list(r.matrices["b"].colnames) == ["y:time", "y:_cons", "lnsig_e:_cons",
+                                              "r_atr1:_cons"]
+    assert rel(r.matrices["b"].values[0], rob["b"]) < 1e-5
+    assert rel(np.sqrt(np.diag(r.matrices["V"].values)), np.sqrt(np.diag(rob["V_robust"]))) < 1e-4
+    assert r.macros["clustvar"] == "person" and r.scalars["N_clust"] == 150
+    # a regression with no structure and no random effects: still refused
+    assert panel.run("mixed y time || person:, noconstant reml dfmethod(kroger)") == 198
