@@ -174,7 +174,9 @@ def command_line(rng) -> str:
                            ", residuals(toe 1, t(h)) reml dfmethod(kroger)",
                            ", residuals(un, t(h)) vce(robust)",
                            ", residuals(ma 1, t(h)) reml dfm(kr) vce(robust)",
-                           ", residuals(exc) vce(cl s)"])
+                           ", residuals(exc) vce(cl s)",
+                           ", residuals(ar 1, t(h)) nocons vce(robust)",
+                           ", residuals(exp, t(h)) nocons reml dfm(kr)"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"

@@ -117,7 +117,11 @@ class ResidualMap:
                 H[:, a, b] = H[:, b, a] = (self.value(self.psi + ea + eb) - self.value(
                     self.psi + ea - eb) - self.value(self.psi - ea + eb) + self.value(
                     self.psi - ea - eb)) / (4 * self.h[a] * self.h[b])
-        self.J, self.Jinv, self.H = J, np.linalg.inv(J), H
+        try:
+            Jinv = np.linalg.inv(J)
+        except np.linalg.LinAlgError:     # a parameter on its boundary: no direction there
+            Jinv = np.linalg.pinv(J)
+        self.J, self.Jinv, self.H = J, Jinv, H
 
     def value(self, psi):
         phi, s = psi[:-1], psi[-1]
