@@ -176,7 +176,13 @@ def command_line(rng) -> str:
                            ", residuals(ma 1, t(h)) reml dfm(kr) vce(robust)",
                            ", residuals(exc) vce(cl s)",
                            ", residuals(ar 1, t(h)) nocons vce(robust)",
-                           ", residuals(exp, t(h)) nocons reml dfm(kr)"])
+                           ", residuals(exp, t(h)) nocons reml dfm(kr)",
+                           # the fuzz data repeat h within g (t() fails): these reach the fits
+                           ", residuals(exc) reml dfmethod(kroger)",
+                           ", residuals(exc) reml dfm(sat, oim) dftable(ci)",
+                           ", residuals(exc) vce(robust)", ", residuals(exc) nocons reml dfm(kr)",
+                           ", residuals(ind, by(h)) vce(cluster g)",
+                           ", residuals(exc) nocons vce(robust)"])
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"

@@ -51,7 +51,23 @@ def _pieces(small, fit):
 
 
 def small_test(result, R, q):
-    """(F, df, ddf) of R b = q (independent rows), or None (chi2 stays)."""
+    """(F, df, ddf) of R b = q (independent rows), or None (chi2 stays; also when the
+    information is singular)."""
+    try:
+        return _small_test(result, R, q)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def small_df(result, g):
+    """The DF of the combination g'b, or None (z stays)."""
+    try:
+        return _small_df(result, g)
+    except np.linalg.LinAlgError:
+        return None
+
+
+def _small_test(result, R, q):
     small = small_of(result)
     if small is None:
         return None
@@ -80,8 +96,7 @@ def small_test(result, R, q):
     return F, l, float(np.min(small.df[keep][cols]))
 
 
-def small_df(result, g):
-    """The DF of the combination g'b, or None (z stays)."""
+def _small_df(result, g):
     small = small_of(result)
     if small is None:
         return None
