@@ -4,7 +4,8 @@ Reference: tests/fixtures/resinf_reference.json, made by tests/fixtures/resinf_r
 (an independent numpy/scipy derivation: dense V per person, its own REML/ML fits, every
 derivative by finite differences; see its docstring) on tests/fixtures/residuals_panel.csv.
 The script is pinned by R: the same code without the AR(1) term ("plain") against lmerTest's
-Satterthwaite df and pbkrtest's Kenward-Roger VCE and F tests ("plain_R", resinf_reference.R).
+Satterthwaite df and pbkrtest's Kenward-Roger VCE and F tests ("plain_R", resinf_reference.R),
+and its AR(1) REML fit against nlme's (residuals_nlme.json).
 Tolerances (relative): 1e-5 where both sides are analytic at the optimum up to the
 optimizers' stopping (DF, Kenward-Roger VCE and F), 1e-4 for the observed-information DF and
 the robust SEs (finite differences of the likelihood in the script)."""
@@ -45,6 +46,12 @@ def test_script_pinned_by_r():
         assert rel([mine[lab]["F"], mine[lab]["ddf"]], [r[lab]["F"], r[lab]["ddf"]]) < 1e-5
     # lmerTest's Satterthwaite uses the observed information
     assert rel(mine["df_satt_oim"], r["df_satt_eim"]) < 1e-4
+    # its AR(1) REML fit is nlme's (lme, pdDiag(~time), corAR1; residuals_nlme.json;
+    # 1e-5: nlme's stopping and VarCorr's 8 printed digits)
+    nlme = json.loads((ROOT / "tests" / "fixtures" / "residuals_nlme.json").read_text())["ar1_REML"]
+    a = FIX["ar1"]
+    assert rel(a["sigma"], nlme["var_re"][::-1] + [nlme["rho"], nlme["sigma2"]]) < 1e-5
+    assert rel(a["beta"], nlme["beta"][::-1]) < 1e-6
 
 
 def small(panel, opt):
