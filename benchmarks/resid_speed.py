@@ -2,6 +2,12 @@
 random intercept and slope, ML. hlmshell side by side with R's nlme (lme with corAR1) when
 Rscript with nlme is installed (the peer's time is measured inside R, fit only).
 
+Then each inference option beside the plain fit it adds to (issue 11: each within 3x the
+plain fit): REML + dfmethod(kroger) beside the REML fit, ML + vce(robust) beside the ML fit,
+on the same panel and on a 200-person one (the handout's growth_ar1.do size); and
+Kenward-Roger on the handout's model 4 (hsb: mathach ses sector || id: ses, cov(un), reml;
+target 0.5 s) beside its REML fit.
+
 Run from the repository root:  python benchmarks/resid_speed.py
 """
 from __future__ import annotations
@@ -36,13 +42,51 @@ def panel(P=10_000, T=6, rho=0.6, seed=1):
     return {"y": y, "time": t, "person": person}
 
 
-def ours(d):
+def ours(d, method="ML"):
     spec = ModelSpec("y", fixed=(Term((Factor("time"),)),),
-                     levels=(RandomLevel("person", ("time",)),),
-                     extra={"residuals": ResidualSpec("ar", 1, "time", None, "ar 1, t(time)")})
+                     levels=(RandomLevel("person", ("time",)),), method=method,
+                     extra={"residuals": ResidualSpec("ar", 1, "time", None, "ar 1, t(time)",
+                                                      group="person")})
     t0 = time.perf_counter()
     r = fit(spec, d)
     return time.perf_counter() - t0, r
+
+
+def timed(f, *a):
+    t0 = time.perf_counter()
+    f(*a)
+    return time.perf_counter() - t0
+
+
+def options(d, label):
+    """(plain fit, fit + option) seconds, median of 3, for K-R (REML) and robust (ML)."""
+    from hlmshell.models.robust import sandwich
+    from hlmshell.models.smallsample import infer
+    rows = []
+    for method, name, extra in (("REML", "dfmethod(kroger)", lambda f: infer(f, "kroger")),
+                                ("ML", "vce(robust)", lambda f: sandwich(f))):
+        plain, opt = [], []
+        for _ in range(3):
+            sec, f = ours(d, method)
+            plain.append(sec)
+            opt.append(sec + timed(extra, f))
+        p, o = float(np.median(plain)), float(np.median(opt))
+        rows.append(f"{label:<28}{method + ' ' + name:<24}{p:>9.3f}{o:>9.3f}{o / p:>7.2f}")
+    return rows
+
+
+def handout_model4():
+    """Kenward-Roger on the handout's model 4 through the shell, beside the REML fit."""
+    import io
+    from hlmshell.session import Session
+    s = Session(out=io.StringIO())
+    assert s.run(f"use {os.path.join(ROOT, 'data', 'hsb.dta')}") == 0
+    cmd = "mixed mathach ses sector || id: ses, cov(unstructured) reml"
+    assert s.run(cmd) == 0 and s.run(cmd + " dfmethod(kroger)") == 0
+    plain = float(np.median([timed(s.run, cmd) for _ in range(3)]))
+    kr = float(np.median([timed(s.run, cmd + " dfmethod(kroger)") for _ in range(3)]))
+    return f"{'hsb model 4 (7,185 obs)':<28}{'REML dfmethod(kroger)':<24}{plain:>9.3f}{kr:>9.3f}" \
+           f"{kr / plain:>7.2f}"
 
 
 R_CODE = """suppressMessages(library(nlme)); d <- read.csv("CSVPATH")
@@ -81,3 +125,9 @@ if __name__ == "__main__":
         print(f"{'nlme':<12}{'(R with nlme not available)':>30}")
     else:
         print(f"{'nlme':<12}{peer[0]:>10.3f}{peer[1]:>20.6f}")
+    print()
+    print("Inference options beside the plain fit (seconds; ratio = with option / plain)")
+    print(f"{'data':<28}{'fit':<24}{'plain':>9}{'option':>9}{'ratio':>7}")
+    for row in options(d, "AR(1) 10,000 x 6") + options(panel(P=200, seed=2), "AR(1) 200 x 6"):
+        print(row)
+    print(handout_model4())

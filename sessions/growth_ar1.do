@@ -21,3 +21,12 @@ estat wcorrelation
 display "rho = " (exp(2*_b[r_atr1:_cons]) - 1)/(exp(2*_b[r_atr1:_cons]) + 1)
 * the same model with independent residuals, for comparison
 mixed y time || person: time, reml nolog
+* Small-sample inference with the AR(1) error: Kenward-Roger degrees of freedom (REML).
+* rho enters V non-linearly, so the adjusted VCE includes the curvature of V in rho.
+mixed y time || person: time, residuals(ar 1, t(time)) reml dfmethod(kroger) nolog
+estat df
+* tests and combinations afterwards use the same DF method (F and t, not chi2 and z)
+test time
+lincom _cons + 5*time
+* robust (sandwich) standard errors, clustered on the person, need ML
+mixed y time || person: time, residuals(ar 1, t(time)) vce(robust) nolog

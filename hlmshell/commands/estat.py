@@ -197,7 +197,8 @@ def estat_df(session, args, result):
     from hlmshell.models.smallsample import TITLES, infer
     from hlmshell.render.mixed import DfTable
     from hlmshell.syntax.mixed_call import _dfmethod
-    model = _model(result)
+    small_model = getattr(result.model, "small", None) is not None and result.cmd == "mixed"
+    model = result.model if small_model else _model(result)  # dfmethod() w/o random effects
     method = args.options.get("method")
     if method is None:
         small = model.small

@@ -78,13 +78,14 @@ def run_mixed(session, args, name: str):
         # the nested routes of robust/smallsample work on rows, not weighted cross-products
         raise StataError(101, "weights not allowed with vce() or dfmethod() in models with "
                               "more than one level")
-    if (call.options.vce or call.options.dfmethod) and not fit.levels:
+    inferable = bool(fit.levels) or _structure(fit) is not None
+    if (call.options.vce or call.options.dfmethod) and not inferable:
         # every random-effects equation empty: not implemented for linear regression
         opt = "vce()" if call.options.vce else "dfmethod()"
         raise StataError(198, f"option {opt} not allowed with a model without random effects")
-    if call.options.vce and fit.levels:
+    if call.options.vce:
         apply_robust(session, call, fit)
-    if call.options.dfmethod and fit.levels:
+    if call.options.dfmethod:
         from hlmshell.models.smallsample import infer
         with np.errstate(all="ignore"):
             fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
@@ -139,7 +140,8 @@ def apply_robust(session, call: MixedCall, fit) -> None:
         b = np.asarray(fit.beta)[wald]
         fit.chi2 = float(b @ np.linalg.solve(fit.V_beta[np.ix_(wald, wald)], b))
         fit.p = float(special.chdtrc(len(wald), fit.chi2))
-    fit.robust = {"vce": opts.vce, "clustvar": opts.clustvar or fit.levels[0].groupvar,
+    from hlmshell.models.robust import top_name
+    fit.robust = {"vce": opts.vce, "clustvar": opts.clustvar or top_name(fit),
                   "n_clust": rob.n_clust}
 
 
@@ -167,10 +169,8 @@ def _resolve_residuals(session, call: MixedCall) -> None:
     call.options.residuals = rs
     if rs.plain:
         return
-    if call.options.vce or call.options.dfmethod or call.weight:
-        what = "vce()" if call.options.vce else "dfmethod()" if call.options.dfmethod else \
-            "weights"
-        raise StataError(198, f"{what} not allowed with residuals({rs.kind}"
+    if call.weight:     # the structured fit has no weighted route (not checked against Stata)
+        raise StataError(198, f"weights not allowed with residuals({rs.kind}"
                               f"{', by()' if rs.by else ''})")
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
 from hlmshell.postest.coefexpr import CoefExpr, CoefIndex
-from hlmshell.postest.linear import coefs_of, lincom as lincom_num, nlcom as nlcom_num, wald
+from hlmshell.postest.linear import WaldTest, coefs_of, lincom as lincom_num, nlcom as nlcom_num, wald
 from hlmshell.render.postest import (CoefRow, CoefTable, LincomOutput, NlcomOutput,
                                      TestOutput, constraint_text)
 from hlmshell.returns import Returns
@@ -132,6 +132,7 @@ def run_test(session, rows: list[tuple[np.ndarray, float]], accumulate: bool, no
     R = np.array([g for g, _ in rows])
     q = np.array([rhs for _, rhs in rows])
     w = wald(R, q, c)
+    w = _small_wald(result, w)
     session.test_constraints = (result, rows)
     if notest:
         session.r = Returns()
@@ -150,6 +151,21 @@ def run_test(session, rows: list[tuple[np.ndarray, float]], accumulate: bool, no
     session.r = r
     stat = w.chi2 if w.df_r is None else w.F
     return TestOutput(texts, w.dropped, w.df, w.df_r, stat, w.p)
+
+
+def _small_wald(result, w):
+    """After mixed, dfmethod(): the F test of the DF method (postest/smalldf.py)."""
+    from hlmshell.postest.smalldf import small_of, small_test
+    if small_of(result) is None or w.df == 0:
+        return w
+    kept = [i for i in range(w.R.shape[0]) if i + 1 not in w.dropped]
+    got = small_test(result, w.R[kept], w.q[kept])
+    if got is None:
+        return w
+    from scipy import special
+    F, df, ddf = got
+    p = float(special.fdtrc(df, ddf, F)) if np.isfinite(F) and ddf > 0 else math.nan
+    return WaldTest(w.R, w.q, w.dropped, df, ddf, math.nan, F, p)
 
 
 @command("test", abbrev="te", syntax="anything [, Accumulate NOTest CONStant]",
@@ -249,6 +265,10 @@ def lincom(session, args):
     g, const = CoefExpr(text, session, result, index).linear()
     if eform and const != 0:     # lincom.ado: exp(b + c) is not a ratio
         raise StataError(198, f"additive constant term not allowed with {eform} option")
+    from hlmshell.postest.smalldf import small_df
+    ddf = small_df(result, g)
+    if ddf is not None:     # after mixed, dfmethod(): t with the combination's DF
+        c.df_r = ddf
     comb = lincom_num(g, const, c, level)
     row = CoefRow("(1)", comb.estimate, comb.se, comb.stat, comb.p, comb.lb, comb.ub)
     if eform:   # as displayed, and as lincom.ado stores r(estimate) and r(se)

@@ -90,6 +90,23 @@ def scores_dense(fit):
     return Sb, Sp
 
 
+def top_name(fit) -> str:
+    """The top level's variable (the residual groups' without random effects)."""
+    if fit.levels:
+        return fit.levels[0].groupvar
+    st = fit._state["model"].structure
+    return st.rs.group or ""
+
+
+def scores_psi(fit, J):
+    """(S_beta, S_psi): the scores with the variance part in the fit's metric psi."""
+    from .smallsample_resid import scores_structured, structure_of
+    if structure_of(fit) is not None:   # residuals(): V not linear in its parameters
+        return scores_structured(fit, J)
+    Sb, Sp = scores(fit)
+    return Sb, Sp @ J
+
+
 def _jacobians(fit, st):
     """d phi / d psi (linear covariance parameters) and d stata / d psi (lns, atr, lnsig_e),
     by central differences (both maps are smooth in psi)."""
@@ -115,12 +132,11 @@ def stata_scores(fit):
     here (a boundary). d/d stata = K^-T d/d psi with K = d stata / d psi."""
     st = fit._state["vstate"]
     d = fit._state["design"]
-    Sb, Sp = scores(fit)
     J, K = _jacobians(fit, st)
+    Sb, Spsi = scores_psi(fit, J)
     kf = len(fit.fixed_names)
     out = np.zeros((len(Sb), kf + len(fit.theta)))
     out[:, np.asarray(d.keep)] = Sb
-    Spsi = Sp @ J
     try:
         if not np.all(np.isfinite(K)):
             raise np.linalg.LinAlgError
@@ -134,8 +150,8 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     """cluster_codes: integer cluster of each SAMPLE row (None: the top level)."""
     d = fit._state["design"]
     st = fit._state["vstate"]
-    top = d.levels[0].group
-    G_top = fit.levels[0].n_groups
+    from .smallsample_resid import top_groups
+    top, G_top = top_groups(fit)
     if cluster_codes is None:
         owner = np.arange(G_top)
     else:
@@ -148,7 +164,7 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     _, owner = np.unique(owner, return_inverse=True)
     nc = int(owner.max()) + 1
     if nc < 2:
-        raise ModelError(459, f"only one cluster in {clustvar or fit.levels[0].groupvar}")
+        raise ModelError(459, f"only one cluster in {clustvar or top_name(fit)}")
     psi, free = st.psi, st.free
     kpsi = len(psi)
     J, K = _jacobians(fit, st)
@@ -157,8 +173,8 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
         Sx = pw_scores(fit._state["model"], fit._state["beta_k"], psi)
         S = np.hstack([Sx[:, :len(d.keep)], Sx[:, len(d.keep):][:, free]])
     else:
-        Sb, Sp = scores(fit)
-        S = np.hstack([Sb, Sp @ J[:, free]])
+        Sb, Spsi = scores_psi(fit, J)
+        S = np.hstack([Sb, Spsi[:, free]])
     Sc = np.zeros((nc, S.shape[1]))
     np.add.at(Sc, owner, S)
     keep = np.asarray(d.keep)

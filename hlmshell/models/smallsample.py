@@ -46,6 +46,7 @@ class Pieces:
     Q: np.ndarray               # (k, k, p, p)
     eim: np.ndarray             # (k, k)
     oim: np.ndarray             # (k, k)
+    R: np.ndarray | None = None  # (k, k, p, p) X'V^-1 V_ij V^-1 X where V is not linear
 
 
 def batches(fit, bucket: int = 8):
@@ -104,6 +105,9 @@ def _pad(a, idx, valid):
 
 def pieces(fit) -> Pieces:
     """The sums above at the estimates of a fit (MixedFit with its _state)."""
+    from .smallsample_resid import pieces_structured, structure_of
+    if structure_of(fit) is not None:   # residuals(): V not linear in its parameters
+        return pieces_structured(fit)
     if len(fit.levels) == 1:
         return pieces_one_level(fit)
     return pieces_dense(fit)
@@ -279,6 +283,8 @@ def kr_vcov(pc: Pieces) -> np.ndarray:
     Phi = pc.Phi
     PhiP = np.einsum("pq,iqr->ipr", Phi, pc.P)
     S = np.einsum("ij,ijpq->pq", W, pc.Q) - np.einsum("ij,ipq,jqr->pr", W, pc.P, PhiP)
+    if pc.R is not None:        # Kenward-Roger's second-derivative term (residuals())
+        S = S - 0.25 * np.einsum("ij,ijpq->pq", W, pc.R)
     A = Phi + 2 * Phi @ S @ Phi
     return 0.5 * (A + A.T)
 

@@ -59,7 +59,9 @@ def _(obj: TestOutput) -> str:
         lines.append(f"{'':11}chi2({obj.df:3d}) ={fmt(obj.stat, '%8.2f')}")
         lines.append(f"{'':9}Prob > chi2 =  {fmt(obj.p, '%8.4f')}")
     else:
-        lines.append(f"       F({obj.df:3d},{fmt(obj.df_r, '%6.0f')}) ={fmt(obj.stat, '%8.2f')}")
+        # a non-integer DF (mixed, dfmethod()) with 2 decimals (layout not verified)
+        ddf = fmt(obj.df_r, '%6.0f' if float(obj.df_r).is_integer() else '%7.2f')
+        lines.append(f"       F({obj.df:3d},{ddf}) ={fmt(obj.stat, '%8.2f')}")
         lines.append(f"{'':12}Prob > F ={fmt(obj.p, '%10.4f')}")
     return "\n".join(lines)
 

@@ -106,7 +106,7 @@ def test_table_rows_and_ereturn():
     ("mixed y time || person:, residuals(ma 1)", 198),
     ("mixed y time || person:, residuals(bogus)", 198),
     ("mixed y time || person:, residuals(ind, by(person) foo(x))", 198),
-    ("mixed y time || person:, residuals(ar 1, t(time)) reml dfmethod(kr)", 198),
+    ("mixed y time [fw=person] || person:, residuals(ar 1, t(time))", 198),
     ("mixed y time || person:, residuals(ar 1, t(nosuch))", 111),
 ])
 def test_refusals_leave_state(cmd, rc):
