@@ -82,50 +82,63 @@ def ll_rows(d: MultiData, eta, alpha, derivs=True):
 
 
 class JointLaplace:
-    """The Laplace approximation over all blocks' effects at once (module docstring)."""
+    """The Laplace approximation over all blocks' effects at once (module docstring).
+    A is held as r nonzeros per row (r = Σ q_k): columns C (n x r) and values (n x r);
+    A'WA + I has a fixed sparsity pattern, found once, whose entries are weighted sums
+    over the rows (np.bincount), so no sparse product is formed per Newton step."""
 
     def __init__(self, d: MultiData):
         self.d = d
         self.par = Params(d)
         self.xoff = np.zeros(len(d.y)) if d.offset is None else np.asarray(d.offset, float)
-        n = len(d.y)
-        rows, cols, self.offsets = [], [], []
+        cols, self.offsets = [], []
         base = 0
         for b in d.blocks:
             self.offsets.append(base)
-            for j in range(b.q):
-                rows.append(np.arange(n))
-                cols.append(base + b.group * b.q + j)
+            cols += [base + np.asarray(b.group) * b.q + j for j in range(b.q)]
             base += b.n_groups * b.q
-        self.D = base
-        self.rows = np.concatenate(rows)
-        self.cols = np.concatenate(cols)
-        self.v = np.zeros(self.D)
-        self.last = None            # (negH factor, v) at the last evaluation
+        self.D = D = base
+        self.C = np.stack(cols, 1)                               # n x r
+        r = self.C.shape[1]
+        # the pattern of A'WA + I in CSC order: key = column * D + row, sorted
+        ci = np.repeat(self.C, r, axis=1).ravel()                # row index of the pair
+        cj = np.tile(self.C, (1, r)).ravel()                     # its column
+        keys = np.r_[cj.astype(np.int64) * D + ci, np.arange(D, dtype=np.int64) * (D + 1)]
+        ukeys, inv = np.unique(keys, return_inverse=True)
+        self.pair = inv[: len(ci)].reshape(len(d.y), r * r)
+        self.diag = inv[len(ci):]
+        self.indices = (ukeys % D).astype(np.int32)
+        self.indptr = np.r_[0, np.cumsum(np.bincount(ukeys // D, minlength=D))].astype(np.int32)
+        self.v = np.zeros(D)
+        self.last = None            # (negH's LU, v, chols) at the last evaluation
 
     def A(self, chols):
-        from scipy import sparse
-        vals = np.concatenate([(b.Z @ L)[:, j] for b, L in zip(self.d.blocks, chols)
-                               for j in range(b.q)])
-        return sparse.csr_matrix((vals, (self.rows, self.cols)), shape=(len(self.d.y), self.D))
+        """The values of A's nonzeros (n x r) in the order of self.C."""
+        return np.concatenate([b.Z @ L for b, L in zip(self.d.blocks, chols)], axis=1)
 
-    def _negH(self, A, w):
+    def _negH(self, Av, w):
         from scipy import sparse
-        return (A.T @ sparse.diags(w) @ A + sparse.identity(self.D)).tocsc()
+        r = Av.shape[1]
+        prod = (Av[:, :, None] * Av[:, None, :]).reshape(len(w), r * r) * w[:, None]
+        data = np.bincount(self.pair.ravel(), weights=prod.ravel(), minlength=len(self.indices))
+        data[self.diag] += 1.0
+        return sparse.csc_matrix((data, self.indices, self.indptr), shape=(self.D, self.D))
 
-    def mode(self, xb, A, alpha, v0):
+    def mode(self, xb, Av, alpha, v0):
         """Joint mode of h(v) by Newton with step halving; (v, h, negH's LU)."""
         from scipy.sparse.linalg import splu
+        C, D = self.C, self.D
         v = v0.copy()
 
         def h_at(v):
-            l, d1, d2 = ll_rows(self.d, xb + A @ v, alpha)
+            l, d1, d2 = ll_rows(self.d, xb + np.einsum("ir,ir->i", Av, v[C]), alpha)
             return float(l.sum() - 0.5 * v @ v), d1, d2
 
         h, d1, d2 = h_at(v)
         for _ in range(100):
-            lu = splu(self._negH(A, -d2))
-            step = lu.solve(A.T @ d1 - v)
+            lu = splu(self._negH(Av, -d2))
+            grad = np.bincount(C.ravel(), weights=(Av * d1[:, None]).ravel(), minlength=D) - v
+            step = lu.solve(grad)
             t = 1.0
             for _ in range(40):
                 hn, d1n, d2n = h_at(v + t * step)
@@ -139,7 +152,7 @@ class JointLaplace:
             if np.max(np.abs(t * step), initial=0.0) < 1e-10 or \
                     (t == 1 and h - h_old < 1e-13 * (1 + abs(h))):
                 break
-        return v, h, splu(self._negH(A, -d2))
+        return v, h, splu(self._negH(Av, -d2))
 
     def value(self, x):
         beta, thetas, alpha = self.par.split(x)
