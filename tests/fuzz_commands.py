@@ -164,6 +164,15 @@ def command_line(rng) -> str:
                            ", residuals(un, t(h)) nocons", ", residuals(toe 3, t(h))",
                            ", residuals(ar 2, t(h))", ", residuals(ma 1, t(h))",
                            ", residuals(banded 1, t(h)) nocons"])
+        if rng.random() < 0.3:      # me* with one, two or three levels, nested or crossed
+            meopts = rng.choice(["", ", nolog", ", intmethod(laplace)", ", intm(mc) intp(3)",
+                                 ", intm(gh) intp(2)", ", intp(1)", ", intpoints(40)",
+                                 ", intmethod(laplace) intp(3)", ", iterate(2)", ", or",
+                                 ", nolrtest nogroup", ", intm(mv) intp(195)", ", binomial(3)",
+                                 ", intm(foo)"])
+            mecmd = rng.choice(["melogit", "meprobit", "mecloglog", "mepoisson", "qui melogit",
+                                "cap mepoisson", "meglm"])
+            return f"{mecmd} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{meopts}"
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
