@@ -4,11 +4,12 @@ by the joint Laplace approximation (glmm_blocks.py).
 
 Start values and the iteration log follow glmm_fit (the single-level fit, a "grid node"
 with every level's SD at the first feasible value, then Newton with step halving).
-Derivatives are central differences: for quadrature of the function with the nodes held
-where the last adaptation left them (cheap, no re-adaptation), switching to the exact
-re-adapted function when Newton stalls; for Laplace of the exact function. The VCE is
-the inverse of the exact function's numerical Hessian, by the delta method to Stata's
-metric (variances and covariances).
+Derivatives: for quadrature the analytic gradient with the nodes held where the last
+adaptation left them and its central differences as Hessian (glmm_nested.derivs),
+switching to central differences of the exact re-adapted function when Newton stalls;
+for Laplace central differences of the exact function. The VCE is the inverse of that
+Hessian (nodes held, as Stata's), by the delta method to Stata's metric (variances and
+covariances).
 """
 from __future__ import annotations
 
@@ -92,7 +93,7 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
     log, converged, it, diverged, slow = [ll], False, 0, False, 0
     for it in range(1, maxiter + 1):
         with np.errstate(all="ignore"):
-            g, H = exact.derivs(x) if use_exact else numeric(eng.fixed, x, 1e-4)
+            g, H = exact.derivs(x) if use_exact else eng.derivs(x)
         if not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
             break
         step = _direction(g, H)
@@ -125,8 +126,8 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
         if _diverging(d, par, x):
             diverged = True
             break
-    with np.errstate(all="ignore"):
-        _, H = exact.derivs(x)
+    with np.errstate(all="ignore"):      # quadrature: the Hessian with the nodes held
+        _, H = eng.derivs(x) if quad else exact.derivs(x)
     V_int = _vce(-H)
     f = lambda z: _reported(par, d, z)
     J = _jacobian(f, x, 1e-6)
