@@ -147,7 +147,8 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
                          "log likelihood", bool(s.get("converged", 1)))
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
-                  for lv in model.levels]
+                  for i, lv in enumerate(model.levels)
+                  if i == 0 or model.levels[i - 1].groupvar != lv.groupvar]
         out.header = MEHeader(m["title"], int(s["N"]), groups, m["intmethod"],
                               int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
                               show_groups=not opts.nogroup)

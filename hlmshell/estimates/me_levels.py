@@ -117,6 +117,15 @@ def _data(prob):
                      None if d.offset is None else d.offset[inv])
 
 
+def distinct(infos):
+    """Levels as the group table lists them: `_all: R.a || _all: R.b` is one `_all` row."""
+    out = []
+    for i in infos:
+        if not out or out[-1].groupvar != i.groupvar:
+            out.append(i)
+    return out
+
+
 def re_names_multi(blocks) -> list:
     from hlmshell.models.glmm import reported_names
     return [nm for b in blocks for nm in reported_names(b.effects, b.label, b.cov)]
@@ -174,7 +183,7 @@ def me_result_multi(*, name, family, link, fit, design, blocks, levels_all, meth
     m: dict = {"cmd": "meglm", "cmd2": name, "cmdline": cmdline, "depvar": design.depvar,
                "covariates": " ".join(nm for j, nm in enumerate(names)
                                       if not omitted[j] and nm != "_cons"),
-               "ivars": " ".join(i.groupvar for i in infos), "model": lrmodel,
+               "ivars": " ".join(i.groupvar for i in distinct(infos)), "model": lrmodel,
                "title": COMMANDS[name][2], "link": link, "family": family,
                "redim": " ".join(str(blk.q) for blk in blocks),
                "vartypes": " ".join(i.vartype for i in infos)}
@@ -188,10 +197,11 @@ def me_result_multi(*, name, family, link, fit, design, blocks, levels_all, meth
               "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p"})
     mats = {"b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(V, list(cols), list(cols), symmetric=True)}
+    shown = distinct(infos)
     for key, attr in (("N_g", "n_groups"), ("g_min", "g_min"), ("g_avg", "g_avg"),
                       ("g_max", "g_max")):
-        mats[key] = StataMatrix(np.array([[float(getattr(i, attr)) for i in infos]]), ["r1"],
-                                [i.groupvar for i in infos])
+        mats[key] = StataMatrix(np.array([[float(getattr(i, attr)) for i in shown]]), ["r1"],
+                                [i.groupvar for i in shown])
     Z_all = np.hstack([lv for lv in levels_all["Z"]])
     model = MultiMEModel(family, link, design.depvar, names, omitted, design.has_cons, infos,
                          re_names, re_index, lnalpha_index, b, V, fit.log, fit.glm_log,

@@ -146,6 +146,9 @@ class NestedAGQ:
     def derivs(self, x, h=1e-5):
         """(gradient, Hessian) of fixed(x): the Hessian by central differences of the
         analytic gradient (2P gradients instead of the 2P² function values)."""
+        if self.par.nb:       # ln(alpha)'s derivative is itself a difference: no nesting
+            from .glmm import numeric
+            return numeric(self.fixed, x, 1e-4)
         g0 = self.gradient(x)
         P = len(x)
         H = np.zeros((P, P))
