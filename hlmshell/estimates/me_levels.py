@@ -29,10 +29,19 @@ class MultiMEModel(MEModel):
         if kind not in self._eb:
             prob, x = self.fit.problem, self.fit.params
             chols = prob.par.chols(prob.par.split(x)[1])
-            if kind == "ebmodes" or not hasattr(prob, "posterior"):
-                from hlmshell.models.glmm_blocks import JointLaplace
-                joint = prob if isinstance(prob, JointLaplace) else JointLaplace(_data(prob))
-                post = joint.posterior(x)
+            from hlmshell.models.glmm_blocks import JointLaplace
+            from hlmshell.models.glmm_nested import NestedAGQ
+            laplace = isinstance(prob, JointLaplace)
+            if kind == "ebmodes":
+                post = (prob if laplace else JointLaplace(_data(prob))).posterior(x)
+            elif laplace and not self.crossed and \
+                    7.0 ** sum(b.q for b in prob.d.blocks) * len(prob.d.y) <= 60_000_000:
+                # a nested model fitted by Laplace: its posterior means by 7-point quadrature
+                post = NestedAGQ(prob.d, "mvaghermite", 7).posterior(x)
+            elif laplace:
+                # crossed (or a grid too big): the joint posterior does not factor by group; its Laplace
+                # (normal) approximation has the mode as its mean
+                post = prob.posterior(x)
             else:
                 post = prob.posterior(x)
             us, ses = [], []
