@@ -112,7 +112,10 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
             if use_exact:
                 break
             t, new = 0.0, ll
-        slow = slow + 1 if t < 1 else 0
+        # halved steps far from the optimum come from a poor start; near it (g'H⁻¹g
+        # small) they mean the fixed-node derivatives miss the re-adapted function's
+        # optimum: finish on the exact function's (as glmm_fit)
+        slow = slow + 1 if t < 1 and abs(g @ step) < 1e-2 else 0
         if not use_exact and slow >= 2:
             use_exact = True
         x = x + t * step
