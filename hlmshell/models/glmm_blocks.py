@@ -116,11 +116,12 @@ class JointLaplace:
         """The values of A's nonzeros (n x r) in the order of self.C."""
         return np.concatenate([b.Z @ L for b, L in zip(self.d.blocks, chols)], axis=1)
 
-    def _negH(self, Av, w):
+    def _negH(self, AA, w):
+        """A'WA + I from AA = the products a_is a_it per row (n x r², fixed within a mode
+        search) and the weights w."""
         from scipy import sparse
-        r = Av.shape[1]
-        prod = (Av[:, :, None] * Av[:, None, :]).reshape(len(w), r * r) * w[:, None]
-        data = np.bincount(self.pair.ravel(), weights=prod.ravel(), minlength=len(self.indices))
+        data = np.bincount(self.pair.ravel(), weights=(AA * w[:, None]).ravel(),
+                           minlength=len(self.indices))
         data[self.diag] += 1.0
         return sparse.csc_matrix((data, self.indices, self.indptr), shape=(self.D, self.D))
 
@@ -129,6 +130,8 @@ class JointLaplace:
         from scipy.sparse.linalg import splu
         C, D = self.C, self.D
         v = v0.copy()
+        r = Av.shape[1]
+        AA = (Av[:, :, None] * Av[:, None, :]).reshape(len(Av), r * r)
 
         def h_at(v):
             l, d1, d2 = ll_rows(self.d, xb + np.einsum("ir,ir->i", Av, v[C]), alpha)
@@ -136,7 +139,7 @@ class JointLaplace:
 
         h, d1, d2 = h_at(v)
         for _ in range(100):
-            lu = splu(self._negH(Av, -d2))
+            lu = splu(self._negH(AA, -d2))
             grad = np.bincount(C.ravel(), weights=(Av * d1[:, None]).ravel(), minlength=D) - v
             step = lu.solve(grad)
             t = 1.0
@@ -152,7 +155,7 @@ class JointLaplace:
             if np.max(np.abs(t * step), initial=0.0) < 1e-10 or \
                     (t == 1 and h - h_old < 1e-13 * (1 + abs(h))):
                 break
-        return v, h, splu(self._negH(Av, -d2))
+        return v, h, splu(self._negH(AA, -d2))
 
     def value(self, x):
         beta, thetas, alpha = self.par.split(x)
