@@ -8,8 +8,9 @@ import numpy as np
 
 from hlmshell.errors import StataError
 
-# refuse before allocating: the bottom level's linear predictor is rows x all nodes
-MAX_CELLS = 60_000_000
+# refuse before allocating: the bottom level's linear predictor is rows x all nodes, and
+# the likelihood holds four or five arrays of that size at once (20M cells: ~160 MB each)
+MAX_CELLS = 20_000_000
 
 
 def _blocks(design):

@@ -35,13 +35,16 @@ class MultiMEModel(MEModel):
             if kind == "ebmodes":
                 post = (prob if laplace else JointLaplace(_data(prob))).posterior(x)
             elif laplace and not self.crossed and \
-                    7.0 ** sum(b.q for b in prob.d.blocks) * len(prob.d.y) <= 60_000_000:
+                    7.0 ** sum(b.q for b in prob.d.blocks) * len(prob.d.y) <= 20_000_000:
                 # a nested model fitted by Laplace: its posterior means by 7-point quadrature
                 post = NestedAGQ(prob.d, "mvaghermite", 7).posterior(x)
             elif laplace:
                 # crossed (or a grid too big): the joint posterior does not factor by group; its Laplace
                 # (normal) approximation has the mode as its mean
                 post = prob.posterior(x)
+            elif prob.method != "mvaghermite":
+                # ghermite/mcaghermite fits: the means by the adaptive rule all the same
+                post = NestedAGQ(_data(prob), "mvaghermite", max(prob.points, 7)).posterior(x)
             else:
                 post = prob.posterior(x)
             us, ses = [], []
