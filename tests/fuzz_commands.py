@@ -172,7 +172,12 @@ def command_line(rng) -> str:
                                  ", intm(foo)"])
             mecmd = rng.choice(["melogit", "meprobit", "mecloglog", "mepoisson", "qui melogit",
                                 "cap mepoisson", "meglm"])
-            return f"{mecmd} {rng.choice(['y', 's', 'x', ''])} {fe} {levels}{meopts}"
+            if rng.random() < 0.6:      # well-formed nested or crossed levels
+                levels = " ".join(rng.choice(["|| g:", "|| g: x", "|| h:", "|| _all: R.h",
+                                              "|| _all: R.g", "|| s:", "|| g: x, cov(un)",
+                                              "|| h: z, nocons", "|| _all:"])
+                                  for _ in range(rng.randint(2, 3)))
+            return f"{mecmd} {rng.choice(['h', 'y', 's', 'x', ''])} {fe} {levels}{meopts}"
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
