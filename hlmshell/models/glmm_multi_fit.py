@@ -112,7 +112,8 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
     log, converged, it, diverged, slow = [ll], False, 0, False, 0
     for it in range(1, maxiter + 1):
         with np.errstate(all="ignore"):
-            g, H = exact.derivs(x, lean=not quad) if use_exact else eng.derivs(x)
+            g, H = exact.derivs(x, lean=not quad) if use_exact else \
+                eng.derivs(x, central=False)
         if not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
             break
         step = _direction(g, H)

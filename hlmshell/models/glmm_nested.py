@@ -143,9 +143,10 @@ class NestedAGQ:
             grad.append(np.array([(self.fixed(x + e) - self.fixed(x - e)) / (2 * h)]))
         return np.concatenate(grad)
 
-    def derivs(self, x, h=1e-5):
-        """(gradient, Hessian) of fixed(x): the Hessian by central differences of the
-        analytic gradient (2P gradients instead of the 2P² function values)."""
+    def derivs(self, x, h=1e-5, central=True):
+        """(gradient, Hessian) of fixed(x): the Hessian by differences of the analytic
+        gradient (2P gradients, or P forward ones for a Newton direction, instead of the
+        2P² function values)."""
         if self.par.nb:       # ln(alpha)'s derivative is itself a difference: no nesting
             from .glmm import numeric
             return numeric(self.fixed, x, 1e-4)
@@ -155,7 +156,8 @@ class NestedAGQ:
         for j in range(P):
             e = np.zeros(P)
             e[j] = h
-            H[:, j] = (self.gradient(x + e) - self.gradient(x - e)) / (2 * h)
+            H[:, j] = (self.gradient(x + e) - self.gradient(x - e)) / (2 * h) if central \
+                else (self.gradient(x + e) - g0) / h
         return g0, 0.5 * (H + H.T)
 
     # ------------------------------------------------------------------ adaptation
