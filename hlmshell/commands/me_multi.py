@@ -72,7 +72,7 @@ def estimate_multi(session, call, name, family, link, method, points, design, va
             raise StataError(909, f"insufficient memory: {D:,} random effects in the joint "
                                   "Laplace approximation; the limit is 200,000")
     data = MultiData(y, design.X, blocks, family, link, n_tr,
-                     offset[design.rows] if offset is not None else None, not is_crossed)
+                     offset[design.rows] if offset is not None else None)
     maxiter = call.options.iterate if call.options.iterate is not None else 300
     check = session.interrupt_check
     try:

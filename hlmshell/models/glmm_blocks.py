@@ -14,7 +14,7 @@ Laplace) and intmethod(laplace) on nested ones. scipy.sparse is imported lazily.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -48,8 +48,6 @@ class MultiData:
     link: str
     trials: np.ndarray | float = 1.0
     offset: np.ndarray | None = None
-    nested: bool = True        # False: crossed (some block is `_all: R.a`)
-    extra: dict = field(default_factory=dict)
 
 
 class Params:

@@ -46,7 +46,7 @@ def _crossed():
     b1 = Block("_all>a", "_all", ["_cons"], "identity", D["a"], 25, one, factor="a")
     b2 = Block("b", "b", ["_cons"], "identity", D["b"], 20, one)
     X = np.column_stack([D["xc"], np.ones(n)])
-    return MultiData(D["yc"], X, [b1, b2], "bernoulli", "logit", nested=False)
+    return MultiData(D["yc"], X, [b1, b2], "bernoulli", "logit")
 
 
 @pytest.mark.parametrize("key,make", [
