@@ -178,8 +178,9 @@ class JointLaplace:
             G, q = b.n_groups, b.q
             cov = np.zeros((G, q, q))
             idx = base + np.arange(G * q)
-            for s in range(0, len(idx), 256):      # columns of the inverse, in chunks
-                cols = idx[s:s + 256]
+            chunk = max(1, min(256, 4_000_000 // max(self.D, 1)))   # <= ~32 MB at a time
+            for s in range(0, len(idx), chunk):    # columns of the inverse, in chunks
+                cols = idx[s:s + chunk]
                 E = np.zeros((self.D, len(cols)))
                 E[cols, np.arange(len(cols))] = 1.0
                 Y = lu.solve(E)
