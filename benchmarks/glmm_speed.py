@@ -9,6 +9,12 @@ Run from the repository root:  python benchmarks/glmm_speed.py [reps]
    (variational Bayes: a different estimator, shown for scale only).
 2. A synthetic random-intercept logit with 2,000 groups at 50,000, 100,000 and 200,000 rows:
    time and peak traced memory (tracemalloc), to show both grow linearly in the rows.
+3. Several levels (skipped cleanly without Rscript/lme4 for the peer column):
+   three-level `melogit hi ses || id: || cls:` on the handout data with a made-up class
+   level (cls = mod(_n, 4): 640 classes in 160 schools), ours with 7-point mvaghermite
+   and with intmethod(laplace), next to glmer (Laplace: lme4 allows nAGQ > 1 only with
+   one grouping factor); and a crossed `melogit yc xc || _all: R.a || b:` on simulated
+   rows (100 x 80 levels, 2 replicates: 16,000 rows), ours (Laplace) next to glmer.
 """
 from __future__ import annotations
 
@@ -132,6 +138,78 @@ def main():
         tracemalloc.stop()
         print(f"  {n:>8,} rows  {el:6.2f} s (cpu {cpu:5.2f} s)  peak {peak / 2**20:7.1f} MiB  "
               f"({peak / n:6.0f} bytes/row)  converged={fit.converged}")
+    levels(reps)
+
+
+R_LEVELS = r"""
+suppressMessages(library(lme4))
+a <- commandArgs(trailingOnly = TRUE)
+d <- read.csv(a[1]); reps <- as.integer(a[3])
+d$g1 <- factor(d$g1); d$g2 <- factor(d$g2)
+f <- if (a[2] == "nested") function() glmer(y ~ x + (1 | g1) + (1 | g1:g2), d, binomial) else
+  function() glmer(y ~ x + (1 | g1) + (1 | g2), d, binomial)
+invisible(f())
+t <- sapply(seq_len(reps), function(i) system.time(f())[["elapsed"]])
+cat(median(t), "\n")
+"""
+
+
+def glmer_levels(y, x, g1, g2, kind, reps):
+    if not shutil.which("Rscript"):
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv, script = os.path.join(tmp, "d.csv"), os.path.join(tmp, "t.R")
+        np.savetxt(csv, np.column_stack([y, x, g1, g2]), delimiter=",", header="y,x,g1,g2",
+                   comments="", fmt="%.17g")
+        with open(script, "w") as fh:
+            fh.write(R_LEVELS)
+        r = subprocess.run(["Rscript", script, csv, kind, str(reps)], capture_output=True,
+                           text=True)
+        return float(r.stdout.split()[0]) if r.returncode == 0 else None
+
+
+def crossed_rows(A=100, B=80, R=2, seed=3):
+    rng = np.random.default_rng(seed)
+    a = np.tile(np.repeat(np.arange(A), B), R)
+    b = np.tile(np.tile(np.arange(B), A), R)
+    x = rng.normal(size=A * B * R)
+    eta = 0.2 + 0.6 * x + 0.9 * rng.normal(size=A)[a] + 0.6 * rng.normal(size=B)[b]
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-eta))).astype(float)
+    return y, x, a, b
+
+
+def levels(reps):
+    reps = max(1, min(reps, 3))
+    df, y, ses, sector, g = hsb_arrays()
+    s = Session(out=io.StringIO())
+    s.run("use data/hsb.dta")
+    s.run("gen hi = mathach > 15")
+    s.run("gen cls = mod(_n, 4)")
+    print()
+    print("three-level melogit hi ses || id: || cls:   (7,185 rows, 160 schools, 640 classes)")
+    for opt, what in (("", "7-point mvaghermite"), (", intmethod(laplace)", "Laplace")):
+        cmd = f"quietly melogit hi ses || id: || cls:{opt}"
+        t = median_time(lambda: s.run(cmd), reps)
+        print(f"  hlmshell melogit, {what:<20}{t * 1000:8.1f} ms   ll = "
+              f"{s.estimates.active.scalars['ll']:.4f}")
+    cls = np.arange(1, len(y) + 1) % 4
+    t_r = glmer_levels(y, ses, g, cls, "nested", reps)
+    print(f"  lme4 glmer (Laplace)                  {t_r * 1000:8.1f} ms" if t_r is not None
+          else "  lme4 glmer: skipped (no Rscript/lme4)")
+    yc, xc, a, b = crossed_rows()
+    s2 = Session(out=io.StringIO())
+    s2.run(f"set obs {len(yc)}")
+    for name, col in (("yc", yc), ("xc", xc), ("a", a), ("b", b)):
+        s2.data.add(name, np.asarray(col, float), "double")
+    cmd = "quietly melogit yc xc || _all: R.a || b:"
+    print()
+    print(f"crossed melogit yc xc || _all: R.a || b:   ({len(yc):,} rows, 100 x 80 levels)")
+    t = median_time(lambda: s2.run(cmd), reps)
+    print(f"  hlmshell melogit (Laplace)            {t * 1000:8.1f} ms   ll = "
+          f"{s2.estimates.active.scalars['ll']:.4f}")
+    t_r = glmer_levels(yc, xc, a, b, "crossed", reps)
+    print(f"  lme4 glmer (Laplace)                  {t_r * 1000:8.1f} ms" if t_r is not None
+          else "  lme4 glmer: skipped (no Rscript/lme4)")
 
 
 if __name__ == "__main__":

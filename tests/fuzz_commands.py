@@ -191,6 +191,20 @@ def command_line(rng) -> str:
                            ", residuals(exc) vce(robust)", ", residuals(exc) nocons reml dfm(kr)",
                            ", residuals(ind, by(h)) vce(cluster g)",
                            ", residuals(exc) nocons vce(robust)"])
+        if rng.random() < 0.3:      # me* with one, two or three levels, nested or crossed
+            meopts = rng.choice(["", ", nolog", ", intmethod(laplace)", ", intm(mc) intp(3)",
+                                 ", intm(gh) intp(2)", ", intp(1)", ", intpoints(40)",
+                                 ", intmethod(laplace) intp(3)", ", iterate(2)", ", or",
+                                 ", nolrtest nogroup", ", intm(mv) intp(195)", ", binomial(3)",
+                                 ", intm(foo)"])
+            mecmd = rng.choice(["melogit", "meprobit", "mecloglog", "mepoisson", "qui melogit",
+                                "cap mepoisson", "meglm"])
+            if rng.random() < 0.6:      # well-formed nested or crossed levels
+                levels = " ".join(rng.choice(["|| g:", "|| g: x", "|| h:", "|| _all: R.h",
+                                              "|| _all: R.g", "|| s:", "|| g: x, cov(un)",
+                                              "|| h: z, nocons", "|| _all:"])
+                                  for _ in range(rng.randint(2, 3)))
+            return f"{mecmd} {rng.choice(['h', 'y', 's', 'x', ''])} {fe} {levels}{meopts}"
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
         return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"

@@ -118,6 +118,14 @@ def _me(session, args, name):
                               "random effects use logit, probit or poisson")
     family, link = family_link(name, call.extra)
     method = intmethod(call.extra.get("intmethod"))
+    crossed_note = None
+    if any(getattr(lv, "factor", None) for lv in call.levels):    # me_multi.py
+        if call.extra.get("intmethod") is not None and method != "laplace":
+            raise StataError(198, f"intmethod({method}) not allowed with crossed random "
+                                  "effects; only intmethod(laplace) is available for them")
+        method = "laplace"
+        crossed_note = "note: crossed random-effects model specified; option " \
+                       "intmethod(laplace) implied."
     points = intpoints(call.extra.get("intpoints"), method)
     if points == 1 and method != "ghermite":
         method = "laplace"
@@ -125,6 +133,8 @@ def _me(session, args, name):
     session.estimates.post(result)
     out = me_output(result, call.options, level, eform, log=call.options.log)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
+    if crossed_note and call.extra.get("intmethod") is None:
+        out.notes.insert(0, crossed_note)
     if not fit.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out

@@ -51,9 +51,6 @@ def estimate_me(session, call, name, family, link, method, points):
     y_all = binary_outcome(yraw, call.depvar) if family == "bernoulli" else yraw
     tr_col = trials if isinstance(trials, np.ndarray) else None
     design, variables = build(session, call, y_all, (offset, tr_col))
-    if len(design.levels) > 1:
-        raise StataError(198, "models with more than one random-effects level (three or more "
-                              "levels) are not supported")
     if not design.levels:
         raise StataError(198, "all random-effects equations are empty")
     y = design.y
@@ -71,6 +68,10 @@ def estimate_me(session, call, name, family, link, method, points):
                                   "number of trials in binomial()")
     elif np.any(y < 0):
         raise StataError(459, f"{call.depvar} must be greater than or equal to zero")
+    if len(design.levels) > 1 or design.levels[0].factor:   # several levels: me_multi.py
+        from hlmshell.commands.me_multi import estimate_multi
+        return estimate_multi(session, call, name, family, link, method, points, design,
+                              variables, y, n_tr, offset, offname)
     lev = design.levels[0]
     q = len(lev.effects)
     try:
@@ -102,13 +103,16 @@ def estimate_me(session, call, name, family, link, method, points):
     return result, fit
 
 
-def _re_rows(model, b, V, level):
+def _re_rows(model, b, V, level, tag):
+    """The rows of the random-effects parameters of the level whose names end `[tag])`."""
     from scipy.special import ndtri
     z = float(ndtri(0.5 + level / 200))
     out = []
     for j, nm in zip(model.re_index, model.re_names):
+        if f"[{tag}]" not in nm:
+            continue
         est, se = float(b[j]), math.sqrt(max(float(V[j, j]), 0.0))
-        label = nm.replace(f"[{model.levels[0].groupvar}]", "")
+        label = nm.replace(f"[{tag}]", "")
         if label.startswith("var(") and est > 0 and se > 0:
             r = z * se / est            # the CI of ln(var), back-transformed
             lo, hi = (est * math.exp(-r), est * math.exp(r)) if r < 700 else (0.0, math.nan)
@@ -143,7 +147,8 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
                          "log likelihood", bool(s.get("converged", 1)))
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
-                  for lv in model.levels]
+                  for i, lv in enumerate(model.levels)
+                  if i == 0 or model.levels[i - 1].groupvar != lv.groupvar]
         out.header = MEHeader(m["title"], int(s["N"]), groups, m["intmethod"],
                               int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
                               show_groups=not opts.nogroup)
@@ -162,7 +167,8 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
         z = float(ndtri(0.5 + level / 200))
         est, se = float(b[j]), math.sqrt(max(float(V[j, j]), 0.0))
         extra = [RERow("/lnalpha ", est, se, est - z * se, est + z * se)]
-    sections = [(abbrev(model.levels[0].groupvar, 12), _re_rows(model, b, V, level))] \
+    labels = getattr(model, "labels", None) or [model.levels[0].groupvar]
+    sections = [(abbrev(lab, 12), _re_rows(model, b, V, level, lab)) for lab in labels] \
         if not opts.noretable else []
     out.table = CoefTable(m["depvar"], rows if not opts.nofetable else [], level, title, "",
                           extra, sections)

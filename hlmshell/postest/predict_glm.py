@@ -118,14 +118,16 @@ def predict_glm(session, args, result, new_names, missing_note):
             raise StataError(198, f"option {stat} not allowed")
         kind = "ebmodes" if cond == "ebmodes" else "ebmeans"
         lv = model.levels[0]
-        names = new_names(session, words, len(lv.effects))
+        cols = model.re_columns() if hasattr(model, "re_columns") else \
+            [(e, lv.groupvar) for e in lv.effects]        # all levels (estimates/me_levels)
+        names = new_names(session, words, len(cols))
         block = model.reffects(kind) if stat == "reffects" else model.reses(kind)
         what = "means" if kind == "ebmeans" else "modes"
         head = f"empirical Bayes' {what} for" if stat == "reffects" else \
             f"S.E. of empirical Bayes' {what} for"
-        for k, (name, eff) in enumerate(zip(names, lv.effects)):
+        for k, (name, (eff, tag)) in enumerate(zip(names, cols)):
             values = np.where(touse, block[:, k], np.nan)
-            session.data.add(name, values, stype, label=f"{head} {eff}[{lv.groupvar}]")
+            session.data.add(name, values, stype, label=f"{head} {eff}[{tag}]")
             note = missing_note(session.data.column(name))
             if note:
                 messages.append(note)

@@ -121,7 +121,10 @@ def test_outcome_recode_follows_stata():
 
 @pytest.mark.parametrize("cmd,code,message", [
     ("mepoisson neg ses || id:", 459, "neg must be greater than or equal to zero"),
-    ("melogit hi ses || sector: || id:", 198, "more than one random-effects level"),
+    ("melogit hi ses || sector: ses female || id: ses minority, intp(20)", 909,
+     "insufficient memory for the integration grid"),
+    ("melogit hi ses || _all: R.sector || id:, intmethod(mvaghermite)", 198,
+     "intmethod(mvaghermite) not allowed with crossed random effects"),
     ("melogit hi ses || id: ses female minority, intp(30)", 909,
      "insufficient memory for the integration grid"),
     ("melogit hi ses || id:, intmethod(foo)", 198, "intmethod(foo) invalid"),
