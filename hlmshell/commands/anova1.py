@@ -1,0 +1,183 @@
+"""oneway and loneway ([R] oneway, [R] loneway): one-way ANOVA, and its random-effects
+reading (intraclass correlation, SDs, reliability of a group mean). Numbers from
+models/anova1.py, layouts in render/anova1.py; t tests live in commands/ttest.py.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.errors import StataError
+from hlmshell.returns import Returns
+
+
+def level_of(session, opts) -> float:
+    level = opts.get("level", float(session.settings.get("level", 95)))
+    if not 10 <= level <= 99.99:
+        raise StataError(198, "level() must be between 10 and 99.99 inclusive")
+    return float(level)
+
+
+def numeric(data, name: str) -> np.ndarray:
+    if data.is_string(name):
+        raise StataError(109, f"string variables not allowed in varlist;\n{name} is a string "
+                              "variable")
+    return data.column(name)
+
+
+def _response_and_groups(session, args, sample, keep_missing_group: bool = False,
+                         string_groups: bool = False):
+    """(y, g) on the estimation sample: the if/in rows where the response, and (unless
+    `missing`) the group, are not missing. loneway takes a string group variable
+    (`loneway mathach id` on hsb.dta, where id is str4); oneway does not ([R] oneway sends
+    string factors to encode)."""
+    if len(args.varlist) < 2:
+        raise StataError(102, "too few variables specified")
+    if len(args.varlist) > 2:
+        raise StataError(103, "too many variables specified")
+    data = session.data
+    yname, gname = args.varlist
+    y = numeric(data, yname)
+    if string_groups and data.is_string(gname):
+        g = data.column(gname)
+        present = g != ""
+    else:
+        g = numeric(data, gname)
+        present = ~np.isnan(g)
+    rows = sample & ~np.isnan(y)
+    if not keep_missing_group:
+        rows &= present
+    if not rows.any():
+        raise StataError(2000, "no observations")
+    return y[rows], g[rows]
+
+
+def _title(data, name: str) -> str:
+    return data.var(name).label or name
+
+
+def _anova_table(a):
+    from hlmshell.render.anova1 import AnovaTable
+    return AnovaTable(a.mss, a.rss, a.df_m, a.df_r, a.F, a.p, a.chi2bart, a.df_bart,
+                      a.p_bart, a.single_cells, a.flat_cells)
+
+
+def _check_groups(y, g) -> None:
+    """One group, or no within-group degrees of freedom: nothing to analyse."""
+    k = len(np.unique(g))
+    if k < 2 or len(y) - k < 1:
+        raise StataError(2001, "insufficient observations")
+
+
+def _byable(session, args, run):
+    from hlmshell.commands.by import repeat_by
+    from hlmshell.render import to_text
+    if args.prefix is not None:
+        def one(sample, rows):
+            out = run(sample)
+            return "" if out is None else to_text(out)     # `noanova` alone shows nothing
+        return repeat_by(session, args, one)
+    return run(args.touse(session))
+
+
+# ------------------------------------------------------------------------------ oneway
+ONEWAY_MC = ("bonferroni", "scheffe", "sidak")
+
+
+@command("oneway", abbrev="onew",
+         syntax="varlist [if] [in] [, TABulate MEans NOMEans STandard NOSTandard FReq NOFReq "
+                "OBs NOOBs NOANova NOLabel Wrap MISsing Bonferroni SCHeffe SIdak]",
+         help="one-way analysis of variance", by_ok=True)
+def oneway_cmd(session, args):
+    """oneway response_var factor_var [if] [in] [, options]
+        tabulate        the mean, SD and frequency of the response at each level
+        [no]means [no]standard [no]freq [no]obs   columns of that table
+        noanova         no ANOVA table;  nolabel  values, not value labels
+        missing         missing factor values form a group;  wrap  (tables never wrap here)
+    Multiple-comparison tests (bonferroni, scheffe, sidak) are not built."""
+    opts = args.options
+    for name in ONEWAY_MC:
+        if opts.get(name):
+            raise StataError(198, f"option {name} not allowed")
+    return _byable(session, args, lambda sample: _oneway(session, args, sample))
+
+
+def _columns(opts) -> tuple[str, ...]:
+    cols = []
+    for col, on, off, default in (("mean", "means", "nomeans", True),
+                                  ("sd", "standard", "nostandard", True),
+                                  ("freq", "freq", "nofreq", True),
+                                  ("obs", "obs", "noobs", False)):
+        if opts.get(on) and opts.get(off):
+            raise StataError(198, f"options {on} and {off} may not be combined")
+        if opts.get(on) or (default and not opts.get(off)):
+            cols.append(col)
+    return tuple(cols)
+
+
+def _oneway(session, args, sample):
+    from hlmshell.commands.tabulate import _value_texts
+    from hlmshell.models.anova1 import oneway
+    from hlmshell.render.anova1 import OnewayOutput, SummaryTable
+    opts = args.options
+    cols = _columns(opts)
+    y, g = _response_and_groups(session, args, sample, bool(opts.get("missing")))
+    _check_groups(y, g)
+    a = oneway(y, g)
+    data = session.data
+    yname, gname = args.varlist
+    out = OnewayOutput()
+    if opts.get("tabulate") and cols:
+        gs = a.groups
+        labels = _value_texts(data, data.var(gname), gs.levels, not opts.get("nolabel"))
+        out.summary = SummaryTable(_title(data, gname), _title(data, yname), labels,
+                                   gs.mean.tolist(), gs.sd.tolist(), gs.n.tolist(),
+                                   (a.mean, a.sd, a.N), cols)
+    if not opts.get("noanova"):
+        out.anova = _anova_table(a)
+    r = {"N": float(a.N), "F": a.F, "df_r": float(a.df_r), "df_m": float(a.df_m),
+         "mss": a.mss, "rss": a.rss}
+    if not np.isnan(a.chi2bart):
+        r.update(chi2bart=a.chi2bart, df_bart=a.df_bart)
+    session.r = Returns(r)
+    return out if (out.summary or out.anova) else None
+
+
+# ----------------------------------------------------------------------------- loneway
+@command("loneway", abbrev="lonew",
+         syntax="varlist [if] [in] [, MEAN MEDian EXact level(real)]",
+         help="large one-way ANOVA, intraclass correlation and reliability", by_ok=True)
+def loneway_cmd(session, args):
+    """loneway response_var group_var [if] [in] [, mean median exact level(#)]
+        mean | median   measure the ICC from the mean or median of F (default 1)
+        exact           exact confidence interval (equal group sizes)
+        level(#)        confidence level (default 95)
+    aweights are not built (r(101))."""
+    opts = args.options
+    if opts.get("mean") and opts.get("median"):
+        raise StataError(198, "options mean and median may not be combined")
+    level = level_of(session, opts)
+    return _byable(session, args, lambda sample: _loneway(session, args, sample, level))
+
+
+def _loneway(session, args, sample, level):
+    from hlmshell.models.anova1 import loneway
+    from hlmshell.render.anova1 import LonewayOutput
+    opts = args.options
+    y, g = _response_and_groups(session, args, sample, string_groups=True)
+    fm = "mean" if opts.get("mean") else "median" if opts.get("median") else "one"
+    exact = bool(opts.get("exact"))
+    if exact:
+        _, counts = np.unique(g, return_counts=True)
+        if len(set(counts.tolist())) > 1:
+            raise StataError(498, "exact option requires equal group sizes (balanced data)")
+    _check_groups(y, g)
+    res = loneway(y, g, level=level, fm=fm, exact=exact)
+    a = res.anova
+    yname, gname = args.varlist
+    session.r = Returns({"N": float(a.N), "df_m": float(a.df_m), "df_r": float(a.df_r),
+                         "F": a.F, "rho": res.rho, "se": res.se, "lb": res.lb, "ub": res.ub,
+                         "sd_w": res.sd_w, "sd_b": res.sd_b})
+    return LonewayOutput(yname, session.data.var(yname).label or "", gname, a.N, a.r2,
+                         _anova_table(a), res.rho, res.se, res.lb, res.ub, res.sd_b,
+                         res.sd_w, res.reliability, res.n0, level, exact)

@@ -1,0 +1,264 @@
+"""`oneway`, `loneway` and `ttest` output, Stata 17 layout.
+
+Widths and formats were read off public Stata 17/18 logs (column ends counted there):
+- oneway: `Analysis of variance` table (labels in 14, SS and MS %11.0g, df in 7, F %8.2f,
+  p %6.4f; a 72-dash rule), then `Bartlett's equal-variances test: chi2(k) = %8.4f    Prob>chi2
+  = %5.3f`; `tabulate` puts a `tabulate, summarize()` table first (%10.0g in columns of 12).
+- loneway: a centred title, Number of obs / R-squared right-aligned at column 73, the
+  ANOVA table with the group variable's name in the labels (SS and MS %10.0g, df %7.0fc,
+  a 73-dash rule), the ICC block (%10.5f ending at columns 19, 31, 45, 57) and the SD lines
+  (%9.0g ending at 57).
+- ttest: 78 wide; name column of 8; Obs %7.0fc; the rest %9.0g in fields of 12; the test
+  lines `t = %8.4f` from column 67 and `Degrees of freedom = %8.0g` ending at 78; the three
+  alternatives centred on columns 11, 40 and 70.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from hlmshell.render import to_text
+from hlmshell.render.formats import abbrev, comma_int, fmt
+from hlmshell.render.tabulate import wrap
+
+
+def _g(x, spec: str) -> str:
+    return fmt(x, spec)
+
+
+# ------------------------------------------------------------------------------ oneway
+@dataclass
+class SummaryTable:
+    """`oneway, tabulate`: the response's summary by the factor's levels."""
+    title: str                     # the factor's label or name
+    response: str                  # the response's label or name
+    labels: list[str]
+    means: list[float]
+    sds: list[float]
+    freqs: list[int]
+    total: tuple[float, float, int]
+    columns: tuple[str, ...] = ("mean", "sd", "freq")
+
+
+@dataclass
+class AnovaTable:
+    mss: float
+    rss: float
+    df_m: int
+    df_r: int
+    F: float
+    p: float
+    chi2bart: float = math.nan
+    df_bart: float = math.nan
+    p_bart: float = math.nan
+    single_cells: int = 0
+    flat_cells: int = 0
+
+
+@dataclass
+class OnewayOutput:
+    summary: SummaryTable | None = None
+    anova: AnovaTable | None = None
+
+
+HEADS = {"mean": "Mean", "sd": "Std. dev.", "freq": "Freq.", "obs": "Obs."}
+
+
+def _summary_lines(t: SummaryTable) -> list[str]:
+    w = max(11, *(len(s) for s in t.labels)) if t.labels else 11
+    right = 12 * len(t.columns)
+    title = f"Summary of {t.response}"
+    lines = ["", f"{'':>{w}} |" + f"{title:^{right}}".rstrip()]
+    head = wrap(t.title, w)
+    lines += [f"{h:>{w}} |" for h in head[:-1]]
+    lines.append(f"{head[-1]:>{w}} |" + "".join(f"{HEADS[c]:>12}" for c in t.columns))
+    rule = "-" * (w + 1) + "+" + "-" * right
+    lines.append(rule)
+
+    def cells(mean, sd, n):
+        out = []
+        for c in t.columns:
+            out.append(_g(mean, "%10.0g") if c == "mean" else _g(sd, "%10.0g") if c == "sd"
+                       else comma_int(n))
+        return "".join(f"{x:>12}" for x in out)
+
+    for label, m, s, n in zip(t.labels, t.means, t.sds, t.freqs):
+        lines.append(f"{label:>{w}} |" + cells(m, s, n))
+    lines.append(rule)
+    lines.append(f"{'Total':>{w}} |" + cells(*t.total))
+    return lines
+
+
+def _anova_lines(a: AnovaTable) -> list[str]:
+    rule = "-" * 72
+    tss, df_t = a.mss + a.rss, a.df_m + a.df_r
+
+    def ms(ss, df):
+        return ss / df if df > 0 else math.nan
+
+    def row(label, ss, df, tail=""):
+        return (f"{label:<19}{_g(ss, '%11.0g')}{df:>7}  {_g(ms(ss, df), '%11.0g')}" + tail)
+
+    lines = ["", " " * 24 + "Analysis of variance",
+             "    Source              SS         df      MS            F     Prob > F", rule,
+             row("Between groups", a.mss, a.df_m,
+                 f"  {_g(a.F, '%8.2f')}     {_g(a.p, '%6.4f')}"),
+             row(" Within groups", a.rss, a.df_r), rule, row("    Total", tss, df_t)]
+    if not math.isnan(a.chi2bart):
+        lines += ["", f"Bartlett's equal-variances test: chi2({a.df_bart:.0f}) = "
+                      f"{_g(a.chi2bart, '%8.4f')}    Prob>chi2 = {_g(a.p_bart, '%5.3f')}"]
+        if a.single_cells or a.flat_cells:
+            lines += ["", "note: Bartlett's test performed on cells with positive variance:"]
+            for count, what in ((a.single_cells, "single"), (a.flat_cells, "multiple")):
+                if count:
+                    cells = "cell" if count == 1 else "cells"
+                    lines.append(f"      {count} {what}-observation {cells} not used")
+    return lines
+
+
+@to_text.register
+def _(out: OnewayOutput) -> str:
+    lines = []
+    if out.summary is not None:
+        lines += _summary_lines(out.summary)
+    if out.anova is not None:
+        lines += _anova_lines(out.anova)
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- loneway
+@dataclass
+class LonewayOutput:
+    depvar: str
+    dep_label: str
+    group: str
+    N: int
+    r2: float
+    anova: AnovaTable
+    rho: float
+    se: float
+    lb: float
+    ub: float
+    sd_b: float
+    sd_w: float
+    reliability: float
+    n0: float
+    level: float = 95.0
+    exact: bool = False
+
+
+def _level_text(level: float) -> str:
+    return f"{level:g}"
+
+
+def _loneway_lines(o: LonewayOutput) -> list[str]:
+    title = f"One-way analysis of variance for {o.depvar}: {o.dep_label}"
+    a = o.anova
+    g = abbrev(o.group, 12)
+    rule = "-" * 73
+    tss, df_t = a.mss + a.rss, a.df_m + a.df_r
+
+    def row(label, ss, df, tail=""):
+        ms = ss / df if df > 0 else math.nan
+        return (f"{label:<22}{_g(ss, '%10.0g')}{_g(df, '%7.0fc')}   {_g(ms, '%10.0g')}"
+                + tail)
+
+    lines = ["", " " * max((80 - len(title)) // 2, 0) + title.rstrip(), "",
+             f"{'Number of obs =':>60} {_g(o.N, '%12.0fc')}",
+             f"{'R-squared =':>60} {_g(o.r2, '%12.4f')}", "",
+             "    Source                SS         df      MS            F     Prob > F",
+             rule,
+             row(f"Between {g}", a.mss, a.df_m, f"  {_g(a.F, '%8.2f')}     {_g(a.p, '%6.4f')}"),
+             row(f"Within {g}", a.rss, a.df_r), rule, row("Total", tss, df_t), ""]
+    pad = " " * 9
+    lines += [pad + "Intraclass       " + ("Exact" if o.exact else "Asy."),
+              pad + "correlation      S.E.       "
+              f"[{_level_text(o.level)}% conf. interval]",
+              pad + "-" * 48,
+              pad + f"{_g(o.rho, '%10.5f')}  {_g(o.se, '%10.5f')}    {_g(o.lb, '%10.5f')}"
+              f"  {_g(o.ub, '%10.5f')}", ""]
+    for text, value, spec in ((f"Estimated SD of {g} effect", o.sd_b, "%9.0g"),
+                              (f"Estimated SD within {g}", o.sd_w, "%9.0g"),
+                              (f"Est. reliability of a {g} mean", o.reliability, "%9.5f")):
+        lines.append(pad + f"{text:<39}{_g(value, spec)}")
+    lines.append(" " * 14 + f"(evaluated at n={o.n0:.2f})")
+    return lines
+
+
+@to_text.register
+def _(o: LonewayOutput) -> str:
+    return "\n".join(line.rstrip() for line in _loneway_lines(o))
+
+
+# ------------------------------------------------------------------------------- ttest
+@dataclass
+class TRow:
+    label: str
+    n: int | None          # None: the Obs cell is blank (two-sample diff row)
+    mean: float
+    se: float
+    sd: float | None       # None: blank
+    lb: float
+    ub: float
+
+
+@dataclass
+class TtestOutput:
+    title: str             # One-sample t test | Two-sample t test with … | Paired t test
+    head: str              # Variable | Group
+    rows: list[TRow]
+    combined: TRow | None = None
+    diff: TRow | None = None
+    left: str = ""         # `    mean = mean(mpg)`
+    t: float = math.nan
+    h0: str = ""           # `H0: mean = 20`
+    df_label: str = "Degrees of freedom"
+    df: float = math.nan
+    ha: tuple[str, str] = ("mean", "20")     # what the three alternatives compare
+    p_l: float = math.nan
+    p: float = math.nan
+    p_u: float = math.nan
+    level: float = 95.0
+    notes: list[str] = field(default_factory=list)
+
+
+def _trow(r: TRow) -> str:
+    n = " " * 8 if r.n is None else f"{comma_int(r.n):>8}"
+    sd = " " * 12 if r.sd is None else "   " + _g(r.sd, "%9.0g")
+    return (f"{abbrev(r.label, 8):>8} |{n}   {_g(r.mean, '%9.0g')}   {_g(r.se, '%9.0g')}"
+            f"{sd}   {_g(r.lb, '%9.0g')}   {_g(r.ub, '%9.0g')}")
+
+
+def _centred(text: str, centre: int, line: str) -> str:
+    start = centre - len(text) // 2 - 1       # 0-based
+    return line + " " * max(start - len(line), 1 if line else 0) + text
+
+
+def _ttest_lines(o: TtestOutput) -> list[str]:
+    full, mid = "-" * 78, "-" * 9 + "+" + "-" * 68
+    lines = ["", o.title, full,
+             f"{o.head:>8} |     Obs        Mean    Std. err.   Std. dev.   "
+             f"[{_level_text(o.level)}% conf. interval]", mid]
+    lines += [_trow(r) for r in o.rows]
+    if o.combined is not None:
+        lines += [mid, _trow(o.combined)]
+    if o.diff is not None:
+        lines += [mid, _trow(o.diff)]
+    lines.append(full)
+    lines.append(f"{o.left:<66}t = {_g(o.t, '%8.4f')}")
+    right = f"{o.df_label} = {_g(o.df, '%8.0g')}"
+    lines.append(o.h0 + " " * max(78 - len(o.h0) - len(right), 1) + right)
+    lines.append("")
+    what, value = o.ha
+    ha = ""
+    for centre, op in ((11, "<"), (40, "!="), (70, ">")):
+        ha = _centred(f"Ha: {what} {op} {value}", centre, ha)
+    lines.append(ha)
+    lines.append(f" Pr(T < t) = {_g(o.p_l, '%6.4f')}         Pr(|T| > |t|) = "
+                 f"{_g(o.p, '%6.4f')}          Pr(T > t) = {_g(o.p_u, '%6.4f')}")
+    return lines + o.notes
+
+
+@to_text.register
+def _(o: TtestOutput) -> str:
+    return "\n".join(line.rstrip() for line in _ttest_lines(o))

@@ -1,0 +1,128 @@
+"""oneway and loneway on hsb.dta and small data: r() against scipy/numpy computed here
+(1e-10 relative), options, and the errors (with data and r() left as they were)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from session_helpers import data_session, hsb_session, run_lines, run_trimmed, state
+
+REL = 1e-10
+
+
+@pytest.fixture(scope="module")
+def hsb():
+    return hsb_session()
+
+
+def _groups(s, y, g, rows=None):
+    yv, gv = s.data.column(y), s.data.column(g)
+    rows = np.ones(len(yv), bool) if rows is None else rows
+    return [yv[rows & (gv == v)] for v in np.unique(gv[rows])]
+
+
+def test_loneway_on_hsb_returns(hsb):
+    rc, lines = run_lines(hsb, "loneway mathach id")
+    assert rc == 0
+    r = hsb.r.scalars
+    groups = _groups(hsb, "mathach", "id")
+    f, _ = stats.f_oneway(*groups)
+    assert r["F"] == pytest.approx(f, rel=REL)
+    assert (r["N"], r["df_m"], r["df_r"]) == (7185, 159, 7025)
+    # the ANOVA estimator differs from mixed's ML ICC (.1793119, notes/numerics.md)
+    assert r["rho"] == pytest.approx(0.17360, abs=5e-6) and abs(r["rho"] - 0.1793119) > 0.005
+    msw = sum(((x - x.mean()) ** 2).sum() for x in groups) / 7025
+    assert r["sd_w"] == pytest.approx(np.sqrt(msw), rel=REL)
+    assert list(r) == ["N", "df_m", "df_r", "F", "rho", "se", "lb", "ub", "sd_w", "sd_b"]
+    assert "         Estimated SD within id                  6.256327" in lines
+    assert "              (evaluated at n=44.89)" in lines
+    assert lines[1] == "       One-way analysis of variance for mathach: mathematics achievement"
+
+
+def test_loneway_level_and_abbreviation(hsb):
+    run_lines(hsb, "loneway mathach id")
+    rho, se = hsb.r.scalars["rho"], hsb.r.scalars["se"]
+    rc, lines = run_lines(hsb, "lonew mathach id if sector == 1, level(90)")
+    assert rc == 0 and "         correlation      S.E.       [90% conf. interval]" in lines
+    rc, _ = run_lines(hsb, "loneway mathach id, level(90)")
+    z = stats.norm.ppf(0.95)
+    assert hsb.r.scalars["lb"] == pytest.approx(rho - z * se, rel=REL)
+    assert hsb.r.scalars["ub"] == pytest.approx(rho + z * se, rel=REL)
+
+
+def test_oneway_on_hsb(hsb):
+    rc, lines = run_lines(hsb, "oneway mathach minority, tabulate")
+    assert rc == 0
+    r = hsb.r.scalars
+    groups = _groups(hsb, "mathach", "minority")
+    f, _ = stats.f_oneway(*groups)
+    chi2, _ = stats.bartlett(*groups)
+    assert r["F"] == pytest.approx(f, rel=REL) and r["chi2bart"] == pytest.approx(chi2, rel=REL)
+    assert list(r) == ["N", "F", "df_r", "df_m", "mss", "rss", "chi2bart", "df_bart"]
+    assert (r["N"], r["df_m"], r["df_r"], r["df_bart"]) == (7185, 1, 7183, 1)
+    assert lines[1] == "            | Summary of mathematics achievement"
+    assert lines[3].endswith("|        Mean   Std. dev.       Freq.")   # label wraps
+    assert "                        Analysis of variance" in lines
+
+
+def test_oneway_table_options():
+    s, out = data_session({
+        "y": ("double", [1.0, 2, 3, 4, 6, 8, 5, np.nan]),
+        "g": ("byte", [1, 1, 1, 2, 2, 2, np.nan, 2]),
+    })
+    lines = run_trimmed(s, out, "oneway y g, tab noanova nomeans obs")
+    assert lines == ["            |            Summary of y",
+                     "          g |   Std. dev.       Freq.        Obs.",
+                     "------------+------------------------------------",
+                     "          1 |           1           3           3",
+                     "          2 |           2           3           3",
+                     "------------+------------------------------------",
+                     "      Total |    2.607681           6           6"]
+    assert s.r.scalars["N"] == 6
+    # missing: the observation with g missing forms its own group
+    run_trimmed(s, out, "oneway y g, missing")
+    assert s.r.scalars["N"] == 7 and s.r.scalars["df_m"] == 2
+
+
+def test_by_prefix_runs_per_group(hsb):
+    rc, lines = run_lines(hsb, "bysort sector: loneway mathach id")
+    assert rc == 0 and sum("Intraclass" in ln for ln in lines) == 2
+    assert hsb.r.scalars["N"] == 3543     # the last group's results
+
+
+@pytest.mark.parametrize("cmd, rc, first", [
+    ("oneway mathach schoolid_s", 109, "string variables not allowed in varlist;"),
+    ("oneway mathach sector if sector == 1", 2001, "insufficient observations"),
+    ("loneway mathach id if mathach > 1000", 2000, "no observations"),
+    ("oneway mathach", 102, "too few variables specified"),
+    ("oneway mathach sector ses", 103, "too many variables specified"),
+    ("oneway mathach sector, bonferroni", 198, "option bonferroni not allowed"),
+    ("oneway mathach sector [aw=ses]", 101, "weights not allowed"),
+    ("loneway mathach id [aw=size]", 101, "weights not allowed"),
+    ("loneway mathach id, mean median", 198, "options mean and median may not be combined"),
+    ("loneway mathach id, exact", 498, "exact option requires equal group sizes (balanced data)"),
+    ("loneway mathach id, level(5)", 198, "level() must be between 10 and 99.99 inclusive"),
+    ("oneway mathach sector, means nomeans tab", 198,
+     "options means and nomeans may not be combined"),
+])
+def test_errors_leave_state(cmd, rc, first):
+    s = hsb_session()
+    s.run("generate str4 schoolid_s = id")
+    s.run("summarize ses")
+    before, r_before = state(s), dict(s.r.scalars)
+    got, lines = run_lines(s, cmd)
+    assert got == rc and lines[0] == first
+    assert state(s) == before and s.r.scalars == r_before
+
+
+def test_zero_variance_and_negative_icc_do_not_fail():
+    s, out = data_session({"y": ("double", [1.0, 1, 2, 2]), "g": ("byte", [1, 1, 2, 2])})
+    lines = run_trimmed(s, out, "oneway y g")
+    assert "Between groups" in lines[3] and lines[3].split()[-2:] == [".", "."]
+    run_trimmed(s, out, "loneway y g")
+    assert np.isnan(s.r.scalars["F"]) and np.isnan(s.r.scalars["rho"])
+    s, out = data_session({"y": ("double", [1.0, 5, 2, 6, 3, 4]), "g": ("byte", [1, 1, 2, 2, 3, 3])})
+    run_trimmed(s, out, "loneway y g")
+    r = s.r.scalars
+    assert r["rho"] < 0 and r["sd_b"] == 0 and r["lb"] == 0
