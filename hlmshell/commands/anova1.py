@@ -28,9 +28,9 @@ def numeric(data, name: str) -> np.ndarray:
 def _response_and_groups(session, args, sample, keep_missing_group: bool = False,
                          string_groups: bool = False):
     """(y, g) on the estimation sample: the if/in rows where the response, and (unless
-    `missing`) the group, are not missing. loneway takes a string group variable
-    (`loneway mathach id` on hsb.dta, where id is str4); oneway does not ([R] oneway sends
-    string factors to encode)."""
+    `missing`) the group, are not missing. A string group variable is taken as its
+    distinct texts in sorted order (`loneway mathach id`, `oneway mathach id` on hsb.dta,
+    where id is str4; whether Stata's oneway accepts a string factor is not confirmed)."""
     if len(args.varlist) < 2:
         raise StataError(102, "too few variables specified")
     if len(args.varlist) > 2:
@@ -93,12 +93,9 @@ def oneway_cmd(session, args):
         tabulate        the mean, SD and frequency of the response at each level
         [no]means [no]standard [no]freq [no]obs   columns of that table
         noanova         no ANOVA table;  nolabel  values, not value labels
-        missing         missing factor values form a group;  wrap  (tables never wrap here)
-    Multiple-comparison tests (bonferroni, scheffe, sidak) are not built."""
-    opts = args.options
-    for name in ONEWAY_MC:
-        if opts.get(name):
-            raise StataError(198, f"option {name} not allowed")
+        missing         missing factor values form a group
+        bonferroni scheffe sidak   multiple-comparison tests of the group means
+        wrap            do not split wide comparison tables into panels"""
     return _byable(session, args, lambda sample: _oneway(session, args, sample))
 
 
@@ -121,7 +118,7 @@ def _oneway(session, args, sample):
     from hlmshell.render.anova1 import OnewayOutput, SummaryTable
     opts = args.options
     cols = _columns(opts)
-    y, g = _response_and_groups(session, args, sample, bool(opts.get("missing")))
+    y, g = _response_and_groups(session, args, sample, bool(opts.get("missing")), True)
     _check_groups(y, g)
     a = oneway(y, g)
     data = session.data
@@ -135,12 +132,33 @@ def _oneway(session, args, sample):
                                    (a.mean, a.sd, a.N), cols)
     if not opts.get("noanova"):
         out.anova = _anova_table(a)
+    out.comparisons = _comparisons(session, args, a)
     r = {"N": float(a.N), "F": a.F, "df_r": float(a.df_r), "df_m": float(a.df_m),
          "mss": a.mss, "rss": a.rss}
     if not np.isnan(a.chi2bart):
         r.update(chi2bart=a.chi2bart, df_bart=a.df_bart)
     session.r = Returns(r)
-    return out if (out.summary or out.anova) else None
+    return out if (out.summary or out.anova or out.comparisons) else None
+
+
+def _comparisons(session, args, a):
+    from hlmshell.commands.tabulate import _value_texts
+    from hlmshell.models.anova1 import pairwise
+    from hlmshell.render.anova1 import Comparison
+    opts = args.options
+    methods = [m for m in ONEWAY_MC if opts.get(m)]
+    if not methods:
+        return []
+    data = session.data
+    yname, gname = args.varlist
+    labels = _value_texts(data, data.var(gname), a.groups.levels, not opts.get("nolabel"))
+    title = f"Comparison of {_title(data, yname)} by {_title(data, gname)}"
+    out = []
+    for m in methods:
+        diff, p = pairwise(a.groups, a.rss / a.df_r, a.df_r, m)
+        out.append(Comparison(title, m.capitalize(), labels, diff.tolist(), p.tolist(),
+                              0 if opts.get("wrap") else 6))
+    return out
 
 
 # ----------------------------------------------------------------------------- loneway

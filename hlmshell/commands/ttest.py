@@ -27,7 +27,7 @@ def ttest_cmd(session, args):
     ttest varname1 == varname2 [if] [in] [, unpaired unequal welch level(#)]"""
     body = EQ.sub(r"\1=", args.anything, count=1)
     bound = SPEC.bind(body, session.data.names, session.data.nobs)
-    bound.prefix, bound.weight = args.prefix, args.weight
+    bound.prefix, bound.bysort, bound.weight = args.prefix, args.bysort, args.weight
     opts = bound.options
     level = level_of(session, opts)
     if bound.exp is None and not opts.get("by"):

@@ -314,3 +314,29 @@ def paired(la: str, x: np.ndarray, lb_: str, y: np.ndarray, level: float) -> TTe
     df = diff.n - 1
     p_l, p, p_u = t_pvalues(t, df)
     return TTest("paired", rows, None, diff, t, df, p_l, p, p_u, diff.se, level=level)
+
+
+# ------------------------------------------------------------- multiple comparisons
+def pairwise(gs: GroupStats, ms_w: float, df_r: int, method: str
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """oneway's multiple comparisons: for rows i > j, mean_i - mean_j and its adjusted p
+    from the pooled within-group variance (df_r): bonferroni min(1, K p), sidak
+    min(1, 1 - (1 - p)^K) with p the two-sided t p-value and K = k(k-1)/2 comparisons;
+    scheffe the F(k-1, df_r) tail of t^2/(k-1). Entries on or above the diagonal are NaN."""
+    from scipy import stats
+    k = len(gs.levels)
+    K = k * (k - 1) / 2
+    below = np.tril(np.ones((k, k), dtype=bool), -1)
+    n, m = gs.n.astype(float), gs.mean
+    diff = np.where(below, m[:, None] - m[None, :], NAN)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        se = np.sqrt(ms_w * (1 / n[:, None] + 1 / n[None, :])) if ms_w > 0 else np.full((k, k), NAN)
+        t = diff / se
+        if method == "scheffe":
+            p = stats.f.sf(t * t / (k - 1), k - 1, df_r)
+        else:
+            pt = 2 * stats.t.sf(np.abs(t), df_r)
+            p = pt * K if method == "bonferroni" else -np.expm1(K * np.log1p(-pt))
+            p = np.minimum(p, 1.0)
+    p = np.where(below & ~np.isnan(t), p, NAN)
+    return diff, p

@@ -56,9 +56,21 @@ class AnovaTable:
 
 
 @dataclass
+class Comparison:
+    """One multiple-comparison table: row mean minus column mean, adjusted p under it."""
+    title: str                     # Comparison of <response> by <factor>
+    method: str                    # Bonferroni | Scheffe | Sidak
+    labels: list[str]              # the factor's levels (cut to 8 characters)
+    diff: list[list[float]]        # [i][j] for i > j
+    p: list[list[float]]
+    per_panel: int = 6             # columns per panel (0: all, `wrap`)
+
+
+@dataclass
 class OnewayOutput:
     summary: SummaryTable | None = None
     anova: AnovaTable | None = None
+    comparisons: list[Comparison] = field(default_factory=list)
 
 
 HEADS = {"mean": "Mean", "sd": "Std. dev.", "freq": "Freq.", "obs": "Obs."}
@@ -123,7 +135,35 @@ def _(out: OnewayOutput) -> str:
         lines += _summary_lines(out.summary)
     if out.anova is not None:
         lines += _anova_lines(out.anova)
-    return "\n".join(lines)
+    for c in out.comparisons:
+        lines += _comparison_lines(c)
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _comparison_lines(c: Comparison) -> list[str]:
+    """Centred title and `(method)` (title from column (78 - len) / 2, the method line from
+    (77 - len) / 2, as public logs show), then panels of columns: `Row Mean-|` / `Col Mean |`,
+    labels right-aligned in 8, cells `   ` + %8.0g, p %5.3f under them."""
+    method = f"({c.method})"
+    lines = ["", " " * ((78 - len(c.title)) // 2) + c.title,
+             " " * ((77 - len(method)) // 2) + method]
+    k = len(c.labels)
+    width = c.per_panel or max(k - 1, 1)
+    for start in range(0, k - 1, width):
+        cols = range(start, min(start + width, k - 1))
+        if start:
+            lines.append("")
+        lines += ["Row Mean-|",
+                  "Col Mean |" + "".join(f"   {c.labels[j][:8]:>8}" for j in cols),
+                  "---------+" + "-" * (11 * len(cols))]
+        for n_row, i in enumerate(range(start + 1, k)):
+            if n_row:
+                lines.append("         |")
+            shown = [j for j in cols if j < i]
+            lines.append(f"{c.labels[i][:8]:>8} |"
+                         + "".join(f"   {_g(c.diff[i][j], '%8.0g')}" for j in shown))
+            lines.append("         |" + "".join(f"{_g(c.p[i][j], '%11.3f')}" for j in shown))
+    return lines
 
 
 # ----------------------------------------------------------------------------- loneway

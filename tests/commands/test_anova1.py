@@ -92,12 +92,12 @@ def test_by_prefix_runs_per_group(hsb):
 
 
 @pytest.mark.parametrize("cmd, rc, first", [
-    ("oneway mathach schoolid_s", 109, "string variables not allowed in varlist;"),
+    ("oneway schoolid_s sector", 109, "string variables not allowed in varlist;"),
     ("oneway mathach sector if sector == 1", 2001, "insufficient observations"),
     ("loneway mathach id if mathach > 1000", 2000, "no observations"),
     ("oneway mathach", 102, "too few variables specified"),
     ("oneway mathach sector ses", 103, "too many variables specified"),
-    ("oneway mathach sector, bonferroni", 198, "option bonferroni not allowed"),
+    ("oneway mathach sector, bonferoni", 198, "option bonferoni not allowed"),
     ("oneway mathach sector [aw=ses]", 101, "weights not allowed"),
     ("loneway mathach id [aw=size]", 101, "weights not allowed"),
     ("loneway mathach id, mean median", 198, "options mean and median may not be combined"),
@@ -126,3 +126,60 @@ def test_zero_variance_and_negative_icc_do_not_fail():
     run_trimmed(s, out, "loneway y g")
     r = s.r.scalars
     assert r["rho"] < 0 and r["sd_b"] == 0 and r["lb"] == 0
+
+
+LIBIDO = {  # Field's Viagra data, as in a public log of `oneway libido dose, bonferroni scheffe`
+    "libido": ("byte", [7, 4, 5, 3, 6, 5, 2, 4, 2, 3, 3, 2, 1, 1, 4]),
+    "dose": ("byte", [1] * 5 + [2] * 5 + [3] * 5),
+}
+
+
+def test_multiple_comparisons_match_public_log():
+    # The public log is Stata 16 ("Analysis of Variance", "Bartlett's test for equal
+    # variances:  chi2(2) =   0.1853  Prob>chi2 = 0.912"); everything else is as printed.
+    s, out = data_session(LIBIDO)
+    s.run("label define d 1 HighDose 2 LowDose 3 Placebo")
+    s.run("label values dose d")
+    lines = run_trimmed(s, out, "oneway libido dose, bonferroni scheffe")
+    assert lines[3:7] == [
+        "Between groups      20.1333333      2   10.0666667      5.12     0.0247",
+        " Within groups            23.6     12   1.96666667",
+        "------------------------------------------------------------------------",
+        "    Total           43.7333333     14   3.12380952"]
+    assert lines[8] == "Bartlett's equal-variances test: chi2(2) =   0.1853    Prob>chi2 = 0.912"
+    assert lines[9:] == [
+        "",
+        "                         Comparison of libido by dose",
+        "                                (Bonferroni)",
+        "Row Mean-|",
+        "Col Mean |   HighDose    LowDose",
+        "---------+----------------------",
+        " LowDose |       -1.8",
+        "         |      0.196",
+        "         |",
+        " Placebo |       -2.8         -1",
+        "         |      0.025      0.845",
+        "",
+        "                         Comparison of libido by dose",
+        "                                  (Scheffe)",
+        "Row Mean-|",
+        "Col Mean |   HighDose    LowDose",
+        "---------+----------------------",
+        " LowDose |       -1.8",
+        "         |      0.170",
+        "         |",
+        " Placebo |       -2.8         -1",
+        "         |      0.027      0.547"]
+
+
+def test_comparisons_split_into_panels_unless_wrap():
+    rng = np.random.default_rng(0)
+    s, out = data_session({"y": ("double", rng.normal(size=40)),
+                           "g": ("byte", np.repeat(np.arange(1, 9), 5))})
+    lines = run_trimmed(s, out, "oneway y g, sidak noanova")
+    heads = [ln for ln in lines if ln.startswith("Col Mean |")]
+    assert len(heads) == 2 and heads[1] == "Col Mean |          7"
+    assert lines.count(" " * 35 + "(Sidak)") == 1
+    lines = run_trimmed(s, out, "oneway y g, sidak noanova wrap")
+    assert [ln for ln in lines if ln.startswith("Col Mean |")] == [
+        "Col Mean |" + "".join(f"{v:>11}" for v in range(1, 8))]

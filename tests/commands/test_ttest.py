@@ -112,3 +112,12 @@ def test_errors_leave_state(cmd, rc, first):
     got, lines = run_lines(s, cmd)
     assert got == rc and lines[0] == first
     assert state(s) == before and s.r.scalars == r_before
+
+
+def test_bysort_prefix(hsb):
+    rc, lines = run_lines(hsb, "bysort sector: ttest mathach if ses > 0, by(minority)")
+    assert rc == 0 and lines.count("-> sector = 0") == 1 and lines.count("-> sector = 1") == 1
+    y, ses, sec, mi = (hsb.data.column(v) for v in ("mathach", "ses", "sector", "minority"))
+    rows = (ses > 0) & (sec == 1)
+    ref = stats.ttest_ind(y[rows & (mi == 0)], y[rows & (mi == 1)])
+    assert hsb.r.scalars["t"] == pytest.approx(ref.statistic, rel=REL)   # the last group's

@@ -163,3 +163,26 @@ def test_one_sample_and_paired_match_scipy(unbalanced):
     ref = stats.ttest_rel(a, b)
     assert pr.t == pytest.approx(ref.statistic, rel=REL) and pr.p == pytest.approx(ref.pvalue, rel=REL)
     assert pr.p_u == pytest.approx(stats.ttest_rel(a, b, alternative="greater").pvalue, rel=REL)
+
+
+def test_pairwise_against_pooled_t_tests(unbalanced):
+    from statsmodels.stats.multitest import multipletests
+    y, g = unbalanced
+    a = anova1.oneway(y, g)
+    msw, k = a.rss / a.df_r, len(a.groups.levels)
+    raw, want_d, scheffe = [], [], []
+    for i in range(1, k):
+        for j in range(i):
+            ni, nj = a.groups.n[i], a.groups.n[j]
+            d = a.groups.mean[i] - a.groups.mean[j]
+            t = d / math.sqrt(msw * (1 / ni + 1 / nj))
+            raw.append(2 * stats.t.sf(abs(t), a.df_r))
+            want_d.append(d)
+            scheffe.append(stats.f.sf(t * t / (k - 1), k - 1, a.df_r))
+    for method, sm_name in (("bonferroni", "bonferroni"), ("sidak", "sidak")):
+        d, p = anova1.pairwise(a.groups, msw, a.df_r, method)
+        got = p[np.tril_indices(k, -1)]
+        assert got == pytest.approx(multipletests(raw, method=sm_name)[1], rel=1e-9)
+        assert d[np.tril_indices(k, -1)] == pytest.approx(want_d, rel=REL)
+    _, p = anova1.pairwise(a.groups, msw, a.df_r, "scheffe")
+    assert p[np.tril_indices(k, -1)] == pytest.approx(scheffe, rel=REL)
