@@ -172,8 +172,8 @@ def loneway_cmd(session, args):
         level(#)        confidence level (default 95)
     aweights are not built (r(101))."""
     opts = args.options
-    if opts.get("mean") and opts.get("median"):
-        raise StataError(198, "options mean and median may not be combined")
+    if opts.get("mean") and opts.get("median"):   # loneway.ado's message and code
+        raise StataError(105, "Median and mean options are mutually exclusive.")
     level = level_of(session, opts)
     return _byable(session, args, lambda sample: _loneway(session, args, sample, level))
 
@@ -185,17 +185,19 @@ def _loneway(session, args, sample, level):
     y, g = _response_and_groups(session, args, sample, string_groups=True)
     fm = "mean" if opts.get("mean") else "median" if opts.get("median") else "one"
     exact = bool(opts.get("exact"))
+    _check_groups(y, g)
     if exact:
         _, counts = np.unique(g, return_counts=True)
         if len(set(counts.tolist())) > 1:
-            raise StataError(498, "exact option requires equal group sizes (balanced data)")
-    _check_groups(y, g)
+            raise StataError(105, "Balanced data (equal groups) required for exact "
+                                  "confidence interval.")
     res = loneway(y, g, level=level, fm=fm, exact=exact)
     a = res.anova
     yname, gname = args.varlist
-    session.r = Returns({"N": float(a.N), "df_m": float(a.df_m), "df_r": float(a.df_r),
-                         "F": a.F, "rho": res.rho, "se": res.se, "lb": res.lb, "ub": res.ub,
-                         "sd_w": res.sd_w, "sd_b": res.sd_b})
+    # r() as loneway.ado posts it (no F or degrees of freedom)
+    session.r = Returns({"N": float(a.N), "rho": res.rho, "rho_t": res.reliability,
+                         "sd_b": res.sd_b, "sd_w": res.sd_w, "se": res.se, "ub": res.ub,
+                         "lb": res.lb})
     return LonewayOutput(yname, session.data.var(yname).label or "", gname, a.N, a.r2,
                          _anova_table(a), res.rho, res.se, res.lb, res.ub, res.sd_b,
-                         res.sd_w, res.reliability, res.n0, level, exact)
+                         res.sd_w, res.reliability, res.n0, level, exact, res.truncated)

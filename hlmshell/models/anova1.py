@@ -117,29 +117,33 @@ class Loneway:
     n0: float                   # the average group size the ICC is evaluated at
     Fm: float                   # the F the ICC is measured from (1, or F's mean or median)
     rho: float
-    se: float                   # asymptotic standard error (Smith/Donner)
+    se: float                   # asymptotic standard error (NaN with mean/median)
     lb: float
     ub: float
-    sd_b: float                 # estimated SD of the group effect
+    sd_b: float                 # estimated SD of the group effect (NaN when MS_b < MS_w)
     sd_w: float                 # estimated SD within group
-    reliability: float          # of a group mean, at n0
+    reliability: float          # of a group mean, at n0 (Stata's rho_t)
+    truncated: bool = False     # F below Fm: rho and reliability set to 0
     exact: bool = False
     level: float = 95.0
 
 
 def loneway(y: np.ndarray, g: np.ndarray, *, level: float = 95.0, fm: str = "one",
             exact: bool = False) -> Loneway:
-    """The random-effects reading of the one-way ANOVA ([R] loneway, Methods and formulas):
+    """The random-effects reading of the one-way ANOVA ([R] loneway, Methods and formulas;
+    the rules below are those of Stata's loneway.ado):
 
-        n0  = (N - sum T_i^2 / N) / (k - 1)
-        rho = (F - Fm) / (F + (n0 - 1) Fm)        Fm = 1 (default), E(F) or median(F)
+        n0    = (N - sum T_i^2 / N) / (k - 1)                  T_i the group sizes
+        Fm    = 1, or E(F) = df_r / (df_r - 2) (mean), or F's median (median)
+        rho   = max(F - Fm, 0) / (max(F - Fm, 0) + Fm n0)      truncated at 0 below Fm
+        rho_t = max(F - Fm, 0) / (max(F - Fm, 0) + Fm)         reliability of a group mean
+        sd_b  = sqrt((MS_b - MS_w) / n0),  sd_w = sqrt(MS_w)
         var(rho) = 2 (1-rho)^2 / n0^2 * { [1 + rho (n0-1)]^2 / (N-k)
                    + [(k-1)(1-rho)(1 + rho(2 n0 - 1)) + rho^2 (S2 - 2 S3/N + S2^2/N^2)] / (k-1)^2 }
-        (S2 = sum T_i^2, S3 = sum T_i^3: Smith's (1956) large-sample variance, as Donner
-        (1986) gives it), the interval rho -/+ z se held inside [0, 1]; with `exact`
-        (equal groups) the interval from the F distribution's quantiles instead.
-    sd_w = sqrt(MS_within), sd_b = sqrt(rho / (1 - rho)) sd_w, reliability of a group
-    mean n0 rho / (1 + (n0 - 1) rho)."""
+        (S2 = sum T_i^2, S3 = sum T_i^3; Smith's large-sample variance as Donner gives it;
+        only with Fm = 1), interval [max(rho - z se, 0), rho + z se]; with `exact` (equal
+        groups) from F's quantiles q: (F - Fm q) / (F + (n0 - 1) Fm q), the lower limit's
+        numerator held at 0 or above."""
     from scipy import stats
     a = oneway(y, g)
     T = a.groups.n.astype(float)
@@ -152,31 +156,32 @@ def loneway(y: np.ndarray, g: np.ndarray, *, level: float = 95.0, fm: str = "one
         Fm = float(stats.f.ppf(0.5, df_m, df_r))
     else:
         Fm = 1.0
-    rho, sd_b, sd_w, rel = icc_parts(a.F, a.rss / df_r if df_r > 0 else NAN, n0, Fm)
-    se = icc_se(rho, T)
     F = a.F
-    if exact:
-        n = T[0]
-        f_hi = float(stats.f.ppf(1 - (1 - level / 100) / 2, df_m, df_r))
-        f_lo = float(stats.f.ppf((1 - level / 100) / 2, df_m, df_r))
-        lb = (F / f_hi - 1) / (F / f_hi + n - 1)
-        ub = (F / f_lo - 1) / (F / f_lo + n - 1)
-    else:
-        z = float(stats.norm.ppf(1 - (1 - level / 100) / 2))
-        lb, ub = rho - z * se, rho + z * se
-    lb, ub = min(max(lb, 0.0), 1.0), min(max(ub, 0.0), 1.0)
-    return Loneway(a, n0, Fm, rho, se, lb, ub, sd_b, sd_w, rel, exact, level)
-
-
-def icc_parts(F: float, ms_w: float, n0: float, Fm: float = 1.0):
-    """rho, SD of the group effect, SD within, reliability of a group mean at n0."""
-    rho = (F - Fm) / (F + (n0 - 1) * Fm)
+    ms_b = a.mss / df_m
+    ms_w = a.rss / df_r if df_r > 0 else NAN
+    rho, rel, truncated = icc_parts(F, n0, Fm)
     sd_w = math.sqrt(ms_w) if ms_w >= 0 else NAN
-    ratio = rho / (1 - rho) if rho < 1 else NAN
-    # a negative estimate of the between variance is shown as an SD of 0
-    sd_b = math.sqrt(max(ratio, 0.0)) * sd_w if not math.isnan(ratio) else NAN
-    rel = n0 * rho / (1 + (n0 - 1) * rho)
-    return rho, sd_b, sd_w, rel
+    sd_b = math.sqrt((ms_b - ms_w) / n0) if ms_b >= ms_w else NAN
+    se = icc_se(rho, T) if fm == "one" else NAN
+    lb = ub = NAN
+    if exact:
+        q_lo = float(stats.f.ppf((1 - level / 100) / 2, df_m, df_r))
+        q_hi = float(stats.f.ppf(1 - (1 - level / 100) / 2, df_m, df_r))
+        ub = (F - Fm * q_lo) / (F + (n0 - 1) * Fm * q_lo)
+        lb = max(F - Fm * q_hi, 0.0) / (F + (n0 - 1) * Fm * q_hi)
+    elif not math.isnan(se):
+        half = se * float(stats.norm.ppf(1 - (1 - level / 100) / 2))
+        lb, ub = max(rho - half, 0.0), rho + half
+    return Loneway(a, n0, Fm, rho, se, lb, ub, sd_b, sd_w, rel, truncated, exact, level)
+
+
+def icc_parts(F: float, n0: float, Fm: float = 1.0) -> tuple[float, float, bool]:
+    """rho, the reliability of a group mean (rho_t) and whether F < Fm truncated them to 0;
+    NaN when F is (no within-group variation)."""
+    if math.isnan(F) or math.isnan(Fm):
+        return NAN, NAN, False
+    excess = max(F - Fm, 0.0)
+    return excess / (excess + Fm * n0), excess / (excess + Fm), F < Fm
 
 
 def icc_se(rho: float, T: np.ndarray) -> float:
@@ -208,6 +213,8 @@ class Sample:
 def describe(label: str, n: float, mean: float, sd: float, level: float) -> Sample:
     from scipy import stats
     n = int(n)
+    if n == 1:               # one observation: no SD (ttesti accepts 0 and drops it)
+        sd = NAN
     se = sd / math.sqrt(n) if n > 0 else NAN
     lb = ub = NAN
     if n > 1 and not math.isnan(se):
@@ -270,8 +277,9 @@ def one_sample(label: str, n: float, mean: float, sd: float, mu0: float,
 
 def two_sample(a: tuple, b: tuple, combined: tuple | None, level: float,
                unequal: str = "") -> TTest:
-    """a, b = (label, n, mean, sd); combined = (n, mean, sd) of the pooled observations (None
-    for ttesti's computed from the two). unequal: Satterthwaite's or Welch's df."""
+    """a, b = (label, n, mean, sd); combined = (n, mean, sd) of the pooled observations, or
+    None: from the two groups' moments, as ttest and ttesti do. unequal: Satterthwaite's or
+    Welch's df."""
     from scipy import stats
     r1, r2 = describe(*a, level), describe(*b, level)
     n1, n2 = r1.n, r2.n
@@ -292,9 +300,8 @@ def two_sample(a: tuple, b: tuple, combined: tuple | None, level: float,
             df = _div((v1 + v2) ** 2, _div(v1 ** 2, n1 - 1) + _div(v2 ** 2, n2 - 1))
     else:
         df = n1 + n2 - 2
-        # a one-observation group adds nothing to the pooled sum of squares
-        ss = sum((r.n - 1) * r.sd ** 2 for r in (r1, r2) if r.n > 1)
-        sp2 = ss / df if df > 0 else NAN
+        # a one-observation group's SD is missing, and so is the pooled variance (as Stata)
+        sp2 = ((n1 - 1) * r1.sd ** 2 + (n2 - 1) * r2.sd ** 2) / df if df > 0 else NAN
         se = math.sqrt(sp2 * (1 / n1 + 1 / n2)) if sp2 >= 0 else NAN
     t = d / se if se > 0 else NAN
     lb = ub = NAN

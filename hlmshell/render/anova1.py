@@ -185,6 +185,7 @@ class LonewayOutput:
     n0: float
     level: float = 95.0
     exact: bool = False
+    truncated: bool = False    # rho and the reliability were truncated at 0 (F below Fm)
 
 
 def _level_text(level: float) -> str:
@@ -192,7 +193,8 @@ def _level_text(level: float) -> str:
 
 
 def _loneway_lines(o: LonewayOutput) -> list[str]:
-    title = f"One-way analysis of variance for {o.depvar}: {o.dep_label}"
+    # the label is cut to 32 characters and the name abbreviated to 12, as loneway does
+    title = f"One-way analysis of variance for {abbrev(o.depvar, 12)}: {o.dep_label[:32]}"
     a = o.anova
     g = abbrev(o.group, 12)
     rule = "-" * 73
@@ -211,17 +213,22 @@ def _loneway_lines(o: LonewayOutput) -> list[str]:
              row(f"Between {g}", a.mss, a.df_m, f"  {_g(a.F, '%8.2f')}     {_g(a.p, '%6.4f')}"),
              row(f"Within {g}", a.rss, a.df_r), rule, row("Total", tss, df_t), ""]
     pad = " " * 9
-    lines += [pad + "Intraclass       " + ("Exact" if o.exact else "Asy."),
-              pad + "correlation      S.E.       "
-              f"[{_level_text(o.level)}% conf. interval]",
+    star = "*" if o.truncated else ""
+    level = _level_text(o.level)
+    # the interval's heading starts at column 40 - len(level); `exact` labels it
+    lines += [pad + "Intraclass       Asy." + ("        ------ Exact -----" if o.exact else ""),
+              f"{pad}correlation      S.E.".ljust(39 - len(level)) + f"[{level}% conf. interval]",
               pad + "-" * 48,
-              pad + f"{_g(o.rho, '%10.5f')}  {_g(o.se, '%10.5f')}    {_g(o.lb, '%10.5f')}"
-              f"  {_g(o.ub, '%10.5f')}", ""]
-    for text, value, spec in ((f"Estimated SD of {g} effect", o.sd_b, "%9.0g"),
-                              (f"Estimated SD within {g}", o.sd_w, "%9.0g"),
-                              (f"Est. reliability of a {g} mean", o.reliability, "%9.5f")):
-        lines.append(pad + f"{text:<39}{_g(value, spec)}")
+              f"{pad} {_g(o.rho, '%9.5f')}{star}".ljust(22) + f"{_g(o.se, '%9.5f')}     "
+              f"{_g(o.lb, '%9.5f')}   {_g(o.ub, '%9.5f')}", ""]
+    for text, value, spec, mark in ((f"Estimated SD of {g} effect", o.sd_b, "%9.0g", ""),
+                                    (f"Estimated SD within {g}", o.sd_w, "%9.0g", ""),
+                                    (f"Est. reliability of a {g} mean", o.reliability,
+                                     "%9.5f", star)):
+        lines.append(pad + f"{text:<39}{_g(value, spec)}{mark}")
     lines.append(" " * 14 + f"(evaluated at n={o.n0:.2f})")
+    if o.truncated:
+        lines += ["", "(*) Truncated at zero."]
     return lines
 
 
@@ -259,7 +266,7 @@ class TtestOutput:
     p: float = math.nan
     p_u: float = math.nan
     level: float = 95.0
-    notes: list[str] = field(default_factory=list)
+    df_format: str = "%8.0g"   # one-sample and paired tests print %8.0f
 
 
 def _trow(r: TRow) -> str:
@@ -274,11 +281,20 @@ def _centred(text: str, centre: int, line: str) -> str:
     return line + " " * max(start - len(line), 1 if line else 0) + text
 
 
+def _ci_heading(level: float) -> str:
+    """`[95% conf. interval]` from column 61 - len(level) (one further right, without the
+    blank, for a five-character level such as 99.95), as _ttest.ado places it."""
+    text = _level_text(level)
+    if len(text) == 5:
+        return f" [{text}% conf.interval]"
+    return " " * (5 - len(text)) + f"[{text}% conf. interval]"
+
+
 def _ttest_lines(o: TtestOutput) -> list[str]:
     full, mid = "-" * 78, "-" * 9 + "+" + "-" * 68
     lines = ["", o.title, full,
-             f"{o.head:>8} |     Obs        Mean    Std. err.   Std. dev.   "
-             f"[{_level_text(o.level)}% conf. interval]", mid]
+             f"{o.head:>8} |     Obs        Mean    Std. err.   Std. dev."
+             + _ci_heading(o.level), mid]
     lines += [_trow(r) for r in o.rows]
     if o.combined is not None:
         lines += [mid, _trow(o.combined)]
@@ -286,17 +302,20 @@ def _ttest_lines(o: TtestOutput) -> list[str]:
         lines += [mid, _trow(o.diff)]
     lines.append(full)
     lines.append(f"{o.left:<66}t = {_g(o.t, '%8.4f')}")
-    right = f"{o.df_label} = {_g(o.df, '%8.0g')}"
+    right = f"{o.df_label} = {_g(o.df, o.df_format)}"
     lines.append(o.h0 + " " * max(78 - len(o.h0) - len(right), 1) + right)
     lines.append("")
     what, value = o.ha
     ha = ""
     for centre, op in ((11, "<"), (40, "!="), (70, ">")):
-        ha = _centred(f"Ha: {what} {op} {value}", centre, ha)
+        text = f"Ha: {what} {op} {value}"
+        if op == ">" and len(text) > 20:      # a long third text moves left
+            centre = 79 - len(text) // 2
+        ha = _centred(text, centre, ha)
     lines.append(ha)
     lines.append(f" Pr(T < t) = {_g(o.p_l, '%6.4f')}         Pr(|T| > |t|) = "
                  f"{_g(o.p, '%6.4f')}          Pr(T > t) = {_g(o.p_u, '%6.4f')}")
-    return lines + o.notes
+    return lines
 
 
 @to_text.register

@@ -28,13 +28,16 @@ def test_loneway_on_hsb_returns(hsb):
     r = hsb.r.scalars
     groups = _groups(hsb, "mathach", "id")
     f, _ = stats.f_oneway(*groups)
-    assert r["F"] == pytest.approx(f, rel=REL)
-    assert (r["N"], r["df_m"], r["df_r"]) == (7185, 159, 7025)
+    T = np.array([len(x) for x in groups], float)
+    n0 = (7185 - (T ** 2).sum() / 7185) / 159
+    assert r["rho"] == pytest.approx((f - 1) / (f - 1 + n0), rel=REL)
+    assert r["rho_t"] == pytest.approx((f - 1) / f, rel=REL)
+    assert r["N"] == 7185
     # the ANOVA estimator differs from mixed's ML ICC (.1793119, notes/numerics.md)
     assert r["rho"] == pytest.approx(0.17360, abs=5e-6) and abs(r["rho"] - 0.1793119) > 0.005
     msw = sum(((x - x.mean()) ** 2).sum() for x in groups) / 7025
     assert r["sd_w"] == pytest.approx(np.sqrt(msw), rel=REL)
-    assert list(r) == ["N", "df_m", "df_r", "F", "rho", "se", "lb", "ub", "sd_w", "sd_b"]
+    assert list(r) == ["N", "rho", "rho_t", "sd_b", "sd_w", "se", "ub", "lb"]   # loneway.ado
     assert "         Estimated SD within id                  6.256327" in lines
     assert "              (evaluated at n=44.89)" in lines
     assert lines[1] == "       One-way analysis of variance for mathach: mathematics achievement"
@@ -45,6 +48,8 @@ def test_loneway_level_and_abbreviation(hsb):
     rho, se = hsb.r.scalars["rho"], hsb.r.scalars["se"]
     rc, lines = run_lines(hsb, "lonew mathach id if sector == 1, level(90)")
     assert rc == 0 and "         correlation      S.E.       [90% conf. interval]" in lines
+    rc, lines = run_lines(hsb, "loneway mathach id, level(99.5)")
+    assert "         correlation      S.E.     [99.5% conf. interval]" in lines
     rc, _ = run_lines(hsb, "loneway mathach id, level(90)")
     z = stats.norm.ppf(0.95)
     assert hsb.r.scalars["lb"] == pytest.approx(rho - z * se, rel=REL)
@@ -100,8 +105,9 @@ def test_by_prefix_runs_per_group(hsb):
     ("oneway mathach sector, bonferoni", 198, "option bonferoni not allowed"),
     ("oneway mathach sector [aw=ses]", 101, "weights not allowed"),
     ("loneway mathach id [aw=size]", 101, "weights not allowed"),
-    ("loneway mathach id, mean median", 198, "options mean and median may not be combined"),
-    ("loneway mathach id, exact", 498, "exact option requires equal group sizes (balanced data)"),
+    ("loneway mathach id, mean median", 105, "Median and mean options are mutually exclusive."),
+    ("loneway mathach id, exact", 105,
+     "Balanced data (equal groups) required for exact confidence interval."),
     ("loneway mathach id, level(5)", 198, "level() must be between 10 and 99.99 inclusive"),
     ("oneway mathach sector, means nomeans tab", 198,
      "options means and nomeans may not be combined"),
@@ -121,11 +127,14 @@ def test_zero_variance_and_negative_icc_do_not_fail():
     lines = run_trimmed(s, out, "oneway y g")
     assert "Between groups" in lines[3] and lines[3].split()[-2:] == [".", "."]
     run_trimmed(s, out, "loneway y g")
-    assert np.isnan(s.r.scalars["F"]) and np.isnan(s.r.scalars["rho"])
+    assert np.isnan(s.r.scalars["rho"]) and np.isnan(s.r.scalars["se"])
     s, out = data_session({"y": ("double", [1.0, 5, 2, 6, 3, 4]), "g": ("byte", [1, 1, 2, 2, 3, 3])})
-    run_trimmed(s, out, "loneway y g")
+    lines = run_trimmed(s, out, "loneway y g")
     r = s.r.scalars
-    assert r["rho"] < 0 and r["sd_b"] == 0 and r["lb"] == 0
+    assert r["rho"] == 0 and np.isnan(r["sd_b"]) and r["lb"] == 0
+    assert lines[-2:] == ["", "(*) Truncated at zero."]
+    # rho = 0: se = sqrt(2 / n0^2 (1/(N-k) + 1/(k-1))) = sqrt(.5 (1/3 + 1/2))
+    assert lines[15] == "            0.00000*    0.64550       0.00000     1.26515"
 
 
 LIBIDO = {  # Field's Viagra data, as in a public log of `oneway libido dose, bonferroni scheffe`

@@ -27,8 +27,8 @@ def test_two_sample_by_sector(hsb):
     assert (r["N_1"], r["N_2"], r["df_t"]) == (3642, 3543, 7183)
     assert r["mu_1"] == pytest.approx(y[g == 0].mean(), rel=REL)
     assert r["sd"] == pytest.approx(y.std(ddof=1), rel=REL)
-    assert list(r) == ["N_1", "mu_1", "N_2", "mu_2", "df_t", "t", "p_l", "p", "p_u", "se",
-                       "sd_1", "sd_2", "sd", "level"]
+    assert list(r) == ["N_1", "mu_1", "N_2", "mu_2", "df_t", "t", "p", "p_l", "p_u", "se",
+                       "sd_1", "sd_2", "sd", "level"]   # ttesti.ado's order
     assert lines[1] == "Two-sample t test with equal variances"
     assert lines[12] == "    diff = mean(0) - mean(1)                                      t = -17.6598"
 
@@ -60,8 +60,14 @@ def test_one_sample_paired_unpaired(hsb):
     run_lines(hsb, "ttest mathach == ses, unpaired")
     ref = stats.ttest_ind(y, ses)
     assert hsb.r.scalars["t"] == pytest.approx(ref.statistic, rel=REL)
-    run_lines(hsb, "ttest mathach == 2*6")          # an expression is a number
-    assert hsb.r.scalars["t"] == pytest.approx(stats.ttest_1samp(y, 12).statistic, rel=REL)
+    assert list(hsb.r.scalars) == ["N_1", "mu_1", "N_2", "mu_2", "df_t", "t", "p", "p_l",
+                                   "p_u", "se", "sd_1", "sd_2", "sd", "level"]
+    run_lines(hsb, "ttest mathach == ses")
+    assert "sd" not in hsb.r.scalars and "sd_2" in hsb.r.scalars     # paired
+    rc, lines = run_lines(hsb, "ttest mathach == 12.50")  # the value as typed
+    assert lines[8].startswith("H0: mean = 12.50  ") and "Ha: mean > 12.50" in lines[10]
+    assert list(hsb.r.scalars) == ["N_1", "mu_1", "df_t", "t", "p", "p_l", "p_u", "se",
+                                   "sd_1", "level"]
 
 
 def test_string_groups_and_labels_truncated():
@@ -94,15 +100,27 @@ def test_ttesti_forms():
     ("ttest mathach", 100, "by() option required"),
     ("ttest schoolid_s == 3", 109, "string variables not allowed in varlist;"),
     ("ttest mathach == 3 if mathach > 999", 2000, "no observations"),
-    ("ttest mathach == 3, unequal", 198, "option unequal not allowed"),
-    ("ttest mathach == ses, welch", 198, "option welch not allowed"),
-    ("ttest mathach == 3, by(sector)", 198, "option by() not allowed"),
+    ("ttest mathach == 3, unequal", 198, "unequal option invalid for one-sample or paired tests"),
+    ("ttest mathach == ses, welch", 198, "welch option invalid for one-sample or paired tests"),
+    ("ttest mathach == 3, by(sector)", 198, "may not combine = and option by()"),
+    ("ttest mathach == 3, reverse", 198, "may not combine = and option reverse"),
+    ("ttest mathach == 2*6", 198, "2*6 invalid name"),
+    ("ttest mathach == nosuch", 111, "variable nosuch not found"),
+    ("ttest mathach == 3, unpaired", 198, "3 invalid name"),
     ("ttest mathach [fw=size], by(sector)", 101, "weights not allowed"),
     ("ttest mathach, by(sector) bogus", 198, "option bogus not allowed"),
-    ("ttest mathach == \"a\"", 109, "type mismatch"),
-    ("ttesti 10 1 2", 198, "invalid syntax"),
-    ("ttesti 10 1 -2 0", 411, "nonpositive values encountered"),
-    ("ttesti 10 a 2 0", 198, "'a' found where number expected"),
+    ("ttesti 10 1 2", 198, "either four arguments for a one-sample test or six arguments "
+                           "for a two-sample test must be specified"),
+    ("ttesti 10 1 2 3 4 5 6", 198, "invalid syntax"),
+    ("ttesti 10 1 -2 0", 411, "standard deviation is negative"),
+    ("ttesti 10 a 2 0", 7, "'a' found where number expected"),
+    ("ttesti 2.5 1 2 0", 7, "'2.5' found where integer expected"),
+    ("ttesti 0 1 2 0", 2000, "no observations"),
+    ("ttesti 1 1 2 0", 499, "only one observation, but positive standard deviation"),
+    ("ttesti 5 1 2 5 . 1", 416, "mean of second sample is missing"),
+    ("ttesti 5 1 2 0 1 1", 2000, "second sample has no observations"),
+    ("ttesti 5 1 2 .", 416, "hypothesized value is missing"),
+    ("ttesti 5 1 2 3, unequal", 198, "option unequal not allowed"),
 ])
 def test_errors_leave_state(cmd, rc, first):
     s = hsb_session()
@@ -121,3 +139,10 @@ def test_bysort_prefix(hsb):
     rows = (ses > 0) & (sec == 1)
     ref = stats.ttest_ind(y[rows & (mi == 0)], y[rows & (mi == 1)])
     assert hsb.r.scalars["t"] == pytest.approx(ref.statistic, rel=REL)   # the last group's
+
+
+def test_reverse_swaps_the_groups(hsb):
+    y, g = hsb.data.column("mathach"), hsb.data.column("sector")
+    rc, lines = run_lines(hsb, "ttest mathach, by(sector) reverse")
+    assert rc == 0 and hsb.r.scalars["mu_1"] == pytest.approx(y[g == 1].mean(), rel=REL)
+    assert lines[12].startswith("    diff = mean(1) - mean(0)")

@@ -76,7 +76,7 @@ def _hand_loneway(y, g, z):
            + rho ** 2 * (S2 - 2 * S3 / N + S2 ** 2 / N ** 2)) / (k - 1) ** 2)
     se = math.sqrt(var)
     sd_b = math.sqrt((msb - msw) / n0)          # the between-variance estimate
-    return dict(rho=rho, se=se, lb=max(rho - z * se, 0), ub=min(rho + z * se, 1), sd_w=math.sqrt(msw),
+    return dict(rho=rho, se=se, lb=max(rho - z * se, 0), ub=rho + z * se, sd_w=math.sqrt(msw),
                 sd_b=sd_b, n0=n0, rel=n0 * rho / (1 + (n0 - 1) * rho))
 
 
@@ -107,7 +107,9 @@ def test_loneway_parts_reproduce_a_public_stata_log():
     F = .14439321 / .03820785
     n0 = (F - 1) * (1 - 0.24195) / 0.24195
     assert round(n0, 2) == 8.71
-    rho, sd_b, sd_w, rel = anova1.icc_parts(F, .03820785, n0)
+    rho, rel, truncated = anova1.icc_parts(F, n0)
+    sd_b, sd_w = math.sqrt((.14439321 - .03820785) / n0), math.sqrt(.03820785)
+    assert not truncated
     assert abs(sd_b - .1104313) < 1e-6 and abs(sd_w - .1954683) < 1e-7
     assert abs(rel - 0.73539) < 1e-5
     z = stats.norm.ppf(0.975)
@@ -121,8 +123,29 @@ def test_loneway_exact_interval_balanced():
     r = anova1.loneway(y, g, exact=True, level=90)
     F = r.anova.F
     fu, fl = stats.f.ppf(0.95, 9, 30), stats.f.ppf(0.05, 9, 30)
-    assert r.lb == pytest.approx(max(0, (F / fu - 1) / (F / fu + 3)), rel=1e-12)
-    assert r.ub == pytest.approx(min(1, (F / fl - 1) / (F / fl + 3)), rel=1e-12)
+    assert r.lb == pytest.approx(max(0, F - fu) / (F + 3 * fu), rel=1e-12)
+    assert r.ub == pytest.approx((F - fl) / (F + 3 * fl), rel=1e-12)
+
+
+def test_loneway_truncation_and_reference_points():
+    # F below the reference point: rho and the reliability are 0 ("(*) Truncated at zero."),
+    # the SD of the effect is missing (square root of a negative variance estimate)
+    y = np.array([1.0, 5, 2, 6, 3, 4])
+    g = np.array([1.0, 1, 2, 2, 3, 3])
+    r = anova1.loneway(y, g)
+    assert r.anova.F < 1 and r.truncated and r.rho == 0 and r.reliability == 0
+    assert math.isnan(r.sd_b) and r.lb == 0
+    # mean/median: Fm = df_r/(df_r-2) or F's median; no asymptotic SE then
+    rng = np.random.default_rng(5)
+    g = np.repeat(np.arange(8.0), 6)
+    y = rng.normal(size=48) + np.repeat(rng.normal(size=8), 6)
+    for fm, want in (("mean", 40 / 38), ("median", stats.f.ppf(0.5, 7, 40))):
+        r = anova1.loneway(y, g, fm=fm)
+        F = r.anova.F
+        assert r.Fm == pytest.approx(want, rel=1e-12)
+        assert r.rho == pytest.approx((F - want) / (F - want + want * 6), rel=1e-12)
+        assert r.reliability == pytest.approx((F - want) / F, rel=1e-12)
+        assert math.isnan(r.se) and math.isnan(r.lb)
 
 
 def test_t_tests_match_scipy(unbalanced):
