@@ -26,7 +26,7 @@ def numeric(data, name: str) -> np.ndarray:
 
 
 def _response_and_groups(session, args, sample, keep_missing_group: bool = False,
-                         string_groups: bool = False):
+                         string_groups: bool = False, rows_too: bool = False):
     """(y, g) on the estimation sample: the if/in rows where the response, and (unless
     `missing`) the group, are not missing. A string group variable is taken as its
     distinct texts in sorted order (`loneway mathach id`, `oneway mathach id` on hsb.dta,
@@ -49,7 +49,7 @@ def _response_and_groups(session, args, sample, keep_missing_group: bool = False
         rows &= present
     if not rows.any():
         raise StataError(2000, "no observations")
-    return y[rows], g[rows]
+    return (y[rows], g[rows], rows) if rows_too else (y[rows], g[rows])
 
 
 def _title(data, name: str) -> str:
@@ -163,17 +163,19 @@ def _comparisons(session, args, a):
 
 # ----------------------------------------------------------------------------- loneway
 @command("loneway", abbrev="lonew",
-         syntax="varlist [if] [in] [, MEAN MEDian EXact level(real)]",
+         syntax="varlist [if] [in] [weight] [, MEAN MEDian EXact level(real)]",
          help="large one-way ANOVA, intraclass correlation and reliability", by_ok=True)
 def loneway_cmd(session, args):
     """loneway response_var group_var [if] [in] [, mean median exact level(#)]
         mean | median   measure the ICC from the mean or median of F (default 1)
         exact           exact confidence interval (equal group sizes)
         level(#)        confidence level (default 95)
-    aweights are not built (r(101))."""
+    aweights are allowed (weights <= 0 drop the observation, as loneway.ado does)."""
     opts = args.options
-    if opts.get("mean") and opts.get("median"):   # loneway.ado's message and code
+    if opts.get("mean") and opts.get("median"):   # loneway.ado's messages and codes
         raise StataError(105, "Median and mean options are mutually exclusive.")
+    if args.weight is not None and opts.get("exact"):
+        raise StataError(135, "Exact option not available with weights.")
     level = level_of(session, opts)
     return _byable(session, args, lambda sample: _loneway(session, args, sample, level))
 
@@ -181,8 +183,14 @@ def loneway_cmd(session, args):
 def _loneway(session, args, sample, level):
     from hlmshell.models.anova1 import loneway
     from hlmshell.render.anova1 import LonewayOutput
+    from hlmshell.commands.est_common import weights
     opts = args.options
-    y, g = _response_and_groups(session, args, sample, string_groups=True)
+    _, w, _ = weights(session, args, allowed=("aweight",))
+    if w is not None:
+        w = np.where(w > 0, w, np.nan)
+        sample = sample & ~np.isnan(w)
+    y, g, rows = _response_and_groups(session, args, sample, string_groups=True,
+                                      rows_too=True)
     fm = "mean" if opts.get("mean") else "median" if opts.get("median") else "one"
     exact = bool(opts.get("exact"))
     _check_groups(y, g)
@@ -191,7 +199,8 @@ def _loneway(session, args, sample, level):
         if len(set(counts.tolist())) > 1:
             raise StataError(105, "Balanced data (equal groups) required for exact "
                                   "confidence interval.")
-    res = loneway(y, g, level=level, fm=fm, exact=exact)
+    res = loneway(y, g, level=level, fm=fm, exact=exact,
+                  weights=None if w is None else w[rows])
     a = res.anova
     yname, gname = args.varlist
     # r() as loneway.ado posts it (no F or degrees of freedom)

@@ -128,8 +128,35 @@ class Loneway:
     level: float = 95.0
 
 
+def weighted_oneway(y: np.ndarray, g: np.ndarray, w: np.ndarray) -> OneWay:
+    """The one-way ANOVA with analytic weights as loneway.ado computes it: weights scaled to
+    mean 1, weighted group means, SS_within = sum w (y - mean_g)^2, SS_total = sum w (y -
+    weighted mean)^2, SS_between their difference, df as without weights (N - 1 - (k - 1)).
+    GroupStats hold the counts and weighted means."""
+    from scipy import stats
+    y, w = np.asarray(y, dtype=float), np.asarray(w, dtype=float)
+    wn = w / w.mean()
+    levels, idx = np.unique(g, return_inverse=True)
+    k, N = len(levels), len(y)
+    n = np.bincount(idx, minlength=k)
+    sw = np.bincount(idx, weights=wn, minlength=k)
+    mean = np.bincount(idx, weights=wn * y, minlength=k) / sw
+    rss = float((wn * (y - mean[idx]) ** 2).sum())
+    grand = float((wn * y).sum() / N)
+    tss = float((wn * (y - grand) ** 2).sum())
+    mss = tss - rss
+    df_m, df_r = k - 1, N - 1 - (k - 1)
+    F = p = NAN
+    if df_m > 0 and df_r > 0 and rss > 0:
+        F = mss / df_m * df_r / rss
+        p = float(stats.f.sf(F, df_m, df_r))
+    gs = GroupStats(levels, n, mean, np.full(k, NAN))
+    return OneWay(gs, N, grand, math.sqrt(tss / (N - 1)) if N > 1 else NAN, mss, rss,
+                  df_m, df_r, F, p)
+
+
 def loneway(y: np.ndarray, g: np.ndarray, *, level: float = 95.0, fm: str = "one",
-            exact: bool = False) -> Loneway:
+            exact: bool = False, weights: np.ndarray | None = None) -> Loneway:
     """The random-effects reading of the one-way ANOVA ([R] loneway, Methods and formulas;
     the rules below are those of Stata's loneway.ado):
 
@@ -143,12 +170,19 @@ def loneway(y: np.ndarray, g: np.ndarray, *, level: float = 95.0, fm: str = "one
         (S2 = sum T_i^2, S3 = sum T_i^3; Smith's large-sample variance as Donner gives it;
         only with Fm = 1), interval [max(rho - z se, 0), rho + z se]; with `exact` (equal
         groups) from F's quantiles q: (F - Fm q) / (F + (n0 - 1) Fm q), the lower limit's
-        numerator held at 0 or above."""
+        numerator held at 0 or above.
+    With analytic weights: the ANOVA of `weighted_oneway`, T_i the groups' sums of the
+    weights as given, and no asymptotic SE (nor interval)."""
     from scipy import stats
-    a = oneway(y, g)
-    T = a.groups.n.astype(float)
-    N, k = float(a.N), len(T)
-    n0 = (N - (T ** 2).sum() / N) / (k - 1)
+    if weights is None:
+        a = oneway(y, g)
+        T = a.groups.n.astype(float)
+    else:
+        a = weighted_oneway(y, g, weights)
+        _, idx = np.unique(g, return_inverse=True)
+        T = np.bincount(idx, weights=np.asarray(weights, dtype=float))
+    W, k = float(T.sum()), len(T)          # W = N without weights
+    n0 = (W - (T ** 2).sum() / W) / (k - 1)
     df_m, df_r = a.df_m, a.df_r
     if fm == "mean":
         Fm = df_r / (df_r - 2) if df_r > 2 else NAN
@@ -162,7 +196,7 @@ def loneway(y: np.ndarray, g: np.ndarray, *, level: float = 95.0, fm: str = "one
     rho, rel, truncated = icc_parts(F, n0, Fm)
     sd_w = math.sqrt(ms_w) if ms_w >= 0 else NAN
     sd_b = math.sqrt((ms_b - ms_w) / n0) if ms_b >= ms_w else NAN
-    se = icc_se(rho, T) if fm == "one" else NAN
+    se = icc_se(rho, T) if fm == "one" and weights is None else NAN
     lb = ub = NAN
     if exact:
         q_lo = float(stats.f.ppf((1 - level / 100) / 2, df_m, df_r))

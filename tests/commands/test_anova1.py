@@ -104,7 +104,8 @@ def test_by_prefix_runs_per_group(hsb):
     ("oneway mathach sector ses", 103, "too many variables specified"),
     ("oneway mathach sector, bonferoni", 198, "option bonferoni not allowed"),
     ("oneway mathach sector [aw=ses]", 101, "weights not allowed"),
-    ("loneway mathach id [aw=size]", 101, "weights not allowed"),
+    ("loneway mathach id [fw=size]", 101, "fweights not allowed"),
+    ("loneway mathach id [aw=size], exact", 135, "Exact option not available with weights."),
     ("loneway mathach id, mean median", 105, "Median and mean options are mutually exclusive."),
     ("loneway mathach id, exact", 105,
      "Balanced data (equal groups) required for exact confidence interval."),
@@ -192,3 +193,28 @@ def test_comparisons_split_into_panels_unless_wrap():
     lines = run_trimmed(s, out, "oneway y g, sidak noanova wrap")
     assert [ln for ln in lines if ln.startswith("Col Mean |")] == [
         "Col Mean |" + "".join(f"{v:>11}" for v in range(1, 8))]
+
+
+def test_loneway_aweights_as_loneway_ado(hsb):
+    # weights scaled to mean 1 for the sums of squares; n0 from the groups' sums of the
+    # weights as given; no asymptotic SE with weights (loneway.ado)
+    rc, lines = run_lines(hsb, "loneway mathach id [aw=size] if sector == 1")
+    assert rc == 0
+    rows = hsb.data.column("sector") == 1
+    y, w = hsb.data.column("mathach")[rows], hsb.data.column("size")[rows]
+    g = hsb.data.column("id")[rows]
+    wn = w / w.mean()
+    ids = sorted(set(g.tolist()))
+    ssw = sum((wn[g == v] * (y[g == v] - np.average(y[g == v], weights=w[g == v])) ** 2).sum()
+              for v in ids)
+    sst = (wn * (y - np.average(y, weights=w)) ** 2).sum()
+    k, N = len(ids), len(y)
+    F = (sst - ssw) / (k - 1) / (ssw / (N - k))
+    T = np.array([w[g == v].sum() for v in ids])
+    n0 = (T.sum() - (T ** 2).sum() / T.sum()) / (k - 1)
+    r = hsb.r.scalars
+    assert r["rho"] == pytest.approx((F - 1) / (F - 1 + n0), rel=1e-9)
+    assert r["sd_w"] == pytest.approx(np.sqrt(ssw / (N - k)), rel=1e-9)
+    assert r["sd_b"] == pytest.approx(np.sqrt(((sst - ssw) / (k - 1) - ssw / (N - k)) / n0), rel=1e-9)
+    assert np.isnan(r["se"]) and np.isnan(r["lb"]) and r["N"] == N
+    assert lines[16] == "            " + f"{r['rho']:.5f}" + "           .             .           ."
