@@ -39,7 +39,7 @@ COMMANDS = [
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
-    "oneway", "onew", "loneway", "lonew", "ttest", "ttesti",
+    "oneway", "on", "loneway", "ttest", "ttesti",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
 WORDS = ["tabulate", "noanova", "nomeans", "obs", "exact", "median", "unpaired", "unequal",

@@ -84,12 +84,12 @@ def _byable(session, args, run):
 ONEWAY_MC = ("bonferroni", "scheffe", "sidak")
 
 
-@command("oneway", abbrev="onew",
-         syntax="varlist [if] [in] [, TABulate MEans NOMEans STandard NOSTandard FReq NOFReq "
-                "OBs NOOBs NOANova NOLabel Wrap MISsing Bonferroni SCHeffe SIdak]",
+@command("oneway", abbrev="on",   # minimum abbreviations as oneway's help file shows them
+         syntax="varlist [if] [in] [, Tabulate MEans NOMEans STandard NOSTandard Freq NOFreq "
+                "Obs NOObs NOAnova NOLabel Wrap MIssing Bonferroni SCheffe SIdak]",
          help="one-way analysis of variance", by_ok=True)
 def oneway_cmd(session, args):
-    """oneway response_var factor_var [if] [in] [, options]
+    """oneway response_var factor_var [if] [in] [, options]   (weights: not built)
         tabulate        the mean, SD and frequency of the response at each level
         [no]means [no]standard [no]freq [no]obs   columns of that table
         noanova         no ANOVA table;  nolabel  values, not value labels
@@ -133,8 +133,8 @@ def _oneway(session, args, sample):
     if not opts.get("noanova"):
         out.anova = _anova_table(a)
     out.comparisons = _comparisons(session, args, a)
-    r = {"N": float(a.N), "F": a.F, "df_r": float(a.df_r), "df_m": float(a.df_m),
-         "mss": a.mss, "rss": a.rss}
+    r = {"N": float(a.N), "F": a.F, "df_r": float(a.df_r), "mss": a.mss,
+         "df_m": float(a.df_m), "rss": a.rss}     # the order of oneway's help file
     if not np.isnan(a.chi2bart):
         r.update(chi2bart=a.chi2bart, df_bart=a.df_bart)
     session.r = Returns(r)
@@ -162,11 +162,11 @@ def _comparisons(session, args, a):
 
 
 # ----------------------------------------------------------------------------- loneway
-@command("loneway", abbrev="lonew",
-         syntax="varlist [if] [in] [weight] [, MEAN MEDian EXact level(real)]",
+@command("loneway", abbrev="loneway",
+         syntax="varlist [if] [in] [weight] [, MEAn MEDian EXact Level(real)]",
          help="large one-way ANOVA, intraclass correlation and reliability", by_ok=True)
 def loneway_cmd(session, args):
-    """loneway response_var group_var [if] [in] [, mean median exact level(#)]
+    """loneway response_var group_var [if] [in] [aweight] [, mean median exact level(#)]
         mean | median   measure the ICC from the mean or median of F (default 1)
         exact           exact confidence interval (equal group sizes)
         level(#)        confidence level (default 95)

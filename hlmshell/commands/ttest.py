@@ -16,7 +16,7 @@ from hlmshell.errors import StataError
 from hlmshell.returns import Returns
 from hlmshell.syntax.spec import Spec
 
-SPEC = Spec("varname [=exp] [if] [in] [, BY(string) UNPaired UNEqual Welch level(real) "
+SPEC = Spec("varname [=exp] [if] [in] [, BY(string) UNPaired UNEqual Welch Level(real) "
             "REVerse]")
 EQ = re.compile(r"^(\s*[^\s=]+\s*)==")
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -239,7 +239,7 @@ def _paired_output(res, a, b):
 
 
 # ----------------------------------------------------------------------------- ttesti
-TTESTI = Spec(", Xname(string) Yname(string) UNEqual Welch level(real) REVerse")
+TTESTI = Spec(", Xname(string) Yname(string) UNEqual Welch Level(real) REVerse")
 COUNT_ERR = ("either four arguments for a one-sample test or six arguments for a "
              "two-sample test must be specified")
 
