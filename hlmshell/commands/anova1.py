@@ -85,26 +85,28 @@ ONEWAY_MC = ("bonferroni", "scheffe", "sidak")
 
 
 @command("oneway", abbrev="on",   # minimum abbreviations as oneway's help file shows them
-         syntax="varlist [if] [in] [, Tabulate MEans NOMEans STandard NOSTandard Freq NOFreq "
+         syntax="varlist [if] [in] [weight] [, Tabulate MEans NOMEans STandard NOSTandard Freq NOFreq "
                 "Obs NOObs NOAnova NOLabel Wrap MIssing Bonferroni SCheffe SIdak]",
          help="one-way analysis of variance", by_ok=True)
 def oneway_cmd(session, args):
-    """oneway response_var factor_var [if] [in] [, options]   (weights: not built)
+    """oneway response_var factor_var [if] [in] [fweight] [, options]
         tabulate        the mean, SD and frequency of the response at each level
         [no]means [no]standard [no]freq [no]obs   columns of that table
         noanova         no ANOVA table;  nolabel  values, not value labels
         missing         missing factor values form a group
         bonferroni scheffe sidak   multiple-comparison tests of the group means
-        wrap            do not split wide comparison tables into panels"""
+        wrap            do not split wide comparison tables into panels
+    fweights count each observation that many times (the table adds Obs.); aweights are not
+    built (r(101))."""
     return _byable(session, args, lambda sample: _oneway(session, args, sample))
 
 
-def _columns(opts) -> tuple[str, ...]:
+def _columns(opts, weighted: bool) -> tuple[str, ...]:
     cols = []
     for col, on, off, default in (("mean", "means", "nomeans", True),
                                   ("sd", "standard", "nostandard", True),
                                   ("freq", "freq", "nofreq", True),
-                                  ("obs", "obs", "noobs", False)):
+                                  ("obs", "obs", "noobs", weighted)):
         if opts.get(on) and opts.get(off):
             raise StataError(198, f"options {on} and {off} may not be combined")
         if opts.get(on) or (default and not opts.get(off)):
@@ -116,9 +118,20 @@ def _oneway(session, args, sample):
     from hlmshell.commands.tabulate import _value_texts
     from hlmshell.models.anova1 import oneway
     from hlmshell.render.anova1 import OnewayOutput, SummaryTable
+    from hlmshell.commands import est_common as ec
     opts = args.options
-    cols = _columns(opts)
-    y, g = _response_and_groups(session, args, sample, bool(opts.get("missing")), True)
+    kind, w, _ = ec.weights(session, args, allowed=("fweight",), default="aweight")
+    cols = _columns(opts, kind is not None)
+    if w is not None:
+        ec.check_weights(kind, w[sample])
+        sample = sample & ec.weight_sample(kind, w)
+    y, g, rows = _response_and_groups(session, args, sample, bool(opts.get("missing")), True,
+                                      rows_too=True)
+    obs = None
+    if w is not None:        # a frequency weight repeats its observation
+        _, obs = np.unique(g, return_counts=True)
+        counts = w[rows].astype(np.int64)
+        y, g = np.repeat(y, counts), np.repeat(g, counts)
     _check_groups(y, g)
     a = oneway(y, g)
     data = session.data
@@ -127,9 +140,10 @@ def _oneway(session, args, sample):
     if opts.get("tabulate") and cols:
         gs = a.groups
         labels = _value_texts(data, data.var(gname), gs.levels, not opts.get("nolabel"))
+        n_obs = gs.n.tolist() if obs is None else obs.tolist()
         out.summary = SummaryTable(_title(data, gname), _title(data, yname), labels,
                                    gs.mean.tolist(), gs.sd.tolist(), gs.n.tolist(),
-                                   (a.mean, a.sd, a.N), cols)
+                                   (a.mean, a.sd, a.N), cols, n_obs)
     if not opts.get("noanova"):
         out.anova = _anova_table(a)
     out.comparisons = _comparisons(session, args, a)

@@ -105,7 +105,7 @@ def _bartlett(out: OneWay, ss: np.ndarray) -> None:
     sp2 = ((ni - 1) * vi).sum() / (N - k)
     num = (N - k) * math.log(sp2) - ((ni - 1) * np.log(vi)).sum()
     den = 1 + (np.sum(1 / (ni - 1)) - 1 / (N - k)) / (3 * (k - 1))
-    out.chi2bart = float(num / den)
+    out.chi2bart = max(float(num / den), 0.0)   # >= 0 in exact arithmetic (AM-GM)
     out.df_bart = float(k - 1)
     out.p_bart = float(stats.chi2.sf(out.chi2bart, k - 1))
 

@@ -38,6 +38,7 @@ class SummaryTable:
     freqs: list[int]
     total: tuple[float, float, int]
     columns: tuple[str, ...] = ("mean", "sd", "freq")
+    obs: list[int] | None = None   # observations (rows) per level; None: the frequencies
 
 
 @dataclass
@@ -87,17 +88,16 @@ def _summary_lines(t: SummaryTable) -> list[str]:
     rule = "-" * (w + 1) + "+" + "-" * right
     lines.append(rule)
 
-    def cells(mean, sd, n):
-        out = []
-        for c in t.columns:
-            out.append(_g(mean, "%10.0g") if c == "mean" else _g(sd, "%10.0g") if c == "sd"
-                       else comma_int(n))
-        return "".join(f"{x:>12}" for x in out)
+    def cells(mean, sd, n, n_obs):
+        text = {"mean": lambda: _g(mean, "%10.0g"), "sd": lambda: _g(sd, "%10.0g"),
+                "freq": lambda: comma_int(n), "obs": lambda: comma_int(n_obs)}
+        return "".join(f"{text[c]():>12}" for c in t.columns)
 
-    for label, m, s, n in zip(t.labels, t.means, t.sds, t.freqs):
-        lines.append(f"{label:>{w}} |" + cells(m, s, n))
+    obs = t.obs if t.obs is not None else t.freqs
+    for label, m, s, n, k in zip(t.labels, t.means, t.sds, t.freqs, obs):
+        lines.append(f"{label:>{w}} |" + cells(m, s, n, k))
     lines.append(rule)
-    lines.append(f"{'Total':>{w}} |" + cells(*t.total))
+    lines.append(f"{'Total':>{w}} |" + cells(*t.total, sum(obs)))
     return lines
 
 

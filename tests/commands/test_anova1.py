@@ -104,7 +104,8 @@ def test_by_prefix_runs_per_group(hsb):
     ("oneway mathach", 102, "too few variables specified"),
     ("oneway mathach sector ses", 103, "too many variables specified"),
     ("oneway mathach sector, bonferoni", 198, "option bonferoni not allowed"),
-    ("oneway mathach sector [aw=ses]", 101, "weights not allowed"),
+    ("oneway mathach sector [aw=ses]", 101, "aweights not allowed"),
+    ("oneway mathach sector [fw=ses]", 402, "negative weights encountered"),
     ("loneway mathach id [fw=size]", 101, "fweights not allowed"),
     ("loneway mathach id [aw=size], exact", 135, "Exact option not available with weights."),
     ("loneway mathach id, mean median", 105, "Median and mean options are mutually exclusive."),
@@ -219,3 +220,19 @@ def test_loneway_aweights_as_loneway_ado(hsb):
     assert r["sd_b"] == pytest.approx(np.sqrt(((sst - ssw) / (k - 1) - ssw / (N - k)) / n0), rel=1e-9)
     assert np.isnan(r["se"]) and np.isnan(r["lb"]) and r["N"] == N
     assert lines[16] == "            " + f"{r['rho']:.5f}" + "           .             .           ."
+
+
+def test_oneway_fweights_equal_expanded_data():
+    cols = {"y": ("double", [1.0, 2, 3, 4, 5, 6]), "g": ("byte", [0, 0, 0, 1, 1, 1]),
+            "f": ("byte", [2, 3, 1, 2, 3, 1])}
+    s, out = data_session(cols)
+    lines = run_trimmed(s, out, "oneway y g [fw=f], tabulate")
+    weighted = dict(s.r.scalars)
+    assert lines[1].endswith("Mean   Std. dev.       Freq.        Obs.")   # Obs. added
+    assert lines[3] == "          0 |   1.8333333   .75277265           6           3"
+    assert lines[6] == "      Total |   3.3333333   1.7232809          12           6"
+    e, out2 = data_session(cols)
+    run_trimmed(e, out2, "expand f")
+    expanded = run_trimmed(e, out2, "oneway y g, tabulate noobs")
+    assert e.r.scalars == pytest.approx(weighted, rel=1e-12, abs=1e-12)
+    assert expanded[7:] == lines[7:]       # the same ANOVA table and Bartlett line
