@@ -72,7 +72,6 @@ def _hypothesis_text(text: str, value: float) -> str:
 
 # ------------------------------------------------------------------ var == # | var == var
 def _with_exp(session, args, sample, level):
-    from hlmshell.dataset.varlist import unabbreviate
     data = session.data
     name = args.varlist[0]
     x = numeric(data, name)

@@ -1,6 +1,8 @@
 """`oneway`, `loneway` and `ttest` output, Stata 17 layout.
 
-Widths and formats were read off public Stata 17/18 logs (column ends counted there):
+Widths and formats were read off public Stata 17/18 logs (column ends counted there) and
+agree with the column positions in public copies of loneway.ado and _ttest.ado (whose
+older wording — "Std. Err.", "Ho:" — Stata 17 changed; the logs give the new one):
 - oneway: `Analysis of variance` table (labels in 14, SS and MS %11.0g, df in 7, F %8.2f,
   p %6.4f; a 72-dash rule), then `Bartlett's equal-variances test: chi2(k) = %8.4f    Prob>chi2
   = %5.3f`; `tabulate` puts a `tabulate, summarize()` table first (%10.0g in columns of 12).
@@ -11,6 +13,9 @@ Widths and formats were read off public Stata 17/18 logs (column ends counted th
 - ttest: 78 wide; name column of 8; Obs %7.0fc; the rest %9.0g in fields of 12; the test
   lines `t = %8.4f` from column 67 and `Degrees of freedom = %8.0g` ending at 78; the three
   alternatives centred on columns 11, 40 and 70.
+- oneway's multiple comparisons: `Comparison of y by g` and `(Bonferroni)` centred, then
+  `Row Mean-|` / `Col Mean |` tables, cells `   ` + %8.0g with the p-value %11.3f under them
+  (a public log of `oneway libido dose, bonferroni scheffe`).
 """
 from __future__ import annotations
 
