@@ -42,9 +42,13 @@ COMMANDS = [
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
+    "oneway", "on", "loneway", "ttest", "ttesti",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
-WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
+WORDS = ["tabulate", "noanova", "nomeans", "obs", "exact", "median", "unpaired", "unequal",
+         "welch", "by(s)", "== 3", "== x", "by(h)", "20 1 2 3", "5 1 2 6 2 1", "bonferroni",
+         "scheffe", "sidak", "wrap", "reverse", "xname(x)",
+         "overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
          "//", "/*", "*/", "i.", "c.", "ib1.", "#", "##", "cov(un)", "cov(", "reml", "nolog",
          "level(90)", "level(x)", "iterate(2)", "detail", "clear", "replace", "by(g)", "1/5",
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",
