@@ -118,8 +118,6 @@ class Interpreter:
         start = 1 if block.kind == "program" else 2
         lines = [f". {first.typed}"]
         if block.kind == "input":        # input shows its data lines itself, numbered
-            block.body.append(block.closing)
-            block.closing = None
             s.write(lines[0]) if echo else s.log_only(lines[0])
             return
         for k, it in enumerate(block.body + [block.closing], start):
@@ -188,11 +186,10 @@ class Interpreter:
         """`input varlist` with its data lines (commands/input.py reads them from the
         session while the command runs through the one execute path)."""
         s = self.session
-        # the data lines are macro-expanded as any line of a do-file or loop body is
-        rows = [Item(it.typed, self.expand(it.line)) for it in block.body if it is not None]
-        if rows and rows[-1].line.strip() != "end":
-            rows.append(Item("end", "end"))
-        s.pending_input = rows
+        # the data lines (and the closing `end`) are macro-expanded as any line of a do-file
+        # or loop body is
+        s.pending_input = [Item(it.typed, self.expand(it.line))
+                           for it in block.body + [block.closing]]
         try:
             self.command(block.head)
         finally:
@@ -382,10 +379,7 @@ def compile_body(body: list[Item]) -> list[tuple[str, object]]:
             continue
         kind = opener(item.line) or reads_to_end(item.line)
         if kind is not None:
-            block = collect(item, items, kind)
-            if kind == "input":
-                block.body.append(block.closing)
-            ops.append((_BLOCK, block))
+            ops.append((_BLOCK, collect(item, items, kind)))
         elif _word(item.line) in ("if", "else"):
             ops.append((_COND, item.line))
         else:
