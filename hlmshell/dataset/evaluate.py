@@ -35,6 +35,7 @@ import re
 import numpy as np
 
 from hlmshell.errors import StataError
+from hlmshell.syntax.command_line import STATA_VERSION
 from hlmshell.syntax import expr as ast
 from hlmshell.dataset.functions import lookup, is_string_array
 from hlmshell.dataset.missing import order_keys, value as missing_value
@@ -126,8 +127,8 @@ def c_value(name: str, ctx):
         "varabbrev": lambda: "on" if settings.get("varabbrev", True) else "off",
         "seed": lambda: _seed(ctx),
         "maxvar": lambda: 5000.0,           # Stata/SE's default; not enforced here
-        "version": lambda: float(settings.get("version", 17.0)),   # as `version #` set it
-        "stata_version": lambda: 17.0,      # the Stata whose behaviour hlmshell follows
+        "version": lambda: float(settings.get("version", STATA_VERSION)),   # `version #`
+        "stata_version": lambda: STATA_VERSION,     # the Stata whose behaviour we follow
         "more": lambda: str(settings.get("more", "off")),
         "dirsep": lambda: "/",
         "max_N_theory": lambda: 2147483647.0,
