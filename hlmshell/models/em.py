@@ -231,7 +231,7 @@ class _ForwardKernel:
             dev += float(ldXX[0])
         return -dev / 2, beta[0], r2 / self.nu, (XXinv[0] if model.reml else None), cache[3][0]
 
-    def moments(self, beta, s2, XXinv, C):
+    def next_theta(self, beta, s2, XXinv, C):
         q, G = self.q, self.G
         Cg = C.reshape(G, q, q)
         r = self.r - self.ZX @ beta if self.p else self.r
@@ -240,7 +240,8 @@ class _ForwardKernel:
         if self.model.reml and self.p:
             PZX = Cg @ self.ZX                                      # (G, q, p)
             T += np.einsum("gip,gjp->ij", PZX @ XXinv, PZX)
-        return T
+        cov = self.model.levels[0].covariance
+        return _theta(cov, q, _project(cov, T / G))
 
 
 def _em_outer(model, theta, opts: PathOptions, on_iteration=None):
@@ -249,8 +250,6 @@ def _em_outer(model, theta, opts: PathOptions, on_iteration=None):
     _ForwardKernel."""
     from . import em_onelevel
     kern = em_onelevel.Kernel(model) if em_onelevel.supported(model) else _ForwardKernel(model)
-    q, G = model.q[0], model.M0.shape[0]
-    cov = model.levels[0].covariance
     th = np.asarray(theta, dtype=float).copy()
     ll, beta, s2, XXinv, P = kern.evaluate(th)
     lls = [ll]
@@ -258,8 +257,7 @@ def _em_outer(model, theta, opts: PathOptions, on_iteration=None):
     while it < opts.emiterate:
         if not (s2 > 0 and math.isfinite(s2)):
             break
-        T = kern.moments(beta, s2, XXinv, P)
-        new = _theta(cov, q, _project(cov, T / G))
+        new = kern.next_theta(beta, s2, XXinv, P)
         ll_new, beta_n, s2_n, XXinv_n, P_n = kern.evaluate(new)
         if not math.isfinite(ll_new):
             break

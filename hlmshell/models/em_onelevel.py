@@ -95,6 +95,7 @@ class Kernel:
     def __init__(self, model):
         self.model = model
         self.q, self.p, self.reml = model.q[0], model.p, model.reml
+        self.cov = model.levels[0].covariance
         self.nu = model.n - model.p if model.reml else model.n
         # Lambda (row-major) = sum_k theta_k E_k: its nonzero (k, entry, coefficient)
         self.nz = [(k, i, e) for k, row in enumerate(model.Eflat[0].tolist())
@@ -104,15 +105,19 @@ class Kernel:
         self.G = G
         self.dW = model._WWsum.shape[0]
         self.WW = model._WWsum
-        self.r0 = np.ascontiguousarray(M[:, :q, -1].T)                         # Z_g'y_g
-        self.ZX = np.ascontiguousarray(M[:, :q, q:q + p].transpose(1, 0, 2))   # Z_g'X_g
-        self.ZXf = self.ZX.reshape(q * G, p)
+        # [Z_g'y_g, Z_g'X_g] in (component, group) rows: r = Z_g'(y_g - X_g beta) is ONE
+        # product with [1, -beta]
+        self.Zw = np.ascontiguousarray(np.concatenate([M[:, :q, -1:], M[:, :q, q:q + p]], 2)
+                                       .transpose(1, 0, 2)).reshape(q * G, p + 1)
+        if self.reml and p:
+            self.ZX = np.ascontiguousarray(M[:, :q, q:q + p].transpose(1, 0, 2))  # (q, G, p)
         if q == 1:
             self.G0 = model._Gc[0]
             self.O = model._O                                   # (G, dW^2)
         else:
             Gc, O = model._Gc, model._O.reshape(4, G, -1)
-            self.G3 = np.ascontiguousarray(Gc[[0, 1, 3]])         # Z'Z components 00, 01, 11
+            # Z'Z components 00, 01, 11 and a row of ones: A = L'GL + I is one product
+            self.G4 = np.concatenate([Gc[[0, 1, 3]], np.ones((1, G))])
             self.O3 = np.concatenate([O[0], O[1] + O[2], O[3]])  # (3G, dW^2), 01 for both
 
     def lam(self, th):
@@ -134,17 +139,19 @@ class Kernel:
             P = l2 / A
             S = P @ self.O
         else:
-            L = [lv[:2], lv[2:]]
-            A3 = np.array(_coef([[L[0][0], L[1][0]], [L[0][1], L[1][1]]])) @ self.G3  # L'GL
-            A3[0] += 1.0
-            A3[2] += 1.0
+            l00, l01, l10, l11 = lv
+            KA = _coef([[l00, l10], [l01, l11]])            # rows of L' S L
+            KA[0].append(1.0)
+            KA[1].append(0.0)
+            KA[2].append(1.0)
+            A3 = np.array(KA) @ self.G4                      # (3, G): a, b, d of A_g
             det = A3[0] * A3[2]
             det -= A3[1] * A3[1]
             ld = float(np.log(det).sum())
-            K = _coef(L)
+            K = _coef([[l00, l01], [l10, l11]])
             for row in K:       # A^-1 = [[d, -b], [-b, a]] / det, components read reversed
                 row[1] = -row[1]
-            P = np.array(K) @ (A3[::-1] / det)                   # (3, G): L A^-1 L'
+            P = np.array(K) @ (A3[::-1] / det)               # (3, G): L A^-1 L'
             S = P.reshape(-1) @ self.O3
         R = self.WW - S.reshape(self.dW, self.dW)
         top = _top(R, self.p, self.reml)
@@ -157,25 +164,47 @@ class Kernel:
             dev += ldXX
         return -dev / 2, beta, r2 / nu, XXinv, P
 
-    def moments(self, beta, s2, XXinv, P):
-        """The E-step: sum_g E[u_g u_g' | y] / s2 (relative), q x q."""
+    def next_theta(self, beta, s2, XXinv, P):
+        """E-step (sum_g E[u_g u_g' | y] / s2, relative), M-step (em.py's projection on the
+        structure), theta of the result: scalars where the structure allows."""
         q, G = self.q, self.G
-        r = self.r0 - (self.ZXf @ np.array(beta)).reshape(q, G) if self.p else self.r0
+        c = 1.0 / math.sqrt(s2)         # b b' / s2 = (b c)(b c)'
+        r = self.Zw @ np.array([c] + [-c * v for v in beta])
         if q == 1:
-            b = P * r[0]
-            T = np.array([[float(b @ b) / s2 + float(P.sum())]])
+            b = P * r
+            t = (float(b @ b) + float(P.sum())) / G
             if self.reml and self.p:
                 PZX = P[:, None] * self.ZX[0]
-                T[0, 0] += float(((PZX @ XXinv) * PZX).sum())
-            return T
+                t += float(((PZX @ XXinv) * PZX).sum()) / G
+            if t > 0 and self.cov != "exchangeable":
+                return np.array([math.sqrt(t)])
+            return self._fallback(np.array([[t]]))
+        r = r.reshape(2, G)
         Bm = P[:2] * r[0]
         Bm += P[1:] * r[1]                     # rows b0 = P00 r0 + P01 r1, b1 = P01 r0 + P11 r1
-        T = Bm @ Bm.T
-        T /= s2
-        s0, s1, s2_ = P.sum(1).tolist()
-        T += np.array([[s0, s1], [s1, s2_]])
+        (t00, t01), (_, t11) = (Bm @ Bm.T).tolist()
+        s00, s01, s11 = P.sum(1).tolist()
+        t00, t01, t11 = (t00 + s00) / G, (t01 + s01) / G, (t11 + s11) / G
         if self.reml and self.p:
             ZX0, ZX1 = self.ZX
             PZX = P[:2, :, None] * ZX0 + P[1:, :, None] * ZX1          # (2, G, p)
-            T += np.einsum("igp,jgp->ij", PZX @ XXinv, PZX)
-        return T
+            (u00, u01), (_, u11) = np.einsum("igp,jgp->ij", PZX @ XXinv, PZX).tolist()
+            t00, t01, t11 = t00 + u00 / G, t01 + u01 / G, t11 + u11 / G
+        cov = self.cov
+        if cov == "unstructured" and t00 > 0:
+            l0 = math.sqrt(t00)
+            l1 = t01 / l0
+            e = t11 - l1 * l1
+            if e > 0:       # Cholesky exists; its diagonal must not be nearly singular
+                l2 = math.sqrt(e)
+                if min(l0, l2) > 1e-4 * math.sqrt(max(t00, t11)):
+                    return np.array([l0, l1, l2])
+        elif cov == "independent" and t00 > 0 and t11 > 0:
+            return np.array([math.sqrt(t00), math.sqrt(t11)])
+        elif cov == "identity" and t00 + t11 > 0:
+            return np.array([math.sqrt((t00 + t11) / 2)])
+        return self._fallback(np.array([[t00, t01], [t01, t11]]))
+
+    def _fallback(self, T):
+        from .em import _project, _theta
+        return _theta(self.cov, self.q, _project(self.cov, T))
