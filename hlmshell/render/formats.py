@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hlmshell.errors import StataError
 
@@ -58,6 +59,7 @@ class FormatSpec:
     decimal_comma: bool = False  # %9,2f: "," is the decimal point and "." the separator
 
 
+@lru_cache(maxsize=512)     # a table prints the same few formats hundreds of times
 def parse_format(spec: str) -> FormatSpec:
     """Parse a Stata display format; r(120) for anything that is not one we support."""
     s = spec.strip()
