@@ -136,7 +136,7 @@ class Kernel:
             A = l2 * self.G0
             A += 1.0
             ld = float(np.log(A).sum())
-            P = l2 / A
+            P = l2 * (1.0 / A)        # lmm.py's C: the same rounding
             S = P @ self.O
         else:
             l00, l01, l10, l11 = lv
