@@ -1,14 +1,18 @@
 """EM iterations of one-level models with q <= 2 at numpy's call floor.
 
 em.py's step needs, at each theta, P_g = Lambda A_g^-1 Lambda' (A_g = Lambda'Z_g'Z_g Lambda + I),
-beta, s2 and the criterion. Here one iteration is ~25 whole-array operations over the groups
-(a few microseconds each) plus scalar Python for everything of size q or p:
+beta, s2 and the criterion. Here one iteration is ~20 whole-array operations over the groups
+(about a microsecond each at the handout's 160 groups) plus scalar Python for everything of
+size q or p:
   - the 2 x 2 symmetric per-group matrices are held as three component rows (00, 01, 11), so
-    A_g and P_g are each ONE product of a 3 x 3 coefficient matrix (built from Lambda) with
-    the component rows, and their inverse/determinant are elementwise closed forms;
+    A_g (with its + I) and P_g are each ONE product of a small coefficient matrix (built from
+    Lambda) with the component rows, and their inverse/determinant are elementwise closed
+    forms;
   - R = [[X'V*^-1X, X'V*^-1y], [., y'V*^-1y]] = sum_g W_g'W_g - sum_g H_g'P_g H_g is one
     product with the precomputed H_g (x) H_g (lmm.py's one-level layout, _O);
-  - beta, r2 and log|X'V*^-1X| come from a scalar Cholesky of the small R.
+  - beta, r2 and log|X'V*^-1X| come from a scalar Cholesky of the small R;
+  - the E-step's residuals Z_g'(y_g - X_g beta) / s are one product with [1, -beta] / s,
+    and the M-step's theta is taken in scalars (em.py's _project/_theta as the fallback).
 The arithmetic is lmm.py's _forward1/_top in another order: iterates agree to rounding
 (tests/models/test_em_onelevel.py).
 """
