@@ -210,8 +210,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     mom = _moment_start(model) if len(theta0) > 1 else None
     pts = grid[:, None] * theta0[None]
     if mom is not None:     # the moment start, and its nearly singular directions at 0
-        pts = np.vstack([pts, mom] + ([_jump_small(model, mom)] if _jump_small(model, mom) is not None
-                                       else []))
+        jump = _jump_small(model, mom)
+        pts = np.vstack([pts, mom] + ([jump] if jump is not None else []))
     devs = model.deviance(pts)
     dev_linear = float(devs[0])
     if len(theta0):
