@@ -299,8 +299,9 @@ def _moment_start(model: LMM):
         ok = det > 1e-8 * np.maximum(np.einsum("gii->g", ZZ), 1e-300) ** q
         if ok.sum() < max(3, q + 1):
             return None
+        ok = slice(None) if ok.all() else ok    # every group: views, not copies
         if q == 2:
-            ZZi = np.empty((int(ok.sum()), 2, 2))
+            ZZi = np.empty((len(det[ok]), 2, 2))
             dk = det[ok]
             ZZi[:, 0, 0] = d[ok] / dk
             ZZi[:, 1, 1] = a[ok] / dk
@@ -313,7 +314,7 @@ def _moment_start(model: LMM):
         XXg, Xyg, yyg = Mo[:, q:q + p, q:q + p], Mo[:, q:q + p, -1], Mo[:, -1, -1]
         ee = yyg - 2 * Xyg @ b + np.einsum("gij,i,j->g", XXg, b, b)
         rss = ee - np.einsum("gi,gi->g", Ze[ok], bg)
-        dfw = float(model.levels[0].sizes[ok].sum()) - ok.sum() * q
+        dfw = float(model.levels[0].sizes[ok].sum()) - len(bg) * q
         s2 = float(rss.sum()) / dfw if dfw > 0 else float(yy - Xy @ b) / max(model.n - p, 1)
         if not s2 > 0:
             return None
