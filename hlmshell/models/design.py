@@ -450,7 +450,7 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         # Stata runs _rmcoll on each RE equation: collinear effects are dropped with the
         # same note as fixed ones (the constant is kept first, then slopes in typed order)
         zorder = ([len(eff) - 1] if lev.constant else []) + list(range(len(lev.slopes)))
-        zdrop = _collinear(Z_all[rows], zorder)
+        zdrop = _collinear(Z_all if len(rows) == n_rows else Z_all[rows], zorder)
         if zdrop:
             dropped += [eff[j] for j in sorted(zdrop)]
             zkeep = [j for j in range(len(eff)) if j not in zdrop]

@@ -13,16 +13,21 @@ r_g = Z_g'(y_g - X_g beta),
 projected on the level's structure, from the per-group statistics M0 (one level). Nested
 models take the same step from the gradient of the profiled deviance (Fisher's identity,
 em_step_generic); both agree on one-level models (tests/models/test_em.py).
+
+Speed: a one-level iteration is ONE forward pass whose P_g the E-step reuses (_em_outer with
+em_onelevel.Kernel for q <= 2, _ForwardKernel above); 20 iterations cost about as much as
+four or five Newton stencils (benchmarks/fit_speed.py: the fit with and without emiterate(0)).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from . import covariance as cv
-from .lmm import _inv_logdet
+from .lmm import LOG2PI, _inv_logdet
 
 
 @dataclass(frozen=True)
@@ -53,20 +58,44 @@ def _project(cov: str, T: np.ndarray) -> np.ndarray:
 
 def _theta(cov: str, q: int, T: np.ndarray) -> np.ndarray:
     """theta of the M-step's T, directly (cv.from_relative floors eigenvalues: only needed
-    when T is not positive definite)."""
-    d = np.diag(T)
-    if cov == "identity" and d[0] > 0:
-        return np.sqrt(d[:1])
-    if cov == "independent" and (d > 0).all():
-        return np.sqrt(d)
-    if cov == "unstructured":
-        try:
-            L = np.linalg.cholesky(T)
-        except np.linalg.LinAlgError:
-            L = None
-        if L is not None and (np.diag(L) > 1e-4 * np.sqrt(d.max())).all():
-            return L.T[np.triu_indices(q)]      # column-major lower triangle
+    when T is not positive definite). q <= 2 in scalars: numpy's call overhead is most of
+    an EM iteration's cost at this size."""
+    if q == 1 and cov != "exchangeable":
+        d0 = float(T[0, 0])
+        if d0 > 0:
+            return np.array([math.sqrt(d0)])
+    elif q == 2 and cov in ("independent", "unstructured"):
+        a, b, d = float(T[0, 0]), float(T[1, 0]), float(T[1, 1])
+        if cov == "independent":
+            if a > 0 and d > 0:
+                return np.array([math.sqrt(a), math.sqrt(d)])
+        elif a > 0:
+            l0 = math.sqrt(a)
+            l1 = b / l0
+            e = d - l1 * l1
+            if e > 0:       # Cholesky exists; its diagonal must not be nearly singular
+                l2 = math.sqrt(e)
+                if min(l0, l2) > 1e-4 * math.sqrt(max(a, d)):
+                    return np.array([l0, l1, l2])
+    else:
+        dg = np.diag(T)
+        if cov == "identity" and dg[0] > 0:
+            return np.sqrt(dg[:1])
+        if cov == "independent" and (dg > 0).all():
+            return np.sqrt(dg)
+        if cov == "unstructured":
+            try:
+                L = np.linalg.cholesky(T)
+            except np.linalg.LinAlgError:
+                L = None
+            if L is not None and (np.diag(L) > 1e-4 * np.sqrt(dg.max())).all():
+                return L.T[_triu(q)]      # column-major lower triangle
     return cv.canonical(cov, q, cv.from_relative(cov, T))
+
+
+@lru_cache(maxsize=None)
+def _triu(q):
+    return np.triu_indices(q)
 
 
 def em_supported(model) -> bool:
@@ -145,6 +174,8 @@ def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
     starting with the start's, iterations run)."""
     if len(model.levels) > 1:
         return _em_generic(model, theta, opts, on_iteration)
+    if getattr(model, "_O", None) is not None:
+        return _em_outer(model, theta, opts, on_iteration)
     q, p = model.q[0], model.p
     cov = model.levels[0].covariance
     M = model.M0
@@ -173,6 +204,69 @@ def em(model, theta: np.ndarray, opts: PathOptions, on_iteration=None):
             break
         th, it = new, it + 1
         beta, s2, XXinv = beta_n, s2_n, XXinv_n
+        lls.append(ll_new)
+        if on_iteration:
+            on_iteration(it, ll_new)
+        if abs(ll_new - lls[-2]) / (abs(lls[-2]) + 1) <= opts.emtolerance:
+            break
+    return th, lls, it
+
+
+class _ForwardKernel:
+    """em_onelevel.Kernel's interface on lmm.py's one-level fast path for q > 2: the E-step's
+    P_g = Lambda A_g^-1 Lambda' is the C_g (G, q^2) that _forward1 computes anyway."""
+
+    def __init__(self, model):
+        q, p, M = model.q[0], model.p, model.M0
+        self.model, self.q, self.p, self.G = model, q, p, M.shape[0]
+        self.nu = model.n - p if model.reml else model.n
+        self.r = np.ascontiguousarray(M[:, :q, -1])                 # (G, q): Z_g'y_g
+        self.ZX = M[:, :q, q:q + p]                                 # (G, q, p)
+
+    def evaluate(self, th):
+        model = self.model
+        R, ld, cache, _ = model._forward1(th[None])
+        beta, r2, ldXX, _, XXinv = model._top(R, model.reml)
+        r2 = float(r2[0])
+        if not r2 > 0:      # a degenerate theta: ends the EM phase like a non-finite ll
+            return math.nan, None, math.nan, None, None
+        dev = float(ld[0]) + self.nu * (1.0 + LOG2PI + math.log(r2 / self.nu))
+        if model.reml:
+            dev += float(ldXX[0])
+        return -dev / 2, beta[0], r2 / self.nu, (XXinv[0] if model.reml else None), cache[3][0]
+
+    def next_theta(self, beta, s2, XXinv, C):
+        q, G = self.q, self.G
+        Cg = C.reshape(G, q, q)
+        r = self.r - self.ZX @ beta if self.p else self.r
+        b = (Cg @ r[:, :, None])[:, :, 0]                           # (G, q)
+        T = b.T @ b / s2 + Cg.sum(0)
+        if self.model.reml and self.p:
+            PZX = Cg @ self.ZX                                      # (G, q, p)
+            T += np.einsum("gip,gjp->ij", PZX @ XXinv, PZX)
+        cov = self.model.levels[0].covariance
+        return _theta(cov, q, _project(cov, T / G))
+
+
+def _em_outer(model, theta, opts: PathOptions, on_iteration=None):
+    """em() on lmm.py's one-level fast path (the same algebra, one forward pass per
+    iteration whose P_g the E-step reuses): em_onelevel.Kernel for q <= 2, else
+    _ForwardKernel."""
+    from . import em_onelevel
+    kern = em_onelevel.Kernel(model) if em_onelevel.supported(model) else _ForwardKernel(model)
+    th = np.asarray(theta, dtype=float).copy()
+    ll, beta, s2, XXinv, P = kern.evaluate(th)
+    lls = [ll]
+    it = 0
+    while it < opts.emiterate:
+        if not (s2 > 0 and math.isfinite(s2)):
+            break
+        new = kern.next_theta(beta, s2, XXinv, P)
+        ll_new, beta_n, s2_n, XXinv_n, P_n = kern.evaluate(new)
+        if not math.isfinite(ll_new):
+            break
+        th, it = new, it + 1
+        beta, s2, XXinv, P = beta_n, s2_n, XXinv_n, P_n
         lls.append(ll_new)
         if on_iteration:
             on_iteration(it, ll_new)

@@ -147,7 +147,8 @@ def newton(model: LMM, theta0: np.ndarray, free: np.ndarray, maxiter: int,
 
 
 def _snap_boundary(model: LMM, th, dev, maxiter):
-    """Try exact zeros for near-zero diagonal-type coordinates; keep them if not worse."""
+    """Try exact zeros for near-zero diagonal-type coordinates; keep them if not worse.
+    Returns (theta, dev, free, snapped, steps, grad at theta or None when not computed)."""
     free = np.ones(len(th), dtype=bool)
     snapped = []
     for l, lv in enumerate(model.levels):
@@ -160,17 +161,17 @@ def _snap_boundary(model: LMM, th, dev, maxiter):
             if abs(th[off + c]) < (1e-3 if c in bc else 1e-6) * scale:
                 snapped.append(off + c)
     if not snapped:
-        return th, dev, free, [], []
+        return th, dev, free, [], [], None
     free[snapped] = False
     if np.all(th[snapped] == 0.0):     # already there (boundary jump): converged with them at 0
-        return th, dev, free, snapped, []
+        return th, dev, free, snapped, [], None
     trial = th.copy()
     trial[snapped] = 0.0
     steps: list[float] = []
     t2, d2, g2, it, _ = newton(model, trial, free, maxiter, log=steps, it0=1)
     if d2 <= dev + 1e-8:
-        return t2, d2, free, snapped, steps
-    return th, dev, np.ones(len(th), dtype=bool), [], []
+        return t2, d2, free, snapped, steps, g2
+    return th, dev, np.ones(len(th), dtype=bool), [], [], None
 
 
 def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray | None = None,
@@ -209,8 +210,8 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     mom = _moment_start(model) if len(theta0) > 1 else None
     pts = grid[:, None] * theta0[None]
     if mom is not None:     # the moment start, and its nearly singular directions at 0
-        pts = np.vstack([pts, mom] + ([_jump_small(model, mom)] if _jump_small(model, mom) is not None
-                                       else []))
+        jump = _jump_small(model, mom)
+        pts = np.vstack([pts, mom] + ([jump] if jump is not None else []))
     devs = model.deviance(pts)
     dev_linear = float(devs[0])
     if len(theta0):
@@ -255,13 +256,17 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
         shown.append(shown[0])      # ml always takes one step before it can converge
     th_n = _canonical(model, th)
     snapped = []
+    g_s = None
     if conv:
-        th_s, dev, free, snapped, steps = _snap_boundary(model, th_n, dev, max(maxiter - iters, 1))
+        th_s, dev, free, snapped, steps, g_s = _snap_boundary(model, th_n, dev,
+                                                              max(maxiter - iters, 1))
         for v in steps:     # the refinement on the boundary (not shown: Stata's path ended)
             if on_iteration:
                 on_iteration(len(log) - 1, v)
         th_n = _canonical(model, th_s) if snapped else th_s
-    if snapped or not np.array_equal(th_n, th):     # otherwise g is already the final gradient
+        if snapped and g_s is not None and np.array_equal(th_n, th_s):
+            g, th = g_s, th_n       # the boundary Newton's last stencil is at this very point
+    if not np.array_equal(th_n, th):     # otherwise g is already the final gradient
         dev, g = model.deviance(th_n, True)
     th = th_n
     gnorm = float(np.max(np.abs(g[free]))) if free.any() else 0.0
@@ -294,8 +299,9 @@ def _moment_start(model: LMM):
         ok = det > 1e-8 * np.maximum(np.einsum("gii->g", ZZ), 1e-300) ** q
         if ok.sum() < max(3, q + 1):
             return None
+        ok = slice(None) if ok.all() else ok    # every group: views, not copies
         if q == 2:
-            ZZi = np.empty((int(ok.sum()), 2, 2))
+            ZZi = np.empty((len(det[ok]), 2, 2))
             dk = det[ok]
             ZZi[:, 0, 0] = d[ok] / dk
             ZZi[:, 1, 1] = a[ok] / dk
@@ -308,7 +314,7 @@ def _moment_start(model: LMM):
         XXg, Xyg, yyg = Mo[:, q:q + p, q:q + p], Mo[:, q:q + p, -1], Mo[:, -1, -1]
         ee = yyg - 2 * Xyg @ b + np.einsum("gij,i,j->g", XXg, b, b)
         rss = ee - np.einsum("gi,gi->g", Ze[ok], bg)
-        dfw = float(model.levels[0].sizes[ok].sum()) - ok.sum() * q
+        dfw = float(model.levels[0].sizes[ok].sum()) - len(bg) * q
         s2 = float(rss.sum()) / dfw if dfw > 0 else float(yy - Xy @ b) / max(model.n - p, 1)
         if not s2 > 0:
             return None

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from hlmshell.errors import StataError
 
@@ -59,6 +60,7 @@ class FormatSpec:
     date: tuple | None = None    # kind "t": (unit, tokens) of a %t format (render/datetime)
 
 
+@lru_cache(maxsize=512)     # a table prints the same few formats hundreds of times
 def parse_format(spec: str) -> FormatSpec:
     """Parse a Stata display format; r(120) for anything that is not one we support."""
     s = spec.strip()
