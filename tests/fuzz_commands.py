@@ -36,12 +36,15 @@ COMMANDS = [
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm",
+    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
-WORDS = ["overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
+WORDS = ["re", "fe", "pa", "or", "irr", "pu0", "pr", "nu0", "intmethod(aghermite)",
+         "intmethod(ghermite)", "intpoints(4)", "intpoints(200)", "quad(8)", "normal",
+         "exposure(x)", "offset(z)", "nocons", "overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
          "//", "/*", "*/", "i.", "c.", "ib1.", "#", "##", "cov(un)", "cov(", "reml", "nolog",
          "level(90)", "level(x)", "iterate(2)", "detail", "clear", "replace", "by(g)", "1/5",
          "-3/-1", ".", "1e308", "-1e308", "0", "1", "2.5", "_pi", "tag(g)", "mean(y)", "group(g)",

@@ -213,11 +213,14 @@ def predict(session, args):
 
 def predict_family(session, args, result):
     """predict after regress / xtreg (postest/predict.py computes the statistics)."""
+    from hlmshell.postest.predict import PREDICTORS
     from hlmshell.postest.predict import predict_family as compute
-    other = [k for k in args.options if k not in FAMILY_STATS + ("relevel",)]
+    # a family's own statistics (pu0, pr, nu0 after the xt GLMs) pass as they are typed
+    stats = FAMILY_STATS + tuple(s for s in PREDICTORS[result.cmd] if s not in FAMILY_STATS)
+    other = [k for k in args.options if k not in stats + ("relevel",)]
     if other:
         raise StataError(198, f"option {other[0]} not allowed")
-    chosen = [s for s in FAMILY_STATS if args.options.get(s)]
+    chosen = [s for s in stats if args.options.get(s)]
     if args.options.get("relevel"):
         raise StataError(198, "option relevel() not allowed")
     if len(chosen) > 1:

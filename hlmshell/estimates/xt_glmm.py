@@ -1,0 +1,93 @@
+"""e() after xtlogit, xtprobit, xtcloglog and xtpoisson, re (as xtlogit.ado / xtpoisson.ado
+post them), and XtModel: what predict and replay read afterwards.
+
+e(b): `depvar:` coefficients (base and omitted columns as zeros), then `/:lnsig2u` (the log
+of the random-intercept variance) or, for xtpoisson's gamma model, `/:lnalpha`.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from hlmshell.estimates.results import EstimationResult
+from hlmshell.matrix import StataMatrix
+
+# command -> (family, link, title, what rho's denominator adds to sigma_u^2)
+MODELS = {
+    "xtlogit": ("bernoulli", "logit", "Random-effects logistic regression", math.pi ** 2 / 3),
+    "xtprobit": ("bernoulli", "probit", "Random-effects probit regression", 1.0),
+    "xtcloglog": ("bernoulli", "cloglog", "Random-effects complementary log-log model",
+                  math.pi ** 2 / 6),
+    "xtpoisson": ("poisson", "log", "Random-effects Poisson regression", None),
+}
+
+
+@dataclass
+class XtModel:
+    cmd: str
+    family: str
+    link: str
+    distrib: str              # Gaussian | Gamma
+    names: list               # fixed columns (Stata names, without the equation)
+    omitted: np.ndarray
+    has_cons: bool
+    offset_var: str           # the offset variable ('' none); exposure: its log is the offset
+    exposure: bool
+    log: list
+    glm_log: list
+    notes: list
+    sample: np.ndarray
+
+
+def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, aux_var,
+         cov_fixed_aux, ll, ll_c, n, groups, distrib, intmethod, points, offname,
+         converged, iterations, chi2, df_m, p, cmdline, sample, model) -> EstimationResult:
+    """b_fixed/V_fixed over every design column; aux = ln(sigma_u^2) or ln(alpha) with its
+    variance and covariances with the fixed part."""
+    k = len(names)
+    aux_name = "lnalpha" if distrib == "Gamma" else "lnsig2u"
+    cols = [f"{depvar}:{nm}" for nm in names] + [f"/:{aux_name}"]
+    b = np.r_[b_fixed, aux]
+    V = np.zeros((k + 1, k + 1))
+    V[:k, :k] = V_fixed
+    V[k, k] = aux_var
+    V[:k, k] = V[k, :k] = cov_fixed_aux
+    sizes = np.asarray(groups)
+    rank = int(np.sum(~np.asarray(omitted, dtype=bool))) + 1
+    s: dict = {"N": int(n), "N_g": int(len(sizes)), "k": k + 1, "k_aux": 1, "k_eq": 2,
+               "k_dv": 1, "df_m": int(df_m), "ll": float(ll), "ll_c": float(ll_c),
+               "chi2": float(chi2), "chi2_c": 0.0, "p": float(p)}
+    if distrib == "Gamma":
+        s["alpha"] = math.exp(aux)
+    else:
+        s["sigma_u"] = math.exp(0.5 * aux)
+        extra = MODELS[cmd][3]
+        if extra is not None:        # xtpoisson, normal reports no rho
+            s["rho"] = s["sigma_u"] ** 2 / (s["sigma_u"] ** 2 + extra)
+        s["n_quad"] = int(points)
+    # xtlogit.ado: no test once ln sigma_u^2 is at its floor; xtpoisson.ado: 0 if ll < ll_c
+    s["chi2_c"] = 0.0 if (aux <= -14 and distrib != "Gamma") else max(2 * (ll - ll_c), 0.0)
+    s["g_min"], s["g_avg"], s["g_max"] = int(sizes.min()), float(sizes.mean()), int(sizes.max())
+    s["rank"] = rank
+    s["ic"] = int(iterations)
+    s["rc"] = 0 if converged else 430
+    s["converged"] = int(bool(converged))
+    m: dict = {"cmdline": cmdline, "cmd": cmd, "depvar": depvar, "ivar": panel}
+    if timevar:
+        m["tvar"] = timevar
+    m.update(title=MODELS[cmd][2], model="re", distrib=distrib, offset=offname,
+             chi2type="Wald", chi2_ct="LR", vce="oim", opt="ml", which="max",
+             ml_method="d2", technique="nr", crittype="log likelihood",
+             properties="b V", predict=f"{cmd}_re_p")
+    if intmethod:
+        m["intmethod"] = intmethod
+    if cmd != "xtpoisson":
+        m["marginsdefault"] = "predict(pr)"
+    result = EstimationResult(cmd=cmd, scalars=s, macros=m, matrices={
+        "b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
+        "V": StataMatrix(V, list(cols), list(cols), symmetric=True)},
+        sample=np.asarray(sample, dtype=bool).copy())
+    result.model = model
+    return result
