@@ -7,6 +7,8 @@ Run from the repository root:  python benchmarks/xt_glmm_speed.py [reps]
 2. `xtpoisson cnt ses i.sector` (gamma effects, closed form) next to statsmodels' pooled
    negative binomial on the same rows (a different model; the nearest closed-form
    likelihood statsmodels offers, shown for scale) and glmer's Poisson with nAGQ = 12.
+3. `xtlogit hi ses female minority, fe` (conditional logit) next to statsmodels'
+   ConditionalLogit on the same rows (the same estimator).
 """
 from __future__ import annotations
 
@@ -74,6 +76,13 @@ def statsmodels_nb_time(df, reps):
     return median_time(run, reps)
 
 
+def statsmodels_clogit_time(df, reps):
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+    X = df[["ses", "female", "minority"]].to_numpy(float)
+    model = ConditionalLogit(df["hi"].to_numpy(float), X, groups=df["id"].to_numpy())
+    return median_time(lambda: model.fit(disp=0), reps)
+
+
 def main():
     reps = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     df = frame()
@@ -87,6 +96,9 @@ def main():
     t_logit = median_time(lambda: s.run(logit), reps)
     s.run(pois)
     t_pois = median_time(lambda: s.run(pois), reps)
+    fe = "quietly xtlogit hi ses female minority, fe"
+    s.run(fe)
+    t_fe = median_time(lambda: s.run(fe), reps)
     peers = glmer_times(df, reps)
     print("xtlogit hi ses i.sector, re   (7,185 rows, 160 panels, 12 points)")
     print(f"  hlmshell xtlogit (whole command)   {t_logit * 1000:8.1f} ms")
@@ -100,6 +112,11 @@ def main():
     if peers:
         print(f"  lme4 glmer poisson (nAGQ = 12)     {peers[1] * 1000:8.1f} ms   "
               "(normal effects: for scale only)")
+    print("xtlogit hi ses female minority, fe   (conditional logit, 160 panels)")
+    print(f"  hlmshell xtlogit, fe               {t_fe * 1000:8.1f} ms")
+    t_cl = statsmodels_clogit_time(df, max(1, reps // 3))
+    print(f"  statsmodels ConditionalLogit       {t_cl * 1000:8.1f} ms   "
+          f"(ratio {t_cl / t_fe:.1f}x)")
 
 
 if __name__ == "__main__":

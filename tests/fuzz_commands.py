@@ -42,7 +42,7 @@ COMMANDS = [
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
-WORDS = ["re", "fe", "pa", "or", "irr", "pu0", "pr", "nu0", "intmethod(aghermite)",
+WORDS = ["re", "fe", "pa", "or", "irr", "pu0", "pr", "nu0", "pc1", "iru0", "intmethod(aghermite)",
          "intmethod(ghermite)", "intpoints(4)", "intpoints(200)", "quad(8)", "normal",
          "exposure(x)", "offset(z)", "nocons", "overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",
          "//", "/*", "*/", "i.", "c.", "ib1.", "#", "##", "cov(un)", "cov(", "reml", "nolog",

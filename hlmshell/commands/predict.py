@@ -246,7 +246,9 @@ def predict_family(session, args, result):
             raise StataError(459, "data have changed since estimation")
         mask = mask & sample
     values = np.where(mask, values, np.nan)
+    from hlmshell.postest.predict import DEFAULTS
     messages = ["(option xb assumed; fitted values)" if result.cmd == "regress"
-                else "(option xb assumed)"] if stat is None else []
+                else DEFAULTS.get(result.cmd, ("xb", "(option xb assumed)"))[1]] \
+        if stat is None else []
     _add_prediction(session, messages, name, values, stype, label)
     return "\n".join(messages) or None

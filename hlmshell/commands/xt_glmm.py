@@ -49,12 +49,13 @@ def _points(opts) -> int:
     return int(k)
 
 
-def _model_choice(opts) -> None:
+def _model_choice(opts, name) -> str:
     chosen = [m for m in ("re", "fe", "pa") if opts.get(m)]
     if len(chosen) > 1:
         raise StataError(198, "Choose only one of fe, re, and pa")
-    if chosen and chosen[0] != "re":
+    if chosen and chosen[0] != "re" and not (chosen[0] == "fe" and name == "xtlogit"):
         raise StataError(198, f"option {chosen[0]} not allowed")
+    return chosen[0] if chosen else "re"
 
 
 def _level(session, opts) -> float:
@@ -75,11 +76,24 @@ def _run(session, args, name):
         if args.if_exp is not None or args.in_range is not None:
             raise StataError(100, "varlist required")
         result = session.estimates.active
+        if result is not None and result.cmd == "clogit" and \
+                result.macros.get("cmd2") == name:
+            from hlmshell.commands.xt_fe import output_fe
+            return output_fe(result, level, _eform(name, opts), log=False)
         if result is None or result.cmd != name:
             raise StataError(301, "last estimates not found")
         return output(result, level, _eform(name, opts), log=False)
-    _model_choice(opts)
+    model = _model_choice(opts, name)
     setting = _panel(session)
+    if model == "fe":
+        from hlmshell.commands.xt_fe import estimate_fe, output_fe
+        result = estimate_fe(session, args, setting, _design, _offset)
+        session.estimates.post(result)
+        out = output_fe(result, level, _eform(name, opts), log=not opts.get("nolog"))
+        out.notes = list(result.model.notes)
+        if not result.scalars["converged"]:
+            raise ResultError(430, "convergence not achieved", output=out)
+        return out
     gaussian = name != "xtpoisson" or bool(opts.get("normal") or opts.get("gaussian"))
     if not gaussian:
         for o in ("intmethod", "intpoints", "quad"):
@@ -339,10 +353,13 @@ def _register(name, help_text, doc):
     handler.__name__ = name
     command(name, abbrev=name, syntax=SYNTAX[name], help=help_text)(handler)
     ec.REPLAY[name] = lambda result: output(result, 95, False, log=False)
+    if name == "xtlogit":
+        from hlmshell.commands.xt_fe import output_fe
+        ec.REPLAY["clogit"] = lambda result: output_fe(result, 95, False, log=False)
     return handler
 
 
-_OPTS = ("        options: re intmethod(mvaghermite|aghermite|ghermite) intpoints(#) "
+_OPTS = ("        options: re | fe (xtlogit) intmethod(mvaghermite|aghermite|ghermite) intpoints(#) "
          "noconstant offset(varname) level(#) nolog iterate(#)\n")
 xtlogit = _register("xtlogit", "random-effects logit models",
                     "xtlogit depvar [indepvars] [if] [in] [, re or options]\n" + _OPTS)

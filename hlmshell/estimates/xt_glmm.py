@@ -39,6 +39,8 @@ class XtModel:
     glm_log: list
     notes: list
     sample: np.ndarray
+    # margins' default after these (pr, marginal over u_i) is not built: xb only
+    margins_xb_only: bool = True
 
 
 def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, aux_var,

@@ -1,7 +1,8 @@
 """`predict` after xtlogit/xtprobit/xtcloglog/xtpoisson, re ([XT] postestimation):
 xb (the default; with the offset), stdp, pu0 (probability with u_i = 0), pr (probability
 marginal over u_i ~ N(0, sigma_u^2)); xtpoisson: nu0 (events with u_i = 0: exp(xb +
-offset)) and iru0 (exp(xb)). Registered in postest/predict.py's PREDICTORS.
+offset)) and iru0 (exp(xb)); after xtlogit, fe (e(cmd) clogit) pc1 (the default), pu0, xb
+and stdp. Registered in postest/predict.py's PREDICTORS (and DEFAULTS for pc1).
 """
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 import numpy as np
 
 from hlmshell.errors import StataError
-from hlmshell.postest.predict import PREDICTORS, _stdp, xb_values
+from hlmshell.postest.predict import DEFAULTS, PREDICTORS, _stdp, xb_values
 
 # non-adaptive Gauss–Hermite on a smooth bounded integrand: 40 nodes are exact to ~1e-12
 PR_POINTS = 40
@@ -74,6 +75,40 @@ def _stat(stat: str):
         raise StataError(198, f"option {stat} not allowed")
     return compute
 
+
+def _pc1(session, result):
+    """exp(xb) / Σ exp(xb) over the rows of the same panel (clogit_p's pc1): the
+    probability of a positive outcome given one positive outcome in the panel."""
+    xb = _xb(session, result)
+    panel = result.model.panel
+    if panel not in session.data.names:
+        raise StataError(111, f"variable {panel} not found")
+    col = np.asarray(session.data.column(panel), dtype=float)
+    ok = ~np.isnan(xb) & ~np.isnan(col)
+    out = np.full(len(xb), np.nan)
+    if ok.any():
+        _, g = np.unique(col[ok], return_inverse=True)
+        e = xb[ok]
+        top = np.full(g.max() + 1, -np.inf)
+        np.maximum.at(top, g, e)
+        w = np.exp(e - top[g])
+        out[ok] = w / np.bincount(g, weights=w)[g]
+    return out, "Pr(" + result.macros["depvar"] + "=1 | one positive outcome)", False
+
+
+def _fe_stat(stat: str):
+    inner = _stat(stat)
+
+    def compute(session, result):
+        if stat == "pc1":
+            return _pc1(session, result)
+        return inner(session, result)
+    return compute
+
+
+PREDICTORS["clogit"] = {s: _fe_stat(s) for s in ("pc1", "pu0", "xb", "stdp")}
+DEFAULTS["clogit"] = ("pc1", "(option pc1 assumed; probability of success given one "
+                             "success within group)")
 
 for _cmd in ("xtlogit", "xtprobit", "xtcloglog"):
     PREDICTORS[_cmd] = {s: _stat(s) for s in ("xb", "stdp", "pu0", "pr")}

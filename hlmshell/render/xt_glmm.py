@@ -26,13 +26,14 @@ class XtHeader:
     g_min: int
     g_avg: float
     g_max: int
-    distrib: str                  # "Gaussian" | "Gamma"
+    distrib: str | None           # "Gaussian" | "Gamma" | None (fe: no random effects)
     intmethod: str | None         # None for the gamma model
     intpoints: int
     df_m: int
     chi2: float
     p: float
     ll: float
+    chi2type: str = "Wald"
 
 
 @to_text.register
@@ -40,14 +41,15 @@ def _(obj: XtHeader) -> str:
     lines = [_pair(obj.title, _right("Number of obs", fmt(obj.n_obs, "%10.0fc"))),
              _pair(f"Group variable: {abbrev(obj.groupvar, 14)}",
                    _right("Number of groups", fmt(obj.n_groups, "%10.0fc"))), "",
-             _pair(f"Random effects u_i ~ {obj.distrib}", "Obs per group:"),
+             _pair(f"Random effects u_i ~ {obj.distrib}" if obj.distrib else "",
+                   "Obs per group:"),
              " " * 62 + f"min = {fmt(obj.g_min, '%10.0fc')}",
              " " * 62 + f"avg = {fmt(obj.g_avg, '%10.1fc')}",
              " " * 62 + f"max = {fmt(obj.g_max, '%10.0fc')}"]
     if obj.intmethod:
         lines += ["", _pair(f"Integration method: {obj.intmethod}",
                             _right("Integration pts.", fmt(obj.intpoints, "%10.0f")))]
-    lines += ["", " " * 48 + _right(f"Wald chi2({obj.df_m})", fmt(obj.chi2, "%10.2f")),
+    lines += ["", " " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", fmt(obj.chi2, "%10.2f")),
               _pair(f"Log likelihood  = {fmt(obj.ll, '%10.0g')}",   # _crcphdr's two spaces
                     _right("Prob > chi2", fmt(obj.p, "%10.4f"))), ""]
     return "\n".join(lines)

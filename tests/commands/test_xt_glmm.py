@@ -204,7 +204,8 @@ def test_probit_marginal_pr_closed_form():
 
 # ------------------------------------------------------------------------- bad input
 ERRORS = [
-    ("xtlogit hi ses, fe", 198), ("xtlogit hi ses, pa", 198), ("xtlogit hi ses, re fe", 198),
+    ("xtprobit hi ses, fe", 198), ("xtpoisson cnt ses, fe", 198), ("xtlogit hi ses, pa", 198),
+    ("xtlogit hi ses, fe intpoints(7)", 198), ("xtlogit hi, fe", 102), ("xtlogit hi ses, re fe", 198),
     ("xtlogit hi ses, intpoints(3)", 198), ("xtlogit hi ses, intmethod(laplace)", 198),
     ("xtpoisson cnt ses, intpoints(7)", 198), ("xtlogit hi ses, vce(robust)", 198),
     ("xtlogit hi ses [fw=size]", 101), ("xtlogit ses hi", 2000), ("xtlogit hi ses if 0", 2000),
@@ -236,3 +237,54 @@ def test_replay_and_nocons(s):
     assert rc == 301
     e, _ = _fit(s, "xtlogit hi ses, nocons nolog")
     assert e.matrices["b"].colnames == ["hi:ses", "/:lnsig2u"]
+
+
+def test_margins_xb_only(s):
+    """margins' default after xtlogit (pr marginal over u_i) is not built: refused, and
+    predict(xb) is the linear prediction at the estimates."""
+    e, _ = _fit(s, "xtlogit hi ses, nolog")
+    before = state(s)
+    rc, _ = run_lines(s, "margins")
+    assert rc == 198 and state(s) == before
+    rc, _ = run_lines(s, "margins, predict(xb)")
+    assert rc == 0
+    b = e.matrices["b"].values.ravel()
+    assert s.last_margins.b[0] == pytest.approx(b[0] * np.mean(s.data.column("ses")) + b[1],
+                                                 abs=1e-9)
+
+
+# ---------------------------------------------------------------------- xtlogit, fe
+def test_xtlogit_fe_notes_e_and_layout(s):
+    cmd = "xtlogit hi ses female i.sector if school < 40 | mathach > 20, fe"
+    e, lines = _fit(s, cmd)
+    i = lines.index("note: multiple positive outcomes within groups encountered.")
+    assert lines[i + 1:i + 4] == [
+        "note: 114 groups (947 obs) dropped because of all positive or",
+        "      all negative outcomes.",
+        "note: 1.sector omitted because of no within-group variance."]
+    assert e.cmd == "clogit" and e.macros["cmd2"] == "xtlogit" and e.macros["model"] == "fe"
+    assert e.scalars["N"] == 1732 and e.scalars["N_g"] == 39 and e.scalars["N_drop"] == 947
+    assert e.matrices["b"].colnames == ["hi:ses", "hi:female", "hi:0b.sector", "hi:1o.sector"]
+    assert e.scalars["chi2"] == pytest.approx(2 * (e.scalars["ll"] - e.scalars["ll_0"]))
+    assert "Conditional fixed-effects logistic regression   Number of obs     =      1,732" \
+        in lines
+    assert " " * 48 + "Obs per group:" in lines
+    assert any(ln.startswith(" " * 48 + "LR chi2(2)        =") for ln in lines)
+    # the same estimates as statsmodels' ConditionalLogit on the rows e(sample) kept
+    from statsmodels.discrete.conditional_models import ConditionalLogit
+    rows = np.flatnonzero(e.sample)
+    X = np.column_stack([s.data.column("ses")[rows], s.data.column("female")[rows]])
+    ref = ConditionalLogit(s.data.column("hi")[rows], X,
+                           groups=s.data.column("school")[rows]).fit(disp=0)
+    b = e.matrices["b"].values.ravel()
+    assert np.allclose(b[:2], ref.params, atol=1e-4)
+    assert e.scalars["ll"] == pytest.approx(ref.llf, abs=1e-6)
+    rc, _ = run_lines(s, "predict pc")
+    assert rc == 0
+    pc = s.data.column("pc")
+    school = s.data.column("school")
+    assert sum(pc[school == 5]) == pytest.approx(1.0, abs=1e-5)     # float storage
+    rc, _ = run_lines(s, "predict prx, pr")
+    assert rc == 198
+    rc, lines = run_lines(s, "xtlogit")
+    assert rc == 0 and any(ln.startswith("Conditional fixed-effects") for ln in lines)
