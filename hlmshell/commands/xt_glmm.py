@@ -310,19 +310,21 @@ def output(result, level: float, eform: bool, log: bool = True) -> XtOutput:
     lo, hi = est - z * se, est + z * se
     if model.distrib == "Gamma":
         aux = [RERow("/lnalpha ", est, se, lo, hi)]
-        f = math.exp
+        f = _exp
         trans = [RERow("alpha ", f(est), f(est) * se, f(lo), f(hi))]
         what = "alpha"
     else:
         aux = [RERow("/lnsig2u ", est, se, lo, hi)]
-        su = lambda x: math.exp(0.5 * x)
+        su = lambda x: _exp(0.5 * x)
         trans = [RERow("sigma_u ", su(est), 0.5 * su(est) * se, su(lo), su(hi))]
         c = {"xtlogit": math.pi ** 2 / 3, "xtprobit": 1.0,
              "xtcloglog": math.pi ** 2 / 6}.get(result.cmd)
         if c is not None:
-            r = lambda x: 1.0 / (1.0 + c * math.exp(-x)) if x > -700 else 0.0
-            d = math.exp(est) * c / (c + math.exp(est)) ** 2 if est < 700 else 0.0
-            trans.append(RERow("rho ", r(est), d * se, r(lo), r(hi)))
+            def r(x):       # rho = e^x / (c + e^x); its derivative is rho (1 - rho)
+                with np.errstate(all="ignore"):
+                    return float(1.0 / (1.0 + c * np.exp(-x)))
+            rho = r(est)
+            trans.append(RERow("rho ", rho, rho * (1 - rho) * se, r(lo), r(hi)))
             what = "rho"
         else:
             what = "sigma_u"
@@ -339,6 +341,12 @@ def output(result, level: float, eform: bool, log: bool = True) -> XtOutput:
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
     return out
+
+
+def _exp(x: float) -> float:
+    """exp that runs off to inf (shown as missing) instead of raising, for estimates
+    that ran off to a boundary."""
+    return math.exp(x) if x < 709 else math.inf
 
 
 def _chi2_sf1(x: float) -> float:
@@ -359,18 +367,22 @@ def _register(name, help_text, doc):
     return handler
 
 
-_OPTS = ("        options: re | fe (xtlogit) intmethod(mvaghermite|aghermite|ghermite) intpoints(#) "
-         "noconstant offset(varname) level(#) nolog iterate(#)\n")
-xtlogit = _register("xtlogit", "random-effects logit models",
-                    "xtlogit depvar [indepvars] [if] [in] [, re or options]\n" + _OPTS)
+_OPTS = ("intmethod(mvaghermite|aghermite|ghermite) intpoints(#) noconstant offset(varname) "
+         "level(#) nolog iterate(#)\n")
+xtlogit = _register("xtlogit", "random-effects and conditional fixed-effects logit models",
+                    "xtlogit depvar [indepvars] [if] [in] [, re | fe  or options]\n"
+                    "        fe: the conditional logit (no intmethod(), intpoints())\n"
+                    "        options: " + _OPTS)
 xtprobit = _register("xtprobit", "random-effects probit models",
-                     "xtprobit depvar [indepvars] [if] [in] [, re options]\n" + _OPTS)
+                     "xtprobit depvar [indepvars] [if] [in] [, re options]\n"
+                     "        options: " + _OPTS)
 xtcloglog = _register("xtcloglog", "random-effects complementary log-log models",
-                      "xtcloglog depvar [indepvars] [if] [in] [, re eform options]\n" + _OPTS)
+                      "xtcloglog depvar [indepvars] [if] [in] [, re eform options]\n"
+                      "        options: " + _OPTS)
 xtpoisson = _register(
     "xtpoisson", "random-effects Poisson models",
-    "xtpoisson depvar [indepvars] [if] [in] [, re irr exposure(varname) offset(varname) "
-    "normal options]\n        gamma random effects by default; normal: Gaussian effects by "
-    "quadrature\n" + _OPTS)
+    "xtpoisson depvar [indepvars] [if] [in] [, re irr exposure(varname) normal options]\n"
+    "        gamma random effects by default; normal: Gaussian effects by quadrature\n"
+    "        options: " + _OPTS)
 
 from hlmshell.postest import predict_xt  # noqa: E402,F401  (registers predict's statistics)

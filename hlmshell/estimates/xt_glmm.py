@@ -61,10 +61,11 @@ def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, 
     s: dict = {"N": int(n), "N_g": int(len(sizes)), "k": k + 1, "k_aux": 1, "k_eq": 2,
                "k_dv": 1, "df_m": int(df_m), "ll": float(ll), "ll_c": float(ll_c),
                "chi2": float(chi2), "chi2_c": 0.0, "p": float(p)}
+    ex = lambda x: math.exp(x) if x < 709 else math.inf    # ran off: no OverflowError
     if distrib == "Gamma":
-        s["alpha"] = math.exp(aux)
+        s["alpha"] = ex(aux)
     else:
-        s["sigma_u"] = math.exp(0.5 * aux)
+        s["sigma_u"] = ex(0.5 * aux)
         extra = MODELS[cmd][3]
         if extra is not None:        # xtpoisson, normal reports no rho
             s["rho"] = s["sigma_u"] ** 2 / (s["sigma_u"] ** 2 + extra)

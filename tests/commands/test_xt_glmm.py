@@ -288,3 +288,16 @@ def test_xtlogit_fe_notes_e_and_layout(s):
     assert rc == 198
     rc, lines = run_lines(s, "xtlogit")
     assert rc == 0 and any(ln.startswith("Conditional fixed-effects") for ln in lines)
+
+
+def test_variance_at_its_boundary_shows_missing_not_an_error():
+    """No overdispersion left: ln alpha runs off towards −inf and its CI's upper end
+    overflows; the table shows it as missing (found by the fuzz campaign)."""
+    from fuzz_commands import fresh_session
+    t = fresh_session(3)
+    assert t.run("gen b = y > 1") == 0 and t.run("xtset g") == 0
+    rc, lines = run_lines(t, "xtpoisson b g x y")
+    assert rc in (0, 430)
+    assert not any("internal error" in ln for ln in lines)
+    row = next(ln for ln in lines if ln.startswith("       alpha |"))
+    assert row.endswith(".")
