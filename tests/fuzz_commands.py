@@ -36,7 +36,7 @@ COMMANDS = [
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm",
-    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson",
+    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",

@@ -142,6 +142,7 @@ INDEX = {
     'xtline': ('xtline', 'hlmshell.commands.graphs'),
     'xtlogit': ('xtlogit', 'hlmshell.commands.xt_glmm'),
     'xtmixed': ('xtmixed', 'hlmshell.commands.mixed'),
+    'xtnbreg': ('xtnbreg', 'hlmshell.commands.xt_glmm'),
     'xtpoisson': ('xtpoisson', 'hlmshell.commands.xt_glmm'),
     'xtprobit': ('xtprobit', 'hlmshell.commands.xt_glmm'),
     'xtreg': ('xtreg', 'hlmshell.commands.xt'),

@@ -23,7 +23,8 @@ _COMMON = ("[anything] [if] [in] [, RE FE PA INTMethod(string) INTPoints(integer
            "Quad(integer) NOCONstant OFFset(string) Level(real) NOLOg LOg ITERate(integer)")
 SYNTAX = {"xtlogit": _COMMON + " OR]", "xtprobit": _COMMON + "]",
           "xtcloglog": _COMMON + " EForm]",
-          "xtpoisson": _COMMON + " IRr EForm NORMal GAUSSian Exposure(string)]"}
+          "xtpoisson": _COMMON + " IRr EForm NORMal GAUSSian Exposure(string)]",
+          "xtnbreg": _COMMON + " IRr EForm Exposure(string)]"}
 METHODS = (("mvaghermite", 2), ("aghermite", 3), ("ghermite", 2))
 # Stata's method name -> models/glmm's
 CORE_METHOD = {"mvaghermite": "mvaghermite", "aghermite": "mcaghermite", "ghermite": "ghermite"}
@@ -94,11 +95,13 @@ def _run(session, args, name):
         if not result.scalars["converged"]:
             raise ResultError(430, "convergence not achieved", output=out)
         return out
-    gaussian = name != "xtpoisson" or bool(opts.get("normal") or opts.get("gaussian"))
+    gaussian = name not in ("xtpoisson", "xtnbreg") or \
+        bool(opts.get("normal") or opts.get("gaussian"))
     if not gaussian:
         for o in ("intmethod", "intpoints", "quad"):
             if opts.get(o) is not None:
-                raise StataError(198, f"option {o}() requires option normal")
+                raise StataError(198, f"option {o}() requires option normal"
+                                 if name == "xtpoisson" else f"option {o}() not allowed")
     method = _intmethod(opts.get("intmethod")) if gaussian else None
     points = _points(opts) if gaussian else 0
     from hlmshell.estimates.xt_glmm import MODELS
@@ -211,6 +214,8 @@ def estimate(session, args, name, family, link, setting, method, points):
         if method:
             fit = _fit_normal(X, y, g, len(sizes), family, link, off, method, points,
                               maxiter, on_it)
+        elif name == "xtnbreg":
+            fit = _fit_beta(X, y, g, off, maxiter, on_it)
         else:
             fit = _fit_gamma(X, y, g, off, maxiter, on_it, design.has_cons,
                              [design.fixed_names[j] for j in keep])
@@ -222,19 +227,20 @@ def estimate(session, args, name, family, link, setting, method, points):
     V_fixed = np.zeros((k, k))
     b_fixed[keep] = b_int[:kk]
     V_fixed[np.ix_(keep, keep)] = V_int[:kk, :kk]
-    cov_aux = np.zeros(k)
-    cov_aux[keep] = V_int[:kk, kk]
+    cov_aux = np.zeros((k, len(b_int) - kk))
+    cov_aux[keep] = V_int[:kk, kk:]
+    distrib = "Gaussian" if method else ("Beta" if name == "xtnbreg" else "Gamma")
     from hlmshell.commands.glm_estimate import wald
     chi2, df_m, p = wald(b_fixed, V_fixed, list(design.fixed_names), np.asarray(design.omitted))
     model = XtModel(cmd=name, family=family, link=link,
-                    distrib="Gaussian" if method else "Gamma",
+                    distrib=distrib,
                     names=list(design.fixed_names), omitted=np.asarray(design.omitted).copy(),
                     has_cons=bool(design.has_cons), offset_var=offname,
                     exposure=bool(opts.get("exposure")), log=log, glm_log=glm_log,
                     notes=notes, sample=design.sample)
     return post(cmd=name, depvar=depvar, panel=panel, timevar=setting.get("timevar"),
                 names=list(design.fixed_names), omitted=design.omitted, b_fixed=b_fixed,
-                V_fixed=V_fixed, aux=float(b_int[kk]), aux_var=float(V_int[kk, kk]),
+                V_fixed=V_fixed, aux=b_int[kk:], V_aux=V_int[kk:, kk:],
                 cov_fixed_aux=cov_aux, ll=ll, ll_c=ll_c, n=len(y), groups=sizes,
                 distrib=model.distrib, intmethod=method, points=points, offname=offname,
                 converged=converged, iterations=iters, chi2=chi2, df_m=df_m, p=p,
@@ -266,6 +272,18 @@ def _fit_normal(X, y, g, G, family, link, off, method, points, maxiter, on_it):
         list(fit.log), list(fit.glm_log)
 
 
+def _fit_beta(X, y, g, off, maxiter, on_it):
+    """xtnbreg, re: the comparison model is the pooled constant-dispersion negative
+    binomial (xtnbreg.ado's nbreg, dispersion(constant)), also the start for β."""
+    from hlmshell.models.glm import fit_glm
+    from hlmshell.models.xt_nbreg import fit_beta_nb, fit_nb1
+    pois = fit_glm(X, y, "poisson", "log", 1.0, off, maxiter=300)
+    pooled = fit_nb1(X, y, off, beta0=pois.b)
+    fit = fit_beta_nb(X, y, g, off, beta0=pooled.b[:-1], maxiter=maxiter, on_iteration=on_it)
+    return fit.b, fit.V, fit.ll, float(pooled.ll), fit.converged, fit.iterations, fit.log, \
+        list(pooled.log)
+
+
 def _fit_gamma(X, y, g, off, maxiter, on_it, has_cons, names):
     from hlmshell.models.glm import constant_only, fit_glm
     from hlmshell.models.xt_gamma import fit_gamma
@@ -290,8 +308,9 @@ def output(result, level: float, eform: bool, log: bool = True) -> XtOutput:
     k = len(model.names)
     out = XtOutput()
     if log:
-        first = "Fitting Poisson model:" if model.distrib == "Gamma" else \
-            "Fitting comparison model:"
+        first = {"Gamma": "Fitting Poisson model:",
+                 "Beta": "Fitting negative binomial (constant dispersion) model:"}.get(
+            model.distrib, "Fitting comparison model:")
         out.log = GLMLog([(first, [(f"Iteration {i}", v) for i, v in enumerate(model.glm_log)]),
                           ("Fitting full model:",
                            [(f"Iteration {i}", v) for i, v in enumerate(model.log)])],
@@ -302,13 +321,22 @@ def output(result, level: float, eform: bool, log: bool = True) -> XtOutput:
     title = "Coefficient"
     if eform:
         title = "Odds ratio" if result.cmd == "xtlogit" else \
-            ("IRR" if result.cmd == "xtpoisson" else "exp(b)")
+            ("IRR" if result.cmd in ("xtpoisson", "xtnbreg") else "exp(b)")
     rows = fixed_rows(model.names, model.omitted, b[:k], V[:k, :k], level, transform=eform)
     z = float(ndtri(0.5 + level / 200))
     est = float(b[k])
     se = math.sqrt(V[k, k]) if V[k, k] >= 0 else math.nan
     lo, hi = est - z * se, est + z * se
-    if model.distrib == "Gamma":
+    if model.distrib == "Beta":
+        aux, trans = [], []
+        for j, nm in ((k, "ln_r"), (k + 1, "ln_s")):
+            e_ = float(b[j])
+            se_ = math.sqrt(V[j, j]) if V[j, j] >= 0 else math.nan
+            lo_, hi_ = e_ - z * se_, e_ + z * se_
+            aux.append(RERow(f"/{nm} ", e_, se_, lo_, hi_))
+            trans.append(RERow(f"{nm[-1]} ", _exp(e_), _exp(e_) * se_, _exp(lo_), _exp(hi_)))
+        what = "vs. pooled"
+    elif model.distrib == "Gamma":
         aux = [RERow("/lnalpha ", est, se, lo, hi)]
         f = _exp
         trans = [RERow("alpha ", f(est), f(est) * se, f(lo), f(hi))]
@@ -337,7 +365,7 @@ def output(result, level: float, eform: bool, log: bool = True) -> XtOutput:
                                    "(conditional on zero random effects).")
     if "ll_c" in s:
         p = 1.0 if s["chi2_c"] == 0 else 0.5 * _chi2_sf1(s["chi2_c"])
-        out.lrtest = lr_line(what, s["chi2_c"], p)
+        out.lrtest = lr_line(what if what == "vs. pooled" else f"of {what}=0", s["chi2_c"], p)
     if not s.get("converged", 1):
         out.footnotes.append("Warning: convergence not achieved")
     return out
@@ -379,6 +407,11 @@ xtprobit = _register("xtprobit", "random-effects probit models",
 xtcloglog = _register("xtcloglog", "random-effects complementary log-log models",
                       "xtcloglog depvar [indepvars] [if] [in] [, re eform options]\n"
                       "        options: " + _OPTS)
+xtnbreg = _register(
+    "xtnbreg", "random-effects negative binomial models",
+    "xtnbreg depvar [indepvars] [if] [in] [, re irr exposure(varname) options]\n"
+    "        beta-distributed random effects (Hausman, Hall and Griliches)\n"
+    "        options: noconstant offset(varname) level(#) nolog iterate(#)\n")
 xtpoisson = _register(
     "xtpoisson", "random-effects Poisson models",
     "xtpoisson depvar [indepvars] [if] [in] [, re irr exposure(varname) normal options]\n"

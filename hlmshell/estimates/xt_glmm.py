@@ -1,8 +1,9 @@
-"""e() after xtlogit, xtprobit, xtcloglog and xtpoisson, re (as xtlogit.ado / xtpoisson.ado
-post them), and XtModel: what predict and replay read afterwards.
+"""e() after xtlogit, xtprobit, xtcloglog, xtpoisson and xtnbreg, re (as xtlogit.ado /
+xtpoisson.ado / xtnbreg.ado post them), and XtModel: what predict and replay read.
 
 e(b): `depvar:` coefficients (base and omitted columns as zeros), then `/:lnsig2u` (the log
-of the random-intercept variance) or, for xtpoisson's gamma model, `/:lnalpha`.
+of the random-intercept variance), for xtpoisson's gamma model `/:lnalpha`, for xtnbreg's
+beta model `/:ln_r /:ln_s`.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ MODELS = {
     "xtcloglog": ("bernoulli", "cloglog", "Random-effects complementary log-log model",
                   math.pi ** 2 / 6),
     "xtpoisson": ("poisson", "log", "Random-effects Poisson regression", None),
+    "xtnbreg": ("nbinomial", "log", "Random-effects negative binomial regression", None),
 }
 
 
@@ -29,7 +31,7 @@ class XtModel:
     cmd: str
     family: str
     link: str
-    distrib: str              # Gaussian | Gamma
+    distrib: str              # Gaussian | Gamma | Beta (xtnbreg)
     names: list               # fixed columns (Stata names, without the equation)
     omitted: np.ndarray
     has_cons: bool
@@ -43,35 +45,44 @@ class XtModel:
     margins_xb_only: bool = True
 
 
-def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, aux_var,
+AUX = {"Gamma": ["lnalpha"], "Beta": ["ln_r", "ln_s"], "Gaussian": ["lnsig2u"]}
+
+
+def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, V_aux,
          cov_fixed_aux, ll, ll_c, n, groups, distrib, intmethod, points, offname,
          converged, iterations, chi2, df_m, p, cmdline, sample, model) -> EstimationResult:
-    """b_fixed/V_fixed over every design column; aux = ln(sigma_u^2) or ln(alpha) with its
-    variance and covariances with the fixed part."""
+    """b_fixed/V_fixed over every design column; aux = the ancillary parameters (ln
+    sigma_u^2; ln alpha; ln r, ln s) with their VCE block and covariances with the fixed
+    part (k x len(aux))."""
     k = len(names)
-    aux_name = "lnalpha" if distrib == "Gamma" else "lnsig2u"
-    cols = [f"{depvar}:{nm}" for nm in names] + [f"/:{aux_name}"]
+    aux = np.atleast_1d(np.asarray(aux, dtype=float))
+    na = len(aux)
+    cols = [f"{depvar}:{nm}" for nm in names] + [f"/:{a}" for a in AUX[distrib]]
     b = np.r_[b_fixed, aux]
-    V = np.zeros((k + 1, k + 1))
+    V = np.zeros((k + na, k + na))
     V[:k, :k] = V_fixed
-    V[k, k] = aux_var
-    V[:k, k] = V[k, :k] = cov_fixed_aux
+    V[k:, k:] = V_aux
+    V[:k, k:] = cov_fixed_aux
+    V[k:, :k] = np.asarray(cov_fixed_aux).T
     sizes = np.asarray(groups)
-    rank = int(np.sum(~np.asarray(omitted, dtype=bool))) + 1
-    s: dict = {"N": int(n), "N_g": int(len(sizes)), "k": k + 1, "k_aux": 1, "k_eq": 2,
+    rank = int(np.sum(~np.asarray(omitted, dtype=bool))) + na
+    s: dict = {"N": int(n), "N_g": int(len(sizes)), "k": k + na, "k_aux": na, "k_eq": 1 + na,
                "k_dv": 1, "df_m": int(df_m), "ll": float(ll), "ll_c": float(ll_c),
                "chi2": float(chi2), "chi2_c": 0.0, "p": float(p)}
     ex = lambda x: math.exp(x) if x < 709 else math.inf    # ran off: no OverflowError
     if distrib == "Gamma":
-        s["alpha"] = ex(aux)
+        s["alpha"] = ex(aux[0])
+    elif distrib == "Beta":
+        s["r"], s["s"] = ex(aux[0]), ex(aux[1])
     else:
-        s["sigma_u"] = ex(0.5 * aux)
+        s["sigma_u"] = ex(0.5 * aux[0])
         extra = MODELS[cmd][3]
         if extra is not None:        # xtpoisson, normal reports no rho
             s["rho"] = s["sigma_u"] ** 2 / (s["sigma_u"] ** 2 + extra)
         s["n_quad"] = int(points)
     # xtlogit.ado: no test once ln sigma_u^2 is at its floor; xtpoisson.ado: 0 if ll < ll_c
-    s["chi2_c"] = 0.0 if (aux <= -14 and distrib != "Gamma") else max(2 * (ll - ll_c), 0.0)
+    s["chi2_c"] = 0.0 if (distrib == "Gaussian" and aux[0] <= -14) else \
+        max(2 * (ll - ll_c), 0.0)
     s["g_min"], s["g_avg"], s["g_max"] = int(sizes.min()), float(sizes.mean()), int(sizes.max())
     s["rank"] = rank
     s["ic"] = int(iterations)
@@ -83,10 +94,11 @@ def post(*, cmd, depvar, panel, timevar, names, omitted, b_fixed, V_fixed, aux, 
     m.update(title=MODELS[cmd][2], model="re", distrib=distrib, offset=offname,
              chi2type="Wald", chi2_ct="LR", vce="oim", opt="ml", which="max",
              ml_method="d2", technique="nr", crittype="log likelihood",
-             properties="b V", predict=f"{cmd}_re_p")
+             properties="b V",
+             predict="xtnbreg_refe_p" if cmd == "xtnbreg" else f"{cmd}_re_p")
     if intmethod:
         m["intmethod"] = intmethod
-    if cmd != "xtpoisson":
+    if cmd not in ("xtpoisson", "xtnbreg"):
         m["marginsdefault"] = "predict(pr)"
     result = EstimationResult(cmd=cmd, scalars=s, macros=m, matrices={
         "b": StataMatrix(b.reshape(1, -1), ["y1"], cols),

@@ -112,4 +112,5 @@ DEFAULTS["clogit"] = ("pc1", "(option pc1 assumed; probability of success given 
 
 for _cmd in ("xtlogit", "xtprobit", "xtcloglog"):
     PREDICTORS[_cmd] = {s: _stat(s) for s in ("xb", "stdp", "pu0", "pr")}
-PREDICTORS["xtpoisson"] = {s: _stat(s) for s in ("xb", "stdp", "nu0", "iru0")}
+for _cmd in ("xtpoisson", "xtnbreg"):
+    PREDICTORS[_cmd] = {s: _stat(s) for s in ("xb", "stdp", "nu0", "iru0")}

@@ -71,12 +71,12 @@ def _(obj: XtTable) -> str:
 
 
 def lr_line(what: str, chi2: float, p: float) -> str:
-    """`LR test of rho=0: chibar2(01) = 390.67 ... Prob >= chibar2 = 0.000` as
+    """`LR test {what}: chibar2(01) = ...` (what: `of rho=0`, `vs. pooled`) as
     _lrtest_note_xt.ado writes it: the statistic %8.2f (outside (0.005, 1e4) %8.2e) trimmed,
     the probability at _col(56), then an empty line."""
     plain = chi2 == 0 or 0.005 < chi2 < 1e4
     x = fmt(chi2, "%8.2f").strip() if plain else f"{chi2:.2e}"
-    left = f"LR test of {what}=0: chibar2(01) = {x}"
+    left = f"LR test {what}: chibar2(01) = {x}"
     return f"{left:<55}Prob >= chibar2 = {fmt(p, '%5.3f')}\n"
 
 

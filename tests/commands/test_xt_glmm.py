@@ -205,7 +205,9 @@ def test_probit_marginal_pr_closed_form():
 # ------------------------------------------------------------------------- bad input
 ERRORS = [
     ("xtprobit hi ses, fe", 198), ("xtpoisson cnt ses, fe", 198), ("xtlogit hi ses, pa", 198),
-    ("xtlogit hi ses, fe intpoints(7)", 198), ("xtlogit hi, fe", 102), ("xtlogit hi ses, re fe", 198),
+    ("xtlogit hi ses, fe intpoints(7)", 198), ("xtlogit hi, fe", 102),
+    ("xtnbreg cnt ses, fe", 198), ("xtnbreg cnt ses, intpoints(7)", 198),
+    ("xtlogit hi ses, re fe", 198),
     ("xtlogit hi ses, intpoints(3)", 198), ("xtlogit hi ses, intmethod(laplace)", 198),
     ("xtpoisson cnt ses, intpoints(7)", 198), ("xtlogit hi ses, vce(robust)", 198),
     ("xtlogit hi ses [fw=size]", 101), ("xtlogit ses hi", 2000), ("xtlogit hi ses if 0", 2000),
@@ -301,3 +303,78 @@ def test_variance_at_its_boundary_shows_missing_not_an_error():
     assert not any("internal error" in ln for ln in lines)
     row = next(ln for ln in lines if ln.startswith("       alpha |"))
     assert row.endswith(".")
+
+
+# ----------------------------------------------------------------- xtnbreg (beta effects)
+def _beta_nb_ll(params, X, y, g):
+    """Independent form: per panel, Π_t C(λ+y−1, y)-type NB terms times
+    B(r + Λ, s + Y) / B(r, s) (the Beta(r, s) mixing of the NB probability)."""
+    from scipy.special import betaln, gammaln
+    k = X.shape[1]
+    beta, r, s = params[:k], math.exp(params[k]), math.exp(params[k + 1])
+    lam = np.exp(X @ beta)
+    total = 0.0
+    for i in np.unique(g):
+        li, yi = lam[g == i], y[g == i]
+        total += (np.sum(gammaln(li + yi) - gammaln(li) - gammaln(yi + 1))
+                  + betaln(r + li.sum(), s + yi.sum()) - betaln(r, s))
+    return total
+
+
+def test_beta_nb_closed_form_is_the_integral():
+    """∫ Π_t NB(y_t; λ_t, p) Beta(p; r, s) dp by quad against the closed form."""
+    from scipy import integrate, stats
+    y = np.array([0.0, 3, 1, 4])
+    lam = np.array([0.8, 2.5, 1.2, 3.0])
+    r, s = 3.0, 2.0
+    f = lambda p: np.prod(stats.nbinom.pmf(y, lam, p)) * stats.beta.pdf(p, r, s)
+    val = integrate.quad(f, 0, 1, epsabs=1e-14, epsrel=1e-11)[0]
+    X = np.log(lam)[:, None]
+    assert _beta_nb_ll(np.array([1.0, math.log(r), math.log(s)]), X, y,
+                       np.zeros(4, int)) == pytest.approx(math.log(val), abs=1e-9)
+
+
+def test_xtnbreg_matches_independent_maximisation():
+    from scipy.optimize import minimize
+    from session_helpers import data_session
+    rng = np.random.default_rng(11)
+    G, T = 40, 5
+    g = np.repeat(np.arange(G), T)
+    x = rng.normal(size=G * T).astype(np.float32).astype(float)
+    p = rng.beta(6.0, 3.0, size=G)
+    lam = np.exp(0.8 + 0.4 * x)
+    y = rng.negative_binomial(lam, p[g]).astype(float)
+    s, _ = data_session({"id": ("int", g.astype(float) + 1), "x": ("float", x),
+                         "y": ("int", y)})
+    assert s.run("xtset id") == 0
+    e, lines = _fit(s, "xtnbreg y x")
+    X = np.column_stack([x, np.ones(G * T)])
+    res = minimize(lambda q: -_beta_nb_ll(q, X, y, g), np.array([0.0, 0.0, 1.0, 1.0]),
+                   method="BFGS", options={"gtol": 1e-8})
+    b = e.matrices["b"].values.ravel()
+    assert e.matrices["b"].colnames == ["y:x", "y:_cons", "/:ln_r", "/:ln_s"]
+    assert np.allclose(b, res.x, rtol=0, atol=1e-4)
+    assert e.scalars["ll"] == pytest.approx(-res.fun, abs=1e-6)
+    assert (e.scalars["r"], e.scalars["s"]) == pytest.approx((math.exp(b[2]), math.exp(b[3])))
+    assert "Random effects u_i ~ Beta" in "\n".join(lines)
+    assert any(ln.startswith("LR test vs. pooled: chibar2(01) = ") for ln in lines)
+    assert any(ln.startswith("           r |") for ln in lines)
+    assert e.scalars["chi2_c"] == pytest.approx(2 * (e.scalars["ll"] - e.scalars["ll_c"]))
+
+
+def test_xtnbreg_comparison_model_is_pooled_nb1():
+    """e(ll_c): nbreg, dispersion(constant), against statsmodels' NB1 (1e-6)."""
+    import statsmodels.api as sm
+    from session_helpers import data_session
+    rng = np.random.default_rng(5)
+    G, T = 30, 6
+    g = np.repeat(np.arange(G), T)
+    x = rng.normal(size=G * T).astype(np.float32).astype(float)
+    y = rng.negative_binomial(np.exp(0.5 + 0.3 * x), rng.beta(5.0, 3.0, size=G)[g]).astype(float)
+    s, _ = data_session({"id": ("int", g.astype(float) + 1), "x": ("float", x),
+                         "y": ("int", y)})
+    assert s.run("xtset id") == 0
+    e, _ = _fit(s, "xtnbreg y x, nolog")
+    ref = sm.NegativeBinomial(y, sm.add_constant(x), loglike_method="nb1").fit(
+        disp=0, method="newton", maxiter=200)
+    assert e.scalars["ll_c"] == pytest.approx(ref.llf, abs=1e-6)

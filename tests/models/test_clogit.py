@@ -34,7 +34,8 @@ def test_loglik_is_the_subset_sum():
         Xi, yi = X[g == i], y[g == i]
         eta = Xi @ beta
         m = int(yi.sum())
-        denom = sum(math.exp(eta[list(S)].sum()) for S in itertools.combinations(range(len(yi)), m))
+        denom = sum(math.exp(eta[list(S)].sum())
+                    for S in itertools.combinations(range(len(yi)), m))
         total += float(eta[yi == 1].sum()) - math.log(denom)
     ll, grad, H = Panels(X, y, g).loglik(beta)
     assert ll == pytest.approx(total, abs=1e-10)
