@@ -69,17 +69,18 @@ class Panels:
         for t in range(self.T):
             wt = w[:, t]
             x = self.X[:, t, :]
+            K = min(t + 1, M)        # after t+1 rows, e_k = 0 for k > t+1: skip them
             if derivs:
-                # products with the old E_{k-1} (k = 1..M), before E is updated
-                e0, d0, h0 = E[:, :-1], D1[:, :-1], D2[:, :-1]
+                # products with the old E_{k-1} (k = 1..K), before E is updated
+                e0, d0, h0 = E[:, :K], D1[:, :K], D2[:, :K]
                 xx = x[:, :, None] * x[:, None, :]
                 add2 = (xx[:, None] * e0[:, :, None, None]
                         + x[:, None, :, None] * d0[:, :, None, :]
                         + d0[:, :, :, None] * x[:, None, None, :] + h0)
                 add1 = x[:, None, :] * e0[:, :, None] + d0
-                D2[:, 1:] += wt[:, None, None, None] * add2
-                D1[:, 1:] += wt[:, None, None] * add1
-            E[:, 1:] = E[:, 1:] + wt[:, None] * E[:, :-1]
+                D2[:, 1:K + 1] += wt[:, None, None, None] * add2
+                D1[:, 1:K + 1] += wt[:, None, None] * add1
+            E[:, 1:K + 1] = E[:, 1:K + 1] + wt[:, None] * E[:, :K]
             s = E.max(1)
             E /= s[:, None]
             if derivs:
