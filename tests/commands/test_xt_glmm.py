@@ -378,3 +378,15 @@ def test_xtnbreg_comparison_model_is_pooled_nb1():
     ref = sm.NegativeBinomial(y, sm.add_constant(x), loglike_method="nb1").fit(
         disp=0, method="newton", maxiter=200)
     assert e.scalars["ll_c"] == pytest.approx(ref.llf, abs=1e-6)
+
+
+def test_offset_matches_melogit_and_enters_predict(s):
+    assert s.run("capture drop off1") == 0 and s.run("gen off1 = female / 2") == 0
+    me, _ = _fit(s, "melogit hi ses || school:, offset(off1) intpoints(12)")
+    xt, _ = _fit(s, "xtlogit hi ses, offset(off1) nolog")
+    bm, bx = me.matrices["b"].values.ravel(), xt.matrices["b"].values.ravel()
+    assert np.allclose(bx[:2], bm[:2], atol=1e-8)
+    assert xt.macros["offset"] == "off1" and xt.scalars["ll"] == pytest.approx(me.scalars["ll"])
+    assert s.run("predict xbo") == 0
+    want = bx[0] * s.data.column("ses") + bx[1] + s.data.column("off1")
+    assert np.allclose(s.data.column("xbo"), want, atol=1e-6)
