@@ -39,13 +39,17 @@ COMMANDS = [
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm",
+    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
-WORDS = ["tabulate", "noanova", "nomeans", "obs", "exact", "median", "unpaired", "unequal",
+WORDS = ["re", "fe", "pa", "or", "irr", "pu0", "pr", "nu0", "pc1", "iru0", "intmethod(aghermite)",
+         "intmethod(ghermite)", "intpoints(4)", "intpoints(200)", "quad(8)", "normal",
+         "exposure(x)", "offset(z)", "nocons",
+         "tabulate", "noanova", "nomeans", "obs", "exact", "median", "unpaired", "unequal",
          "welch", "by(s)", "== 3", "== x", "by(h)", "20 1 2 3", "5 1 2 6 2 1", "bonferroni",
          "scheffe", "sidak", "wrap", "reverse", "xname(x)",
          "overlay", "i(g)", "t(x)", "byopts(cols(2))", "g#h", "r.g#r.h", "asis", "if", "in", "using", ",", "||", ":", "=", "==", "(", ")", "[", "]", '"', "`", "'", "///",

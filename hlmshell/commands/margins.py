@@ -187,6 +187,10 @@ def margins(session, args):
             raise StataError(198, "only one of predict() or expression() is allowed")
         from hlmshell.postest.margins_expr import transform
         req.expression = transform(opts["expression"], result.link)
+    if getattr(result.model, "margins_xb_only", False) and not req.linear \
+            and req.expression is None:
+        # e.g. xtlogit's default, the probability marginal over u_i, is not built here
+        raise StataError(198, f"only predict(xb) is available with margins after {result.cmd}")
     effects = [k for k in EFFECT_HEAD if opts.get(k)]
     if len(effects) > 1:
         raise StataError(198, "only one of dydx(), eyex(), dyex(), or eydx() is allowed")

@@ -213,11 +213,14 @@ def predict(session, args):
 
 def predict_family(session, args, result):
     """predict after regress / xtreg (postest/predict.py computes the statistics)."""
+    from hlmshell.postest.predict import PREDICTORS
     from hlmshell.postest.predict import predict_family as compute
-    other = [k for k in args.options if k not in FAMILY_STATS + ("relevel",)]
+    # a family's own statistics (pu0, pr, nu0 after the xt GLMs) pass as they are typed
+    stats = FAMILY_STATS + tuple(s for s in PREDICTORS[result.cmd] if s not in FAMILY_STATS)
+    other = [k for k in args.options if k not in stats + ("relevel",)]
     if other:
         raise StataError(198, f"option {other[0]} not allowed")
-    chosen = [s for s in FAMILY_STATS if args.options.get(s)]
+    chosen = [s for s in stats if args.options.get(s)]
     if args.options.get("relevel"):
         raise StataError(198, "option relevel() not allowed")
     if len(chosen) > 1:
@@ -243,7 +246,9 @@ def predict_family(session, args, result):
             raise StataError(459, "data have changed since estimation")
         mask = mask & sample
     values = np.where(mask, values, np.nan)
+    from hlmshell.postest.predict import DEFAULTS
     messages = ["(option xb assumed; fitted values)" if result.cmd == "regress"
-                else "(option xb assumed)"] if stat is None else []
+                else DEFAULTS.get(result.cmd, ("xb", "(option xb assumed)"))[1]] \
+        if stat is None else []
     _add_prediction(session, messages, name, values, stype, label)
     return "\n".join(messages) or None

@@ -136,10 +136,15 @@ PREDICTORS = {"regress": {s: regress_stat(s) for s in REGRESS},
               "xtreg": {s: xtreg_stat(s) for s in XTREG}}
 
 
+# e(cmd) -> (default statistic, the note predict prints) where the default is not xb
+DEFAULTS: dict = {}
+
+
 def predict_family(session, result, stat: str | None):
-    """(values, label, in-sample only) of `stat` (None: the default xb) for e(cmd)."""
+    """(values, label, in-sample only) of `stat` (None: the default, xb unless DEFAULTS
+    says otherwise) for e(cmd)."""
     table = PREDICTORS[result.cmd]
-    stat = stat or "xb"
+    stat = stat or DEFAULTS.get(result.cmd, ("xb",))[0]
     if stat not in table:
         raise StataError(198, f"option {stat} not allowed")
     with np.errstate(all="ignore"):
