@@ -74,3 +74,55 @@ def test_matches_lme4(data, name, method):
         assert S["b"][0, 0] == pytest.approx(vc["b (Intercept) "], rel=1e-4)
         assert S["k"][0, 0] == pytest.approx(vc["b.k x "], rel=1e-4)
         assert S["k"][1, 1] == pytest.approx(vc["b.k.1 (Intercept) "], rel=1e-4)
+
+
+def test_blups_match_lme4(data):
+    """ranef(condVar = TRUE) of the ML fit: lmer's conditional variances are Stata's
+    posterior ones after ML (beta known)."""
+    from hlmshell.models.crossed import reffects, reses
+    ref = REF["un_ml"]
+    r = fit(_spec(MODELS["un"]), data)
+    st = r._state
+    ua = st["model"].blups(st["theta"], st["beta_k"])
+    assert ua[0][:, 0] == pytest.approx(ref["re_a"], abs=1e-4)
+    assert ua[1][:, 1] == pytest.approx(ref["re_b_cons"], abs=1e-4)
+    assert ua[1][:, 0] == pytest.approx(ref["re_b_x"], abs=1e-4)
+    se = st["model"].blup_variances(st["theta"], r.sigma2, st["XXinv"], False)
+    assert np.sqrt(se[0][:, 0]) == pytest.approx(ref["re_a_se"], rel=1e-4)
+    assert np.sqrt(se[1][:, 0]) == pytest.approx(ref["re_b_x_se"], rel=1e-4)
+    # on the rows: a's BLUP by the row's level of a, b's two by its group
+    ra, rb = reffects(r, 0), reffects(r, 1)
+    assert ra.shape == (len(data["y"]), 1) and rb.shape == (len(data["y"]), 2)
+    i = 7
+    assert ra[i, 0] == pytest.approx(ref["re_a"][int(data["a"][i]) - 1], abs=1e-4)
+    assert rb[i, 1] == pytest.approx(ref["re_b_cons"][int(data["b"][i]) - 1], abs=1e-4)
+    assert reses(r, 1)[i, 0] == pytest.approx(ref["re_b_x_se"][int(data["b"][i]) - 1], rel=1e-4)
+
+
+def test_comparative_reses_exceed_posterior(data):
+    """Var(u_hat - u) adds the uncertainty of beta: never below the posterior variance."""
+    r = fit(_spec(MODELS["two"], "REML"), data)
+    st = r._state
+    post = st["model"].blup_variances(st["theta"], r.sigma2, st["XXinv"], False)
+    comp = st["model"].blup_variances(st["theta"], r.sigma2, st["XXinv"], True)
+    for p_, c_ in zip(post, comp):
+        assert (c_ >= p_ - 1e-12).all() and (c_ > p_).any()
+
+
+@pytest.mark.parametrize("name", ["un", "nest"])
+@pytest.mark.parametrize("reml", [False, True])
+def test_gradient_matches_differences(data, name, reml):
+    m = GeneralCrossedLMM(build_design(_spec(MODELS[name]), data), reml=reml)
+    rng = np.random.default_rng(0)
+    th = 0.3 + rng.random(m.offsets[-1])
+    f, g = m.deviance(th, True)
+    h = 1e-6
+    fd = [(m.deviance(th + h * e) - m.deviance(th - h * e)) / (2 * h) for e in np.eye(len(th))]
+    assert g == pytest.approx(fd, rel=1e-5, abs=1e-5)
+
+
+def test_memory_refused_before_allocating(data, monkeypatch):
+    monkeypatch.setattr(GeneralCrossedLMM, "DENSE_LIMIT", 1000)
+    with pytest.raises(ModelError) as e:
+        fit(_spec(MODELS["un"]), data)
+    assert e.value.code == 909
