@@ -462,6 +462,8 @@ def recovariance(fit: MixedFit, level_index: int, correlation=False):
 def icc(fit: MixedFit, level=95):
     if not fit.levels:
         raise ModelError(459, "model is linear regression; no random effects")
+    if any(lv.groupvar == "_all" for lv in fit.levels):     # stata-reference 4.1
+        raise ModelError(321, "estat icc not allowed after crossed-effects models")
     for lv in fit.levels:
         if "_cons" not in lv.effects:
             raise ModelError(321, "estat icc requires a random intercept at every level")

@@ -94,3 +94,21 @@ def test_refusals_leave_state(cmd, rc, msg):
     got, text = execute_text(s, cmd)
     assert got == rc and msg in text
     assert s.estimates.active is before
+
+
+def test_estat_after_crossed(fitted):
+    s, _ = fitted
+    rc, text = execute_text(s, "estat icc")
+    assert rc == 321 and "not allowed after crossed-effects models" in text
+    # within the first id group: rows of the same minority share var(R.minority) as well
+    rc, text = execute_text(s, "estat wcorrelation, covariance")
+    assert rc == 0, text
+    V = s.r.matrices["Cov"].values
+    res = s.estimates.active.model
+    d = res._state["design"]
+    idx = d.rows[d.levels[-1].group == d.levels[-1].group[0]]
+    mino, ses = s.data.column("minority")[idx], s.data.column("ses")[idx]
+    va, S, s2 = res.levels[0].Sigma[0, 0], res.levels[1].Sigma, res.sigma2
+    Z = np.column_stack([ses, np.ones(len(idx))])
+    want = va * (mino[:, None] == mino[None, :]) + Z @ S @ Z.T + s2 * np.eye(len(idx))
+    np.testing.assert_allclose(V, want, rtol=1e-10)
