@@ -126,3 +126,17 @@ def test_memory_refused_before_allocating(data, monkeypatch):
     with pytest.raises(ModelError) as e:
         fit(_spec(MODELS["un"]), data)
     assert e.value.code == 909
+
+
+@pytest.mark.parametrize("name", ["un", "nest"])
+def test_frequency_weights_equal_expanded_data(data, name):
+    """fweights: the fit of the data with each row repeated w times (same ll, estimates)."""
+    from dataclasses import replace
+    w = 1.0 + (np.arange(len(data["y"])) % 3)
+    exp = {k: np.repeat(v, w.astype(int)) for k, v in data.items()}
+    r1 = fit(replace(_spec(MODELS[name]), weights="w"), dict(data, w=w))
+    r2 = fit(_spec(MODELS[name]), exp)
+    assert r1.ll == pytest.approx(r2.ll, rel=1e-9)
+    assert r1.beta == pytest.approx(r2.beta, rel=1e-6)
+    for a, b in zip(r1.levels, r2.levels):
+        np.testing.assert_allclose(a.Sigma, b.Sigma, rtol=1e-5, atol=1e-8)
