@@ -525,15 +525,14 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
 
 
 def _factor_level(col: _Collector, name: str, rest: str, opts, resolve) -> LevelCall:
-    """`_all: R.varname`: crossed effects, the indicators of varname's levels with one
-    variance (identity covariance; [ME] mixed). Only alone in its equation, at _all."""
+    """`levelvar: R.varname`: the indicators of varname's levels with one variance (identity
+    covariance; [ME] mixed): crossed effects at `_all`, within each group of levelvar
+    elsewhere. Only alone in its equation."""
     words = split_words(rest)
     m = re.fullmatch(r"[Rr]\.([A-Za-z_][A-Za-z0-9_]*)", words[0]) if len(words) == 1 else None
     if m is None:
         raise StataError(198, "R.varname may not be combined with other random effects "
                               "in one equation")
-    if name != "_all":
-        raise StataError(198, "R.varname is only supported at the _all: level")
     own = _equation_options(col, opts, "re")
     if "covariance" in own and covariance_name(own["covariance"]) != "identity":
         raise StataError(198, "only covariance(identity) is allowed with R.varname")

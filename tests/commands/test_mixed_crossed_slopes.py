@@ -112,3 +112,32 @@ def test_estat_after_crossed(fitted):
     Z = np.column_stack([ses, np.ones(len(idx))])
     want = va * (mino[:, None] == mino[None, :]) + Z @ S @ Z.T + s2 * np.eye(len(idx))
     np.testing.assert_allclose(V, want, rtol=1e-10)
+
+
+def test_factor_within_a_level_equals_pair_groups():
+    """`|| id: R.minority` (indicators of minority within each school, one variance) is the
+    random intercept of the (id, minority) pairs: same likelihood, variance and BLUPs."""
+    s = hsb_after("egen pair = group(id minority)")
+    rc, text = execute_text(s, "mixed mathach ses || id: R.minority, nolog")
+    assert rc == 0, text
+    assert "id: Identity" in text and "var(R.minority)" in text
+    r1 = s.estimates.active
+    assert r1.matrices["N_g"].colnames == ["id"] and r1.matrices["b"].colnames[2] == "lns1_1_1:_cons"
+    assert execute_text(s, "predict u1, reffects")[0] == 0
+    assert execute_text(s, "mixed mathach ses || pair:, nolog")[0] == 0
+    r2 = s.estimates.active
+    assert r1.scalars["ll"] == pytest.approx(r2.scalars["ll"], abs=1e-6)
+    assert r1.model.levels[0].Sigma[0, 0] == pytest.approx(r2.model.levels[0].Sigma[0, 0], rel=1e-5)
+    assert execute_text(s, "predict u2, reffects")[0] == 0
+    np.testing.assert_allclose(s.data.column("u1"), s.data.column("u2"), rtol=1e-4, atol=1e-5)
+
+
+def test_factor_within_an_outer_level_with_nested_slopes():
+    s = hsb_session()
+    rc, text = execute_text(s, "mixed mathach ses || sector: R.minority || id: ses, nolog")
+    assert rc == 0, text
+    groups = [ln.split("|")[0].strip() for ln in text.splitlines()
+              if ln.strip().startswith(("sector |", "id |"))]
+    assert groups == ["sector", "id"]
+    assert s.estimates.active.matrices["b"].colnames[2:5] == ["lns1_1_1:_cons", "lns2_1_1:_cons",
+                                                          "lns2_1_2:_cons"]
