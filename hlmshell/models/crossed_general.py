@@ -179,15 +179,12 @@ class GeneralCrossedLMM(LMM):
             GL = np.asarray((Lr.T @ Gm).T)                  # G Lambda_r (G symmetric)
             A2 = np.asarray(Lr.T @ GL)
             A2[np.diag_indices(Qr)] += 1.0
-            try:
-                C = np.linalg.cholesky(A2)
-            except np.linalg.LinAlgError:
+            A2inv, ld2 = _spd_inverse(A2)
+            if A2inv is None:
                 Rs[i], ld[i] = np.nan, np.nan
                 caches.append(None)
                 continue
-            ldi += 2.0 * np.log(np.diag(C)).sum()
-            Ci = np.linalg.inv(C)
-            A2inv = Ci.T @ Ci
+            ldi += ld2
             B2 = np.asarray(Lr.T @ H)
             K2 = A2inv @ B2
             Rs[i] = WW - B2.T @ K2
@@ -252,7 +249,10 @@ class GeneralCrossedLMM(LMM):
         S = np.asarray(Lr.T @ np.asarray((Lr.T @ self.MWW[:Qr, :Qr]).T))
         S -= np.swapaxes(A12.reshape(-1, Qr), 0, 1) @ T1.reshape(-1, Qr)
         S[np.diag_indices(Qr)] += 1.0
-        return Lam, A1inv, A12, np.linalg.inv(S), Lr
+        Sinv, _ = _spd_inverse(S)
+        if Sinv is None:
+            Sinv = np.linalg.pinv(S, hermitian=True)
+        return Lam, A1inv, A12, Sinv, Lr
 
     def _solve(self, sysb, r1, r2):
         """A^-1 [r1; r2] for right-hand sides r1 (G1, q1, m), r2 (Qr, m)."""
@@ -312,6 +312,23 @@ class GeneralCrossedLMM(LMM):
             LD = np.asarray(Lr @ D2)
             v2 = s2 * np.asarray(Lr.multiply(LD).sum(1)).ravel()     # diag(Lr D2 Lr')
         return self._split(v1, v2)
+
+
+def _spd_inverse(A):
+    """(A^-1, log|A|) of a symmetric positive definite A by LAPACK's potrf and potri (half
+    the work of a general inverse); (None, nan) when A is not numerically positive definite."""
+    from scipy.linalg import lapack
+    if not np.isfinite(A).all():
+        return None, np.nan
+    c, info = lapack.dpotrf(A, lower=1, clean=0)
+    if info != 0:
+        return None, np.nan
+    ld = 2.0 * np.log(np.diag(c)).sum()
+    inv, info = lapack.dpotri(c, lower=1)
+    if info != 0:
+        return None, np.nan
+    low = np.tril(inv)
+    return low + np.tril(inv, -1).T, ld
 
 
 def _diag_blocks(M, G, q):
