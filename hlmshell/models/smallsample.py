@@ -104,6 +104,9 @@ def _pad(a, idx, valid):
 
 def pieces(fit) -> Pieces:
     """The sums above at the estimates of a fit (MixedFit with its _state)."""
+    if getattr(fit._state["model"], "crossed", False):     # no independent groups
+        from .crossed_small import crossed_pieces
+        return crossed_pieces(fit)
     if len(fit.levels) == 1:
         return pieces_one_level(fit)
     return pieces_dense(fit)

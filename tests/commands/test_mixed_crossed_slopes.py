@@ -84,8 +84,8 @@ def test_several_all_equations_and_nesting():
 @pytest.mark.parametrize("cmd, rc, msg", [
     ("mixed mathach ses || id: ses || _all: R.sector", 198, "must come before the nested"),
     ("mixed mathach ses || _all: ses || _all: female", 198, "repeated level variable _all"),
-    ("mixed mathach ses || _all: R.sector || id: ses, dfmethod(kroger) reml", 198,
-     "option dfmethod() not allowed"),
+    ("mixed mathach ses || _all: R.sector || id: ses, vce(cluster id)", 198,
+     "option vce() not allowed"),
     ("mixed mathach ses || _all: R.minority || id: ses, pwscale(size)", 198, "pwscale"),
 ])
 def test_refusals_leave_state(cmd, rc, msg):
@@ -141,3 +141,17 @@ def test_factor_within_an_outer_level_with_nested_slopes():
     assert groups == ["sector", "id"]
     assert s.estimates.active.matrices["b"].colnames[2:5] == ["lns1_1_1:_cons", "lns2_1_1:_cons",
                                                           "lns2_1_2:_cons"]
+
+
+def test_dfmethod_after_crossed():
+    s = hsb_session()
+    rc, text = execute_text(s, "mixed mathach ses || _all: R.minority || id: ses, reml "
+                               "dfmethod(kroger) nolog")
+    assert rc == 0, text
+    assert "Kenward" in text and "DF" in text
+    res = s.estimates.active
+    assert res.macros.get("dfmethod") == "kroger"
+    assert 0 < res.scalars["df_min"] <= res.scalars["df_max"] < 7185
+    rc, text = execute_text(s, "mixed mathach ses || _all: R.minority || id: ses, "
+                               "dfmethod(residual) nolog")
+    assert rc == 0 and s.estimates.active.scalars["df_max"] == 7185 - 2

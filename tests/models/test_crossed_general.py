@@ -140,3 +140,32 @@ def test_frequency_weights_equal_expanded_data(data, name):
     assert r1.beta == pytest.approx(r2.beta, rel=1e-6)
     for a, b in zip(r1.levels, r2.levels):
         np.testing.assert_allclose(a.Sigma, b.Sigma, rtol=1e-5, atol=1e-8)
+
+
+def test_small_sample_matches_pbkrtest_and_lmertest(data):
+    """dfmethod() after crossed effects (crossed_small.py): Kenward-Roger DF and adjusted SEs
+    against pbkrtest, Satterthwaite (observed information) against lmerTest, both 1e-5
+    relative (fixtures/crossed_slope_kr.{R,json})."""
+    from hlmshell.models import smallsample as ss
+    R = json.loads((FIX / "crossed_slope_kr.json").read_text())
+    r = fit(_spec(MODELS["un"], "REML"), data)
+    assert r.ll == pytest.approx(R["reml_ll"], rel=1e-9)
+    kr = ss.infer(r, "kroger")
+    order = [1, 0]                                  # lmer: intercept first
+    assert kr.df[order] == pytest.approx(R["kr_df"], rel=1e-5)
+    assert np.sqrt(np.diag(kr.V_beta))[order] == pytest.approx(R["kr_se"], rel=1e-5)
+    pc = ss.pieces(r)
+    assert [ss.satterthwaite(pc, np.eye(2)[j], "oim") for j in order] == \
+        pytest.approx(R["sat_df"], rel=1e-5)
+
+
+def test_crossed_pieces_equal_nested_pieces(data):
+    """On a nested model the whole-Z route gives the nested route's sums (1e-10)."""
+    from hlmshell.models import smallsample as ss
+    from hlmshell.models.crossed_small import crossed_pieces
+    r = fit(_spec([RandomLevel("b", slopes=("x",), covariance="unstructured"),
+                   RandomLevel("k")], "REML"), data)
+    p1, p2 = ss.pieces_dense(r), crossed_pieces(r)
+    for f in ("Phi", "P", "Q", "eim", "oim"):
+        a, b = getattr(p1, f), getattr(p2, f)
+        assert np.max(np.abs(a - b)) <= 1e-10 * np.max(np.abs(a))
