@@ -536,6 +536,9 @@ def _factor_level(col: _Collector, name: str, rest: str, opts, resolve) -> Level
     own = _equation_options(col, opts, "re")
     if "covariance" in own and covariance_name(own["covariance"]) != "identity":
         raise StataError(198, "only covariance(identity) is allowed with R.varname")
+    if own.get("pweight") is not None:      # never silently dropped
+        raise StataError(198, "sampling weights are not supported with crossed effects "
+                              "(R.varname)")
     var = resolve(m.group(1)) if resolve else m.group(1)
     return LevelCall(name, (), False, "identity", var)
 

@@ -87,6 +87,8 @@ def test_several_all_equations_and_nesting():
     ("mixed mathach ses || _all: R.sector || id: ses, vce(cluster id)", 198,
      "option vce() not allowed"),
     ("mixed mathach ses || _all: R.minority || id: ses, pwscale(size)", 198, "pwscale"),
+    ("mixed mathach ses || _all: R.minority, pweight(id)", 198, "sampling weights are not "
+     "supported with crossed effects"),
 ])
 def test_refusals_leave_state(cmd, rc, msg):
     s = hsb_after("qui mixed mathach ses || id:")
