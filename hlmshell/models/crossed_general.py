@@ -42,7 +42,10 @@ def simple_crossed(levels) -> bool:
 
 class GeneralCrossedLMM(LMM):
     crossed = True
-    DENSE_LIMIT = 1 << 25       # float64 elements (256 MB) in one dense block
+    # float64 elements: the dense Q_r x Q_r block (about eight live copies of it per
+    # evaluation: 64 MB each) and the big level's G_1 q_1 x dW blocks (four copies)
+    DENSE_LIMIT = 1 << 23
+    ROWS_LIMIT = 1 << 24
     lw = None
 
     def __init__(self, design: Design, reml: bool = False):
@@ -68,7 +71,7 @@ class GeneralCrossedLMM(LMM):
         self.Qr = Qr
         q1, G1 = self.q[self.big], ng[self.big]
         dW = Qr + self.p + 1
-        if Qr * Qr > self.DENSE_LIMIT or G1 * q1 * dW > self.DENSE_LIMIT:
+        if Qr * Qr > self.DENSE_LIMIT or G1 * q1 * dW > self.ROWS_LIMIT:
             # the other levels' columns are held densely (Q_r x Q_r and G_1 q_1 x Q_r):
             # refused before anything of that size is allocated
             raise ModelError(909, "op. sys. refuses to provide memory")

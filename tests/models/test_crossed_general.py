@@ -121,8 +121,9 @@ def test_gradient_matches_differences(data, name, reml):
     assert g == pytest.approx(fd, rel=1e-5, abs=1e-5)
 
 
-def test_memory_refused_before_allocating(data, monkeypatch):
-    monkeypatch.setattr(GeneralCrossedLMM, "DENSE_LIMIT", 1000)
+@pytest.mark.parametrize("limit", ["DENSE_LIMIT", "ROWS_LIMIT"])
+def test_memory_refused_before_allocating(data, monkeypatch, limit):
+    monkeypatch.setattr(GeneralCrossedLMM, limit, 600)   # Q_r^2 = 625, G_1 q_1 dW = 1680
     with pytest.raises(ModelError) as e:
         fit(_spec(MODELS["un"]), data)
     assert e.value.code == 909
