@@ -320,9 +320,18 @@ class GeneralCrossedLMM(LMM):
 def _spd_inverse(A):
     """(A^-1, log|A|) of a symmetric positive definite A by LAPACK's potrf and potri (half
     the work of a general inverse); (None, nan) when A is not numerically positive definite."""
-    from scipy.linalg import lapack
     if not np.isfinite(A).all():
         return None, np.nan
+    if A.shape[0] <= 128:
+        # small: numpy's LAPACK (scipy's bundled OpenBLAS wakes its own thread pool on
+        # every call, which costs milliseconds per call on a loaded machine)
+        try:
+            C = np.linalg.cholesky(A)
+        except np.linalg.LinAlgError:
+            return None, np.nan
+        Ci = np.linalg.inv(C)
+        return Ci.T @ Ci, 2.0 * np.log(np.diag(C)).sum()
+    from scipy.linalg import lapack
     c, info = lapack.dpotrf(A, lower=1, clean=0)
     if info != 0:
         return None, np.nan
