@@ -128,8 +128,7 @@ class GeneralCrossedLMM(LMM):
             tmaps.append(np.tile(Tl, (G, 1)))
         if Qr:
             self.pr, self.pc = np.concatenate(ri), np.concatenate(ci)
-            self.T = sparse.csr_matrix(np.vstack(tmaps)) if len(self.pr) < 200_000 else \
-                sparse.vstack([sparse.csr_matrix(t) for t in tmaps]).tocsr()
+            self.T = sparse.csr_matrix(np.vstack(tmaps))     # (pattern entries, k): small
 
     def exact_fit(self) -> bool:
         R = self.MWW[self.Qr:, self.Qr:]
