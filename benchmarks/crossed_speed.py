@@ -106,6 +106,8 @@ def main():
         row("hlmshell", ours(s, spec=SLOPE))
         if shutil.which("Rscript"):
             row("lme4::lmer", lme4(s, SLOPE_FORMULA))
+        else:
+            print("lme4: Rscript not found (skipped)")
     if "--statsmodels" in sys.argv:
         s = data(n=10_000, na=100, nb=20, seed=1)
         print("crossed 100 x 20 levels, 10,000 rows (ML)")
