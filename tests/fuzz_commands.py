@@ -165,6 +165,10 @@ def command_line(rng) -> str:
         levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z', 'R.h', 'R.g', 'R.x', 'R.s', 'R.h x', 'R.', 'R.nosuch'])}"
                           f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)', ', pweight(g)', ', pweight(h)', ', pweight(nosuch)', ', pweight()', ', pweight(1+g)', ', pweight(g*)'])}"
                           for _ in range(rng.randint(0, 3)))
+        # crossed effects ahead of nested or slope levels (models/crossed_general.py)
+        levels = rng.choice(["", "", "", "|| _all: R.h ", "|| _all: R.g || _all: R.h ",
+                             "|| _all: R.h || _all: x, nocons ", "|| _all: x || _all: R.g ",
+                             "|| _all: R.s ", "|| _all: R.h || g: x, cov(un) "]) + levels
         opts = rng.choice(["", ", reml", ", nolog", ", stddev", ", iterate(3)", ", level(80)", ", foo",
                            ", emiterate(0) iterate(1)", ", emlog emiter(2)", ", tech(nr) dif",
                            ", ltol(1e-2) nrtol(1)", ", emtol(-1)", ", reml dfmethod(kroger)",

@@ -235,7 +235,13 @@ def estat_wcorrelation(session, args, result):
     g = design.levels[-1].group
     idx = np.flatnonzero(g == g[0])                 # sample-row positions of the first group
     V = np.zeros((len(idx), len(idx)))
+    if len(idx) > 2000:     # V is len(idx)^2: a crossed model's group may be every row
+        raise StataError(908, f"matsize too small; the group has {len(idx):,} observations")
     for lv, lf in zip(design.levels, model.levels):
+        if getattr(lv, "factor", None):     # R.a: rows share the effect of their level of a
+            c = lv.fcodes[idx]
+            V += lf.Sigma[0, 0] * (c[:, None] == c[None, :])
+            continue
         Z = lv.Z_all[rows[idx]]
         V += Z @ lf.Sigma @ Z.T
     structure = getattr(st["model"], "structure", None)

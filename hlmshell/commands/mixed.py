@@ -65,10 +65,10 @@ def run_mixed(session, args, name: str):
         return replay_output(result, call.options, level)
     if not session.data.names:
         raise StataError(111, "no variables defined")
-    if any(lv.factor for lv in call.levels) and (call.options.vce or call.options.dfmethod):
-        # robust.py and smallsample.py work on nested groups; crossed.py has no route there
-        opt = "vce()" if call.options.vce else "dfmethod()"
-        raise StataError(198, f"option {opt} not allowed with crossed effects (R.varname)")
+    if any(lv.factor for lv in call.levels) and call.options.vce:
+        # robust.py sums scores over independent top-level groups: crossed effects have none
+        # (dfmethod() goes through models/crossed_small.py)
+        raise StataError(198, "option vce() not allowed with crossed effects (R.varname)")
     if any(lv.factor for lv in call.levels) and call.options.residuals is not None:
         raise StataError(198, "option residuals() not allowed with crossed effects (R.varname)")
     _resolve_residuals(session, call)

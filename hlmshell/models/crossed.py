@@ -301,9 +301,11 @@ def reses(fit, level_index: int, kind: str = "stata") -> np.ndarray:
 def _rows(st, level_index, per_level):
     lv = st["design"].levels[level_index]
     codes = lv.fcodes_all if lv.factor else lv.group_all
-    out = np.full((len(codes), 1), np.nan)
+    per_level = np.asarray(per_level)
+    per_level = per_level.reshape(len(per_level), -1)   # crossed_general: (groups, q)
+    out = np.full((len(codes), per_level.shape[1]), np.nan)
     ok = codes >= 0
-    out[ok, 0] = per_level[codes[ok]]
+    out[ok] = per_level[codes[ok]]
     return out
 
 

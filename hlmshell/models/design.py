@@ -385,8 +385,8 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
         if lev.factor:
             cols[lev.factor] = _factor_column(data, lev.factor)
             ok &= ~np.isnan(cols[lev.factor])
-            if lev.groupvar != "_all":
-                raise ModelError(198, "R.varname is only supported at the _all: level")
+            if lev.groupvar in seen and lev.groupvar != "_all":
+                raise ModelError(198, f"{lev.groupvar} level variable, specified at more than one level")
             seen.append(lev.groupvar)
             continue
         if lev.groupvar in seen and lev.groupvar != seen[-1] and lev.groupvar != "_all":
@@ -440,24 +440,15 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
 
     levels = []
     for li, lev in enumerate(spec.levels):
-        if lev.factor:
+        if lev.factor and lev.groupvar == "_all":
             levels.append(_factor_level(lev.factor, cols[lev.factor], ok, n_rows))
             continue
-        eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
-        if not eff:
-            continue  # an empty RE equation contributes nothing
-        Z_all = np.column_stack([cols[s] for s in lev.slopes] + ([np.ones(n_rows)] if lev.constant else []))
-        # Stata runs _rmcoll on each RE equation: collinear effects are dropped with the
-        # same note as fixed ones (the constant is kept first, then slopes in typed order)
-        zorder = ([len(eff) - 1] if lev.constant else []) + list(range(len(lev.slopes)))
-        zdrop = _collinear(Z_all if len(rows) == n_rows else Z_all[rows], zorder)
-        if zdrop:
-            dropped += [eff[j] for j in sorted(zdrop)]
-            zkeep = [j for j in range(len(eff)) if j not in zdrop]
-            eff, Z_all = [eff[j] for j in zkeep], Z_all[:, zkeep]
+        if lev.factor:      # `school: R.teacher`: the indicators of teacher within each school
+            eff, Z_all, cov = [f"R.{lev.factor}"], np.ones((n_rows, 1)), "identity"
+        else:
+            eff, Z_all, cov = _effects(lev, cols, rows, n_rows, dropped)
             if not eff:
                 continue
-        cov = resolve_covariance(lev.covariance, len(eff))
         valid = gcodes[0] >= 0 if li == 0 else np.all([c >= 0 for c in gcodes[: li + 1]], axis=0)
         if li == 0:     # codes are already dense and sorted: no second sort
             inv = gcodes[0][valid]
@@ -476,6 +467,8 @@ def build_design(spec: ModelSpec, data, sample: np.ndarray | None = None) -> Des
             g_all[valid] = np.where(in_sample[inv], idx[inv], -1)
         levels.append(dict(groupvar=lev.groupvar, effects=eff, covariance=cov, Z_all=Z_all,
                            group_all=g_all, keys=ukeys[in_sample]))
+        if lev.factor:
+            levels[-1].update(factor=lev.factor, fcodes=_pair_codes(g_all, cols[lev.factor], ok))
     out_levels = []
     for li, d in enumerate(levels):
         g = d["group_all"][rows]
@@ -563,6 +556,38 @@ def _factor_column(data, name: str) -> np.ndarray:
     if (v < 0).any():
         raise ModelError(452, "factor variables may not contain negative values")
     return x
+
+
+def _effects(lev, cols, rows, n_rows, dropped):
+    """A plain RE equation's effects (slopes then _cons), Z over all rows and covariance."""
+    eff = list(lev.slopes) + (["_cons"] if lev.constant else [])
+    if not eff:
+        return eff, None, None      # an empty RE equation contributes nothing
+    Z_all = np.column_stack([cols[s] for s in lev.slopes] + ([np.ones(n_rows)] if lev.constant else []))
+    # Stata runs _rmcoll on each RE equation: collinear effects are dropped with the
+    # same note as fixed ones (the constant is kept first, then slopes in typed order)
+    zorder = ([len(eff) - 1] if lev.constant else []) + list(range(len(lev.slopes)))
+    zdrop = _collinear(Z_all if len(rows) == n_rows else Z_all[rows], zorder)
+    if zdrop:
+        dropped += [eff[j] for j in sorted(zdrop)]
+        zkeep = [j for j in range(len(eff)) if j not in zdrop]
+        eff, Z_all = [eff[j] for j in zkeep], Z_all[:, zkeep]
+        if not eff:
+            return eff, None, None
+    return eff, Z_all, resolve_covariance(lev.covariance, len(eff))
+
+
+def _pair_codes(groups: np.ndarray, x: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """`levelvar: R.var`: a code per (group, level of var) pair seen in the sample, over all
+    rows (-1 where the pair was not estimated). The sample is not empty here."""
+    vals = np.unique(x[ok])
+    seen = (groups >= 0) & ~np.isnan(x)
+    pos = np.minimum(np.searchsorted(vals, np.where(seen, x, vals[0])), len(vals) - 1)
+    known = seen & (vals[pos] == x)
+    key = np.where(known, groups * len(vals) + pos, -1)
+    ukeys = np.unique(key[ok])
+    at = np.minimum(np.searchsorted(ukeys, key), len(ukeys) - 1)
+    return np.where(known & (ukeys[at] == key), at, -1)
 
 
 def _factor_level(var: str, x: np.ndarray, ok: np.ndarray, n_rows: int) -> dict:

@@ -179,7 +179,9 @@ def build_result(spec, method, design, model, theta, dev, free, snapped, summary
     names = []
     nums = stata_level_numbers([lv.groupvar for lv in model.levels])
     for (L, eq), lv, q in zip(nums, model.levels, model.q):
-        nm = cv.stata_names(lv.covariance, q, L)
+        # equation eq of level L (several `_all` equations): lns<L>_<eq>_k, atr<L>_<eq>_j_k
+        nm = [n[:3] + n[3:].replace(f"{L}_1_", f"{L}_{eq}_", 1)
+              for n in cv.stata_names(lv.covariance, q, L)]
         names += [f"lns{L}_{eq}_1"] if getattr(lv, "factor", None) else nm
     names.append("lnsig_e")
     structure = _structure(model)
@@ -460,6 +462,8 @@ def recovariance(fit: MixedFit, level_index: int, correlation=False):
 def icc(fit: MixedFit, level=95):
     if not fit.levels:
         raise ModelError(459, "model is linear regression; no random effects")
+    if any(lv.groupvar == "_all" for lv in fit.levels):     # stata-reference 4.1
+        raise ModelError(321, "estat icc not allowed after crossed-effects models")
     for lv in fit.levels:
         if "_cons" not in lv.effects:
             raise ModelError(321, "estat icc requires a random intercept at every level")

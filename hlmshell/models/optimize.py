@@ -196,7 +196,9 @@ def fit(spec: ModelSpec, data: Mapping[str, np.ndarray], *, sample: np.ndarray |
     if n <= p:
         raise ModelError(2001, "insufficient observations")
     if crossed_model(design):
-        model = CrossedLMM(design, reml=(method == "REML"))
+        from .crossed_general import GeneralCrossedLMM, simple_crossed
+        cls = CrossedLMM if simple_crossed(design.levels) else GeneralCrossedLMM
+        model = cls(design, reml=(method == "REML"))
     else:
         model = LMM(design, reml=(method == "REML"))
     if model.exact_fit():

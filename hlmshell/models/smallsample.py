@@ -108,6 +108,9 @@ def pieces(fit) -> Pieces:
     from .smallsample_resid import pieces_structured, structure_of
     if structure_of(fit) is not None:   # residuals(): V not linear in its parameters
         return pieces_structured(fit)
+    if getattr(fit._state["model"], "crossed", False):     # no independent groups
+        from .crossed_small import crossed_pieces
+        return crossed_pieces(fit)
     if len(fit.levels) == 1:
         return pieces_one_level(fit)
     return pieces_dense(fit)

@@ -525,20 +525,36 @@ def _parse_level(col: _Collector, text: str, resolve: Resolver | None) -> LevelC
 
 
 def _factor_level(col: _Collector, name: str, rest: str, opts, resolve) -> LevelCall:
-    """`_all: R.varname`: crossed effects, the indicators of varname's levels with one
-    variance (identity covariance; [ME] mixed). Only alone in its equation, at _all."""
+    """`levelvar: R.varname`: the indicators of varname's levels with one variance (identity
+    covariance; [ME] mixed): crossed effects at `_all`, within each group of levelvar
+    elsewhere. Only alone in its equation."""
     words = split_words(rest)
     m = re.fullmatch(r"[Rr]\.([A-Za-z_][A-Za-z0-9_]*)", words[0]) if len(words) == 1 else None
     if m is None:
         raise StataError(198, "R.varname may not be combined with other random effects "
                               "in one equation")
-    if name != "_all":
-        raise StataError(198, "R.varname is only supported at the _all: level")
     own = _equation_options(col, opts, "re")
     if "covariance" in own and covariance_name(own["covariance"]) != "identity":
         raise StataError(198, "only covariance(identity) is allowed with R.varname")
+    if own.get("pweight") is not None:      # never silently dropped
+        raise StataError(198, "sampling weights are not supported with crossed effects "
+                              "(R.varname)")
     var = resolve(m.group(1)) if resolve else m.group(1)
     return LevelCall(name, (), False, "identity", var)
+
+
+def _check_all_runs(levels) -> None:
+    """Several consecutive `_all` equations are one level of crossed effects: allowed when
+    one of them is R.varname (crossed_general.py fits any mix), else refused as before."""
+    run: list = []
+    for lv in levels + [None]:
+        if lv is not None and lv.groupvar == "_all":
+            run.append(lv)
+            continue
+        if len(run) > 1 and not any(r.factor for r in run):
+            raise StataError(198, "repeated level variable _all: several equations at one "
+                                  "level are not supported")
+        run = []
 
 
 def _checked(row, arg: str | None, replay: bool) -> tuple[str, str | None]:
@@ -595,13 +611,19 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
     seen: list[str] = []
     for eq in equations[1:]:
         lev = _parse_level(col, eq, resolve)
-        if lev.groupvar in seen and not (lev.factor and lev.groupvar == "_all"):
+        if lev.groupvar == "_all" and seen and seen[-1] != "_all" and \
+                any(lv.factor for lv in call.levels + [lev]):
+            # crossed effects are at the outermost level; _all inside a nested level is not
+            raise StataError(198, "_all: equations must come before the nested levels in "
+                                  "a model with crossed effects (R.varname)")
+        if lev.groupvar in seen and not (lev.groupvar == "_all" and seen[-1] == "_all"):
             if seen[-1] == lev.groupvar:
                 raise StataError(198, f"repeated level variable {lev.groupvar}: several "
                                       "equations at one level are not supported")
             raise StataError(198, f"{lev.groupvar} level variable, specified at more than one level")
         seen.append(lev.groupvar)
         call.levels.append(lev)
+    _check_all_runs(call.levels)
     call.if_text, call.in_text = col.if_text, col.in_text
     call.options = col.finish()
     call.extra = col.extra

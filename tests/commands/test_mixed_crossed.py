@@ -44,8 +44,6 @@ def test_ereturn(fitted):
     ("mixed mathach ses || _all: R.ses", 452, "factor variables may not contain noninteger values"),
     ("mixed mathach ses || _all: R.sector, cov(un)", 198, "only covariance(identity)"),
     ("mixed mathach ses || _all: R.sector R.id", 198, "may not be combined"),
-    ("mixed mathach ses || id: R.sector", 198, "only supported at the _all: level"),
-    ("mixed mathach ses || _all: R.sector || id: ses", 198, "not supported"),
     ("mixed mathach ses || _all: R.sector || id:, vce(robust)", 198, "option vce() not allowed"),
     ("mixed mathach ses || _all: R.nosuch", 111, "variable nosuch not found"),
 ])
