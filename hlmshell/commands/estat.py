@@ -187,37 +187,7 @@ def estat_vce(session, args, result):
     return EstatVce(str(result.macros.get("cmd", result.cmd)), sub)
 
 
-# ------------------------------------------------------------------------------- df
-@subcommand("df", syntax="[, METhod(string)]", help="degrees of freedom of the fixed effects")
-def estat_df(session, args, result):
-    """estat df [, method(residual|satterthwaite [, eim|oim]|kroger)]
-        the DF of each fixed effect: those of dfmethod() by default, or computed now by
-        another method (satterthwaite and kroger need a REML fit)
-    """
-    from hlmshell.models.smallsample import TITLES, infer
-    from hlmshell.render.mixed import DfTable
-    from hlmshell.syntax.mixed_call import _dfmethod
-    model = _model(result)
-    method = args.options.get("method")
-    if method is None:
-        small = model.small
-        if small is None:
-            raise StataError(198, "option method() required; the model was fitted without "
-                                  "dfmethod()")
-    else:
-        name, info = _dfmethod(method)
-        if name in ("satterthwaite", "kroger") and model.method != "REML":
-            raise StataError(198, f"option method({name}) requires a model fitted by REML")
-        with np.errstate(all="ignore"):
-            small = infer(model, name, info)
-    rows = [(nm, float(d)) for nm, d, om in zip(model.fixed_names, small.df, model.omitted)
-            if not om]
-    r = Returns()
-    r.matrices["df"] = StataMatrix(np.asarray(small.df, dtype=float).reshape(1, -1), ["r1"],
-                                   [f"{model.depvar}:{nm}" for nm in model.fixed_names])
-    r.macros["dfmethod"] = small.method
-    session.r = r
-    return DfTable(TITLES[small.method], model.depvar, rows)
+# estat df: commands/estat_df.py
 
 
 # ----------------------------------------------------------------------- wcorrelation
@@ -270,3 +240,4 @@ def estat_wcorrelation(session, args, result):
 
 # estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())
 from hlmshell.commands import bootstrap  # noqa: E402,F401
+from hlmshell.commands import estat_df  # noqa: E402,F401  (estat df)

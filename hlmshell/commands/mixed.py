@@ -33,7 +33,7 @@ def mixed(session, args):
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
                  estmetric coeflegend
-                 dfmethod(residual|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
+                 dfmethod(residual|repeated|anova|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
                  emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
                  difficult technique(nr)
         mixed [, options] alone redisplays the last results
@@ -72,6 +72,9 @@ def run_mixed(session, args, name: str):
     if any(lv.factor for lv in call.levels) and call.options.residuals is not None:
         raise StataError(198, "option residuals() not allowed with crossed effects (R.varname)")
     _resolve_residuals(session, call)
+    if call.options.dfmethod == "repeated" and len({lv.groupvar for lv in call.levels}) > 1:
+        raise StataError(198, "option dfmethod(repeated) is not available for models with "
+                              "more than two levels")
     fit, sample_vars = estimate(session, call)
     if call.weight and call.weight[0] == "fweight" and len(fit.levels) > 1 and \
             (call.options.vce or call.options.dfmethod):
@@ -85,9 +88,13 @@ def run_mixed(session, args, name: str):
     if call.options.vce and fit.levels:
         apply_robust(session, call, fit)
     if call.options.dfmethod and fit.levels:
+        from hlmshell.models import ModelError
         from hlmshell.models.smallsample import infer
-        with np.errstate(all="ignore"):
-            fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
+        try:
+            with np.errstate(all="ignore"):
+                fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
+        except ModelError as err:
+            raise StataError(err.code, err.message) from None
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
     if call.weight:
         fit.weight = call.weight

@@ -58,8 +58,8 @@ _GLOBAL = (
     ("coeflegend", "coefl", None, True),
     ("residuals", "res", "string", False),     # models/residuals.py
 )
-# dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
-_DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
+# dfmethod(name): (full, minimum abbreviation), as _xtmixed_estimate's CheckDfType
+_DFMETHODS = (("residual", "res"), ("repeated", "rep"), ("anova", "anova"),
               ("satterthwaite", "sat"), ("kroger", "kr"))
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"),
              ("pweight", "pweight", "string"))  # help: NOCONStant
@@ -443,8 +443,6 @@ def _dfmethod(arg: str) -> tuple[str, str]:
     if row is None:
         raise StataError(198, f"dfmethod({arg.strip()}) invalid")
     method = row[0]
-    if method in ("repeated", "anova"):
-        raise StataError(198, f"option dfmethod({method}) not allowed")
     info = opts.strip().lower()
     if info and (method != "satterthwaite" or info not in ("eim", "oim")):
         raise StataError(198, f"dfmethod({arg.strip()}) invalid")
