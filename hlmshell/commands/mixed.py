@@ -98,6 +98,7 @@ def run_mixed(session, args, name: str):
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
     if call.weight:
         fit.weight = call.weight
+    fit.pwscale = call.options.pwscale
     result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
                         sigvars=sample_vars, datasignature=sig,
                         nolrtest=call.options.nolrtest, cmdname=name,

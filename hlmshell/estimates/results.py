@@ -189,6 +189,8 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
         m["vce"] = rob["vce"]
         m["vcetype"] = "Robust"
         m["clustvar"] = rob["clustvar"]
+    if getattr(fit, "pwscale", None):
+        m["pwscale"] = fit.pwscale
     if small is not None:
         m["dfmethod"] = small.method
         m["dftitle"] = f"{small.title} DF"

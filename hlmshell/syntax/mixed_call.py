@@ -105,7 +105,7 @@ class MixedOptions:
     clustvar: str | None = None     # as typed (resolved by the command)
     estmetric: bool = False         # one table of e(b) in the estimation metric
     coeflegend: bool = False        # that table with _b[] names instead of statistics
-    pwscale: str | None = None      # size | effective (sampling weights, two-level models)
+    pwscale: str | None = None      # size | effective | gk (sampling weights, two-level models)
     residuals: object = None        # models.residuals.ResidualSpec (None: independent)
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
@@ -296,12 +296,15 @@ class _Collector:
                 raise StataError(198, f"dftable({arg.strip()}) invalid")
             o.dftable = word
         elif name == "pwscale":
-            word = arg.strip().lower()
-            if word == "gk":    # Graubard and Korn's scaling is not implemented
-                raise StataError(198, "option pwscale(gk) not allowed")
-            if word not in ("size", "effective"):
-                raise StataError(198, f"pwscale({arg.strip()}) invalid")
-            o.pwscale = word
+            # RescaleWeights (_xtmixed_estimate.ado): size, eff[ective], gk; Stata's message
+            # says pscale()
+            word = arg.strip()
+            if word == "size" or word == "gk":
+                o.pwscale = word
+            elif len(word) >= 3 and "effective".startswith(word):
+                o.pwscale = "effective"
+            else:
+                raise StataError(198, "invalid pscale()")
         elif name in ("matsqrt", "matlog"):
             o.optmetric = name
         elif name == "residuals":
@@ -608,8 +611,9 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
         raise StataError(101, "REML not supported with weights")
     if sampling and call.weight and call.weight[0] == "fweight":
         raise StataError(198, "fweights may not be combined with pweight()")
-    if call.options.pwscale and not sampling:
-        raise StataError(198, "option pwscale() requires sampling weights")
+    if call.options.pwscale and not (call.weight and call.weight[0] == "pweight"):
+        # Stata checks the observation-level weight type: pweight() alone is not enough
+        raise StataError(198, "pwscale() allowed only with pweights")
     if sampling:
         if any(lv.factor for lv in call.levels):
             raise StataError(198, "sampling weights are not supported with crossed effects "
