@@ -160,14 +160,7 @@ def estat_group(session, args, result):
                        for lv in distinct_levels(model.levels)])
 
 
-# ------------------------------------------------------------------------------- sd
-@subcommand("sd", syntax="[, Level(real) *]", help="random-effects parameters as standard deviations")
-def estat_sd(session, args, result):
-    """The random-effects table of the active `mixed` results in the sd metric."""
-    from hlmshell.commands.mixed import random_table  # the table `mixed` itself prints
-    from hlmshell.render import to_text
-    model = _model(result, sub="sd")
-    return "\n" + to_text(random_table(model, _level(session, args), True))
+# estat sd: commands/estat_sd.py
 
 
 # ------------------------------------------------------------------------------ vce
@@ -241,3 +234,5 @@ def estat_wcorrelation(session, args, result):
 # estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())
 from hlmshell.commands import bootstrap  # noqa: E402,F401
 from hlmshell.commands import estat_df  # noqa: E402,F401  (estat df)
+from hlmshell.commands import estat_summarize  # noqa: E402,F401  (estat summarize)
+from hlmshell.commands import estat_sd  # noqa: E402,F401  (estat sd)
