@@ -117,12 +117,27 @@ def run_mixed(session, args, name: str):
                                     crittype(fit.method, fit.robust is not None),
                                     bool(fit.converged),
                                     em_values=list(fit.summary.em_log) if call.options.emlog
-                                    else None)
+                                    else None, em_banner=em_banner(call))
     if not fit.converged:
         # Stata keeps and shows the unconverged estimates (e(converged)=0, e(rc)=430);
         # the command itself ends with r(430)
         raise ResultError(430, "convergence not achieved", output=out)
     return out
+
+
+def em_banner(call: MixedCall) -> str | None:
+    """The EM heading Stata prints (IterateEM in _xtmixed_estimate.ado, Stata 17's
+    " ..." form): none when emiterate(0) skips EM; "Obtaining starting values by EM" when
+    the residuals are not independent (or have by()) or the fit is weighted; else
+    "Performing EM optimization" (crossed R. effects included: EM runs there too)."""
+    o = call.options
+    if o.emiterate == 0:
+        return None
+    rs = o.residuals
+    weighted = bool(call.weight) or any(lv.pweight for lv in call.levels)
+    if weighted or (rs is not None and (rs.kind != "independent" or rs.by)):
+        return "Obtaining starting values by EM ..."
+    return "Performing EM optimization ..."
 
 
 @np.errstate(all="ignore")

@@ -47,6 +47,9 @@ class MixedIterationLog:
     converged: bool = True
     tags: dict = field(default_factory=dict)  # iteration -> "(not concave)" / "(backed up)"
     em_values: list[float] | None = None  # `emlog`: criterion at EM iteration 0, 1, ...
+    # _xtmixed_estimate's IterateEM: "Obtaining starting values by EM" with a residual
+    # structure (not independent, or by()) or weights, none with emiterate(0) (no EM runs)
+    em_banner: str | None = "Performing EM optimization ..."
 
 
 def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
@@ -57,10 +60,12 @@ def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
 
 @to_text.register
 def _(obj: MixedIterationLog) -> str:
-    lines = ["", "Performing EM optimization ...", ""]
-    if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
-        lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
-        lines += [""] if obj.em_values else []
+    lines = [""]
+    if obj.em_banner is not None:
+        lines += [obj.em_banner, ""]
+        if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
+            lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
+            lines += [""] if obj.em_values else []
     lines += ["Performing gradient-based optimization: "]
     lines += [iteration_line(i, v, obj.crittype, obj.tags.get(i, ""))
               for i, v in enumerate(obj.values)]
