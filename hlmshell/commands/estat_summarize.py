@@ -204,7 +204,8 @@ def estat_summarize(session, args, result):
     cmd = result.macros.get("cmd2") if result.macros.get("cmd") in ("gsem", "meglm") else None
     return EstatSummarize(cmd or result.macros.get("cmd", result.cmd), nobs, blocks,
                           bool(o.get("labels")), not o.get("noheader"), clusters,
-                          int(session.settings.get("linesize", 79)))
+                          int(session.settings.get("linesize", 79)),
+                          dict(getattr(result, "fv_labels", {}) or {}))
 
 
 def _label(session, name: str) -> str:

@@ -204,6 +204,7 @@ class EstatSummarize:
     header: bool = True
     clusters: tuple | None = None   # (number, min, avg, max) when e(clustvar)
     linesize: int = 79
+    fv_labels: dict = field(default_factory=dict)  # factor var -> {level: value label}
 
 
 def _summ_body(row: SummRow, labels: bool, vlwidth: int) -> str:
@@ -228,8 +229,12 @@ def _pieces(text: str, width: int) -> list[str]:
     return textwrap.wrap(text, width) if text and width > 0 else []
 
 
-def _summ_rows(rows: list[SummRow], labels: bool, vlwidth: int) -> list[str]:
-    from hlmshell.render.mixed import name_lines, parse_column
+def _summ_rows(rows: list[SummRow], labels: bool, vlwidth: int,
+               fv_labels: dict | None = None) -> list[str]:
+    """As the coefficient tables (_ms_display): a factor with value labels, an interaction
+    or several levels get a header row and one row per level."""
+    from hlmshell.render.mixed import _level_text, name_lines, parse_column
+    fv_labels = fv_labels or {}
     out: list[str] = []
     i = 0
     while i < len(rows):
@@ -238,14 +243,14 @@ def _summ_rows(rows: list[SummRow], labels: bool, vlwidth: int) -> list[str]:
         while j < len(rows) and parse_column(rows[j].name)[0] == term:
             j += 1
         group, i = rows[i:j], j
-        if not categorical or ("#" not in term and len(group) == 1):
+        if not categorical or ("#" not in term and len(group) == 1 and term not in fv_labels):
             for r in group:
                 name = r.name if categorical else term
                 out += name_lines(name, _summ_body(r, labels, vlwidth))
             continue
         out += name_lines(term)
         for r in group:
-            lev = " ".join(parse_column(r.name)[1])
+            lev = _level_text(term, parse_column(r.name)[1], fv_labels)
             out.append(f"{lev:>11}  |{_summ_body(r, labels, vlwidth)}")
     return out
 
@@ -286,7 +291,7 @@ def _(obj: EstatSummarize) -> str:
         if eq:
             lines.append(f"{ind}{abbrev(eq, 12):<13}|")
         body = [r for r in rows if r.name != "_weight"]
-        lines += [ind + x for x in _summ_rows(body, obj.labels, vlwidth)]
+        lines += [ind + x for x in _summ_rows(body, obj.labels, vlwidth, obj.fv_labels)]
         weight = [r for r in rows if r.name == "_weight"]
         if weight:
             if not eq:

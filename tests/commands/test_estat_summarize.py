@@ -81,3 +81,13 @@ def test_equation_labels_eqlist_and_refusals(s):
     assert rc == 0 and s.r.matrices["stats"].rownames == ["meanses", "ses"]
     rc, text = execute_text(s, "estat summarize, foo")
     assert rc == 198 and "option foo not allowed" in text
+
+
+def test_factor_value_labels_as_the_coefficient_table():
+    s = hsb_after('label define sec 0 "public" 1 "Catholic"', "label values sector sec",
+                  "mixed mathach ses i.sector || id:, nolog")
+    rc, text = execute_text(s, "estat su")
+    assert rc == 0
+    lines = text.splitlines()
+    k = lines.index("        sector |")
+    assert lines[k + 1].startswith("     Catholic  |     .4931106")
