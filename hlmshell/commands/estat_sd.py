@@ -1,8 +1,8 @@
 """`estat sd` after `mixed` and the me* commands ([ME] mixed postestimation, [ME] estat sd;
 _xtme_estat.ado's SD and _xtme_estatsd.ado): the random-effects and residual parameters
 as standard deviations and correlations, the full table with `verbose`; r(b), r(V) (delta
-method), r(table) and r(level). `variance` is refused as Stata does (it is for menl only);
-`post` is not implemented (r(198)); coeflegend needs post."""
+method), r(table) and r(level); `post` posts them as e(b), e(V). `variance` is refused as
+Stata does (it is for menl only); coeflegend (Stata: with post) is not implemented."""
 from __future__ import annotations
 
 import math
@@ -18,21 +18,75 @@ from hlmshell.returns import Returns
 @subcommand("sd", syntax="[, VERbose POST COEFLegend SELegend VARiance Level(real)]",
             help="random-effects parameters as standard deviations and correlations")
 def estat_sd(session, args, result):
-    """estat sd [, verbose level(#)]"""
+    """estat sd [, verbose post level(#)]"""
     o = args.options
     if o.get("variance"):
         raise StataError(198, "option variance not allowed")
-    if o.get("post"):
-        raise StataError(198, "option post not allowed")    # posting e(b_sd) not implemented
     for legend in ("coeflegend", "selegend"):
-        if o.get(legend):
+        if o.get(legend):   # Stata: only with post; the legend table is not implemented
             raise StataError(198, f"option {legend} not allowed")
     level = _level(session, args)
     if result.cmd in ("mixed", "xtmixed") and result.model is not None:
-        return _after_mixed(session, result, level, bool(o.get("verbose")))
-    if getattr(result.model, "estat_allowed", None) and result.macros.get("cmd") == "meglm":
-        return _after_me(session, result, level, bool(o.get("verbose")))
-    raise StataError(321, "invalid subcommand sd")
+        text = _after_mixed(session, result, level, bool(o.get("verbose")))
+        depvar, kf = result.model.depvar, len(result.model.fixed_names)
+        omitted = list(result.model.omitted)
+    elif getattr(result.model, "estat_allowed", None) and result.macros.get("cmd") == "meglm":
+        text = _after_me(session, result, level, bool(o.get("verbose")))
+        depvar, kf = result.macros.get("depvar", ""), len(result.model.names)
+        omitted = list(result.model.omitted)
+    else:
+        raise StataError(321, "invalid subcommand sd")
+    if o.get("post"):
+        return _post(session, depvar, kf, omitted, level)
+    return text
+
+
+class PostedSd:
+    """The model of the results `estat sd, post` posts: its replay is the full table."""
+
+    def __init__(self, depvar, kf, omitted):
+        self.depvar, self.kf, self.omitted = depvar, kf, omitted
+
+    def replay(self, result, level: float = 95):
+        from scipy.special import ndtri
+        from hlmshell.commands.glm_cmds import fixed_rows
+        from hlmshell.commands.me_estimate import _re_label
+        from hlmshell.models.inference import _ci
+        from hlmshell.render.glm import CoefTable, RERow
+        b = result.matrices["b"].values.ravel()
+        V = result.matrices["V"].values
+        names = result.matrices["b"].colnames
+        kf = self.kf
+        rows = fixed_rows([n.partition(":")[2] for n in names[:kf]], self.omitted, b[:kf],
+                          V[:kf, :kf], level)
+        z = float(ndtri(0.5 + level / 200))
+        sections: list = []
+        for j in range(kf, len(names)):
+            eq, _, lab = names[j].partition(":")
+            kind = "sd" if lab.startswith("sd(") else \
+                "corr" if lab.startswith(("corr(", "rho")) else ""
+            se = float(np.sqrt(max(V[j, j], 0.0)))
+            lo, hi = _ci(kind, float(b[j]), se, z)
+            if not sections or sections[-1][0] != eq:
+                sections.append((eq, []))
+            sections[-1][1].append(RERow(_re_label(lab), float(b[j]), se, lo, hi))
+        return CoefTable(self.depvar, rows, level, "Coefficient", "", [], sections)
+
+
+def _post(session, depvar, kf, omitted, level):
+    """post: e(cmd) "estat sd", e(properties) "b V", e(b), e(V) (the help's list); r()
+    keeps r(table) and r(level)."""
+    from hlmshell.estimates.results import EstimationResult
+    r = session.r
+    new = EstimationResult("estat sd", {}, {"cmd": "estat sd", "properties": "b V"},
+                           {"b": r.matrices["b"].copy(), "V": r.matrices["V"].copy()},
+                           model=PostedSd(depvar, kf, omitted))
+    session.estimates.post(new)
+    keep = Returns()
+    keep.scalars["level"] = r.scalars["level"]
+    keep.matrices["table"] = r.matrices["table"]
+    session.r = keep
+    return new.model.replay(new, level)
 
 
 def _table(names, b, V, level):

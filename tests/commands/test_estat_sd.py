@@ -58,8 +58,21 @@ def test_after_melogit():
     assert r.matrices["V"].values[2:, 2:] == pytest.approx(J @ V @ J.T, rel=1e-6)
 
 
+def test_post_makes_the_sd_parameters_the_active_results(s):
+    assert execute_text(s, "mixed mathach ses || id: ses, cov(un) nolog")[0] == 0
+    assert execute_text(s, "estat sd")[0] == 0
+    b, V = s.r.matrices["b"].values.copy(), s.r.matrices["V"].values.copy()
+    rc, text = execute_text(s, "estat sd, post")
+    assert rc == 0 and "Residual     |" in text and "        sd(e)|" in text
+    e = s.estimates.active
+    assert e.cmd == "estat sd" and e.macros == {"cmd": "estat sd", "properties": "b V"}
+    assert (e.matrices["b"].values == b).all() and (e.matrices["V"].values == V).all()
+    rc, text = execute_text(s, "lincom _b[id:sd(ses)] - 0.5")
+    assert rc == 0 and f"{b[0, 2] - 0.5:.6f}"[1:6] in text       # `.1311278`
+    assert execute_text(s, "estimates replay")[1].count("sd(_cons)|") == 1
+
+
 @pytest.mark.parametrize("opt, msg", [("variance", "option variance not allowed"),
-                                      ("post", "option post not allowed"),
                                       ("coeflegend", "option coeflegend not allowed")])
 def test_refusals(s, opt, msg):
     assert execute_text(s, "mixed mathach ses || id:, nolog")[0] == 0
