@@ -33,7 +33,8 @@ def mixed(session, args):
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
                  estmetric coeflegend
-                 dfmethod(residual|repeated|anova|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
+                 dfmethod(residual|repeated|anova|satterthwaite [, eim|oim]|kroger)
+                 dftable(default|ci|pvalue) [pw=exp] pwscale(size|effective|gk)
                  emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
                  difficult technique(nr)
         mixed [, options] alone redisplays the last results
