@@ -160,14 +160,7 @@ def estat_group(session, args, result):
                        for lv in distinct_levels(model.levels)])
 
 
-# ------------------------------------------------------------------------------- sd
-@subcommand("sd", syntax="[, Level(real) *]", help="random-effects parameters as standard deviations")
-def estat_sd(session, args, result):
-    """The random-effects table of the active `mixed` results in the sd metric."""
-    from hlmshell.commands.mixed import random_table  # the table `mixed` itself prints
-    from hlmshell.render import to_text
-    model = _model(result, sub="sd")
-    return "\n" + to_text(random_table(model, _level(session, args), True))
+# estat sd: commands/estat_sd.py
 
 
 # ------------------------------------------------------------------------------ vce
@@ -187,38 +180,7 @@ def estat_vce(session, args, result):
     return EstatVce(str(result.macros.get("cmd", result.cmd)), sub)
 
 
-# ------------------------------------------------------------------------------- df
-@subcommand("df", syntax="[, METhod(string)]", help="degrees of freedom of the fixed effects")
-def estat_df(session, args, result):
-    """estat df [, method(residual|satterthwaite [, eim|oim]|kroger)]
-        the DF of each fixed effect: those of dfmethod() by default, or computed now by
-        another method (satterthwaite and kroger need a REML fit)
-    """
-    from hlmshell.models.smallsample import TITLES, infer
-    from hlmshell.render.mixed import DfTable
-    from hlmshell.syntax.mixed_call import _dfmethod
-    small_model = getattr(result.model, "small", None) is not None and result.cmd == "mixed"
-    model = result.model if small_model else _model(result)  # dfmethod() w/o random effects
-    method = args.options.get("method")
-    if method is None:
-        small = model.small
-        if small is None:
-            raise StataError(198, "option method() required; the model was fitted without "
-                                  "dfmethod()")
-    else:
-        name, info = _dfmethod(method)
-        if name in ("satterthwaite", "kroger") and model.method != "REML":
-            raise StataError(198, f"option method({name}) requires a model fitted by REML")
-        with np.errstate(all="ignore"):
-            small = infer(model, name, info)
-    rows = [(nm, float(d)) for nm, d, om in zip(model.fixed_names, small.df, model.omitted)
-            if not om]
-    r = Returns()
-    r.matrices["df"] = StataMatrix(np.asarray(small.df, dtype=float).reshape(1, -1), ["r1"],
-                                   [f"{model.depvar}:{nm}" for nm in model.fixed_names])
-    r.macros["dfmethod"] = small.method
-    session.r = r
-    return DfTable(TITLES[small.method], model.depvar, rows)
+# estat df: commands/estat_df.py
 
 
 # ----------------------------------------------------------------------- wcorrelation
@@ -279,3 +241,6 @@ def estat_wcorrelation(session, args, result):
 from hlmshell.commands import bootstrap  # noqa: E402,F401
 # estat vif, hettest and ovtest (regress only) live in estat_regress.py
 from hlmshell.commands import estat_regress  # noqa: E402,F401
+from hlmshell.commands import estat_df  # noqa: E402,F401  (estat df)
+from hlmshell.commands import estat_summarize  # noqa: E402,F401  (estat summarize)
+from hlmshell.commands import estat_sd  # noqa: E402,F401  (estat sd)

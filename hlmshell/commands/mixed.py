@@ -33,7 +33,8 @@ def mixed(session, args):
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: reml mle variance stddev nolog level(#) iterate(#) noheader nofetable noretable
                  estmetric coeflegend
-                 dfmethod(residual|satterthwaite [, eim|oim]|kroger) dftable(default|ci|pvalue)
+                 dfmethod(residual|repeated|anova|satterthwaite [, eim|oim]|kroger)
+                 dftable(default|ci|pvalue) [pw=exp] pwscale(size|effective|gk)
                  emiterate(#) emtolerance(#) emlog tolerance(#) ltolerance(#) nrtolerance(#)
                  difficult technique(nr)
         mixed [, options] alone redisplays the last results
@@ -72,6 +73,9 @@ def run_mixed(session, args, name: str):
     if any(lv.factor for lv in call.levels) and call.options.residuals is not None:
         raise StataError(198, "option residuals() not allowed with crossed effects (R.varname)")
     _resolve_residuals(session, call)
+    if call.options.dfmethod == "repeated" and len({lv.groupvar for lv in call.levels}) > 1:
+        raise StataError(198, "option dfmethod(repeated) is not available for models with "
+                              "more than two levels")
     fit, sample_vars = estimate(session, call)
     if call.weight and call.weight[0] == "fweight" and len(fit.levels) > 1 and \
             (call.options.vce or call.options.dfmethod):
@@ -86,12 +90,17 @@ def run_mixed(session, args, name: str):
     if call.options.vce:
         apply_robust(session, call, fit)
     if call.options.dfmethod:
+        from hlmshell.models import ModelError
         from hlmshell.models.smallsample import infer
-        with np.errstate(all="ignore"):
-            fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
+        try:
+            with np.errstate(all="ignore"):
+                fit.small = infer(fit, call.options.dfmethod, call.options.dfinfo)
+        except ModelError as err:
+            raise StataError(err.code, err.message) from None
     sig = data_signature(sample_vars, [session.data.column(v) for v in sample_vars], fit.sample)
     if call.weight:
         fit.weight = call.weight
+    fit.pwscale = call.options.pwscale
     result = from_mixed(fit, cmdline=(name + " " + call.text.strip()).strip(),
                         sigvars=sample_vars, datasignature=sig,
                         nolrtest=call.options.nolrtest, cmdname=name,
@@ -110,12 +119,27 @@ def run_mixed(session, args, name: str):
                                     crittype(fit.method, fit.robust is not None),
                                     bool(fit.converged),
                                     em_values=list(fit.summary.em_log) if call.options.emlog
-                                    else None)
+                                    else None, em_banner=em_banner(call))
     if not fit.converged:
         # Stata keeps and shows the unconverged estimates (e(converged)=0, e(rc)=430);
         # the command itself ends with r(430)
         raise ResultError(430, "convergence not achieved", output=out)
     return out
+
+
+def em_banner(call: MixedCall) -> str | None:
+    """The EM heading Stata prints (IterateEM in _xtmixed_estimate.ado, Stata 17's
+    " ..." form): none when emiterate(0) skips EM; "Obtaining starting values by EM" when
+    the residuals are not independent (or have by()) or the fit is weighted; else
+    "Performing EM optimization" (crossed R. effects included: EM runs there too)."""
+    o = call.options
+    if o.emiterate == 0:
+        return None
+    rs = o.residuals
+    weighted = bool(call.weight) or any(lv.pweight for lv in call.levels)
+    if weighted or (rs is not None and (rs.kind != "independent" or rs.by)):
+        return "Obtaining starting values by EM ..."
+    return "Performing EM optimization ..."
 
 
 @np.errstate(all="ignore")

@@ -32,7 +32,7 @@ class GLMModel:
     levels: tuple = ()          # no random effects (estat's checks read this)
     dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
     perfect: list = field(default_factory=list)   # notes on perfect predictors omitted
-    estat_allowed = ("ic",)     # the estat subcommands valid after logit/probit/poisson
+    estat_allowed = ("ic", "summarize", "vce")  # estat subcommands valid after logit/probit/poisson
 
     def replay(self, result, level: float = 95):
         """The command's table again (estimates replay)."""

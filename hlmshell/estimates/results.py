@@ -195,6 +195,8 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
         m["vce"] = rob["vce"]
         m["vcetype"] = "Robust"
         m["clustvar"] = rob["clustvar"]
+    if getattr(fit, "pwscale", None):
+        m["pwscale"] = fit.pwscale
     if small is not None:
         m["dfmethod"] = small.method
         m["dftitle"] = f"{small.title} DF"
@@ -214,8 +216,11 @@ def from_mixed(fit, *, cmdline: str, sigvars: Sequence[str], datasignature: str,
         V = V.copy()
         V[:kf, :kf] = small.V_beta          # Kenward–Roger: the adjusted VCE
         mats["V"] = StataMatrix(V, list(names), list(names), symmetric=True)
-        mats["df"] = StataMatrix(np.asarray(small.df, dtype=float).reshape(1, -1), ["r1"],
-                                 list(names[:kf]))
+        # over every column of e(b), missing for the variance parameters (a Stata 15 log
+        # of `matrix list e(df)` shows lnsig_e:_cons and r_atr1:_cons columns holding ".")
+        dfs = np.full(len(names), np.nan)
+        dfs[:kf] = np.asarray(small.df, dtype=float)
+        mats["df"] = StataMatrix(dfs.reshape(1, -1), ["r1"], list(names))
     glevels = distinct_levels(levels)      # a repeated _all level (crossed) once
     groupvars = [lv.groupvar for lv in glevels]
     for key, attr in (("g_max", "g_max"), ("g_avg", "g_avg"), ("g_min", "g_min"),

@@ -501,7 +501,7 @@ def _sampling_weights(spec: ModelSpec, data, ok: np.ndarray) -> dict:
         raise ModelError(198, "sampling weights are not supported with crossed effects "
                               "(R.varname) or without random effects")
     if spec.pwscale and len(spec.levels) != 1:
-        raise ModelError(198, "option pwscale() is only allowed with two-level models")
+        raise ModelError(198, "pwscale() allowed only with two-level models")
     out = {}
     for key, var in [("_1", spec.pweights)] + [(lv.groupvar, lv.pweight) for lv in spec.levels]:
         if not var:
@@ -530,8 +530,16 @@ def _apply_sampling_weights(design: Design, spec: ModelSpec, pw_cols: dict) -> N
         else:                           # sum to the effective size (sum w)^2 / sum w^2
             s2 = np.bincount(g, weights=w1 * w1, minlength=G)
             w1 = w1 * (s1 / s2)[g]
+    elif spec.pwscale == "gk":
+        # Graubard and Korn (1996), as _xtmixed_estimate's RescaleWeights: the group's weight
+        # becomes the group mean of w_i|j * w_j, the level-one weights 1
+        wj = pw_cols[lv.groupvar][rows] if lv.groupvar in pw_cols else np.ones(len(rows))
+        gk = np.bincount(g, weights=w1 * wj, minlength=G) / lv.sizes
+        pw_cols = {**pw_cols, lv.groupvar: np.zeros(len(design.y_all))}
+        pw_cols[lv.groupvar][rows] = gk[g]
+        w1 = np.ones(len(rows))
     elif spec.pwscale is not None:
-        raise ModelError(198, f"pwscale({spec.pwscale}) not allowed")
+        raise ModelError(198, "invalid pscale()")
     w_all = np.zeros(len(design.y_all))
     w_all[rows] = w1
     design.weights = w_all

@@ -7,13 +7,15 @@ distinct time values: B[(a,b), g] = x_{g,a} x_{g,b}' and coef[(a,b), g] = (C_g^-
 so M_g = X_g' C_g^-1 X_g. C_g^-1 is computed once per distinct pattern of present times.
 Memory: T^2 G d^2 floats (refused above ~2^26).
 
-Parameters (Stata's estimation metric; names not confirmed against Stata):
+Parameters (names as StataCorp's _xtme_estatsd.ado reads them, except ar # and ma 1):
   exponential    r_logitr1 = logit(rho), corr = rho^|t_i - t_j|, 0 < rho < 1
-  toeplitz #     r_atr1 .. r_atr# = atanh(rho_lag), corr = rho_|t_i - t_j| (0 beyond #)
-  unstructured   r_lns#ose = ln(sd_# / sd_1) for the 2nd.. time value, r_atr#_# = atanh(corr)
+  toeplitz #     r_atr1_1 .. r_atr1_# = atanh(rho_lag), corr = rho_|t_i - t_j| (0 beyond #)
+  unstructured   r_lns1_#ose = ln(sd_# / sd_1) for the 2nd.. time value,
+                 r_atr1_#_# = atanh(corr)
   banded #       as unstructured, correlations only between times at most # apart
-  ar #           r_atr1 .. r_atr# = atanh of the partial autocorrelations
-  ma #           r_theta1 .. r_theta#
+  ar #           r_atr1 .. r_atr# = atanh of the partial autocorrelations (Stata: r_phi1_#,
+                 the AR coefficients themselves)
+  ma #           r_theta1_1 .. r_theta1_# (ma 1: r_theta1; Stata's r_att1 is atanh(theta))
 """
 from __future__ import annotations
 
@@ -43,8 +45,15 @@ class DenseStructure(Structure):
                 raise ModelError(198, f"residuals({rs.kind} {rs.order}): the largest lag in "
                                       f"the data is {maxlag}")
             self.maxlag = maxlag
-            self.names = [f"r_theta{j}" if rs.kind == "ma" else f"r_atr{j}"
-                          for j in range(1, rs.order + 1)]
+            # Stata's names (_xtme_estatsd.ado, group j = 1): toeplitz r_atr1_#, ma # > 1
+            # r_theta1_#; ar # and ma 1 keep ours (Stata's r_phi1_# and r_att1 are other
+            # metrics: phi itself, atanh(theta))
+            if rs.kind == "toeplitz" or (rs.kind == "ma" and rs.order > 1):
+                stem = "r_theta1_" if rs.kind == "ma" else "r_atr1_"
+                self.names = [f"{stem}{j}" for j in range(1, rs.order + 1)]
+            else:
+                self.names = [f"r_theta{j}" if rs.kind == "ma" else f"r_atr{j}"
+                              for j in range(1, rs.order + 1)]
         elif rs.kind == "exponential":
             self.names = ["r_logitr1"]
         else:   # unstructured; banded #: only the pairs within # of each other in t
@@ -53,8 +62,9 @@ class DenseStructure(Structure):
             band = rs.order if rs.kind == "banded" else np.inf
             self.pairs = [(a, b) for a in range(T) for b in range(a + 1, T)
                           if abs(self.tv[b] - self.tv[a]) <= band]
-            self.names = [f"r_lns{a}ose" for a in range(2, T + 1)] + \
-                [f"r_atr{a + 1}_{b + 1}" for a, b in self.pairs]
+            # Stata's names (_xtme_estatsd.ado, group j = 1): r_lns1_#ose, r_atr1_#_#
+            self.names = [f"r_lns1_{a}ose" for a in range(2, T + 1)] + \
+                [f"r_atr1_{a + 1}_{b + 1}" for a, b in self.pairs]
         self.k = len(self.names)
         self.start = np.zeros(self.k)
         G = int(self.g.max()) + 1

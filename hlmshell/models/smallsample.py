@@ -344,7 +344,7 @@ TITLES = {"residual": "Residual", "repeated": "Repeated", "anova": "ANOVA",
 @dataclass
 class SmallSample:
     """What `dfmethod()` adds to a fit (over ALL fixed columns of e(b); NaN where omitted)."""
-    method: str                 # residual | satterthwaite | kroger
+    method: str                 # residual | repeated | anova | satterthwaite | kroger
     info: str                   # eim | oim (satterthwaite)
     df: np.ndarray              # per coefficient
     V_beta: np.ndarray          # the VCE used (Kenward–Roger: adjusted; else the model's)
@@ -360,7 +360,8 @@ class SmallSample:
 
 def infer(fit, method: str, info: str = "eim") -> SmallSample:
     """Small-sample inference for a fitted model. residual: N - rank(X) for every
-    coefficient; satterthwaite / kroger need a REML fit (checked by the caller)."""
+    coefficient; repeated / anova: from the design (ddf_design.py); satterthwaite / kroger
+    need a REML fit (checked by the caller)."""
     from scipy import special
     d = fit._state["design"]
     keep = np.asarray(d.keep)
@@ -374,9 +375,16 @@ def infer(fit, method: str, info: str = "eim") -> SmallSample:
     for r, j in enumerate(wald):
         L[r, pos[j]] = 1.0
     bk = beta[keep]
-    if method == "residual":
-        df[keep] = fit.n - len(keep)
-        ddf = float(fit.n - len(keep))
+    if method in ("residual", "repeated", "anova"):
+        if method == "residual":
+            df[keep] = fit.n - len(keep)
+        else:                   # from the design alone (models/ddf_design.py)
+            from . import ddf_design
+            df = getattr(ddf_design, f"{method}_df")(d, fit.fixed_names)
+        # the model test's DDF: the tests' common DF, missing when they differ (Stata's
+        # help j_mixed_ddf: no DDF for a joint test of coefficients with different DF)
+        common = np.unique(df[wald]) if wald else np.array([])
+        ddf = float(common[0]) if len(common) == 1 else np.nan
         F = float(bk[[pos[j] for j in wald]] @ np.linalg.solve(
             V[np.ix_(wald, wald)], bk[[pos[j] for j in wald]])) / len(wald) if wald else np.nan
     else:

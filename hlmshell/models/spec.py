@@ -41,5 +41,5 @@ class ModelSpec:
     maxiter: int = 300
     weights: str | None = None  # frequency weights (a variable): the fit of the expanded data
     pweights: str | None = None  # [pw=v]: level-one sampling weights (pseudo-likelihood)
-    pwscale: str | None = None   # size | effective: how level-one sampling weights are scaled
+    pwscale: str | None = None   # size | effective | gk: how sampling weights are scaled
     extra: dict = field(default_factory=dict, compare=False, hash=False)

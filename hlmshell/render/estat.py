@@ -181,3 +181,123 @@ def _(obj: EstatVce) -> str:
     lines = matlist_lower(plain)
     lines[0] = f"{'e(V)':>12}" + lines[0][12:]
     return "\n".join(["", f"Covariance matrix of coefficients of {obj.cmd} model", ""] + lines)
+
+
+# --------------------------------------------------------------------- estat summarize
+@dataclass
+class SummRow:
+    name: str                   # as in e(b): `ses`, `1.sector`, `_weight`
+    stats: list | None          # mean, sd, min, max
+    code: str = "numeric"       # numeric | string | notfound
+    label: str = ""
+
+
+@dataclass
+class EstatSummarize:
+    """Layout of estat_summ.ado (Stata 16; "Std. dev." as Stata 17+ spells it, not verified):
+    the header, a 69-column table indented 2 (or, with labels, unindented with a Label
+    column at 57), rows by _ms_display (factor levels under a header row, vsquish)."""
+    cmd: str
+    nobs: int
+    blocks: list                # (equation name or "", [SummRow])
+    labels: bool = False
+    header: bool = True
+    clusters: tuple | None = None   # (number, min, avg, max) when e(clustvar)
+    linesize: int = 79
+    fv_labels: dict = field(default_factory=dict)  # factor var -> {level: value label}
+
+
+def _summ_body(row: SummRow, labels: bool, vlwidth: int) -> str:
+    if row.code == "notfound":
+        return "  <not found>"
+    if row.code == "string":
+        return "  <string variable>"
+    m, s, lo, hi = row.stats
+    if labels:
+        text = f" {fmt(m, '%9.0g')}  {fmt(s, '%9.0g')} {fmt(lo, '%8.0g')} {fmt(hi, '%8.0g')}"
+        lab = _pieces(row.label, vlwidth)
+        # the label's further pieces on lines of their own (`| ... label`), as `piece`
+        return text + (f"   {lab[0]}" if lab else "") + \
+            "".join(f"\n{' ' * 13}|{' ' * 42}{p}" for p in lab[1:])
+    return (f"    {fmt(m, '%9.0g')}     {fmt(s, '%9.0g')}    {fmt(lo, '%9.0g')}"
+            f"    {fmt(hi, '%9.0g')}")
+
+
+def _pieces(text: str, width: int) -> list[str]:
+    """Stata's `piece`: the text in pieces of at most width characters, broken at blanks."""
+    import textwrap
+    return textwrap.wrap(text, width) if text and width > 0 else []
+
+
+def _summ_rows(rows: list[SummRow], labels: bool, vlwidth: int,
+               fv_labels: dict | None = None) -> list[str]:
+    """As the coefficient tables (_ms_display): a factor with value labels, an interaction
+    or several levels get a header row and one row per level."""
+    from hlmshell.render.mixed import _level_text, name_lines, parse_column
+    fv_labels = fv_labels or {}
+    out: list[str] = []
+    i = 0
+    while i < len(rows):
+        term, _, categorical, _, _ = parse_column(rows[i].name)
+        j = i
+        while j < len(rows) and parse_column(rows[j].name)[0] == term:
+            j += 1
+        group, i = rows[i:j], j
+        if not categorical or ("#" not in term and len(group) == 1 and term not in fv_labels):
+            for r in group:
+                name = r.name if categorical else term
+                out += name_lines(name, _summ_body(r, labels, vlwidth))
+            continue
+        out += name_lines(term)
+        for r in group:
+            lev = _level_text(term, parse_column(r.name)[1], fv_labels)
+            out.append(f"{lev:>11}  |{_summ_body(r, labels, vlwidth)}")
+    return out
+
+
+@to_text.register
+def _(obj: EstatSummarize) -> str:
+    ind = "" if obj.labels else "  "
+    width = max([21] + [len(r.label) for _, rows in obj.blocks for r in rows]) \
+        if obj.labels else 21
+    vlwidth = min(obj.linesize - 57, width)
+    llength = 53 + vlwidth if obj.labels else 59
+    rule = lambda: ind + "-" * 13 + "-" + "-" * (llength - (10 if obj.labels else 6))
+    sep = lambda: ind + "-" * 13 + "+" + "-" * (llength - (10 if obj.labels else 6))
+    lines = []
+    if obj.header:
+        lines.append("")
+        head = f"{ind}Estimation sample {obj.cmd}"
+        if obj.clusters is None:
+            col = (llength - 21 - 1) + (0 if obj.labels else 6)
+            lines.append(f"{head:<{col}}Number of obs = {fmt(obj.nobs, '%10.0fc')}")
+        else:
+            col = (llength - 28 - 1) + (0 if obj.labels else 6)
+            n, lo, avg, hi = obj.clusters
+            lines += [head, " " * col + f"Number of obs        = {fmt(obj.nobs, '%10.0fc')}",
+                      "",
+                      " " * col + f"Number of clusters   = {fmt(n, '%10.0fc')}",
+                      " " * col + f"Obs per cluster: min = {fmt(lo, '%10.0fc')}",
+                      " " * col + f"                 avg = {fmt(avg, '%10.1fc')}",
+                      " " * col + f"                 max = {fmt(hi, '%10.0fc')}"]
+    lines.append("")
+    lines.append(rule())
+    if obj.labels:
+        lines.append("    Variable |      Mean   Std. dev.     Min      Max   Label")
+    else:
+        lines.append("      Variable |         Mean      Std. dev.         Min          Max")
+    for eq, rows in obj.blocks:
+        lines.append(sep())
+        if eq:
+            lines.append(f"{ind}{abbrev(eq, 12):<13}|")
+        body = [r for r in rows if r.name != "_weight"]
+        lines += [ind + x for x in _summ_rows(body, obj.labels, vlwidth, obj.fv_labels)]
+        weight = [r for r in rows if r.name == "_weight"]
+        if weight:
+            if not eq:
+                lines.append(sep())
+            lines += [ind + x for x in _summ_rows(weight, obj.labels, vlwidth)]
+    lines.append(rule())
+    if obj.clusters is not None:
+        lines.append(f"{ind}Std. dev. not adjusted for clustering")
+    return "\n".join(lines)

@@ -47,6 +47,9 @@ class MixedIterationLog:
     converged: bool = True
     tags: dict = field(default_factory=dict)  # iteration -> "(not concave)" / "(backed up)"
     em_values: list[float] | None = None  # `emlog`: criterion at EM iteration 0, 1, ...
+    # _xtmixed_estimate's IterateEM: "Obtaining starting values by EM" with a residual
+    # structure (not independent, or by()) or weights, none with emiterate(0) (no EM runs)
+    em_banner: str | None = "Performing EM optimization ..."
 
 
 def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
@@ -57,10 +60,12 @@ def iteration_line(i: int, value: float, crittype: str, tag: str = "") -> str:
 
 @to_text.register
 def _(obj: MixedIterationLog) -> str:
-    lines = ["", "Performing EM optimization ...", ""]
-    if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
-        lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
-        lines += [""] if obj.em_values else []
+    lines = [""]
+    if obj.em_banner is not None:
+        lines += [obj.em_banner, ""]
+        if obj.em_values is not None:   # same line pattern as ml's (stata-reference 1.6)
+            lines += [iteration_line(i, v, obj.crittype) for i, v in enumerate(obj.em_values)]
+            lines += [""] if obj.em_values else []
     lines += ["Performing gradient-based optimization: "]
     lines += [iteration_line(i, v, obj.crittype, obj.tags.get(i, ""))
               for i, v in enumerate(obj.values)]
@@ -468,17 +473,27 @@ def _(obj: MixedOutput) -> str:
 # ----------------------------------------------------------------------------- estat df
 @dataclass
 class DfTable:
-    """`estat df`: one DF per fixed effect (our layout; Stata's is not verified)."""
-    title: str
+    """`estat df`: the DF of each fixed effect, one column per method. Stata prints
+    "Degrees of freedom" and the matrix through _matrix_table (_mixed_ddf.ado); the table's
+    exact layout here is ours (not verified against a log)."""
+    titles: list[str]
     depvar: str
-    rows: list[tuple[str, float]]
+    rows: list[tuple[str, list[float]]]
+    note: str = ""
 
 
 @to_text.register
 def _(obj: DfTable) -> str:
-    lines = ["", f"{obj.title} degrees of freedom", "", "-" * 27,
-             f"{abbrev(obj.depvar, 12):>12} |{'DF':>13}", "-" * 13 + "+" + "-" * 13]
-    for name, df in obj.rows:
-        lines += name_lines(name, f"{fmt(df, '%12.2f'):>13}")
-    lines.append("-" * 27)
+    cols = [max(13, len(t) + 1) for t in obj.titles]
+    width = 14 + sum(cols)
+    lines = ["", "Degrees of freedom", "", "-" * width,
+             f"{abbrev(obj.depvar, 12):>12} |" + "".join(f"{t:>{c}}" for t, c in
+                                                         zip(obj.titles, cols)),
+             "-" * 13 + "+" + "-" * (width - 14)]
+    for name, dfs in obj.rows:
+        lines += name_lines(name, "".join(f"{fmt(df, '%12.2f'):>{c}}" for df, c in
+                                          zip(dfs, cols)))
+    lines.append("-" * width)
+    if obj.note:
+        lines.append(obj.note)
     return "\n".join(lines)

@@ -58,8 +58,8 @@ _GLOBAL = (
     ("coeflegend", "coefl", None, True),
     ("residuals", "res", "string", False),     # models/residuals.py
 )
-# dfmethod(name): (full, minimum abbreviation); repeated and anova are not implemented
-_DFMETHODS = (("residual", "resid"), ("repeated", "rep"), ("anova", "anova"),
+# dfmethod(name): (full, minimum abbreviation), as _xtmixed_estimate's CheckDfType
+_DFMETHODS = (("residual", "res"), ("repeated", "rep"), ("anova", "anova"),
               ("satterthwaite", "sat"), ("kroger", "kr"))
 _EQUATION = (("noconstant", "nocons", None), ("covariance", "cov", "string"),
              ("pweight", "pweight", "string"))  # help: NOCONStant
@@ -105,7 +105,7 @@ class MixedOptions:
     clustvar: str | None = None     # as typed (resolved by the command)
     estmetric: bool = False         # one table of e(b) in the estimation metric
     coeflegend: bool = False        # that table with _b[] names instead of statistics
-    pwscale: str | None = None      # size | effective (sampling weights, two-level models)
+    pwscale: str | None = None      # size | effective | gk (sampling weights, two-level models)
     residuals: object = None        # models.residuals.ResidualSpec (None: independent)
     given: tuple[str, ...] = ()  # option names as given (full names), for replay checks
 
@@ -296,12 +296,15 @@ class _Collector:
                 raise StataError(198, f"dftable({arg.strip()}) invalid")
             o.dftable = word
         elif name == "pwscale":
-            word = arg.strip().lower()
-            if word == "gk":    # Graubard and Korn's scaling is not implemented
-                raise StataError(198, "option pwscale(gk) not allowed")
-            if word not in ("size", "effective"):
-                raise StataError(198, f"pwscale({arg.strip()}) invalid")
-            o.pwscale = word
+            # RescaleWeights (_xtmixed_estimate.ado): size, eff[ective], gk; Stata's message
+            # says pscale()
+            word = arg.strip()
+            if word == "size" or word == "gk":
+                o.pwscale = word
+            elif len(word) >= 3 and "effective".startswith(word):
+                o.pwscale = "effective"
+            else:
+                raise StataError(198, "invalid pscale()")
         elif name in ("matsqrt", "matlog"):
             o.optmetric = name
         elif name == "residuals":
@@ -443,8 +446,6 @@ def _dfmethod(arg: str) -> tuple[str, str]:
     if row is None:
         raise StataError(198, f"dfmethod({arg.strip()}) invalid")
     method = row[0]
-    if method in ("repeated", "anova"):
-        raise StataError(198, f"option dfmethod({method}) not allowed")
     info = opts.strip().lower()
     if info and (method != "satterthwaite" or info not in ("eim", "oim")):
         raise StataError(198, f"dfmethod({arg.strip()}) invalid")
@@ -632,8 +633,9 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
         raise StataError(101, "REML not supported with weights")
     if sampling and call.weight and call.weight[0] == "fweight":
         raise StataError(198, "fweights may not be combined with pweight()")
-    if call.options.pwscale and not sampling:
-        raise StataError(198, "option pwscale() requires sampling weights")
+    if call.options.pwscale and not (call.weight and call.weight[0] == "pweight"):
+        # Stata checks the observation-level weight type: pweight() alone is not enough
+        raise StataError(198, "pwscale() allowed only with pweights")
     if sampling:
         if any(lv.factor for lv in call.levels):
             raise StataError(198, "sampling weights are not supported with crossed effects "

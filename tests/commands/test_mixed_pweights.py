@@ -39,19 +39,37 @@ def test_scaled_weights(s):
     rc, text = execute_text(s, "mixed mathach ses [pw=w1] || id:, pweight(wj) pwscale(size)")
     assert rc == 0, text
     assert s.estimates.active.scalars["N"] == 7185
-    rc, _ = execute_text(s, "mixed mathach ses [pw=w1] || id:, pwscale(effective)")
-    assert rc == 0
+    rc, _ = execute_text(s, "mixed mathach ses [pw=w1] || id:, pwscale(eff)")
+    assert rc == 0 and s.estimates.active.macros["pwscale"] == "effective"
+
+
+def test_gk_is_group_weights_of_mean_products(s):
+    """pwscale(gk) ([ME] mixed help; RescaleWeights in _xtmixed_estimate.ado): the same fit
+    as level-one weights 1 and group weights mean_j(w_i|j * w_j), computed here by egen."""
+    rc, text = execute_text(s, "mixed mathach ses [pw=w1] || id:, pweight(wj) pwscale(gk)")
+    assert rc == 0, text
+    gk = s.estimates.active
+    assert gk.macros["pwscale"] == "gk"
+    for cmd in ("gen double prod = w1 * wj", "egen double gkw = mean(prod), by(id)"):
+        assert s.run(cmd) == 0
+    assert execute_text(s, "mixed mathach ses [pw=one] || id:, pweight(gkw)")[0] == 0
+    ref = s.estimates.active
+    assert gk.matrices["b"].values == pytest.approx(ref.matrices["b"].values, rel=1e-10)
+    assert gk.matrices["V"].values == pytest.approx(ref.matrices["V"].values, rel=1e-8)
+    assert gk.scalars["ll"] == pytest.approx(ref.scalars["ll"], rel=1e-12)
 
 
 @pytest.mark.parametrize("cmd, rc, msg", [
     ("mixed mathach ses [pw=neg] || id:", 402, "negative weights encountered"),
     ("mixed mathach ses || id:, pweight(w1)", 459, "w1 is not constant within id"),
-    ("mixed mathach ses [pw=w1] || id:, pwscale(gk)", 198, "option pwscale(gk) not allowed"),
-    ("mixed mathach ses [pw=w1] || id:, pwscale(foo)", 198, "pwscale(foo) invalid"),
-    ("mixed mathach ses || id:, pwscale(size)", 198, "requires sampling weights"),
+    ("mixed mathach ses [pw=w1] || id:, pwscale(foo)", 198, "invalid pscale()"),
+    ("mixed mathach ses [pw=w1] || id:, pwscale(e)", 198, "invalid pscale()"),
+    ("mixed mathach ses || id:, pwscale(size)", 198, "pwscale() allowed only with pweights"),
+    ("mixed mathach ses || id:, pweight(wj) pwscale(gk)", 198,
+     "pwscale() allowed only with pweights"),
     ("mixed mathach ses [pw=w1] || id:, reml", 101, "REML not supported with weights"),
     ("mixed mathach ses [pw=w1] || sector: || id:, pwscale(size)", 198,
-     "pwscale() is only allowed with two-level models"),
+     "pwscale() allowed only with two-level models"),
     ("mixed mathach ses [pw=w1] || _all: R.sector", 198, "not supported with crossed effects"),
     ("mixed mathach ses [pw=w1] || id:, dfmethod(resid)", 198, "not allowed with sampling weights"),
     ("mixed mathach ses [aw=w1] || id:", 101, "aweights not allowed"),

@@ -68,6 +68,25 @@ def test_dense_pseudo_likelihood(slopes):
     assert -res.fun == pytest.approx(r.ll, abs=1e-6)
 
 
+@pytest.mark.parametrize("slopes", [(), ("x",)])
+def test_gk_dense_pseudo_likelihood(slopes):
+    """pwscale(gk): the dense sum above with level-one weights 1 and group weights
+    mean_j(w_i|j * w_j) (Graubard and Korn; computed here by numpy), 1e-9 relative."""
+    d = _data(seed=11)
+    r = fit(_spec(slopes, "w1", "wj", "gk"), d)
+    g = d["g"].astype(int)
+    gk = (np.bincount(g, d["w1"] * d["wj"]) / np.bincount(g))[g]
+    ll = _dense_ll(d, r.beta, r.levels[0].Sigma, r.sigma2, slopes, np.ones(len(g)), gk, None)
+    assert r.ll == pytest.approx(ll, rel=1e-9)
+    if slopes:
+        return
+    f = lambda z: -_dense_ll(d, z[:2], np.array([[np.exp(2 * z[2])]]), np.exp(2 * z[3]),
+                             (), np.ones(len(g)), gk, None)
+    res = optimize.minimize(f, np.array([0.3, 0.8, 0.0, 0.2]), method="BFGS",
+                            options={"gtol": 1e-8})
+    assert -res.fun == pytest.approx(r.ll, abs=1e-6)
+
+
 def test_integer_group_weights_equal_replicated_groups():
     d = _data(seed=5, G=20)
     r = fit(_spec(pwj="wj"), d)
