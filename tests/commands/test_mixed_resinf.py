@@ -144,7 +144,7 @@ def test_dense_route_agrees_with_ar1(panel):
         r = panel.estimates.active
         assert panel.run(f"quietly {base} vce(robust)") == 0
         rob = panel.estimates.active.matrices["V"].values[:2, :2]
-        out[kind] = (r.matrices["df"].values[0], r.matrices["V"].values[:2, :2], rob)
+        out[kind] = (r.matrices["df"].values[0][:2], r.matrices["V"].values[:2, :2], rob)
     for a, b in zip(out["ar 1"], out["exponential"]):
         assert rel(a, b) < 1e-5
 
@@ -174,13 +174,13 @@ def test_without_random_effects(panel):
     base = "mixed y time || person:, noconstant residuals(ar 1, t(time))"
     assert panel.run(f"quietly {base} reml dfmethod(kroger)") == 0
     r = panel.estimates.active
-    assert rel(r.matrices["df"].values[0], ref["df_satt_eim"]) < 1e-5
+    assert rel(r.matrices["df"].values[0][:2], ref["df_satt_eim"]) < 1e-5
     assert rel(r.matrices["V"].values[:2, :2], ref["V_kr"]) < 1e-5
     assert rel(r.scalars["F"], ref["kr_time"]["F"]) < 1e-5
     assert panel.run("quietly estat df") == 0
-    assert rel(panel.r.matrices["df"].values[0], ref["df_satt_eim"]) < 1e-5
+    assert rel(panel.r.matrices["df"].values[:2, 0], ref["df_satt_eim"]) < 1e-5   # k x methods
     assert panel.run(f"quietly {base} reml dfmethod(satterthwaite, oim)") == 0
-    assert rel(panel.estimates.active.matrices["df"].values[0], ref["df_satt_oim"]) < 1e-4
+    assert rel(panel.estimates.active.matrices["df"].values[0][:2], ref["df_satt_oim"]) < 1e-4
     rob = FIX["gls_robust"]
     assert panel.run(f"quietly {base} vce(robust)") == 0
     r = panel.estimates.active
