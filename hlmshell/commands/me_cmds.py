@@ -19,7 +19,7 @@ COMMANDS = {
     "meglm": (None, None, "Mixed-effects GLM", None),
 }
 _COMMON = (("intmethod", "intm", "string", False), ("intpoints", "intp", "string", False),
-           ("offset", "offset", "string", False))
+           ("offset", "offset", "string", False), ("vce", "vce", "string", False))
 OPTIONS = {
     "melogit": _COMMON + (("binomial", "binomial", "string", False), ("or", "or", None, True)),
     "meprobit": _COMMON + (("binomial", "binomial", "string", False),),
@@ -121,7 +121,10 @@ def _me(session, args, name):
     points = intpoints(call.extra.get("intpoints"), method)
     if points == 1 and method != "ghermite":
         method = "laplace"
-    result, fit = estimate_me(session, call, name, family, link, method, points)
+    from hlmshell.commands.glm_cmds import parse_vce
+    from hlmshell.syntax.factor import resolver_for
+    vce = parse_vce(call.extra.get("vce"), resolver_for(session.data.names))
+    result, fit = estimate_me(session, call, name, family, link, method, points, vce)
     session.estimates.post(result)
     out = me_output(result, call.options, level, eform, log=call.options.log)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
@@ -136,7 +139,8 @@ def melogit(session, args):
     """melogit depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: binomial(varname|#) offset(varname) or intmethod(mvaghermite|mcaghermite|ghermite|laplace)
-                 intpoints(#) level(#) nolog iterate(#) nolrtest nogroup
+                 intpoints(#) vce(oim|robust|cluster clustvar) level(#) nolog iterate(#)
+                 nolrtest nogroup
     """
     return _me(session, args, "melogit")
 

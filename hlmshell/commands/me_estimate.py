@@ -31,7 +31,17 @@ def _trials(session, text: str | None):
     return float(k)
 
 
-def estimate_me(session, call, name, family, link, method, points):
+def _cluster_column(session, clustvar):
+    """vce(cluster v): v over all rows and a NaN-where-missing column for the sample."""
+    if not clustvar:
+        return None, None
+    col = np.asarray(session.data.column(clustvar))
+    missing = np.array([v == "" for v in col]) if col.dtype == object else \
+        np.isnan(col.astype(float))
+    return col, np.where(missing, np.nan, 0.0)
+
+
+def estimate_me(session, call, name, family, link, method, points, vce=("oim", None)):
     from hlmshell.commands.glm_cmds import binary_outcome, outcome_varies
     from hlmshell.commands.glm_estimate import build, offset_column
     from hlmshell.estimates.me import me_result
@@ -50,7 +60,8 @@ def estimate_me(session, call, name, family, link, method, points):
     offset, offname = offset_column(session, call)
     y_all = binary_outcome(yraw, call.depvar) if family == "bernoulli" else yraw
     tr_col = trials if isinstance(trials, np.ndarray) else None
-    design, variables = build(session, call, y_all, (offset, tr_col))
+    clus, clus_nan = _cluster_column(session, vce[1])
+    design, variables = build(session, call, y_all, (offset, tr_col, clus_nan))
     if len(design.levels) > 1:
         raise StataError(198, "models with more than one random-effects level (three or more "
                               "levels) are not supported")
@@ -93,13 +104,37 @@ def estimate_me(session, call, name, family, link, method, points):
             from None
     if not np.isfinite(fit.ll):
         raise StataError(430, "likelihood evaluates to missing")
+    robust = None
+    if vce[0] != "oim":
+        robust = _robust(fit, lev, clus[rows] if clus is not None else None, vce[1])
     sig = data_signature(variables, [session.data.column(v) for v in variables], design.sample)
     result = me_result(name=name, family=family, link=link, fit=fit, design=design,
                        method=method, points=points, offname=offname, offset=offset,
                        trials=call.extra.get("binomial"), sigvars=variables,
                        datasignature=sig, cmdline=f"{name} {call.text.strip()}".strip(),
-                       nolrtest=call.options.nolrtest)
+                       nolrtest=call.options.nolrtest or robust is not None)
+    if robust is not None:
+        result.scalars["N_clust"] = robust
+        result.macros.update({"vce": vce[0], "vcetype": "Robust",
+                              "clustvar": vce[1] or lev.groupvar})
     return result, fit
+
+
+def _robust(fit, lev, codes, clustvar):
+    """vce(robust | cluster v): the sandwich (models/glmm_robust) replaces fit.V; returns
+    the number of clusters."""
+    from hlmshell.models import ModelError
+    from hlmshell.models.glmm_robust import cluster_owner, sandwich
+    if codes is not None:
+        _, codes = np.unique(codes.astype(str) if codes.dtype == object else codes,
+                             return_inverse=True)
+    try:
+        owner = cluster_owner(lev.group, lev.n_groups, codes, clustvar or lev.groupvar)
+        with np.errstate(all="ignore"):
+            fit.V, n_clust = sandwich(fit, owner, clustvar or lev.groupvar)
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    return n_clust
 
 
 def _re_rows(model, b, V, level):
@@ -134,19 +169,22 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
     b = result.matrices["b"].values.ravel()
     V = result.matrices["V"].values
     out = GLMOutput()
+    robust = m.get("vcetype") == "Robust"
+    crit = "log pseudolikelihood" if robust else "log likelihood"
     if log:
         out.log = GLMLog([("Fitting fixed-effects model:",
                            [(f"Iteration {i}", v) for i, v in enumerate(model.glm_log)]),
                           ("Refining starting values:", [("Grid node 0", model.grid_ll)]),
                           ("Fitting full model:",
                            [(f"Iteration {i}", v) for i, v in enumerate(model.log)])],
-                         "log likelihood", bool(s.get("converged", 1)))
+                         crit, bool(s.get("converged", 1)))
     if not opts.noheader:
         groups = [GroupInfo(lv.groupvar, lv.n_groups, lv.g_min, lv.g_avg, lv.g_max)
                   for lv in model.levels]
         out.header = MEHeader(m["title"], int(s["N"]), groups, m["intmethod"],
                               int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
-                              show_groups=not opts.nogroup)
+                              show_groups=not opts.nogroup,
+                              crittype=crit[:1].upper() + crit[1:])
         if m["cmd2"] == "meglm":
             out.header.family_link = (m["family"], m["link"])
     title = "Coefficient"
@@ -164,8 +202,11 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
         extra = [RERow("/lnalpha ", est, se, est - z * se, est + z * se)]
     sections = [(abbrev(model.levels[0].groupvar, 12), _re_rows(model, b, V, level))] \
         if not opts.noretable else []
-    out.table = CoefTable(m["depvar"], rows if not opts.nofetable else [], level, title, "",
-                          extra, sections)
+    if robust:
+        text = f"(Std. err. adjusted for {int(s['N_clust']):,} clusters in {m['clustvar']})"
+        out.table_notes_before = [text.rjust(78)]
+    out.table = CoefTable(m["depvar"], rows if not opts.nofetable else [], level, title,
+                          "Robust" if robust else "", extra, sections)
     if eform:
         word = {"Odds ratio": "odds ratios", "IRR": "incidence-rate ratios"}.get(title, title)
         out.table_notes.append(f"Note: Estimates are transformed only in the first equation "

@@ -126,7 +126,6 @@ def test_outcome_recode_follows_stata():
      "insufficient memory for the integration grid"),
     ("melogit hi ses || id:, intmethod(foo)", 198, "intmethod(foo) invalid"),
     ("melogit hi ses || id:, intpoints(0)", 198, "intpoints() must be an integer"),
-    ("melogit hi ses || id:, vce(robust)", 198, "option vce() not allowed"),
     ("melogit hi ses || id:, reml", 198, "option reml not allowed"),
     ("melogit hi ses", 198, "random-effects equation required"),
     ("melogit zero ses || id:", 2000, "outcome does not vary"),
