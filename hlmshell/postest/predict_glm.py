@@ -14,7 +14,9 @@ from hlmshell.errors import StataError
 _WORDS = (("pr", "pr"), ("mu", "mu"), ("eta", "eta"), ("n", "n"), ("ir", "ir"),
           ("nooffset", "nooff"), ("fixedonly", "fixed"), ("conditional", "cond"),
           ("ebmeans", "ebmean"), ("ebmodes", "ebmode"), ("marginal", "marg"),
-          ("density", "dens"), ("distribution", "dist"), ("scores", "sc"))
+          ("density", "dens"), ("distribution", "dist"), ("scores", "sc"),
+          ("pearson", "pea"), ("deviance", "dev"), ("anscombe", "ans"))
+_ME_ONLY = {"marginal", "density", "distribution", "scores", "pearson", "deviance", "anscombe"}
 _SPEC_KNOWN = {"xb", "stdp", "reffects", "reses"}
 
 
@@ -24,7 +26,7 @@ def handles(result) -> bool:
     return isinstance(result.model, (GLMModel, MEModel))
 
 
-def _options(args) -> dict:
+def _options(args, me: bool) -> dict:
     out = {}
     for key, value in args.options.items():
         if key in _SPEC_KNOWN:
@@ -32,7 +34,7 @@ def _options(args) -> dict:
             continue
         low = key.lower()
         full = next((f for f, m in _WORDS if f.startswith(low) and len(low) >= len(m)), None)
-        if full is None or full in ("marginal", "density", "distribution", "scores"):
+        if full is None or (full in _ME_ONLY and not me):
             shown = f"{key}()" if value is not True else key
             raise StataError(198, f"option {shown} not allowed")
         if full == "conditional" and value is True:
@@ -74,16 +76,18 @@ def predict_glm(session, args, result, new_names, missing_note):
     from hlmshell.estimates.me import MEModel
     from hlmshell.models.families import mean
     model = result.model
-    opts = _options(args)
     me = isinstance(model, MEModel)
-    stats = [s for s in ("pr", "mu", "eta", "n", "ir", "xb", "stdp", "reffects", "reses")
-             if opts.get(s)]
+    opts = _options(args, me)
+    stats = [s for s in ("pr", "mu", "eta", "n", "ir", "xb", "stdp", "reffects", "reses",
+                         "density", "distribution", "pearson", "deviance", "anscombe",
+                         "scores") if opts.get(s)]
     if len(stats) > 1:
         raise StataError(198, "only one statistic may be specified")
     count = model.family in ("poisson", "nbinomial")
     default = ("mu" if me else ("n" if count else "pr"))
     stat = stats[0] if stats else default
-    allowed = {"pr", "mu", "eta", "xb", "stdp", "reffects", "reses"} if me else \
+    allowed = {"pr", "mu", "eta", "xb", "stdp", "reffects", "reses", "density",
+               "distribution", "pearson", "deviance", "anscombe", "scores"} if me else \
         ({"n", "ir", "xb", "stdp"} if count else {"pr", "xb", "stdp"})
     if me and count:
         allowed.discard("pr")
@@ -100,6 +104,12 @@ def predict_glm(session, args, result, new_names, missing_note):
                     None)
         if cond is None:
             raise StataError(198, f"conditional({opts['conditional']}) invalid")
+    marg = bool(opts.get("marginal"))
+    if marg:
+        if "conditional" in opts or opts.get("ebmodes") or opts.get("fixedonly"):
+            raise StataError(198, "options marginal and conditional() may not be combined")
+        if stat not in ("mu", "pr", "density", "distribution"):
+            raise StataError(198, f"option marginal not allowed with {stat}")
     words = args.anything.split()
     stype = "float"
     if words and words[0] in ("float", "double", "byte", "int", "long"):
@@ -113,6 +123,8 @@ def predict_glm(session, args, result, new_names, missing_note):
         messages.append({"mu": "(option mu assumed)", "n": "(option n assumed; predicted "
                          "number of events)", "pr": f"(option pr assumed; Pr({model.depvar}))"}
                         [stat])
+    if stat == "scores":
+        return _scores(session, result, words, stype, touse, new_names, missing_note)
     if stat in ("reffects", "reses"):
         if not me:
             raise StataError(198, f"option {stat} not allowed")
@@ -140,6 +152,15 @@ def predict_glm(session, args, result, new_names, missing_note):
         V = np.asarray(model.V)[:k, :k]
         values = np.sqrt(np.einsum("ij,jk,ik->i", X, V, X))
         label = "S.E. of the prediction" + (", fixed portion only" if me else "")
+    elif marg:
+        from hlmshell.postest.predict_me import marginal, outcome
+        y = outcome(session, model)
+        n = _trials(session, model) if model.family == "binomial" else 1.0
+        values = marginal(model, stat, xb + off, y, n)
+        label = {"density": "Marginal predicted density",
+                 "distribution": "Marginal predicted distribution function"}.get(
+            stat, f"Marginal Pr({model.depvar})" if model.family == "bernoulli"
+            else f"Marginal predicted mean, {model.depvar}")
     else:
         eta = xb + off
         if me and cond != "fixedonly":
@@ -151,7 +172,9 @@ def predict_glm(session, args, result, new_names, missing_note):
                                 "effects)")
         elif me and stat != "eta":
             messages.append("(predictions based on fixed effects only)")
-        if stat == "eta":
+        if stat in ("density", "distribution", "pearson", "deviance", "anscombe"):
+            values, label = _at_mean(session, model, stat, eta)
+        elif stat == "eta":
             values, label = eta, "Fitted linear predictor"
         elif stat == "ir":
             values, label = np.exp(xb), "Predicted incidence rate"
@@ -170,6 +193,36 @@ def predict_glm(session, args, result, new_names, missing_note):
     note = missing_note(session.data.column(name))
     if note:
         messages.append(note)
+    return "\n".join(messages) or None
+
+
+def _at_mean(session, model, stat, eta):
+    """Densities, distribution functions and residuals at the conditional mean."""
+    from hlmshell.models.families import mean
+    from hlmshell.postest.predict_me import LABELS, _alpha, outcome, pmf_cdf, residual
+    y = outcome(session, model)
+    n = _trials(session, model) if model.family == "binomial" else 1.0
+    mu = mean(model.link, eta)
+    if stat in ("density", "distribution"):
+        dens, cdf = pmf_cdf(model, y, mu, n, _alpha(model))
+        return (dens if stat == "density" else cdf), LABELS[stat]
+    return residual(model, stat, y, mu, n), LABELS[stat]
+
+
+def _scores(session, result, words, stype, touse, new_names, missing_note):
+    from hlmshell.postest.predict_me import scores
+    cols = result.matrices["b"].colnames
+    names = new_names(session, words, len(cols))
+    S, last = scores(result.model, cols)
+    messages = []
+    for j, name in enumerate(names):
+        values = np.full(session.data.nobs, np.nan)
+        values[last] = S[:, j]
+        values = np.where(touse, values, np.nan)
+        session.data.add(name, values, stype, label=f"score for _b[{cols[j]}]")
+        note = missing_note(session.data.column(name))
+        if note:
+            messages.append(note)
     return "\n".join(messages) or None
 
 

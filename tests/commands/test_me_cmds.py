@@ -94,7 +94,7 @@ def test_predict_after_melogit(s):
     assert 0 < np.max(np.abs(s.data.column("u") - s.data.column("um"))) < 0.05
     assert np.all(s.data.column("us") > 0)
     assert "empirical Bayes' means for _cons[id]" == s.data.var("u").label
-    rc, _ = run_lines(s, "predict z, marginal")
+    rc, _ = run_lines(s, "predict z, marginal eta")
     assert rc == 198
     for v in ("mu", "u", "us", "um", "pf", "eta"):
         s.run(f"drop {v}")
