@@ -167,7 +167,33 @@ def estat_sd(session, args, result):
     from hlmshell.commands.mixed import random_table  # the table `mixed` itself prints
     from hlmshell.render import to_text
     model = _model(result, sub="sd")
+    if hasattr(model, "re_index"):            # me*: postest/me_sd.py
+        return _me_sd(session, args, result)
     return "\n" + to_text(random_table(model, _level(session, args), True))
+
+
+def _me_sd(session, args, result):
+    """estat sd [, verbose level(#)] after me*; `variance` is mixed's and menl's only, and
+    `post`/`coeflegend` are not implemented here (refused)."""
+    from hlmshell.postest.me_sd import sd_output
+    verbose = False
+    for key, value in args.options.items():
+        if key == "level":
+            continue
+        low = key.lower()
+        if value is True and len(low) >= 4 and "verbose".startswith(low):
+            verbose = True
+            continue
+        shown = key if value is True else f"{key}()"
+        raise StataError(198, f"option {shown} not allowed")
+    from hlmshell.postest.me_sd import sd_returns
+    out = sd_output(result, _level(session, args), verbose)
+    r = Returns()
+    r.matrices["b"], r.matrices["V"] = sd_returns(
+        result.model, result.matrices["b"].colnames, result.matrices["b"].values.ravel(),
+        result.matrices["V"].values)
+    session.r = r
+    return out
 
 
 # ------------------------------------------------------------------------------ vce

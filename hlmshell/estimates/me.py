@@ -96,7 +96,7 @@ class MEModel:
         return me_output(result, MixedOptions(), level, False, log=False)
 
     # ------------------------------------------------------------------- estat recov
-    estat_allowed = ("icc", "ic", "group", "recovariance")
+    estat_allowed = ("icc", "ic", "group", "recovariance", "sd", "vce")
 
     def recovariance(self, level_index: int = 0, correlation: bool = False):
         """(matrix, names) of the random effects' covariance (or correlation)."""

@@ -153,7 +153,8 @@ def _(obj: CoefTable) -> str:
         lines.append(mid)
         lines += [_re_line(r) for r in obj.extra]
     for title, rows in obj.sections:
-        lines.append(mid)
+        if lines[-1] != mid:        # no fixed rows (nofetable, estat sd): one rule only
+            lines.append(mid)
         lines.append(f"{title:<13}|")
         lines += [_re_line(r) for r in rows]
     lines.append(RULE)
