@@ -137,6 +137,25 @@ def _robust(fit, lev, codes, clustvar):
     return n_clust
 
 
+FAMILY_TITLE = {"bernoulli": "Bernoulli", "binomial": "Binomial", "poisson": "Poisson",
+                "nbinomial": "Negative binomial"}
+
+
+def header_lines(m) -> list[str]:
+    """Header lines after the title: the overdispersion of a negative binomial model and
+    the binomial trials (meglm's display: a variable's name, or `Binomial trials = #`)."""
+    out = []
+    if m.get("family") == "nbinomial":
+        out.append(f"Overdispersion: {m.get('dispersion', 'mean')}")
+    trials = m.get("binomial")
+    if trials:
+        try:
+            out.append(f"Binomial trials = {float(trials):3.0f}")
+        except ValueError:
+            out.append(f"Binomial variable: {abbrev(trials, 21)}")
+    return out
+
+
 def _re_rows(model, b, V, level):
     from scipy.special import ndtri
     z = float(ndtri(0.5 + level / 200))
@@ -185,8 +204,9 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
                               int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
                               show_groups=not opts.nogroup,
                               crittype=crit[:1].upper() + crit[1:])
-        if m["cmd2"] == "meglm":
-            out.header.family_link = (m["family"], m["link"])
+        if m["cmd2"] == "meglm":   # family names capitalised, links not (Stata ≤16 logs)
+            out.header.family_link = (FAMILY_TITLE[m["family"]], m["link"])
+        out.header.extra_lines = header_lines(m)
     title = "Coefficient"
     if eform:
         title = "Odds ratio" if model.link == "logit" and model.family in ("bernoulli", "binomial") \

@@ -204,6 +204,8 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
                                       if not omitted[j] and nm != "_cons"),
                "ivars": lev.groupvar, "model": lrmodel, "title": title, "link": link,
                "family": family}
+    if family == "nbinomial":
+        m["dispersion"] = "mean"
     if offname:
         m["offset"] = offname
     if trials:
@@ -211,7 +213,7 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     m.update({"intmethod": method, "vce": "oim", "opt": "moptimize", "which": "max",
               "ml_method": "d2" if method != "laplace" else "d0", "technique": "nr",
               "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p"})
+              "properties": "b V", "estat_cmd": f"{name}_estat", "predict": f"{name}_p"})
     mats = {"b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(V, list(cols), list(cols), symmetric=True)}
     g_stats = [float(lev.n_groups), float(sizes.min()), float(sizes.mean()), float(sizes.max())]

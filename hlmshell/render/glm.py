@@ -84,6 +84,7 @@ class MEHeader:
     crittype: str = "Log likelihood"
     show_groups: bool = True
     family_link: tuple | None = None  # meglm: (family, link) lines below the title
+    extra_lines: list = field(default_factory=list)  # `Overdispersion: mean`, `Binomial variable: n`
 
 
 @to_text.register
@@ -91,6 +92,7 @@ def _(obj: MEHeader) -> str:
     lines = [_pair(obj.title, _right("Number of obs", fmt(obj.n_obs, "%10.0fc")))]
     if obj.family_link:
         lines += [f"{'Family:':<16}{obj.family_link[0]}", f"{'Link:':<16}{obj.family_link[1]}"]
+    lines += obj.extra_lines
     if obj.show_groups and len(obj.groups) == 1:
         g = obj.groups[0]
         lines.append(_pair(f"Group variable: {abbrev(g.name, 14)}",
