@@ -83,3 +83,16 @@ def test_missing_cluster_values_leave_the_sample(s):
     assert e.scalars["N"] == int((s.data.column("g") > 1).sum())
     assert e.scalars["N_clust"] == 10
     assert s.run("drop cl2") == 0
+
+
+def test_menbreg_without_overdispersion_reaches_the_poisson_fit(s):
+    """Counts less dispersed than Poisson: ln(alpha) runs off to -inf along a flat
+    likelihood; the fit stops there (both criteria hold) instead of running 300 noisy
+    iterations, and its fixed part is the mepoisson one (checked in this file against an
+    independent derivation); tolerance 1e-4 relative."""
+    assert s.run("quietly menbreg cnt ses || id:") == 0
+    e = s.estimates.active
+    assert e.scalars["converged"] == 1 and e.scalars["ic"] < 40
+    b = e.matrices["b"].values.ravel()
+    assert b[2] < -10
+    assert [b[0], b[1], b[3]] == pytest.approx(REF["poisson"]["b"], rel=1e-4)
