@@ -96,3 +96,24 @@ def test_menbreg_without_overdispersion_reaches_the_poisson_fit(s):
     b = e.matrices["b"].values.ravel()
     assert b[2] < -10
     assert [b[0], b[1], b[3]] == pytest.approx(REF["poisson"]["b"], rel=1e-4)
+
+
+def test_single_level_logit_robust_matches_statsmodels(s):
+    """Sanity check of the same rule one level down: logit, vce(robust) is statsmodels'
+    HC0 sandwich times N/(N−1); vce(cluster id) its cluster sandwich times G/(G−1)
+    (statsmodels' use_correction adds (N−1)/(N−K) too, so it is left off); rel 1e-6."""
+    import statsmodels.api as sm
+    assert s.run("quietly logit hi ses, vce(robust)") == 0
+    se_r = np.sqrt(np.diag(s.estimates.active.matrices["V"].values))
+    assert s.run("quietly logit hi ses, vce(cluster id)") == 0
+    se_c = np.sqrt(np.diag(s.estimates.active.matrices["V"].values))
+    y = np.asarray(s.data.column("hi"), dtype=float)
+    X = np.column_stack([np.asarray(s.data.column("ses"), dtype=float), np.ones(len(y))])
+    n = len(y)
+    m = sm.Logit(y, X).fit(disp=0, cov_type="HC0")
+    assert se_r == pytest.approx(np.sqrt(np.diag(m.cov_params())) * np.sqrt(n / (n - 1)),
+                                 rel=1e-6)
+    g = np.asarray(s.data.column("g"), dtype=int)
+    m = sm.Logit(y, X).fit(disp=0, cov_type="cluster",
+                           cov_kwds={"groups": g, "use_correction": False})
+    assert se_c == pytest.approx(np.sqrt(np.diag(m.cov_params())) * np.sqrt(40 / 39), rel=1e-6)
