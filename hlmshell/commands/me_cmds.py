@@ -149,7 +149,7 @@ def melogit(session, args):
          help="multilevel mixed-effects probit regression")
 def meprobit(session, args):
     """meprobit depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) level(#) nolog
+        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "meprobit")
 
@@ -158,7 +158,7 @@ def meprobit(session, args):
          help="multilevel mixed-effects complementary log-log regression")
 def mecloglog(session, args):
     """mecloglog depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) level(#) nolog
+        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "mecloglog")
 
@@ -167,7 +167,7 @@ def mecloglog(session, args):
          help="multilevel mixed-effects Poisson regression")
 def mepoisson(session, args):
     """mepoisson depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) level(#) nolog
+        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "mepoisson")
 
@@ -176,7 +176,7 @@ def mepoisson(session, args):
          help="multilevel mixed-effects negative binomial regression")
 def menbreg(session, args):
     """menbreg depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) level(#) nolog
+        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "menbreg")
 
@@ -186,7 +186,7 @@ def menbreg(session, args):
 def meglm(session, args):
     """meglm depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
         options: family(bernoulli|binomial [varname|#]|poisson|nbinomial) link(logit|probit|cloglog|log)
-                 exposure(varname) offset(varname) or irr intmethod() intpoints(#) level(#) nolog
+                 exposure(varname) offset(varname) or irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "meglm")
 
