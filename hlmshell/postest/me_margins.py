@@ -4,9 +4,9 @@ empirical Bayes predictions (ebmeans, ebmodes) are not allowed with margins
 ("Expression: Marginal predicted mean, predict()", as Stata 17+ logs of me* models show).
 
 For a random intercept u ~ N(0, σ²) the marginal mean is a function of the linear
-predictor alone, h_m(η) = E[h(η + u)] = Σ_k w_k h(η + σ t_k) (Gauss–Hermite, 30 points),
-so postest/margins.compute runs unchanged with (h_m, h_m', h_m'') as its inverse link;
-the margins' derivatives in σ² (which compute does not see) are added to its Jacobian by
+predictor alone, h_m(η) = E[h(η + u)] = Σ_k w_k h(η + σ t_k) (Gauss–Hermite with the
+estimation's number of points, predict's default), so postest/margins.compute runs
+unchanged with (h_m, h_m', h_m'') as its inverse link; the margins' derivatives in σ² (which compute does not see) are added to its Jacobian by
 central differences, and V is rebuilt from the whole e(V). Random slopes (the mean then
 depends on each row's z) and binomial trials are refused.
 """
@@ -22,7 +22,7 @@ WORDS = {"": "marginal", "mu": "marginal", "pr": "marginal", "n": "marginal",
          "marginal": "marginal", "mu marginal": "marginal", "pr marginal": "marginal",
          "fixedonly": "fixedonly", "mu fixedonly": "fixedonly", "pr fixedonly": "fixedonly",
          "conditional(fixedonly)": "fixedonly", "mu conditional(fixedonly)": "fixedonly",
-         "xb": "xb"}
+         "xb": "xb", "eta": "xb"}      # eta marginal over u is the linear prediction
 
 
 def is_me(result) -> bool:
@@ -55,9 +55,10 @@ def marginal_link(result, var: float | None = None):
     if model.family == "binomial":
         raise StataError(198, "margins after a binomial model with trials is not available; "
                               "use predict(fixedonly) or predict(xb)")
+    from hlmshell.postest.predict_me import default_points
     if var is None:
         var = float(model.b[model.re_index[0]])
-    t, lw = _rule(30)
+    t, lw = _rule(default_points(model))
     w = np.exp(lw)
     nodes = math.sqrt(max(var, 0.0)) * t
     g, d1, d2 = link_functions(model.link)

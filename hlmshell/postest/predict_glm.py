@@ -14,9 +14,11 @@ from hlmshell.errors import StataError
 _WORDS = (("pr", "pr"), ("mu", "mu"), ("eta", "eta"), ("n", "n"), ("ir", "ir"),
           ("nooffset", "nooff"), ("fixedonly", "fixed"), ("conditional", "cond"),
           ("ebmeans", "ebmean"), ("ebmodes", "ebmode"), ("marginal", "marg"),
-          ("density", "dens"), ("distribution", "dist"), ("scores", "sc"),
+          ("density", "den"), ("distribution", "dist"), ("scores", "sc"),
+          ("intpoints", "intp"),
           ("pearson", "pea"), ("deviance", "dev"), ("anscombe", "ans"))
-_ME_ONLY = {"marginal", "density", "distribution", "scores", "pearson", "deviance", "anscombe"}
+_ME_ONLY = {"marginal", "density", "distribution", "scores", "pearson", "deviance", "anscombe",
+            "intpoints"}
 _SPEC_KNOWN = {"xb", "stdp", "reffects", "reses"}
 
 
@@ -29,6 +31,11 @@ def handles(result) -> bool:
 def _options(args, me: bool) -> dict:
     out = {}
     for key, value in args.options.items():
+        if key == "reses" and value is not True and me:   # reffects reses(stub*|newvars)
+            if not str(value).split():
+                raise StataError(198, "option reses() required")
+            out["reses_names"] = str(value).split()
+            continue
         if key in _SPEC_KNOWN:
             out[key] = value
             continue
@@ -37,8 +44,17 @@ def _options(args, me: bool) -> dict:
         if full is None or (full in _ME_ONLY and not me):
             shown = f"{key}()" if value is not True else key
             raise StataError(198, f"option {shown} not allowed")
-        if full == "conditional" and value is True:
-            raise StataError(198, "option conditional() required")
+        if full in ("conditional", "intpoints") and value is True:
+            raise StataError(198, f"option {full}() required")
+        if full == "intpoints":
+            try:
+                k = float(value)
+            except ValueError:
+                k = 0.0
+            if k != int(k) or not 1 <= k <= 128:
+                raise StataError(198, "intpoints() must be an integer between 1 and 128")
+            out[full] = int(k)
+            continue
         if full != "conditional" and value is not True:
             raise StataError(198, f"option {full}() not allowed")
         out[full] = value
@@ -93,6 +109,8 @@ def predict_glm(session, args, result, new_names, missing_note):
         allowed.discard("pr")
     if stat not in allowed:
         raise StataError(198, f"option {stat} not allowed")
+    if opts.get("reses_names") and stat != "reffects":
+        raise StataError(198, "option reses() requires option reffects")
     cond = "ebmeans"
     if opts.get("fixedonly"):
         cond = "fixedonly"
@@ -130,17 +148,23 @@ def predict_glm(session, args, result, new_names, missing_note):
             raise StataError(198, f"option {stat} not allowed")
         kind = "ebmodes" if cond == "ebmodes" else "ebmeans"
         lv = model.levels[0]
-        names = new_names(session, words, len(lv.effects))
-        block = model.reffects(kind) if stat == "reffects" else model.reses(kind)
+        jobs = [(stat, new_names(session, words, len(lv.effects)))]
+        if opts.get("reses_names"):       # reses() takes the reffects variables' type
+            jobs.append(("reses", new_names(session, opts["reses_names"], len(lv.effects))))
+            if set(jobs[0][1]) & set(jobs[1][1]):
+                raise StataError(110, f"{sorted(set(jobs[0][1]) & set(jobs[1][1]))[0]} "
+                                      "already defined")
         what = "means" if kind == "ebmeans" else "modes"
-        head = f"empirical Bayes' {what} for" if stat == "reffects" else \
-            f"S.E. of empirical Bayes' {what} for"
-        for k, (name, eff) in enumerate(zip(names, lv.effects)):
-            values = np.where(touse, block[:, k], np.nan)
-            session.data.add(name, values, stype, label=f"{head} {eff}[{lv.groupvar}]")
-            note = missing_note(session.data.column(name))
-            if note:
-                messages.append(note)
+        for which, names in jobs:
+            block = model.reffects(kind) if which == "reffects" else model.reses(kind)
+            head = f"empirical Bayes' {what} for" if which == "reffects" else \
+                f"S.E. of empirical Bayes' {what} for"
+            for k, (name, eff) in enumerate(zip(names, lv.effects)):
+                values = np.where(touse, block[:, k], np.nan)
+                session.data.add(name, values, stype, label=f"{head} {eff}[{lv.groupvar}]")
+                note = missing_note(session.data.column(name))
+                if note:
+                    messages.append(note)
         return "\n".join(messages) or None
 
     name = new_names(session, words, 1)[0]
@@ -156,7 +180,7 @@ def predict_glm(session, args, result, new_names, missing_note):
         from hlmshell.postest.predict_me import marginal, outcome
         y = outcome(session, model)
         n = _trials(session, model) if model.family == "binomial" else 1.0
-        values = marginal(model, stat, xb + off, y, n)
+        values = marginal(model, stat, xb + off, y, n, opts.get("intpoints"))
         label = {"density": "Marginal predicted density",
                  "distribution": "Marginal predicted distribution function"}.get(
             stat, f"Marginal Pr({model.depvar})" if model.family == "bernoulli"

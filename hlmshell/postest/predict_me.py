@@ -4,8 +4,9 @@ predictions or marginal over the random effects), Pearson, deviance and Anscombe
 residuals, and the parameter-level scores.
 
 marginal: E_u[h(x β + z'u)] with u ~ N(0, Σ) by (non-adaptive) Gauss–Hermite quadrature on
-v = L⁻¹u, per observation; 30 points for one random effect, 15² for two, 7^q beyond (the
-integrands are smooth in v, so this is exact to ~1e-9 for the variances met in practice).
+v = L⁻¹u, per observation, with the estimation's number of points per effect (Stata's
+default for predict's intpoints(); 7 after intmethod(laplace), whose one point would
+integrate nothing) or intpoints(#).
 """
 from __future__ import annotations
 
@@ -20,10 +21,14 @@ LABELS = {"density": "Predicted density", "distribution": "Predicted distributio
 RESIDUALS = ("pearson", "deviance", "anscombe")
 
 
-def _rule(q: int):
+def default_points(model) -> int:
+    prob = model.fit.problem
+    return 7 if prob.method == "laplace" else int(prob.points)
+
+
+def _rule(q: int, points: int):
     """Nodes (K x q) and weights (K) for an expectation under N(0, I_q)."""
     from hlmshell.models.quadrature import _rule as rule1
-    points = {1: 30, 2: 15}.get(q, 7)
     t1, lw1 = rule1(points)
     grids = np.meshgrid(*([np.arange(points)] * q), indexing="ij")
     idx = np.stack([g.ravel() for g in grids], axis=1)
@@ -75,10 +80,18 @@ def pmf_cdf(model, y, mu, n, alpha):
     return np.where(bad, np.nan, dens), np.where(bad, np.nan, cdf)
 
 
-def marginal(model, stat, eta_fixed, y, n):
+def marginal(model, stat, eta_fixed, y, n, points=None):
     """The statistic integrated over the random effects (mu, pr, density, distribution)."""
     from hlmshell.models.families import mean
-    t, w = _rule(len(model.levels[0].effects))
+    q = len(model.levels[0].effects)
+    points = points or default_points(model)
+    from hlmshell.models.quadrature import check_size
+    try:
+        check_size(points, q, len(eta_fixed))
+    except ValueError as err:
+        raise StataError(909, f"insufficient memory for the integration grid: {err}") \
+            from None
+    t, w = _rule(q, points)
     L = _chol(model)
     A = model.Z_all @ L                                  # n x q
     alpha = _alpha(model)

@@ -1,7 +1,8 @@
 """margins after melogit/mepoisson: the mean marginal over the random intercept (Stata's
 default after me*: "Expression: Marginal predicted mean, predict()", Stata 17+ logs).
-Reference: a separate numpy computation — its own 40-point Gauss–Hermite rule for
-E[h(xb + u)], averaged over the sample, and a central-difference Jacobian in every e(b)
+Reference: a separate numpy computation — its own Gauss–Hermite rule with the
+estimation's 7 points (Stata's default for marginal predictions) for E[h(xb + u)],
+averaged over the sample, and a central-difference Jacobian in every e(b)
 entry (the fixed effects and var(_cons)) with e(V); tolerances 1e-8 (margin) and 1e-5
 relative (SE)."""
 from __future__ import annotations
@@ -30,7 +31,7 @@ def _reference(s, h, at_sector=None):
     sector = np.asarray(s.data.column("sector"), dtype=float)
     if at_sector is not None:
         sector = np.full_like(sector, at_sector)
-    t, w = np.polynomial.hermite_e.hermegauss(40)
+    t, w = np.polynomial.hermite_e.hermegauss(7)
     w = w / w.sum()
 
     def m(theta):
@@ -85,7 +86,7 @@ def test_marginal_margins_after_mepoisson_and_fixedonly(s):
      "options conditional(ebmeans) and conditional(ebmodes) are not allowed with margins"),
     ("quietly melogit hi ses || id: ses, cov(ind)", "margins",
      "margins after a model with random coefficients"),
-    ("quietly melogit hi ses || id:", "margins, predict(eta)", "option eta not allowed"),
+    ("quietly melogit hi ses || id:", "margins, predict(stdp)", "option stdp not allowed"),
 ])
 def test_refusals(s, setup, cmd, message):
     assert s.run(setup) == 0

@@ -32,13 +32,21 @@ def test_marginal_probability_is_the_integral_over_the_random_intercept(s):
     """quad of expit(xb + u) N(u; 0, var) for 8 rows; tolerance 1e-7 absolute (the
     prediction is stored as double)."""
     assert s.run("quietly melogit hi ses || id:") == 0
-    assert s.run("predict double m, marginal") == 0 and s.run("predict double xb, xb") == 0
+    assert s.run("predict double m, marginal intpoints(30)") == 0
+    assert s.run("predict double xb, xb") == 0
     var = s.estimates.active.matrices["b"].values[0, -1]
     sd = math.sqrt(var)
     xb, m = col(s, "xb"), col(s, "m")
     for i in range(0, len(xb), len(xb) // 8):
         f = lambda u: 1 / (1 + math.exp(-(xb[i] + sd * u))) * stats.norm.pdf(u)
         assert m[i] == pytest.approx(integrate.quad(f, -12, 12, epsabs=1e-12)[0], abs=1e-7)
+    # by default the estimation's 7 points, as Stata's predict: numpy's own 7-point rule
+    assert s.run("predict double m7, marginal") == 0
+    t, w = np.polynomial.hermite_e.hermegauss(7)
+    want = (1 / (1 + np.exp(-(xb[:, None] + sd * t[None, :])))) @ (w / w.sum())
+    assert col(s, "m7") == pytest.approx(want, rel=1e-12)
+    assert 0 < np.max(np.abs(col(s, "m7") - m)) < 1e-5
+    drop(s, "m7")
     # the marginal mean is flatter than the conditional one at zero random effect
     assert np.all(np.abs(m - 0.5) <= np.abs(1 / (1 + np.exp(-xb)) - 0.5) + 1e-12)
     drop(s, "m", "xb")
@@ -140,25 +148,40 @@ def test_single_level_models_keep_refusing(s):
 
 
 def test_marginal_means_in_closed_form(s):
-    """Probit: E[Φ(xb + u)] = Φ(xb/√(1+σ²)); Poisson: E[exp(xb + u)] = exp(xb + σ²/2);
-    random slope (q = 2, 15² nodes, independent): E[exp(xb + z'u)] = exp(xb + z'Σz/2). Tolerances
+    """intpoints(30): probit E[Φ(xb + u)] = Φ(xb/√(1+σ²)); Poisson: E[exp(xb + u)] = exp(xb + σ²/2);
+    random slope (q = 2, intpoints(15): 15² nodes, independent): E[exp(xb + z'u)] = exp(xb + z'Σz/2). Tolerances
     1e-9 (one effect) and 1e-7 (two) relative."""
     from scipy.stats import norm
     assert s.run("quietly meprobit hi ses || id:") == 0
-    assert s.run("predict double m, marginal") == 0 and s.run("predict double xb, xb") == 0
+    assert s.run("predict double m, marginal intp(30)") == 0 and s.run("predict double xb, xb") == 0
     var = s.estimates.active.matrices["b"].values[0, -1]
     assert col(s, "m") == pytest.approx(norm.cdf(col(s, "xb") / math.sqrt(1 + var)), rel=1e-9)
     drop(s, "m", "xb")
     assert s.run("quietly mepoisson cnt ses || id:") == 0
-    assert s.run("predict double m, marginal") == 0 and s.run("predict double xb, xb") == 0
+    assert s.run("predict double m, marginal intp(30)") == 0
+    assert s.run("predict double xb, xb") == 0
     var = s.estimates.active.matrices["b"].values[0, -1]
     assert col(s, "m") == pytest.approx(np.exp(col(s, "xb") + var / 2), rel=1e-9)
     drop(s, "m", "xb")
     assert s.run("quietly mepoisson cnt ses || id: ses, cov(ind)") == 0
-    assert s.run("predict double m, marginal") == 0 and s.run("predict double xb, xb") == 0
+    assert s.run("predict double m, marginal intp(15)") == 0 and s.run("predict double xb, xb") == 0
     b = s.estimates.active.matrices["b"].values.ravel()
     v1, v0 = b[2], b[3]                          # var(ses), var(_cons)
     z = col(s, "ses")
     quad = v1 * z * z + v0
     assert col(s, "m") == pytest.approx(np.exp(col(s, "xb") + quad / 2), rel=1e-7)
     drop(s, "m", "xb")
+
+
+def test_reffects_with_reses_names(s):
+    """Stata 14+'s form `predict r*, reffects reses(se*)` gives both sets (the older
+    `predict s*, reses` still works): the same numbers either way."""
+    assert s.run("quietly melogit hi ses || id:") == 0
+    assert s.run("predict double r*, reffects reses(se*)") == 0
+    assert s.run("predict double u*, reffects") == 0 and s.run("predict double us*, reses") == 0
+    assert np.array_equal(col(s, "r1"), col(s, "u1"), equal_nan=True)
+    assert np.array_equal(col(s, "se1"), col(s, "us1"), equal_nan=True)
+    assert s.data.var("se1").label == "S.E. of empirical Bayes' means for _cons[id]"
+    rc, lines = run_lines(s, "predict q*, reses(w*)")
+    assert rc == 198 and "option reses() requires option reffects" in lines
+    drop(s, "r1", "se1", "u1", "us1")
