@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from hlmshell.errors import StataError
-from hlmshell.render.formats import abbrev
+from hlmshell.render.formats import abbrev, fmt
 from hlmshell.render.glm import CoefTable, GLMLog, GLMOutput, MEHeader, MELRTest, RERow
 from hlmshell.render.mixed import GroupInfo
 
@@ -137,22 +137,26 @@ def _robust(fit, lev, codes, clustvar):
     return n_clust
 
 
-FAMILY_TITLE = {"bernoulli": "Bernoulli", "binomial": "Binomial", "poisson": "Poisson",
-                "nbinomial": "Negative binomial"}
+# meglm's Family:/Link: words (_me_display.ado: proper() for these three, "negative
+# binomial", binomial as is; cloglog spelled out)
+FAMILY_TITLE = {"bernoulli": "Bernoulli", "binomial": "binomial", "poisson": "Poisson",
+                "nbinomial": "negative binomial"}
+LINK_TITLE = {"cloglog": "complementary log-log"}
 
 
 def header_lines(m) -> list[str]:
-    """Header lines after the title: the overdispersion of a negative binomial model and
-    the binomial trials (meglm's display: a variable's name, or `Binomial trials = #`)."""
+    """Header lines after the title (and meglm's Family/Link), in _me_display.ado's order:
+    the binomial trials (a variable's name, abbreviated to 12, or the number), then the
+    negative binomial's overdispersion."""
     out = []
-    if m.get("family") == "nbinomial":
-        out.append(f"Overdispersion: {m.get('dispersion', 'mean')}")
     trials = m.get("binomial")
     if trials:
         try:
-            out.append(f"Binomial trials = {float(trials):3.0f}")
+            out.append(f"Binomial trials: {fmt(float(trials), '%9.0g').strip()}")
         except ValueError:
-            out.append(f"Binomial variable: {abbrev(trials, 21)}")
+            out.append(f"Binomial variable: {abbrev(trials, 12)}")
+    if m.get("family") == "nbinomial":
+        out.append(f"Overdispersion: {m.get('dispersion', 'mean')}")
     return out
 
 
@@ -204,8 +208,9 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
                               int(s["n_quad"]), int(s["df_m"]), s["chi2"], s["p"], s["ll"],
                               show_groups=not opts.nogroup,
                               crittype=crit[:1].upper() + crit[1:])
-        if m["cmd2"] == "meglm":   # family names capitalised, links not (Stata ≤16 logs)
-            out.header.family_link = (FAMILY_TITLE[m["family"]], m["link"])
+        if m["cmd2"] == "meglm":
+            out.header.family_link = (FAMILY_TITLE[m["family"]],
+                                      LINK_TITLE.get(m["link"], m["link"]))
         out.header.extra_lines = header_lines(m)
     title = "Coefficient"
     if eform:
@@ -235,7 +240,7 @@ def me_output(result, opts, level, eform, log=True) -> GLMOutput:
             what = "odds" if title == "Odds ratio" else "incidence rate"
             out.table_notes.append(f"Note: _cons estimates baseline {what} (conditional on "
                                    "zero random effects).")
-    if "chi2_c" in s and not opts.nolrtest:
+    if "chi2_c" in s and not opts.nolrtest and s.get("converged", 1):   # as _me_display
         out.lrtest = MELRTest(m["model"], s["chi2_c"], int(s["df_c"]), s["p_c"],
                               int(s["df_c"]) == 1)
     if not s.get("converged", 1):

@@ -46,8 +46,7 @@ def test_melogit_layout_and_e(s):
 def test_or_laplace_and_replay(s):
     rc, lines = run_lines(s, "melogit hi ses || id:, or intmethod(laplace) nolog")
     assert rc == 0 and not any(ln.startswith("Iteration") for ln in lines)
-    assert "Integration method: laplace                     Integration pts.  =          1" \
-        in lines
+    assert "Integration method: laplace" in lines
     assert "Note: Estimates are transformed only in the first equation to odds ratios." in lines
     assert "Note: _cons estimates baseline odds (conditional on zero random effects)." in lines
     rc, again = run_lines(s, "melogit")

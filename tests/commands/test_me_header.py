@@ -23,11 +23,11 @@ def _after_title(lines):
 
 def test_binomial_lines(s):
     """`Binomial variable: total` right below the title (a Stata 17+ melogit log);
-    a number of trials prints `Binomial trials = #` (meglm's display code, %3.0f)."""
+    a number of trials prints `Binomial trials: #` (_me_display.ado's words)."""
     rc, lines = run_lines(s, "melogit k ses || id:, binomial(n3) nolog")
     assert rc == 0 and _after_title(lines) == "Binomial variable: n3"
     rc, lines = run_lines(s, "melogit k ses || id:, binomial(3) nolog")
-    assert rc == 0 and _after_title(lines) == "Binomial trials =   3"
+    assert rc == 0 and _after_title(lines) == "Binomial trials: 3"
 
 
 def test_overdispersion_and_meglm_family_lines(s):
@@ -36,8 +36,11 @@ def test_overdispersion_and_meglm_family_lines(s):
     assert s.estimates.active.macros["dispersion"] == "mean"
     assert s.estimates.active.macros["predict"] == "menbreg_p"
     rc, lines = run_lines(s, "meglm od ses || id:, family(poisson) nolog")
-    i = lines.index("Family:         Poisson")
-    assert lines[i + 1] == "Link:           log"
+    i = lines.index("Family: Poisson")          # _me_display.ado's words, Stata 17's
+    assert lines[i + 1] == "Link: log"              # one space (unconfirmed for 17+)
+    rc, lines = run_lines(s, "meglm hi ses || id:, family(bernoulli) link(cloglog) nolog")
+    i = lines.index("Family: Bernoulli")
+    assert lines[i + 1] == "Link: complementary log-log"
 
 
 def test_irr_notes_and_lr_line(s):
@@ -58,3 +61,10 @@ def test_nofetable_has_one_rule_above_the_random_part(s):
     rc, lines = run_lines(s, "melogit, nofetable")
     i = lines.index("id           |")
     assert lines[i - 1] == "-" * 13 + "+" + "-" * 64 and lines[i - 2].startswith("          hi |")
+
+
+def test_laplace_shows_no_integration_points(s):
+    """_me_display.ado prints `Integration pts.` only for the quadrature methods."""
+    rc, lines = run_lines(s, "melogit hi ses || id:, intmethod(laplace) nolog")
+    assert rc == 0 and "Integration method: laplace" in lines
+    assert not any("Integration pts." in ln for ln in lines)
