@@ -105,8 +105,8 @@ def predict_glm(session, args, result, new_names, missing_note):
     allowed = {"pr", "mu", "eta", "xb", "stdp", "reffects", "reses", "density",
                "distribution", "pearson", "deviance", "anscombe", "scores"} if me else \
         ({"n", "ir", "xb", "stdp"} if count else {"pr", "xb", "stdp"})
-    if me and count:
-        allowed.discard("pr")
+    if me and stat == "pr" and model.family != "bernoulli":      # meglm_p's rule
+        raise StataError(198, f"statistic pr not available with {model.family} family")
     if stat not in allowed:
         raise StataError(198, f"option {stat} not allowed")
     if opts.get("reses_names") and stat != "reffects":
@@ -155,6 +155,8 @@ def predict_glm(session, args, result, new_names, missing_note):
                 raise StataError(110, f"{sorted(set(jobs[0][1]) & set(jobs[1][1]))[0]} "
                                       "already defined")
         what = "means" if kind == "ebmeans" else "modes"
+        if stat == "reffects":
+            messages.append(f"(calculating posterior {what} of random effects)")
         for which, names in jobs:
             block = model.reffects(kind) if which == "reffects" else model.reses(kind)
             head = f"empirical Bayes' {what} for" if which == "reffects" else \
@@ -190,12 +192,9 @@ def predict_glm(session, args, result, new_names, missing_note):
         if me and cond != "fixedonly":
             u = model.reffects("ebmodes" if cond == "ebmodes" else "ebmeans")
             eta = eta + np.sum(model.Z_all * u, axis=1)
-            if stat != "eta":
-                based = "posterior means" if cond == "ebmeans" else "posterior modes"
-                messages.append(f"(predictions based on fixed effects and {based} of random "
-                                "effects)")
-        elif me and stat != "eta":
-            messages.append("(predictions based on fixed effects only)")
+            based = "posterior means" if cond == "ebmeans" else "posterior modes"
+            messages.append(f"(predictions based on fixed effects and {based} of random "
+                            "effects)")     # meglm_p prints it for eta too; not for fixedonly
         if stat in ("density", "distribution", "pearson", "deviance", "anscombe"):
             values, label = _at_mean(session, model, stat, eta)
         elif stat == "eta":

@@ -185,3 +185,22 @@ def test_reffects_with_reses_names(s):
     rc, lines = run_lines(s, "predict q*, reses(w*)")
     assert rc == 198 and "option reses() requires option reffects" in lines
     drop(s, "r1", "se1", "u1", "us1")
+
+
+def test_messages_as_meglm_p_prints_them(s):
+    """meglm_p.ado: `(calculating posterior means of random effects)` for reffects, the
+    `(predictions based on …)` line for eta too, nothing for fixedonly or marginal; pr
+    only for a Bernoulli family."""
+    assert s.run("quietly mepoisson cnt ses || id:") == 0
+    rc, lines = run_lines(s, "predict r, reffects")
+    assert rc == 0 and "(calculating posterior means of random effects)" in lines
+    rc, lines = run_lines(s, "predict e, eta")
+    assert "(predictions based on fixed effects and posterior means of random effects)" \
+        in lines
+    rc, lines = run_lines(s, "predict f, conditional(fixedonly)")
+    assert rc == 0 and not any(ln.startswith("(predictions") for ln in lines)
+    rc, lines = run_lines(s, "predict m, marginal")
+    assert rc == 0 and not any(ln.startswith("(predictions") for ln in lines)
+    rc, lines = run_lines(s, "predict p, pr")
+    assert rc == 198 and "statistic pr not available with poisson family" in lines
+    drop(s, "r", "e", "f", "m")
