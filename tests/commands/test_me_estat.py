@@ -74,7 +74,7 @@ def test_estat_group_and_vce_after_me(s):
 @pytest.mark.parametrize("cmd,code,message", [
     ("estat sd, variance", 198, "option variance not allowed"),
     ("estat sd, post", 198, "option post not allowed"),
-    ("estat icc", 321, "estat icc is available only after models with a binary"),
+    ("estat icc", 321, "requested action not valid after most recent estimation command"),
     ("estat wcorrelation", 321, "estat wcorrelation not valid after mepoisson"),
 ])
 def test_refusals(s, cmd, code, message):
@@ -83,3 +83,11 @@ def test_refusals(s, cmd, code, message):
     rc, lines = run_lines(s, cmd)
     assert rc == code and message in "\n".join(lines)
     assert state(s) == before
+
+
+def test_estat_icc_without_random_intercept(s):
+    """meglm_estat.ado's message for a level without a random intercept."""
+    assert s.run("quietly melogit hi ses || id: ses, noconstant") == 0
+    rc, lines = run_lines(s, "estat icc")
+    assert rc == 321 and "estat icc not allowed after random-effects models with " \
+        "random-level specifications that do not contain random intercepts" in "\n".join(lines)
