@@ -8,7 +8,7 @@ Run from the repository root:  python benchmarks/me_post_speed.py [reps]
    statsmodels' GEE logit with an exchangeable working correlation and its robust
    (sandwich) VCE clustered on the schools — a population-averaged model, not the same
    estimator, shown for the scale of a cluster-robust binary fit on these data.
-2. `predict p, marginal` (30-point Gauss–Hermite per row) next to the same model's
+2. `predict p, marginal` (the estimation's 7-point Gauss–Hermite per row) next to the same model's
    conditional `predict p` (empirical Bayes means): the cost of integrating out the
    random effect for 7,185 rows.
 """
@@ -70,7 +70,7 @@ def main():
     t_marg = median_time(pred(", marginal"), reps, warmup=True)
     print("predict after it (7,185 rows)")
     print(f"  predict p (EB means, conditional)       {t_cond * 1000:8.1f} ms")
-    print(f"  predict p, marginal (30 points)         {t_marg * 1000:8.1f} ms")
+    print(f"  predict p, marginal (7 points)          {t_marg * 1000:8.1f} ms")
 
 
 if __name__ == "__main__":
