@@ -8,9 +8,9 @@ Run from the repository root:  python benchmarks/me_post_speed.py [reps]
    statsmodels' GEE logit with an exchangeable working correlation and its robust
    (sandwich) VCE clustered on the schools — a population-averaged model, not the same
    estimator, shown for the scale of a cluster-robust binary fit on these data.
-2. `predict p, marginal` (the estimation's 7-point Gauss–Hermite per row) next to the same model's
-   conditional `predict p` (empirical Bayes means): the cost of integrating out the
-   random effect for 7,185 rows.
+2. `predict p, marginal` (the estimation's 7-point Gauss–Hermite per row) next to the
+   same model's conditional `predict p` (empirical Bayes means): the cost of integrating
+   out the random effect for 7,185 rows.
 """
 from __future__ import annotations
 
