@@ -139,6 +139,10 @@ def _value_text(value, stat) -> str:
 
 def _expression(result, linear: bool, explicit: str | None) -> str:
     tail = f"predict({explicit or ''})"
+    if not linear and getattr(result.model, "re_index", None) is not None:
+        from hlmshell.postest.me_margins import prediction_kind
+        if prediction_kind(explicit) == "marginal":
+            return f"Marginal predicted mean, {tail}"
     if result.link == "identity" or linear:
         portion = ", fixed portion" if result.cmd in ("mixed", "xtmixed") else ""
         return f"Linear prediction{portion}, {tail}"
@@ -176,7 +180,11 @@ def margins(session, args):
     if not 10 <= req.level <= 99.99:
         raise StataError(198, "level() must be between 10 and 99.99 inclusive")
     pred = opts.get("predict")
-    if pred is not None:
+    from hlmshell.postest import me_margins
+    me_kind = me_margins.prediction_kind(pred) if me_margins.is_me(result) else None
+    if me_kind == "xb":
+        req.linear = True
+    elif pred is not None and me_kind is None:
         p = pred.strip().lower()
         if p == "xb":
             req.linear = True
@@ -223,7 +231,13 @@ def margins(session, args):
             raise StataError(109, "type mismatch")
         return np.asarray(session.data.column(v), dtype=float)
 
-    res = compute(req, names, bidx, c.b, c.V, result.link, column, sample)
+    link = result.link
+    if me_kind == "marginal":   # me*: the mean marginal over the random intercept
+        link = me_margins.marginal_link(result)
+    res = compute(req, names, bidx, c.b, c.V, link, column, sample)
+    if me_kind == "marginal":
+        me_margins.add_variance_terms(
+            result, res, lambda lk: compute(req, names, bidx, c.b, c.V, lk, column, sample))
     out, r = _present(result, req, res, c.df_r, pred, opts)
     table = r.matrices["table"].values
     res.labels, res.lb, res.ub = list(r.matrices["b"].colnames), table[4], table[5]

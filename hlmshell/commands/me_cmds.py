@@ -19,7 +19,7 @@ COMMANDS = {
     "meglm": (None, None, "Mixed-effects GLM", None),
 }
 _COMMON = (("intmethod", "intm", "string", False), ("intpoints", "intp", "string", False),
-           ("offset", "offset", "string", False))
+           ("offset", "offset", "string", False), ("vce", "vce", "string", False))
 OPTIONS = {
     "melogit": _COMMON + (("binomial", "binomial", "string", False), ("or", "or", None, True)),
     "meprobit": _COMMON + (("binomial", "binomial", "string", False),),
@@ -129,7 +129,10 @@ def _me(session, args, name):
     points = intpoints(call.extra.get("intpoints"), method)
     if points == 1 and method != "ghermite":
         method = "laplace"
-    result, fit = estimate_me(session, call, name, family, link, method, points)
+    from hlmshell.commands.glm_cmds import parse_vce
+    from hlmshell.syntax.factor import resolver_for
+    vce = parse_vce(call.extra.get("vce"), resolver_for(session.data.names))
+    result, fit = estimate_me(session, call, name, family, link, method, points, vce)
     session.estimates.post(result)
     out = me_output(result, call.options, level, eform, log=call.options.log)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
@@ -146,7 +149,8 @@ def melogit(session, args):
     """melogit depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
         re_options: covariance(identity|independent|exchangeable|unstructured) noconstant
         options: binomial(varname|#) offset(varname) or intmethod(mvaghermite|mcaghermite|ghermite|laplace)
-                 intpoints(#) level(#) nolog iterate(#) nolrtest nogroup
+                 intpoints(#) vce(oim|robust|cluster clustvar) level(#) nolog iterate(#)
+                 nolrtest nogroup
     """
     return _me(session, args, "melogit")
 
@@ -155,7 +159,7 @@ def melogit(session, args):
          help="multilevel mixed-effects probit regression")
 def meprobit(session, args):
     """meprobit depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) level(#) nolog
+        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "meprobit")
 
@@ -164,7 +168,7 @@ def meprobit(session, args):
          help="multilevel mixed-effects complementary log-log regression")
 def mecloglog(session, args):
     """mecloglog depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) level(#) nolog
+        options: binomial(varname|#) offset(varname) intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "mecloglog")
 
@@ -173,7 +177,7 @@ def mecloglog(session, args):
          help="multilevel mixed-effects Poisson regression")
 def mepoisson(session, args):
     """mepoisson depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) level(#) nolog
+        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "mepoisson")
 
@@ -182,7 +186,7 @@ def mepoisson(session, args):
          help="multilevel mixed-effects negative binomial regression")
 def menbreg(session, args):
     """menbreg depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
-        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) level(#) nolog
+        options: exposure(varname) offset(varname) irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "menbreg")
 
@@ -192,7 +196,7 @@ def menbreg(session, args):
 def meglm(session, args):
     """meglm depvar fe_terms [if] [in] || levelvar: [varlist] [, re_options] [, options]
         options: family(bernoulli|binomial [varname|#]|poisson|nbinomial) link(logit|probit|cloglog|log)
-                 exposure(varname) offset(varname) or irr intmethod() intpoints(#) level(#) nolog
+                 exposure(varname) offset(varname) or irr intmethod() intpoints(#) vce(vcetype) level(#) nolog
     """
     return _me(session, args, "meglm")
 

@@ -115,11 +115,14 @@ class MEModel:
         from hlmshell.models import ModelError
         from scipy.special import ndtri
         if self.family not in ("bernoulli", "binomial"):
-            raise ModelError(321, "estat icc is available only after models with a "
-                                  "binary or binomial outcome")
+            # meglm_estat.ado: a bare `error 321` outside the families with an ICC
+            raise ModelError(321, "requested action not valid after most recent "
+                                  "estimation command")
         lv = self.levels[0]
         if "_cons" not in lv.effects:
-            raise ModelError(321, "estat icc requires a random intercept")
+            raise ModelError(321, "estat icc not allowed after random-effects models with "
+                                  "random-level specifications that do not contain random "
+                                  "intercepts")
         name = f"var(_cons[{lv.groupvar}])"
         j = self.re_index[self.re_names.index(name)] if name in self.re_names else \
             self.re_index[0]
@@ -190,8 +193,8 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
         chi2_c = max(2.0 * (fit.ll - fit.ll_c), 0.0)
         df_c = nre
         p_c = float(chdtrc(df_c, chi2_c))
-        if df_c == 1:
-            p_c = 0.5 * p_c if chi2_c > 0 else 1.0
+        if df_c == 1 and chi2_c > 1e-5:     # _me_estimate.ado's rule for the halving
+            p_c = 0.5 * p_c
         s.update({"ll_c": fit.ll_c, "chi2_c": chi2_c, "df_c": df_c, "p_c": p_c})
     s.update({"n_quad": points, "rank": int(len(keep)) + nb - k, "ic": fit.iterations,
               "rc": 0 if fit.converged else 430, "converged": int(bool(fit.converged))})
@@ -204,6 +207,8 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
                                       if not omitted[j] and nm != "_cons"),
                "ivars": lev.groupvar, "model": lrmodel, "title": title, "link": link,
                "family": family}
+    if family == "nbinomial":
+        m["dispersion"] = "mean"
     if offname:
         m["offset"] = offname
     if trials:
@@ -211,7 +216,7 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     m.update({"intmethod": method, "vce": "oim", "opt": "moptimize", "which": "max",
               "ml_method": "d2" if method != "laplace" else "d0", "technique": "nr",
               "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V", "estat_cmd": "meglm_estat", "predict": "meglm_p"})
+              "properties": "b V", "estat_cmd": f"{name}_estat", "predict": f"{name}_p"})
     mats = {"b": StataMatrix(b.reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(V, list(cols), list(cols), symmetric=True)}
     g_stats = [float(lev.n_groups), float(sizes.min()), float(sizes.mean()), float(sizes.max())]

@@ -149,7 +149,7 @@ class Problem:
     # -- pieces ---------------------------------------------------------------------
     def split(self, params):
         p, nt = self.p, self.nt
-        alpha = math.exp(params[p + nt]) if self.nb else None
+        alpha = float(np.exp(params[p + nt])) if self.nb else None   # inf, not OverflowError
         return params[:p], params[p:p + nt], alpha
 
     def _ll(self, eta, alpha, derivs=True):

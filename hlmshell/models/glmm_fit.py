@@ -58,6 +58,7 @@ def _single_level(d: GLMMData, maxiter: int):
 def _newton_numeric(fun, x, maxiter):
     ll = fun(x)
     log = [ll]
+    still = 0
     for _ in range(maxiter):
         g, H = numeric(fun, x, 1e-4)
         step = _direction(g, H)
@@ -71,6 +72,11 @@ def _newton_numeric(fun, x, maxiter):
         ll_old, ll = ll, new
         log.append(ll)
         if abs(g @ step) < 1e-10 and abs(ll - ll_old) < 1e-10 * (1 + abs(ll)):
+            break
+        # a flat direction (ln(alpha) running to -inf on counts that are not
+        # overdispersed): the likelihood has stopped moving; Stata's ltolerance ends it
+        still = still + 1 if abs(ll - ll_old) < 1e-10 * (1 + abs(ll)) else 0
+        if still >= 3:
             break
     return x, ll, log
 
@@ -124,7 +130,7 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
     log, converged, it = [ll], False, 0
     diverged = False
     exact = prob.nb or method == "laplace"   # already the exact function's derivatives
-    slow = 0
+    slow = flat = 0
     for it in range(1, maxiter + 1):
         g, H = derivs(x)
         step = _direction(g, H)
@@ -158,6 +164,13 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
         # variance, where Newton only crawls, the same test stops once the likelihood no
         # longer moves (Stata's ltolerance 1e-7)
         if t == 1 and abs(g @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll)):
+            converged = True
+            break
+        # a flat direction (ln(alpha) of counts that are not overdispersed, run off to
+        # -inf) where numerical noise halves every step: both criteria hold, so stop
+        flat = flat + 1 if abs(g @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll)) \
+            else 0
+        if flat >= 3:
             converged = True
             break
         if _diverging(prob, x):

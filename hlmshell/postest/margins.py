@@ -35,7 +35,10 @@ def _normal():
 
 
 def link_functions(link: str):
-    """(g, g', g'') of the inverse link, applied to the linear predictor."""
+    """(g, g', g'') of the inverse link, applied to the linear predictor; a tuple is such a
+    triple already (me_margins: the mean marginal over a random intercept)."""
+    if isinstance(link, tuple):
+        return link
     if link == "identity":
         return (lambda e: e, lambda e: np.ones_like(e), lambda e: np.zeros_like(e))
     if link == "logit":

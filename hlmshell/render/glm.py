@@ -84,13 +84,16 @@ class MEHeader:
     crittype: str = "Log likelihood"
     show_groups: bool = True
     family_link: tuple | None = None  # meglm: (family, link) lines below the title
+    extra_lines: list = field(default_factory=list)  # `Overdispersion: mean`, `Binomial variable: n`
 
 
 @to_text.register
 def _(obj: MEHeader) -> str:
     lines = [_pair(obj.title, _right("Number of obs", fmt(obj.n_obs, "%10.0fc")))]
     if obj.family_link:
-        lines += [f"{'Family:':<16}{obj.family_link[0]}", f"{'Link:':<16}{obj.family_link[1]}"]
+        # Stata 17+ writes `Label: value` with one space (as `Binomial variable: total`)
+        lines += [f"Family: {obj.family_link[0]}", f"Link: {obj.family_link[1]}"]
+    lines += obj.extra_lines
     if obj.show_groups and len(obj.groups) == 1:
         g = obj.groups[0]
         lines.append(_pair(f"Group variable: {abbrev(g.name, 14)}",
@@ -101,8 +104,11 @@ def _(obj: MEHeader) -> str:
                   " " * 62 + f"max = {fmt(g.g_max, '%10.0fc')}"]
     elif obj.show_groups and len(obj.groups) > 1:
         lines += ["", *group_table(obj.groups)]
-    lines += ["", _pair(f"Integration method: {obj.intmethod}",
-                        _right("Integration pts.", fmt(obj.intpoints, "%10.0f"))), ""]
+    if obj.intmethod == "laplace":     # _me_display: no points for Laplace
+        lines += ["", f"Integration method: {obj.intmethod}", ""]
+    else:
+        lines += ["", _pair(f"Integration method: {obj.intmethod}",
+                            _right("Integration pts.", fmt(obj.intpoints, "%10.0f"))), ""]
     lines.append(" " * 48 + _right(f"{obj.chi2type} chi2({obj.df_m})", " " + fmt(obj.chi2, "%9.2f")))
     lines.append(_pair(f"{obj.crittype} = {fmt(obj.ll, '%10.0g')}",
                        _right("Prob > chi2", fmt(obj.p, "%6.4f"))))
@@ -153,7 +159,8 @@ def _(obj: CoefTable) -> str:
         lines.append(mid)
         lines += [_re_line(r) for r in obj.extra]
     for title, rows in obj.sections:
-        lines.append(mid)
+        if lines[-1] != mid:        # no fixed rows (nofetable, estat sd): one rule only
+            lines.append(mid)
         lines.append(f"{title:<13}|")
         lines += [_re_line(r) for r in rows]
     lines.append(RULE)

@@ -46,8 +46,7 @@ def test_melogit_layout_and_e(s):
 def test_or_laplace_and_replay(s):
     rc, lines = run_lines(s, "melogit hi ses || id:, or intmethod(laplace) nolog")
     assert rc == 0 and not any(ln.startswith("Iteration") for ln in lines)
-    assert "Integration method: laplace                     Integration pts.  =          1" \
-        in lines
+    assert "Integration method: laplace" in lines
     assert "Note: Estimates are transformed only in the first equation to odds ratios." in lines
     assert "Note: _cons estimates baseline odds (conditional on zero random effects)." in lines
     rc, again = run_lines(s, "melogit")
@@ -94,7 +93,7 @@ def test_predict_after_melogit(s):
     assert 0 < np.max(np.abs(s.data.column("u") - s.data.column("um"))) < 0.05
     assert np.all(s.data.column("us") > 0)
     assert "empirical Bayes' means for _cons[id]" == s.data.var("u").label
-    rc, _ = run_lines(s, "predict z, marginal")
+    rc, _ = run_lines(s, "predict z, marginal eta")
     assert rc == 198
     for v in ("mu", "u", "us", "um", "pf", "eta"):
         s.run(f"drop {v}")
@@ -129,7 +128,6 @@ def test_outcome_recode_follows_stata():
      "insufficient memory for the integration grid"),
     ("melogit hi ses || id:, intmethod(foo)", 198, "intmethod(foo) invalid"),
     ("melogit hi ses || id:, intpoints(0)", 198, "intpoints() must be an integer"),
-    ("melogit hi ses || id:, vce(robust)", 198, "option vce() not allowed"),
     ("melogit hi ses || id:, reml", 198, "option reml not allowed"),
     ("melogit hi ses", 198, "random-effects equation required"),
     ("melogit zero ses || id:", 2000, "outcome does not vary"),

@@ -1,0 +1,93 @@
+"""estat sd, group, vce after the me* commands. estat sd's numbers are checked against a
+separate numpy delta method (finite-difference Jacobian of sd = √var and corr =
+cov/√(v1 v2) applied to e(V)); tolerance 1e-7 relative."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from session_helpers import hsb_after, run_lines, state
+
+SETUP = ("egen g = group(id)", "keep if g <= 40", "gen hi = mathach > 15",
+         "gen od = round(mathach^2/30)")
+
+
+@pytest.fixture(scope="module")
+def s():
+    return hsb_after(*SETUP)
+
+
+def _delta(f, b, V, h=1e-7):
+    J = np.array([(f(b + h * e) - f(b - h * e)) / (2 * h) for e in np.eye(len(b))]).T
+    return f(b), np.sqrt(np.diag(J @ V @ J.T))
+
+
+def test_estat_sd_unstructured(s):
+    assert s.run("quietly melogit hi ses || id: ses, cov(un)") == 0
+    e = s.estimates.active
+    b, V = e.matrices["b"].values.ravel(), e.matrices["V"].values
+    rc, lines = run_lines(s, "estat sd")
+    assert rc == 0
+    f = lambda x: np.array([math.sqrt(x[2]), math.sqrt(x[3]), x[4] / math.sqrt(x[2] * x[3])])
+    est, se = _delta(f, b, V)
+    rb, rV = s.r.matrices["b"], s.r.matrices["V"]
+    assert rb.colnames[2:] == ["/:sd(ses[id])", "/:sd(_cons[id])", "/:corr(ses[id],_cons[id])"]
+    assert rb.values.ravel()[2:] == pytest.approx(est, rel=1e-7)
+    assert np.sqrt(np.diag(rV.values))[2:] == pytest.approx(se, rel=1e-6)
+    assert rb.values.ravel()[:2] == pytest.approx(b[:2], rel=1e-15)
+    # the table: random-effects rows only, one rule above the level title
+    assert lines[1] == "-" * 78 and lines[3] == "-" * 13 + "+" + "-" * 64
+    assert lines[4] == "id           |"
+    assert lines[5].startswith("      sd(ses)|") and lines[6].startswith("    sd(_cons)|")
+    assert lines[7].startswith("corr(ses,_cons)|")
+    # the CI of an sd comes from log(sd): lower = sd exp(-z se/sd)
+    lo = float(lines[6].split()[-2])
+    assert lo == pytest.approx(est[1] * math.exp(-1.959964 * se[1] / est[1]), rel=1e-6)
+    rc, lines = run_lines(s, "estat sd, verbose")
+    assert rc == 0 and any(ln.startswith("         ses |") for ln in lines)
+
+
+def test_estat_sd_exchangeable_and_nbinomial(s):
+    assert s.run("quietly melogit hi ses || id: ses, cov(exch)") == 0
+    e = s.estimates.active
+    b, V = e.matrices["b"].values.ravel(), e.matrices["V"].values
+    assert s.run("estat sd") == 0
+    est, se = _delta(lambda x: np.array([math.sqrt(x[2]), x[3] / x[2]]), b, V)
+    assert s.r.matrices["b"].values.ravel()[2:] == pytest.approx(est, rel=1e-7)
+    assert np.sqrt(np.diag(s.r.matrices["V"].values))[2:] == pytest.approx(se, rel=1e-6)
+    assert s.run("quietly menbreg od ses || id:") == 0
+    rc, lines = run_lines(s, "estat sd, verb")
+    assert rc == 0 and any(ln.startswith("    /lnalpha |") for ln in lines)
+    assert s.r.matrices["b"].colnames[-1] == "/:sd(_cons[id])"
+
+
+def test_estat_group_and_vce_after_me(s):
+    assert s.run("quietly mepoisson od ses || id:") == 0
+    rc, lines = run_lines(s, "estat group")
+    assert rc == 0 and any(ln.split() == ["id", "|", "40", "20", "44.6", "67"] for ln in lines)
+    rc, lines = run_lines(s, "estat vce")
+    assert rc == 0 and "Covariance matrix of coefficients of meglm model" in lines
+
+
+@pytest.mark.parametrize("cmd,code,message", [
+    ("estat sd, variance", 198, "option variance not allowed"),
+    ("estat sd, post", 198, "option post not allowed"),
+    ("estat icc", 321, "requested action not valid after most recent estimation command"),
+    ("estat wcorrelation", 321, "estat wcorrelation not valid after mepoisson"),
+])
+def test_refusals(s, cmd, code, message):
+    assert s.run("quietly mepoisson od ses || id:") == 0
+    before = state(s)
+    rc, lines = run_lines(s, cmd)
+    assert rc == code and message in "\n".join(lines)
+    assert state(s) == before
+
+
+def test_estat_icc_without_random_intercept(s):
+    """meglm_estat.ado's message for a level without a random intercept."""
+    assert s.run("quietly melogit hi ses || id: ses, noconstant") == 0
+    rc, lines = run_lines(s, "estat icc")
+    assert rc == 321 and "estat icc not allowed after random-effects models with " \
+        "random-level specifications that do not contain random intercepts" in "\n".join(lines)
