@@ -1,7 +1,8 @@
 """`estat sd` after `mixed` and the me* commands ([ME] mixed postestimation, [ME] estat sd;
 _xtme_estat.ado's SD and _xtme_estatsd.ado): the random-effects and residual parameters
 as standard deviations and correlations, the full table with `verbose`; r(b), r(V) (delta
-method), r(table) and r(level); `post` posts them as e(b), e(V). `variance` is refused as
+method), r(table) and r(level); `post` posts them as e(b), e(V) (after mixed). After me*
+the table and r() are postest/me_sd.py's (meglm_estat.ado's names). `variance` is refused as
 Stata does (it is for menl only); coeflegend (Stata: with post) is not implemented."""
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ def estat_sd(session, args, result):
         depvar, kf = result.model.depvar, len(result.model.fixed_names)
         omitted = list(result.model.omitted)
     elif getattr(result.model, "estat_allowed", None) and result.macros.get("cmd") == "meglm":
-        text = _after_me(session, result, level, bool(o.get("verbose")))
-        depvar, kf = result.macros.get("depvar", ""), len(result.model.names)
-        omitted = list(result.model.omitted)
+        if o.get("post"):      # me*: Stata's r(b) names and table (postest/me_sd.py)
+            raise StataError(198, "option post not allowed")
+        return _me_sd(session, result, level, bool(o.get("verbose")))
     else:
         raise StataError(321, "invalid subcommand sd")
     if o.get("post"):
@@ -191,63 +192,14 @@ def _mixed_sd_vce(model, k):
     return V if V.shape == (k, k) else None
 
 
-def _after_me(session, result, level, verbose):
-    """me*: var(x) -> sd(x) = sqrt(var), cov(a,b) -> corr(a,b) by the delta method from
-    e(V); CIs as Stata's metric gives them (sd: exp(ln sd +- z se/sd), corr: tanh(atanh r
-    +- z se/(1 - r^2)))."""
-    from scipy.special import ndtri
-    from hlmshell.commands.me_estimate import _re_label, me_output
-    from hlmshell.render import to_text
-    from hlmshell.render.glm import RERow
-    from hlmshell.syntax.mixed_call import MixedOptions
-    model = result.model
-    b = result.matrices["b"].values.ravel()
-    eV = result.matrices["V"].values
-    z = float(ndtri(0.5 + level / 200))
-    gv = model.levels[0].groupvar
-    idx = list(model.re_index)
-    names = [n.replace(f"[{gv}]", "") for n in model.re_names]
-    var_of = {n[4:-1]: j for n, j in zip(names, idx) if n.startswith("var(")}
-    J = np.zeros((len(idx), len(b)))
-    est, labels = [], []
-    for r, (n, j) in enumerate(zip(names, idx)):
-        if n.startswith("var("):
-            sd = math.sqrt(max(b[j], 0.0))
-            est.append(sd)
-            J[r, j] = 0.5 / sd if sd > 0 else 0.0
-            labels.append("sd(" + n[4:])
-        else:                                   # cov(a,b)
-            a, c = n[4:-1].split(",")
-            va, vc = b[var_of[a]], b[var_of[c]]
-            den = math.sqrt(va * vc) if va > 0 and vc > 0 else math.nan
-            rho = b[j] / den
-            est.append(rho)
-            J[r, j] = 1 / den
-            J[r, var_of[a]] = -rho / (2 * va)
-            J[r, var_of[c]] = -rho / (2 * vc)
-            labels.append("corr(" + n[4:])
-    V = J @ eV @ J.T
-    se = np.sqrt(np.maximum(np.diag(V), 0.0))
-    rows, lo, hi = [], [], []
-    for lab, e, s in zip(labels, est, se):
-        if lab.startswith("sd(") and e > 0 and s > 0:
-            l, h = e * math.exp(-z * s / e), e * math.exp(z * s / e)
-        elif lab.startswith("corr(") and abs(e) < 1 and s > 0:
-            t, st = math.atanh(e), s / (1 - e * e)
-            l, h = math.tanh(t - z * st), math.tanh(t + z * st)
-        else:
-            l = h = math.nan
-        lo.append(l)
-        hi.append(h)
-        rows.append(RERow(_re_label(lab), e, s, l, h))
-    opts = MixedOptions()
-    opts.noheader, opts.nolrtest = True, True
-    opts.nofetable = not verbose
-    out = me_output(result, opts, level, False, log=False)
-    out.table.sections = [(out.table.sections[0][0], rows)] if out.table.sections else []
-    out.footnotes = []
-    kf = len(model.names)
-    stripe = [f"{gv}:{lab}" for lab in labels]
-    _store(session, list(result.matrices["b"].colnames[:kf]) + stripe, np.array(est), V, lo,
-           hi, level, kf, b, eV)
-    return "\n" + to_text(out).lstrip("\n")
+def _me_sd(session, result, level, verbose):
+    """estat sd after me*: sd and corr of the random effects with Stata's /:sd(x[id]) names
+    (postest/me_sd.py, meglm_estat.ado's layout)."""
+    from hlmshell.postest.me_sd import sd_output, sd_returns
+    out = sd_output(result, level, verbose)
+    r = Returns()
+    r.matrices["b"], r.matrices["V"] = sd_returns(
+        result.model, result.matrices["b"].colnames, result.matrices["b"].values.ravel(),
+        result.matrices["V"].values)
+    session.r = r
+    return out

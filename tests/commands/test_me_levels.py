@@ -86,8 +86,8 @@ def test_crossed_laplace_note_names_and_refusals(s):
                        "intmethod(laplace) implied." or \
         "note: crossed random-effects model specified; option intmethod(laplace) implied." \
         in lines
-    assert "Integration method: laplace                     Integration pts.  =          1" \
-        in lines
+    # Laplace: no points line (the me* header as Stata's _me_display.ado prints it)
+    assert "Integration method: laplace" in lines
     assert any(ln.split() == ["_all", "|", "1", "1,785", "1,785.0", "1,785"] for ln in lines)
     assert "_all>cls     |" in lines and "id           |" in lines
     e = s.estimates.active
