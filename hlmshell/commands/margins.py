@@ -194,7 +194,7 @@ def margins(session, args):
         if pred is not None:
             raise StataError(198, "only one of predict() or expression() is allowed")
         from hlmshell.postest.margins_expr import transform
-        req.expression = transform(opts["expression"], result.link)
+        req.expression = transform(opts["expression"], result.link, me_margins.is_me(result))
     if getattr(result.model, "margins_xb_only", False) and not req.linear \
             and req.expression is None:
         # e.g. xtlogit's default, the probability marginal over u_i, is not built here

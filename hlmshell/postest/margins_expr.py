@@ -22,10 +22,20 @@ _PRED = re.compile(r"\bpredict\s*\(([^()]*)\)|\bxb\s*\(\s*\)", re.IGNORECASE)
 _STEP = 1e-4
 
 
-def _prediction(opt: str, link: str):
-    """The inverse link a predict() option asks for, as a function of eta."""
+def _prediction(opt: str, link: str, me: bool):
+    """The inverse link a predict() option asks for, as a function of eta. After me* models
+    predict()'s mean is marginal over the random effects (postest/me_margins), which
+    depends on a variance outside eta: only xb and the fixed-only mean are taken here."""
     from hlmshell.postest.margins import link_functions
-    word = opt.strip().lower()
+    word = " ".join(opt.strip().lower().split())
+    if me:
+        from hlmshell.postest.me_margins import prediction_kind
+        kind = prediction_kind(word)
+        if kind == "marginal":
+            raise StataError(198, f"predict({opt.strip()}) not allowed in expression() after "
+                                  "an me* model (the marginal mean); use predict(fixedonly) "
+                                  "or xb()")
+        word = "xb" if kind == "xb" else ""
     if word == "xb" or (word in ("", "mu", "pr", "n") and link == "identity"):
         return lambda e: e
     if word in ("", "mu", "pr", "n"):
@@ -33,15 +43,16 @@ def _prediction(opt: str, link: str):
     raise StataError(198, f"predict({opt.strip()}) not allowed in expression()")
 
 
-def transform(text: str, link: str):
-    """(h, h', h'') for expression(text) after a model with inverse link `link`."""
+def transform(text: str, link: str, me: bool = False):
+    """(h, h', h'') for expression(text) after a model with inverse link `link` (an me*
+    model's when `me`)."""
     from hlmshell.dataset.dataset import Dataset
     from hlmshell.dataset.evaluate import evaluate
     from hlmshell.syntax import expr as ast
     preds: list = []
 
     def placeholder(m):
-        preds.append(_prediction("xb" if m.group(1) is None else m.group(1), link))
+        preds.append(_prediction("xb" if m.group(1) is None else m.group(1), link, me))
         return f" __pred{len(preds) - 1} "
     body = _PRED.sub(placeholder, text)
     if not preds:

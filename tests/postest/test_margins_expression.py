@@ -68,3 +68,16 @@ def test_refusals_leave_r_as_it_was(line):
     rc, _ = run_lines(s, line)
     assert rc in (198, 132)
     assert s.r.matrices["b"].values == pytest.approx(before)
+
+
+def test_after_melogit_only_the_fixed_only_mean():
+    # after me* predict()'s mean is marginal over u (a variance outside eta): refused inside
+    # expression(); predict(fixedonly) and xb() are exp(xb)-type functions of eta
+    from session_helpers import hsb_after
+    s = hsb_after("egen gid = group(id)", "keep if gid <= 30", "gen hi = mathach > 15")
+    assert run_lines(s, "quietly melogit hi ses || id:")[0] == 0
+    assert run_lines(s, "margins, expression(predict(pr)/(1-predict(pr)))")[0] == 198
+    assert run_lines(s, "margins, expression(exp(xb()))")[0] == 0
+    want = s.r.matrices["b"].values[0, 0]
+    assert run_lines(s, "margins, expression(predict(fixedonly)/(1-predict(fixedonly)))")[0] == 0
+    assert s.r.matrices["b"].values[0, 0] == pytest.approx(want, rel=1e-7)
