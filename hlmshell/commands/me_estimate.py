@@ -64,6 +64,10 @@ def estimate_me(session, call, name, family, link, method, points, vce=("oim", N
     design, variables = build(session, call, y_all, (offset, tr_col, clus_nan))
     if not design.levels:
         raise StataError(198, "all random-effects equations are empty")
+    if design.weights is not None or getattr(design, "pweighted", False):
+        # [fw=] and pweight() reach the design but no me* likelihood weighs by them yet:
+        # refused rather than ignored
+        raise StataError(101, "weights not allowed")
     y = design.y
     rows = design.rows
     n_tr = 1.0

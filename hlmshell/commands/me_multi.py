@@ -51,8 +51,6 @@ def estimate_multi(session, call, name, family, link, method, points, design, va
     from hlmshell.models import ModelError
     from hlmshell.models.glmm_blocks import MultiData
     from hlmshell.models.glmm_multi_fit import fit_multi
-    if design.weights is not None or getattr(design, "pweighted", False):
-        raise StataError(101, "weights not allowed with more than one random-effects level")
     blocks, levels_all = _blocks(design)
     is_crossed = crossed(design)
     if any(b.n_groups < 1 for b in blocks):

@@ -193,3 +193,14 @@ def test_flat_direction_gets_a_missing_variance():
     V = _vce(info)
     assert np.isnan(V[2]).all() and np.isnan(V[:, 2]).all()
     assert np.allclose(V[:2, :2], np.linalg.inv(info[:2, :2]))
+
+
+def test_weights_are_refused_not_ignored():
+    # no me* likelihood weighs by [fw=] or pweight() yet: refused (r(101)), data kept
+    from session_helpers import hsb_after, run_lines, state
+    s = hsb_after("gen hi = mathach > 15", "gen w = 2")
+    before = state(s)
+    for line in ("melogit hi ses [fw=w] || id:", "melogit hi ses || id:, pweight(w)",
+                 "mepoisson hi ses [fw=w] || id: || minority:"):
+        assert run_lines(s, line)[0] == 101, line
+    assert state(s) == before
