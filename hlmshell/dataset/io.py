@@ -126,9 +126,12 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
 
     `columns` limits the variables read (names as in the file). Errors: r(601) not found,
     r(603) a directory or unreadable, r(610) not a Stata file (truncated or corrupt)."""
-    import pyreadstat
     shown = shown or path
     _check_readable(path, shown)
+    native = _read_native(path, shown)
+    if native is not None:
+        return _dataset(native, path, columns)
+    import pyreadstat
     try:
         # user_missing: .a-.z come back as their letters (kept as NaN payloads below)
         frame, meta = pyreadstat.read_dta(path, disable_datetime_conversion=True,
@@ -168,6 +171,46 @@ def read_dta(path: str, shown: str | None = None, columns: list[str] | None = No
             ds.vars[name].value_label = lbl
     if meta.modification_time:
         ds.timestamp = dta_timestamp(meta.modification_time.timetuple())
+    ds.filename = os.path.abspath(path)
+    ds.changed = False
+    return ds
+
+
+def _read_native(path: str, shown: str):
+    """dta_read's reading of a format-117+ file; None where pyreadstat is to read it;
+    r(610) for a file cut short."""
+    from hlmshell.dataset.dta_read import read_native
+    with open(path, "rb") as f:
+        raw = f.read()
+    try:
+        return read_native(raw)
+    except ValueError as err:
+        if "cut short" in str(err):
+            raise StataError(610, f"file {shown} not Stata format") from None
+        return None
+    except (struct.error, IndexError, KeyError, UnicodeDecodeError):
+        return None
+
+
+def _dataset(f, path: str, columns: list[str] | None) -> Dataset:
+    ds = Dataset()
+    keep = f.names if columns is None else [n for n in f.names if n in columns]
+    for i, name in enumerate(f.names):
+        if name in keep:
+            ds.add(name, f.columns[i], f.types[i], f.formats[i] or default_format(f.types[i]),
+                   f.labels[i])
+            if f.value_label_names[i] and not f.types[i].startswith("str"):
+                ds.vars[name].value_label = f.value_label_names[i]
+    if not keep:
+        ds.nobs = 0 if columns is not None else f.nobs
+    ds.sortedby = [f.names[i] for i in f.sortlist if i < len(f.names)]
+    if columns is not None:  # Stata keeps the sort order only while its variables are kept
+        cut = next((i for i, n in enumerate(ds.sortedby) if n not in keep), len(ds.sortedby))
+        ds.sortedby = ds.sortedby[:cut]
+    ds.label = f.data_label
+    ds.value_labels = f.value_labels
+    if f.timestamp:
+        ds.timestamp = f.timestamp
     ds.filename = os.path.abspath(path)
     ds.changed = False
     return ds
