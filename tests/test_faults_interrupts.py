@@ -142,7 +142,9 @@ def test_break_while_reading_a_file(s, monkeypatch, line):
 
     def broken(*args, **kwargs):
         raise KeyboardInterrupt
+    import hlmshell.dataset.dta_read as native
     monkeypatch.setattr(pyreadstat, "read_dta", broken)
+    monkeypatch.setattr(native, "read_native", broken)     # the .dta reader of formats 117+
     monkeypatch.setattr(dio, "_column_type", broken)
     breaks(s, line)
 
