@@ -154,19 +154,16 @@ def _rows(per_group: np.ndarray, group_all: np.ndarray) -> np.ndarray:
     return out
 
 
-def me_result(*, name, family, link, fit, design, method, points, offname, offset, trials,
-              sigvars, datasignature, cmdline, nolrtest) -> EstimationResult:
-    from scipy.special import chdtrc
+def posted(design, fit, family, re_names):
+    """e(b) and e(V) of an me* fit with their names and positions: the fixed effects (every
+    column, base/omitted as 0), /lnalpha, then the random-effects parameters; and the Wald
+    test of the fixed effects."""
     from hlmshell.commands.glm_estimate import wald
-    from hlmshell.models.glmm import reported_names
-    lev = design.levels[0]
     names = list(design.fixed_names)
     omitted = np.asarray(design.omitted, bool)
     keep = list(design.keep)
     p, k = len(keep), len(names)
     nre = len(fit.b) - p - (1 if family == "nbinomial" else 0)
-    re_names = reported_names(lev.effects, lev.groupvar, lev.covariance)
-    # e(b): fixed (all columns, base/omitted as 0), /lnalpha, then the variance components
     order = list(range(p)) + ([p + nre] if family == "nbinomial" else []) + \
         list(range(p, p + nre))
     nb = k + len(order) - p
@@ -183,6 +180,18 @@ def me_result(*, name, family, link, fit, design, method, points, offname, offse
     re_index = list(range(nb - nre, nb))
     cols += [f"/:{nm}" for nm in re_names]
     chi2, df_m, pval = wald(b[:k], V[:k, :k], names, omitted)
+    return (names, omitted, keep, k, nre, nb, b, V, cols, lnalpha_index, re_index, chi2, df_m,
+            pval)
+
+
+def me_result(*, name, family, link, fit, design, method, points, offname, offset, trials,
+              sigvars, datasignature, cmdline, nolrtest) -> EstimationResult:
+    from scipy.special import chdtrc
+    from hlmshell.models.glmm import reported_names
+    lev = design.levels[0]
+    re_names = reported_names(lev.effects, lev.groupvar, lev.covariance)
+    (names, omitted, keep, k, nre, nb, b, V, cols, lnalpha_index, re_index, chi2, df_m,
+     pval) = posted(design, fit, family, re_names)
     sizes = lev.sizes
     s: dict = {"N": int(len(design.rows)), "k": nb, "k_dv": 1,
                "k_eq": 1 + nb - k, "k_eq_model": 1, "k_f": int(len(keep)),

@@ -148,31 +148,12 @@ def me_result_multi(*, name, family, link, fit, design, blocks, levels_all, meth
                     crossed) -> EstimationResult:
     """e() as me.me_result's, with one entry per level in e(N_g) ... e(g_max) and e(ivars)."""
     from scipy.special import chdtrc
-    from hlmshell.commands.glm_estimate import wald
     from hlmshell.commands.me_cmds import COMMANDS
     from hlmshell.estimates.me import MODEL_WORD
-    names = list(design.fixed_names)
-    omitted = np.asarray(design.omitted, bool)
-    keep = list(design.keep)
-    p, k = len(keep), len(names)
-    nre = len(fit.b) - p - (1 if family == "nbinomial" else 0)
+    from hlmshell.estimates.me import posted
     re_names = re_names_multi(blocks)
-    order = list(range(p)) + ([p + nre] if family == "nbinomial" else []) + \
-        list(range(p, p + nre))
-    nb = k + len(order) - p
-    b = np.zeros(nb)
-    V = np.zeros((nb, nb))
-    pos = keep + list(range(k, nb))
-    b[pos] = fit.b[order]
-    V[np.ix_(pos, pos)] = fit.V[np.ix_(order, order)]
-    cols = [f"{design.depvar}:{nm}" for nm in names]
-    lnalpha_index = None
-    if family == "nbinomial":
-        lnalpha_index = k
-        cols.append("/:lnalpha")
-    re_index = list(range(nb - nre, nb))
-    cols += [f"/:{nm}" for nm in re_names]
-    chi2, df_m, pval = wald(b[:k], V[:k, :k], names, omitted)
+    (names, omitted, keep, k, nre, nb, b, V, cols, lnalpha_index, re_index, chi2, df_m,
+     pval) = posted(design, fit, family, re_names)
     k_rs = sum(b_.q if b_.cov != "identity" else 1 for b_ in blocks)
     s: dict = {"N": int(len(design.rows)), "k": nb, "k_dv": 1, "k_eq": 1 + nb - k,
                "k_eq_model": 1, "k_f": int(len(keep)), "k_r": nb - k, "k_rs": k_rs,
