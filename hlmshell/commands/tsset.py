@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from hlmshell.commands.registry import command
-from hlmshell.commands.xt import _numeric_var, xtset
+from hlmshell.commands.xt import _numeric_var, delta_option, xtset
 from hlmshell.errors import StataError
 from hlmshell.returns import Returns
 
@@ -26,14 +26,7 @@ def tsset(session, args):
             return xtset(session, args)
     else:
         timevar = _numeric_var(session, words[0])
-        delta = 1.0
-        if "delta" in args.options:
-            try:
-                delta = float(args.options["delta"])
-            except ValueError:
-                raise StataError(198, "option delta() incorrectly specified") from None
-            if delta <= 0:
-                raise StataError(198, "option delta() incorrectly specified")
+        delta = delta_option(args.options)
         t = np.asarray(data.column(timevar), dtype=float)
         t = t[~np.isnan(t)]
         if len(np.unique(t)) < len(t):

@@ -53,22 +53,28 @@ def xtset(session, args):
             raise StataError(103, "too many variables specified")
         panel = _numeric_var(session, words[0])
         timevar = _numeric_var(session, words[1]) if len(words) == 2 else None
-        delta = 1.0
-        if "delta" in args.options:
-            try:
-                delta = float(args.options["delta"])
-            except ValueError:
-                raise StataError(198, "option delta() incorrectly specified") from None
-            if delta <= 0:
-                raise StataError(198, "option delta() incorrectly specified")
-            if timevar is None:
-                raise StataError(198, "delta() requires a time variable")
+        delta = delta_option(args.options)
+        if "delta" in args.options and timevar is None:
+            raise StataError(198, "delta() requires a time variable")
         setting = {"panelvar": panel, "timevar": timevar, "delta": delta}
         describe_panel(session, setting)  # validates (repeated times) before storing
         data.xtset = setting
     report, r = describe_panel(session, setting)
     session.r = r
     return report
+
+
+def delta_option(options) -> float:
+    """delta(#): the time variable's step (1 by default), positive."""
+    if "delta" not in options:
+        return 1.0
+    try:
+        delta = float(options["delta"])
+    except ValueError:
+        raise StataError(198, "option delta() incorrectly specified") from None
+    if delta <= 0:
+        raise StataError(198, "option delta() incorrectly specified")
+    return delta
 
 
 def describe_panel(session, setting: dict):
