@@ -168,7 +168,12 @@ class Session:
             raise StataError(190, f"{cmd.name} may not be combined with by")
         args = cmd.spec.bind(parsed.body, self.data.names, self.data.nobs)
         args.prefix, args.bysort = parsed.by, parsed.bysort
-        return cmd.handler(self, args)
+        before = self.estimates.active
+        out = cmd.handler(self, args)
+        if self.estimates.active is not before:
+            from hlmshell.estimates.esample import stamp
+            stamp(self.estimates.active, self.data)
+        return out
 
     def _report(self, err: StataError, capture: bool, inner: bool, silent: bool) -> int:
         """Print an error: its message (unless an enclosing `capture` silences it), and its

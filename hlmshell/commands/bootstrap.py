@@ -15,6 +15,7 @@ from hlmshell.commands.estat import ESTAT
 from hlmshell.commands.registry import command
 from hlmshell.commands.simulate import default_items, replicate, results_dataset, write_dta
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 from hlmshell.render.resample import (BootstrapHeader, BootstrapRow, BootstrapTable,
@@ -196,8 +197,8 @@ def _bootstrap(session, args):
     if len(observed) != len(names):
         raise StataError(198, "invalid exp_list")
     sample = None
-    if eclass and est.sample is not None and len(est.sample) == original.nobs:
-        sample = np.asarray(est.sample, dtype=bool)
+    if eclass and est.sample is not None:
+        sample = esample(est, original)
     elif not opts.get("nowarn"):
         import textwrap
         notes.append("\n" + textwrap.fill(WARNING.format(cmd=cmd.split()[0]), width=79,

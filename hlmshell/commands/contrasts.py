@@ -16,6 +16,7 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.matrix import StataMatrix
 from hlmshell.postest.contrasts import (adjusted, adjusted_level, contrast_rows, joint_test,
                                         level_text, pairwise_rows)
@@ -57,9 +58,9 @@ def _cell_margins(session, variables: list[str]):
         if not cov.is_factor(var):
             raise StataError(322, f"factor '{var}' not found in list of covariates")
     req = MarginsRequest(terms=[list(variables)], atmeans=True, balanced=True, linear=True)
-    sample = np.ones(session.data.nobs, dtype=bool)
-    if result.sample is not None and len(result.sample) == session.data.nobs:
-        sample = np.asarray(result.sample, dtype=bool)
+    sample = esample(result, session.data)
+    if sample is None:
+        sample = np.ones(session.data.nobs, dtype=bool)
 
     def column(v):
         if v not in session.data.names or session.data.is_string(v):

@@ -10,6 +10,7 @@ import numpy as np
 
 from hlmshell.commands.estat import subcommand
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.render.formats import abbrev, fmt
 from hlmshell.returns import Returns
 
@@ -28,9 +29,9 @@ class _Sample:
     def __init__(self, session, result):
         from hlmshell.models.xb import design_from_names
         data = session.data
-        if result.sample is None or len(result.sample) != data.nobs:
+        rows = esample(result, data)
+        if rows is None:
             raise StataError(459, "data have changed since estimation")  # text unconfirmed
-        rows = np.asarray(result.sample, dtype=bool)
         _, idx, names = result.xb_columns()
         b = result.matrices["b"].values[0][idx]
         self.constant = "_cons" in names

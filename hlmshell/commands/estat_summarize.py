@@ -11,6 +11,7 @@ import numpy as np
 
 from hlmshell.commands.estat import subcommand
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.matrix import StataMatrix
 from hlmshell.returns import Returns
 from hlmshell.syntax.spec import parse_option_list
@@ -125,10 +126,9 @@ def estat_summarize(session, args, result):
     from hlmshell.syntax.spec import split_options
     main, opts = split_options(args.body)
     o = _options(opts) if opts is not None else {}
-    sample = result.sample
-    if sample is None or len(sample) != session.data.nobs or not np.any(sample):
+    sample = esample(result, session.data)
+    if sample is None or not np.any(sample):
         raise StataError(498, "e(sample) information not available")
-    sample = np.asarray(sample, dtype=bool)
     depvar = result.macros.get("depvar", "")
     eq_mode = bool(o.get("equation"))
     if main.strip():

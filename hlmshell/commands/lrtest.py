@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import same_sample
 from hlmshell.render import to_text
 from hlmshell.render.estat import IcTable
 from hlmshell.render.lrtest import LRTest
@@ -47,9 +46,7 @@ def check_nested(r, u, force: bool) -> None:
     n_r, n_u = _get(r, "N"), _get(u, "N")
     if n_r != n_u:
         raise StataError(498, f"observations differ: {_num(n_u)} vs. {_num(n_r)}")
-    s_r, s_u = r.sample, u.sample
-    if s_r is not None and s_u is not None and np.shape(s_r) == np.shape(s_u) \
-            and not np.array_equal(s_r, s_u):
+    if not same_sample(r, u):
         raise StataError(498, "samples differ")
     d_r, d_u = _get(r, "depvar", ""), _get(u, "depvar", "")
     if d_r != d_u:

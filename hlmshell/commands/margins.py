@@ -13,6 +13,7 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.matrix import StataMatrix
 from hlmshell.postest.linear import coefs_of, critical, p_two_sided
 from hlmshell.postest.margins import AtSetting, MarginsRequest, compute
@@ -221,8 +222,8 @@ def margins(session, args):
     req.ats = [parse_at(t, session, covariates) for t in at_texts]
 
     sample = bound.touse(session)
-    if result.sample is not None and len(result.sample) == session.data.nobs:
-        sample = sample & np.asarray(result.sample, dtype=bool)
+    if result.sample is not None:
+        sample = sample & esample(result, session.data)
 
     def column(v):
         if v not in session.data.names:

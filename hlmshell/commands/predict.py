@@ -103,6 +103,16 @@ def predict(session, args):
     predict [type] stub* | newvarlist [if] [in], scores     (ML only)
     """
     result = session.estimates.require()
+    from hlmshell.estimates.me import MEModel
+    if result.cmd == "mixed" or isinstance(result.model, MEModel):
+        # their random-effects designs are per estimation row
+        from hlmshell.estimates.esample import in_estimation_order
+        with in_estimation_order(session, result):
+            return _predict(session, args, result)
+    return _predict(session, args, result)
+
+
+def _predict(session, args, result):
     from hlmshell.postest.predict_glm import handles, predict_glm
     if handles(result):  # logit/probit/poisson and the me* commands
         return predict_glm(session, args, result, _new_names, _missing_note)
@@ -241,8 +251,9 @@ def predict_family(session, args, result):
     values, label, in_sample = compute(session, result, stat)
     mask = touse
     if in_sample:
-        sample = result.sample
-        if sample is None or len(sample) != session.data.nobs:
+        from hlmshell.estimates.esample import esample
+        sample = esample(result, session.data)
+        if sample is None:
             raise StataError(459, "data have changed since estimation")
         mask = mask & sample
     values = np.where(mask, values, np.nan)

@@ -174,6 +174,7 @@ def fillin(session, args):
             extra = np.full(n_new, "", dtype=object) if var.is_string else np.full(n_new, np.nan)
         var.values = np.concatenate([var.values, extra])
     data.nobs = n_old + n_new
+    data.rows_appended(n_old)
     data.add("_fillin", np.r_[np.zeros(n_old), np.ones(n_new)], "byte")
     data.take(sort_order(data, names), sortedby=list(names))
     return None
@@ -277,6 +278,7 @@ def append(session, raw):
             out.vars[vname] = type(other)(vname, values, other.stype, other.fmt, other.label,
                                           other.value_label)
         out.nobs = n_old + n_new
+        out.rows_appended(n_old)
         add_value_labels(out, out, using, bool(opts.get("nolabel")))
         source.append(np.full(n_new, float(k)))
         if not out.vars:

@@ -8,6 +8,7 @@ import numpy as np
 
 from hlmshell.commands.registry import command
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.render.formats import fmt
 from hlmshell.returns import Returns
 
@@ -24,9 +25,9 @@ def xttest0(session, args):
         raise StataError(301, "last estimates not xtreg, re")
     depvar, ivar = str(r.macros["depvar"]), str(r.macros["ivar"])
     data = session.data
-    if r.sample is None or len(r.sample) != data.nobs:
+    rows = esample(r, data)
+    if rows is None:
         raise StataError(459, "data have changed since estimation")   # text unconfirmed
-    rows = np.asarray(r.sample, dtype=bool)
     _, _, names = r.xb_columns()
     X = design_from_names(names, lambda v: np.asarray(data.column(v), dtype=float)[rows],
                           int(rows.sum()))

@@ -63,6 +63,15 @@ def smallest_numeric_type(values: np.ndarray, floating: str = "float") -> str:
     return "double" if floating == "double" or finite.size else "float"
 
 
+_next_id = 0
+
+
+def fresh_ids(n: int) -> np.ndarray:
+    global _next_id
+    _next_id += n
+    return np.arange(_next_id - n, _next_id, dtype=np.int64)
+
+
 @dataclass
 class Variable:
     name: str
@@ -90,6 +99,9 @@ class Dataset:
         self.value_labels: dict[str, dict[float, str]] = {}
         # `xtset`: {"panelvar": name, "timevar": name | None, "delta": float}, or None
         self.xtset: dict | None = None
+        # an identity per observation that follows it through sorts, drops and expands, so
+        # e(sample) stays with its rows as Stata's hidden marker variable does (row_ids())
+        self._rowid: np.ndarray | None = None
 
     @property
     def names(self) -> list[str]:
@@ -119,7 +131,20 @@ class Dataset:
         new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
         new.value_labels = {k: dict(v) for k, v in self.value_labels.items()}
         new.xtset = dict(self.xtset) if self.xtset else None
+        new._rowid = self.row_ids()        # a copy's rows are the same observations
         return new
+
+    def row_ids(self) -> np.ndarray:
+        """The observations' identities (int64, never reused in this process). Rows whose
+        identity was not carried along (a dataset built anew) get new ones."""
+        if self._rowid is None or len(self._rowid) != self.nobs:
+            self._rowid = fresh_ids(self.nobs)
+        return self._rowid
+
+    def rows_appended(self, n_old: int) -> None:
+        """Observations were added after the first n_old, which kept their identities."""
+        if self._rowid is not None and len(self._rowid) == n_old:
+            self._rowid = np.concatenate([self._rowid, fresh_ids(self.nobs - n_old)])
 
     def value_text(self, name: str, value: float) -> str | None:
         """The text variable `name`'s value label gives `value`, or None (no label, no entry)."""
@@ -202,6 +227,8 @@ class Dataset:
             index = np.flatnonzero(index)
         for v in self.vars.values():
             v.values = v.values[index]
+        if self._rowid is not None and len(self._rowid) == self.nobs:
+            self._rowid = self._rowid[index]
         self.nobs = len(index)
         self.sortedby = sortedby if sortedby is not None else []
         self.changed = True
@@ -222,6 +249,7 @@ class Dataset:
         for v in self.vars.values():
             fill = np.full(extra, "", dtype=object) if v.is_string else np.full(extra, np.nan)
             v.values = np.concatenate([v.values, fill])
-        self.nobs = n
+        n_old, self.nobs = self.nobs, n
+        self.rows_appended(n_old)
         self.sortedby = []  # the new rows are missing: "" sorts first, so no order survives
         self.changed = True

@@ -271,11 +271,12 @@ class _Evaluator:
             return _const(c_value(node.name, self.ctx))
         res = self._result_set(node.kind)
         if node.kind == "e" and node.name == "sample":
-            sample = getattr(res, "sample", None) if res is not None else None
-            if sample is None:
-                full = np.zeros(self.nobs, dtype=float)
-            else:
-                full = np.asarray(sample, dtype=bool).astype(float)
+            sample = None
+            if res is not None and getattr(res, "sample", None) is not None \
+                    and self.data is not None:
+                from hlmshell.estimates.esample import esample
+                sample = esample(res, self.data)      # follows the rows through sorts
+            full = np.zeros(self.nobs) if sample is None else sample.astype(float)
             if self.scalar:
                 return np.float64(full[0] if len(full) else 0.0)
             return full

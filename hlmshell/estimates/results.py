@@ -31,6 +31,7 @@ class EstimationResult:
     macros: dict = field(default_factory=dict)
     matrices: dict = field(default_factory=dict)  # name -> StataMatrix
     sample: np.ndarray | None = None  # bool over the data rows: e(sample)
+    rowids: np.ndarray | None = None  # the data's row_ids() at estimation (estimates/esample.py)
     model: Any = None  # the numeric core's result (MixedFit) for postestimation
     # the inverse link from the linear predictor to the default prediction, for generic
     # postestimation: identity, logit, probit, cloglog or log

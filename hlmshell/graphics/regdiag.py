@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import esample
 from hlmshell.graphics.compose import GRAPH_OPTIONS, STYLE_OPTIONS, apply_graph_options, style_of
 from hlmshell.graphics.data import label_of, numeric_vars, plot_parts
 from hlmshell.graphics.spec import GraphSpec, Layer, Panel
@@ -23,9 +24,9 @@ def _fit(session):
     if r.cmd != "regress":
         raise StataError(301, "last estimates not regress")     # text unconfirmed
     data = session.data
-    if r.sample is None or len(r.sample) != data.nobs:
+    rows = esample(r, data)
+    if rows is None:
         raise StataError(459, "data have changed since estimation")
-    rows = np.asarray(r.sample, dtype=bool)
     _, idx, names = r.xb_columns()
     X = design_from_names(names, lambda v: np.asarray(data.column(v), float)[rows],
                           int(rows.sum()))

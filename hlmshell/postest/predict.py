@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from hlmshell.errors import StataError
+from hlmshell.estimates.esample import positions
 
 
 def xb_values(session, result) -> np.ndarray:
@@ -101,11 +102,10 @@ def _panel_u(session, result):
     """u_i per row: the fitted panel effect of the row's panel (missing outside e(sample))."""
     _need_model(result)
     m = result.model
-    u = np.full(session.data.nobs, np.nan)
-    if len(m.sample) != session.data.nobs:
-        raise StataError(459, "data have changed since estimation")
+    u = np.full(len(m.sample), np.nan)
     u[m.design.rows] = m.fit.u[m.g]
-    return u
+    pos = positions(result, session.data)          # the estimation rows now in memory
+    return u if pos is None else np.where(pos >= 0, u[np.maximum(pos, 0)], np.nan)
 
 
 def xtreg_stat(stat: str):

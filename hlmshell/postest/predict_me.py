@@ -154,7 +154,11 @@ def scores(model, b_names) -> tuple[np.ndarray, np.ndarray]:
     from hlmshell.models.glmm import reported
     from hlmshell.models.glmm_fit import _jacobian
     from hlmshell.models.glmm_robust import group_scores
+    from hlmshell.models.glmm import Problem
     prob, x = model.fit.problem, np.asarray(model.fit.params, dtype=float)
+    if not isinstance(prob, Problem):
+        raise StataError(198, "option scores not available after a model with more than one "
+                              "level of random effects or crossed random effects")
     with np.errstate(all="ignore"):
         S_int = group_scores(prob, x)
     p, nt, q = prob.p, prob.nt, prob.q
