@@ -188,13 +188,12 @@ def _re_rows(model, b, V, level, tag):
 
 
 def _re_label(label: str) -> str:
-    """`var(ses_centered)` -> `var(ses_cen~d)`: names inside abbreviated to fit 13."""
+    """A label of the 13-character column: what is inside the parentheses is abbreviated as
+    one name (`var(ses_centered)` -> `var(ses_ce~d)`, `cov(visit,_cons)` -> `cov(visit,~s)`)."""
     if len(label) <= 13:
         return label
     kind, _, inside = label.partition("(")
-    parts = inside[:-1].split(",")
-    room = max(4, (13 - len(kind) - 2 - (len(parts) - 1)) // len(parts))
-    return f"{kind}({','.join(abbrev(p, room) for p in parts)})"
+    return f"{kind}({abbrev(inside[:-1], 13 - len(kind) - 2)})"
 
 
 def me_output(result, opts, level, eform, log=True) -> GLMOutput:

@@ -41,7 +41,7 @@ def test_estat_sd_unstructured(s):
     assert lines[1] == "-" * 78 and lines[3] == "-" * 13 + "+" + "-" * 64
     assert lines[4] == "id           |"
     assert lines[5].startswith("      sd(ses)|") and lines[6].startswith("    sd(_cons)|")
-    assert lines[7].startswith("corr(ses,_cons)|")
+    assert lines[7].startswith("corr(ses,_~s)|")        # me_estimate._re_label
     # the CI of an sd comes from log(sd): lower = sd exp(-z se/sd)
     lo = float(lines[6].split()[-2])
     assert lo == pytest.approx(est[1] * math.exp(-1.959964 * se[1] / est[1]), rel=1e-6)

@@ -132,7 +132,7 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 def test_property_deviance_matches_dense_and_fit_is_stationary(seed, n_outer, name, reml):
     """Random designs (group sizes 1-5, nested ids reused, missing values): the O(groups)
     deviance equals the dense one (1e-9 relative) and the fit's gradient vanishes on the
-    free coordinates (1e-6 of the deviance)."""
+    free coordinates (1e-6 of the deviance, or 1e-6 when it is below 1)."""
     from dataclasses import replace
     data = synth(seed, n_outer=n_outer, missing=True)
     spec = replace(SPECS[name], method="REML" if reml else "ML")
@@ -147,7 +147,9 @@ def test_property_deviance_matches_dense_and_fit_is_stationary(seed, n_outer, na
         model, t = res._state["model"], res._state["theta"]
         dev, g = model.deviance(t, True)
         free = t != 0
-        assert np.max(np.abs(g[free]), initial=0.0) <= 1e-6 * abs(dev)
+        # (the deviance carries a constant, so near 0 its size says nothing of the scale:
+        # seed 2857 ends at 0.097 with |gradient| 7e-7, 1e-10 from a Nelder-Mead polish)
+        assert np.max(np.abs(g[free]), initial=0.0) <= 1e-6 * max(1.0, abs(dev))
 
 
 def test_four_levels_match_dense():
