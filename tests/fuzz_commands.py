@@ -45,7 +45,8 @@ COMMANDS = [
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
 ]
-VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)"]
+VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)",
+        "L.x", "D.y", "L(1/2).z"]
 WORDS = ["re", "fe", "pa", "or", "irr", "pu0", "pr", "nu0", "pc1", "iru0", "intmethod(aghermite)",
          "intmethod(ghermite)", "intpoints(4)", "intpoints(200)", "quad(8)", "normal",
          "exposure(x)", "offset(z)", "nocons",
@@ -165,7 +166,9 @@ def command_line(rng) -> str:
     if kind == 2:
         return f"{rng.choice(['di', 'gen t' + str(rng.randrange(3)) + ' =', 'replace x =', 'sum y if', 'count if', 'scalar a ='])} {expression(rng)}"
     if kind == 3:
-        fe = " ".join(rng.choice(["x", "z", "i.h", "c.x##i.h", "ib1.h", "s", "nosuch", "x#x"]) for _ in range(rng.randint(0, 3)))
+        fe = " ".join(rng.choice(["x", "z", "i.h", "c.x##i.h", "ib1.h", "s", "nosuch", "x#x",
+                                  "L.x", "D.z", "L(0/2).x", "LD.z", "L.h#x", "L(-1/2).x",
+                                  "F.x", "S2.z"]) for _ in range(rng.randint(0, 3)))
         levels = " ".join(f"|| {rng.choice(['g', 'h', 's', '_all', 'nosuch', ''])}: {rng.choice(['', 'x', 'z', 'x z', 'R.h', 'R.g', 'R.x', 'R.s', 'R.h x', 'R.', 'R.nosuch'])}"
                           f"{rng.choice(['', ', cov(un)', ', cov(id)', ', nocons', ', cov(foo)', ', cov(exch)', ', pweight(g)', ', pweight(h)', ', pweight(nosuch)', ', pweight()', ', pweight(1+g)', ', pweight(g*)'])}"
                           for _ in range(rng.randint(0, 3)))
@@ -225,7 +228,7 @@ def command_line(rng) -> str:
             return f"{mecmd} {rng.choice(['h', 'y', 's', 'x', ''])} {fe} {levels}{meopts}"
         wt = rng.choice(["", "", "", " [fw=g]", " [fw=x]", " [pw=g]", " [fw=h]", " [pw=h]",
                          " [pw=z]", " [pweight=y]", " [pw=2*h]", " [pw=x+]"])
-        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', ''])} {fe}{wt} {levels}{opts}"
+        return f"{rng.choice(['mixed', 'qui mixed', 'cap mixed', 'xtmixed'])} {rng.choice(['y', 's', 'x', '', 'D.y', 'L.y'])} {fe}{wt} {levels}{opts}"
     if kind == 4:
         return f"{rng.choice(['sum', 'list', 'des', 'keep', 'drop', 'sort', 'order', 'tab'])} " \
                f"{' '.join(rng.choice(VARS) for _ in range(rng.randint(0, 4)))}" \
@@ -258,7 +261,11 @@ def command_line(rng) -> str:
                            "set obs 1e12", "set obs 1e9", "set obs 5", "set obs 2.5", "set seed 12345",
                            "set seed -1", "set seed 1e10", "expand 1e9", "expand 1e300", "expand -1",
                            "expand x", "expand 2 in 1/3, gen(d)", "gen r = rnormal(0, 2)",
-                           "replace x = runiform(-1, 1)", "di rbinomial(10, .5)"])
+                           "replace x = runiform(-1, 1)", "di rbinomial(10, .5)",
+                           # a time variable for the operators (L.x) of the estimation varlists
+                           "gen tt = mod(_n - 1, 10) + 1", "xtset g tt", "tsset g tt",
+                           "regress y L.x D.z", "regress D.y L(0/2).x", "logit h L.x",
+                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 

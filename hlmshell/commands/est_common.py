@@ -24,14 +24,18 @@ REPLAY: dict = {}
 
 def parse_varlist(session, text: str):
     """`depvar [indepvars]` → (depvar, terms). The depvar is a plain numeric variable."""
+    from hlmshell.dataset.timeseries import operated_name
     from hlmshell.dataset.varlist import unabbreviate
     words = split_words(text)
     if not words:
         raise StataError(100, "varlist required")
     dep = words[0]
-    if "." in dep or "#" in dep:
+    operated = operated_name(dep, lambda v: unabbreviate(v, session.data.names))
+    if operated:                                          # D.y: an operated depvar
+        dep = operated
+    elif "." in dep or "#" in dep:
         raise StataError(198, "depvar may not be a factor variable")
-    if any(c in dep for c in "*?~-"):
+    elif any(c in dep for c in "*?~-"):
         from hlmshell.dataset.varlist import expand_varlist
         names = expand_varlist([dep], session.data.names)
         if not names:

@@ -10,6 +10,7 @@ import re
 import numpy as np
 
 from hlmshell.commands.estat import subcommand
+from hlmshell.dataset.timeseries import OPERATED
 from hlmshell.errors import StataError
 from hlmshell.estimates.esample import esample
 from hlmshell.matrix import StataMatrix
@@ -83,11 +84,12 @@ def _column(session, name: str, sample: np.ndarray):
     vals = np.ones(int(sample.sum()))
     for part in name.split("#"):
         pre, dot, var = part.rpartition(".")
-        if not dot:
+        if not dot or OPERATED.match(part):              # `ses`, `L.ses`
             pre, var = "", part
         if "o" in pre.lstrip("0123456789") or pre.endswith("b") and "bn" not in pre:
             return None                                  # omitted or base
-        if not (var in session.data.vars):
+        operated = OPERATED.match(var)
+        if (operated.group(2) if operated else var) not in session.data.vars:
             return "notfound"
         if session.data.is_string(var):
             return "string"

@@ -226,9 +226,7 @@ def margins(session, args):
         sample = sample & esample(result, session.data)
 
     def column(v):
-        if v not in session.data.names:
-            raise StataError(111, f"variable {v} not found")
-        if session.data.is_string(v):
+        if session.data.is_string(v):        # (r(111) for a variable not there)
             raise StataError(109, "type mismatch")
         return np.asarray(session.data.column(v), dtype=float)
 

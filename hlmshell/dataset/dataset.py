@@ -118,9 +118,17 @@ class Dataset:
             raise StataError(111, f"variable {name} not found") from None
 
     def column(self, name: str) -> np.ndarray:
+        var = self.vars.get(name)
+        if var is None and "." in name:      # `L.x`: a covariate with time-series operators
+            from hlmshell.dataset.timeseries import operated_column
+            values = operated_column(self, name)
+            if values is not None:
+                return values
         return self.var(name).values
 
     def is_string(self, name: str) -> bool:
+        if name not in self.vars and "." in name and self.column(name) is not None:
+            return False                     # an operated variable is numeric
         return self.var(name).is_string
 
     def copy(self) -> "Dataset":

@@ -70,3 +70,51 @@ def apply(data, ops: list[tuple[str, int]], values: np.ndarray) -> np.ndarray:
             for _ in range(k):
                 out = out - shift(out, 1)
     return out
+
+
+OPERATED = re.compile(rf"^({OPS.pattern})\.([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def split_operated(name: str) -> tuple[list[tuple[str, int]], str] | None:
+    """'L2D.x' -> ([('L', 2), ('D', 1)], 'x'); None for a name without operators."""
+    m = OPERATED.match(name)
+    return (parse_ops(m.group(1)), m.group(2)) if m else None
+
+
+def canonical(ops: list[tuple[str, int]]) -> str:
+    """How the operators are written in a name: counts merged and in the order L F D S, a
+    count of 1 left out (`LL.x` and `L2.x` are `L2.x`; `DL.x` is `LD.x`: the operators
+    commute)."""
+    counts = {op: 0 for op in "LFDS"}
+    for op, k in ops:
+        counts[op] += k
+    return "".join(op + (str(k) if k != 1 else "") for op, k in counts.items() if k)
+
+
+def row_label(ops: list[tuple[str, int]]) -> str:
+    """The operator as a coefficient-table row shows it under the variable: a single
+    operator keeps its count (`L1.`, `D1.`, `L2.`), a composition is written as in names."""
+    if len(ops) == 1:
+        return f"{ops[0][0]}{ops[0][1]}."
+    return canonical(ops) + "."
+
+
+def operated_column(data, name: str) -> np.ndarray | None:
+    """The values of an operated variable such as `L.x` (estimation varlists name their
+    covariates so), or None when `name` is not one or its variable does not exist."""
+    parts = split_operated(name)
+    if parts is None or parts[1] not in data.vars:
+        return None
+    ops, var = parts
+    if data.is_string(var):
+        raise StataError(109, "type mismatch")
+    return apply(data, ops, data.column(var))
+
+
+def operated_name(word: str, resolve) -> str | None:
+    """`d.math` -> `D.mathach` (operators canonical, the variable resolved); None when the
+    word has no time-series operators."""
+    m = OPERATED.match(word)
+    if m is None:
+        return None
+    return f"{canonical(parse_ops(m.group(1)))}.{resolve(m.group(2))}"

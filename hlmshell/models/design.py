@@ -10,6 +10,8 @@ from itertools import combinations
 
 import numpy as np
 
+from hlmshell.dataset.timeseries import OPERATED
+
 from .results import ModelError
 from .spec import COVARIANCES, Factor, ModelSpec, Term
 
@@ -261,6 +263,8 @@ def _omit_name(name: str) -> str:
     for p in name.split("#"):
         if p.startswith("c."):
             parts.append("co." + p[2:])
+        elif OPERATED.match(p):               # L.x -> oL.x
+            parts.append("o" + p)
         elif "." in p:
             lv, var = p.split(".", 1)
             parts.append(f"{lv if lv.endswith('o') else lv + 'o'}.{var}")

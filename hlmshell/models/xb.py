@@ -11,6 +11,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from hlmshell.dataset.timeseries import OPERATED
+
 from .results import ModelError
 
 
@@ -19,8 +21,10 @@ def _part(part: str, get: Callable[[str], np.ndarray],
           ) -> tuple[np.ndarray | None, bool]:
     """One `#`-factor of a name: (its column, whether it marks a base/omitted cell)."""
     prefix, dot, var = part.rpartition(".")
-    if not dot:                          # plain continuous variable
-        return get(var), False
+    if not dot or OPERATED.match(part):  # a continuous variable (`ses`, `L.ses`)
+        return get(part), False
+    if part.startswith("o") and OPERATED.match(part[1:]):      # omitted: `oL.ses`
+        return get(part[1:]), True
     marks = prefix.lstrip("0123456789.-")
     level = prefix[: len(prefix) - len(marks)]
     zero = "b" in marks or "o" in marks

@@ -15,11 +15,12 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from hlmshell.dataset.timeseries import OPERATED, canonical, parse_ops
 from hlmshell.errors import StataError
 from hlmshell.matrix import StataMatrix
 
 # a coefficient name: factor-variable parts joined by `#` (`1.sector#c.ses`, `0b.x`, `ses`)
-_PART = r"(?:\d+[bno]*\.|[cio]+\.|co\.)?[A-Za-z_][A-Za-z0-9_]*"
+_PART = r"(?:\d+[bno]*\.|[cio]+\.|co\.|(?:[LlFfDdSs]\d*)+\.)?[A-Za-z_][A-Za-z0-9_]*"
 _NAME = rf"{_PART}(?:#{_PART})*"
 _TOKEN = re.compile(
     rf"(?P<coef>(?:\[\s*(?P<eq0>[^\]]*?)\s*\])?_(?:b|se)\s*\[[^\]]*\])"   # _b[..], [eq]_b[..]
@@ -38,7 +39,13 @@ def coef_key(name: str) -> str:
     name = _MARKS.sub(r"\1.", name)
     name = re.sub(r"(?<![A-Za-z0-9_])co\.", "c.", name)
     name = re.sub(r"(?<![A-Za-z0-9_])o\.", "", name)
-    return "#".join(p[2:] if p.startswith("c.") else p for p in name.split("#"))
+    return "#".join(p[2:] if p.startswith("c.") else _ts_key(p) for p in name.split("#"))
+
+
+def _ts_key(part: str) -> str:
+    """`L1.x`, `l.x` -> `L.x` (time-series operators as e(b) writes them)."""
+    m = OPERATED.match(part[1:] if part.startswith("o") else part) or OPERATED.match(part)
+    return f"{canonical(parse_ops(m.group(1)))}.{m.group(2)}" if m else part
 
 
 class CoefIndex:

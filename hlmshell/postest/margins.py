@@ -24,6 +24,7 @@ from typing import Callable
 
 import numpy as np
 
+from hlmshell.dataset.timeseries import OPERATED
 from hlmshell.errors import StataError
 from hlmshell.models.xb import design_from_names
 
@@ -74,6 +75,8 @@ class Covariates:
                 continue
             for part in name.split("#"):
                 prefix, dot, var = part.rpartition(".")
+                if OPERATED.match(part):      # `L.x` is a covariate of its own
+                    prefix, dot, var = "", "", part
                 if var not in cov.variables:
                     cov.variables.append(var)
                 marks = prefix.lstrip("0123456789.-")

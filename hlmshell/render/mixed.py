@@ -19,6 +19,7 @@ import re
 import textwrap
 from dataclasses import dataclass, field
 
+from hlmshell.dataset.timeseries import OPERATED, row_label, split_operated
 from hlmshell.render import to_text
 from hlmshell.render.formats import abbrev, fmt
 
@@ -205,6 +206,10 @@ def parse_column(name: str) -> tuple[str, list[str], bool, bool, bool]:
     inter = len(parts) > 1
     term, levels, categorical, base, omit = [], [], False, False, False
     for part in parts:
+        if part.startswith("o") and OPERATED.match(part[1:]):    # `oL.x`: omitted
+            term.append(part[1:])
+            omit = True
+            continue
         m = _PART.match(part)
         if not m:
             return name, [], False, False, False
@@ -265,6 +270,16 @@ def _level_text(term: str, levels: list[str], labels: dict) -> str:
     return " ".join(out)
 
 
+def _ts_row(name: str) -> tuple[str, str]:
+    """(variable, row label) of a column in a time-series block: `L2.x` -> (x, `L2.`),
+    `x` -> (x, `--.`); other names are their own keys."""
+    op = split_operated(name[1:] if name.startswith("o") else name) or \
+        split_operated(name)                                    # (`oL.x`: omitted)
+    if op is not None:
+        return op[1], row_label(op[0])
+    return name, "--."
+
+
 def fixed_lines(rows: list[FixedRow], labels: dict | None = None,
                 dftable: str = "default") -> list[str]:
     """Body rows: inline names, factor blocks with a header row and level rows, separators.
@@ -273,6 +288,16 @@ def fixed_lines(rows: list[FixedRow], labels: dict | None = None,
     blocks: list[tuple[bool, list[str]]] = []  # (framed, lines)
     i = 0
     while i < len(rows):
+        j = i
+        while j < len(rows) and _ts_row(rows[j].name)[0] == _ts_row(rows[i].name)[0]:
+            j += 1
+        if any("." in r.name and _ts_row(r.name)[1] != "--." for r in rows[i:j]):
+            # x L.x L2.x: under a header row `x`, rows `--.` `L1.` `L2.` (Stata's)
+            lines = name_lines(_ts_row(rows[i].name)[0])
+            lines += [f"{_ts_row(r.name)[1]:>12} |{_numbers(r, dftable)}" for r in rows[i:j]]
+            blocks.append((True, lines))
+            i = j
+            continue
         term, _, categorical, _, _ = parse_column(rows[i].name)
         j = i
         while j < len(rows) and parse_column(rows[j].name)[0] == term:

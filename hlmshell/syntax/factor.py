@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from typing import Callable, Iterable, Sequence
 
+from hlmshell.dataset.timeseries import OPS, canonical, parse_ops
 from hlmshell.errors import StataError
 from hlmshell.models.spec import Factor, Term
 
@@ -46,6 +47,11 @@ def _parse_element(text: str, in_interaction: bool, resolve: Resolver) -> Factor
         return Factor(var, categorical=False)
     if op_l == "i":
         return Factor(var, categorical=True)
+    if OPS.fullmatch(op):                     # L.x, D2.x, LD.x: a continuous covariate
+        if in_interaction:
+            raise StataError(198, f"{text}: time-series operators are not allowed in "
+                                  "interactions")
+        return Factor(f"{canonical(parse_ops(op))}.{var}", categorical=False)
     bm = _BASE_OP.match(op_l)
     if bm:
         if bm.group("n") is not None:
@@ -120,6 +126,7 @@ def parse_terms(text: str | Sequence[str], resolve: Resolver | None = None) -> l
     `expand(word) -> list[str]` if the resolver object provides it (see `resolver_for`).
     """
     words = split_words(text) if isinstance(text, str) else list(text)
+    words = [w for word in words for w in _ts_numlist(word)]
     expand = getattr(resolve, "expand", None)
     terms: list[Term] = []
     for word in words:
@@ -129,6 +136,24 @@ def parse_terms(text: str | Sequence[str], resolve: Resolver | None = None) -> l
             continue
         terms.extend(parse_word(word, resolve))
     return terms
+
+
+_TS_LIST = re.compile(r"^([LlFfDdSs])\(([^()]*)\)\.([A-Za-z_]\w*)$")
+
+
+def _ts_numlist(word: str) -> list[str]:
+    """`L(1/3).x` -> `L.x L2.x L3.x`; `L(0/1).x` -> `x L.x` (other words as they are)."""
+    m = _TS_LIST.match(word)
+    if not m:
+        return [word]
+    from hlmshell.syntax.numlist import parse_numlist
+    op, var = m.group(1).upper(), m.group(3)
+    out = []
+    for k in parse_numlist(m.group(2)):
+        if k != int(k) or k < 0:
+            raise StataError(198, f"{word}: invalid time-series operator")
+        out.append(var if k == 0 else f"{op}{int(k) if k > 1 else ''}.{var}")
+    return out
 
 
 class resolver_for:

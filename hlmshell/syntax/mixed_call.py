@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from hlmshell.dataset.timeseries import operated_name
 from hlmshell.errors import StataError
 from hlmshell.models.spec import ModelSpec, RandomLevel, Term
 from hlmshell.syntax.factor import Resolver, parse_terms, split_words, term_variables
@@ -601,11 +602,12 @@ def parse_mixed(text: str, resolve: Resolver | None = None, extra=()) -> MixedCa
         raise StataError(100, "varlist required")
     words = main.split(None, 1)
     dep = words[0]
-    if "." in dep or "#" in dep:
+    operated = operated_name(dep, resolve or (lambda v: v))     # D.y: an operated depvar
+    if operated is None and ("." in dep or "#" in dep):
         raise StataError(198, "depvar may not be a factor variable")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", dep):
+    if operated is None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", dep):
         raise StataError(198, f"{dep} invalid name")
-    call.depvar = resolve(dep) if resolve else dep
+    call.depvar = operated or (resolve(dep) if resolve else dep)
     call.fixed = parse_terms(words[1] if len(words) > 1 else "", resolve)
     own = _equation_options(col, fe_opts, "fe")
     call.constant = not own.get("noconstant", False)
