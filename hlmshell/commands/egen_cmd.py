@@ -108,7 +108,7 @@ def egen(session, raw):
         return note
     if stype is not None and stype.startswith("str"):
         raise StataError(109, "type mismatch")
-    stype = stype or default_type or "float"
+    stype = stype or default_type or session.settings.get("type", "float")     # `set type`
     if fn.argument == "exp":
         result = np.where(sample, result, np.nan)
     result = to_storage(result, stype)

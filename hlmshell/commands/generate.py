@@ -72,7 +72,7 @@ def generate(session, args):
             values = np.array([v[:width] for v in values], dtype=object)
         session.data.add(name, values, stype)
         return None
-    stype = stype or "float"
+    stype = stype or session.settings.get("type", "float")     # `set type`
     values = to_storage(np.where(sample, values, np.nan), stype)
     session.data.add(name, values, stype)
     missing = int(np.isnan(values).sum())

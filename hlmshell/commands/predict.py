@@ -12,6 +12,7 @@ import numpy as np
 from hlmshell.commands.registry import command
 from hlmshell.dataset.varlist import check_new_name
 from hlmshell.errors import StataError
+from hlmshell.postest.predict import storage_type
 
 STATS = ("xb", "stdp", "fitted", "residuals", "rstandard", "reffects", "reses", "scores")
 LABELS = {
@@ -21,7 +22,6 @@ LABELS = {
     "residuals": "Residuals",
     "rstandard": "Standardized residuals",
 }
-TYPES = ("float", "double")
 
 
 def _new_names(session, words: list[str], count: int | None) -> list[str]:
@@ -155,11 +155,7 @@ def _predict(session, args, result):
     if stat == "scores" and model.method == "REML":
         raise StataError(198, "option scores is not available after REML estimation")
     words = args.anything.split()
-    stype = "float"
-    if words and words[0] in TYPES + ("byte", "int", "long"):
-        stype = words.pop(0)
-        if stype not in TYPES:
-            stype = "float"  # Stata promotes to float for non-integer predictions
+    stype = storage_type(session, words)
     if not words:
         raise StataError(100, "varlist required")
     sample = np.asarray(model.sample, dtype=bool)
@@ -239,11 +235,7 @@ def predict_family(session, args, result):
     if stat == "hat":
         stat = "leverage"
     words = args.anything.split()
-    stype = "float"
-    if words and words[0] in TYPES + ("byte", "int", "long"):
-        stype = words.pop(0)
-        if stype not in TYPES:
-            stype = "float"
+    stype = storage_type(session, words)
     if not words:
         raise StataError(100, "varlist required")
     name = _new_names(session, words, 1)[0]

@@ -79,7 +79,12 @@ def pwd_cmd(session, args):
     return os.getcwd()
 
 
-SETTINGS = {"more": ("on", "off"), "linesize": None, "level": None}
+SETTINGS = {"more": ("on", "off"), "linesize": None, "level": None, "type": ("float", "double"),
+            "matsize": None, "maxvar": None}
+# the ranges of the numeric settings; matsize and maxvar are stored for c() only: matrices and
+# the number of variables have no such limits here (Stata 16+ ignores matsize as well)
+RANGES = {"linesize": (40, 255), "level": (10, 99), "matsize": (10, 65534),
+          "maxvar": (2048, 120000)}
 MAX_SEED = 2_147_483_647  # [R] set seed: "# is any number between 0 and 2^31 - 1"
 
 
@@ -131,17 +136,25 @@ def set_scheme(session, value: str):
 SETTERS = {"obs": set_obs, "seed": set_seed, "scheme": set_scheme}  # settings that act rather than just store a value
 
 
-@command("set", syntax="anything", help="set obs #, set seed #, set more off, set linesize #, ...")
+@command("set", syntax="anything [, PERManently]", help="set obs #, set seed #, set more off, set linesize #, ...")
 def set_cmd(session, args):
     """set obs #
     set seed #
     set more {on|off}
     set linesize #
-    set level #"""
+    set level #
+    set type {float|double}      (the default storage type of generate and egen)
+    set matsize #, set maxvar #  (recorded in c(); no limit to lift here)
+    [, permanently]"""
     words = args.anything.split()
     if len(words) != 2:
         raise StataError(198, "invalid syntax")
     name, value = words
+    note = None
+    if args.options.get("permanently"):
+        if name not in SETTINGS:
+            raise StataError(198, "option permanently not allowed")
+        note = "(hlmshell keeps no preferences between sessions: the setting holds for this one)"
     if name in SETTERS:
         return SETTERS[name](session, value)
     if name not in SETTINGS:
@@ -151,7 +164,7 @@ def set_cmd(session, args):
             number = int(value)
         except ValueError:
             raise StataError(198, f"{value} invalid") from None
-        lo, hi = (40, 255) if name == "linesize" else (10, 99)
+        lo, hi = RANGES[name]
         if not lo <= number <= hi:
             raise StataError(198, f"{name} must be between {lo} and {hi}")
         session.settings[name] = number
@@ -159,6 +172,7 @@ def set_cmd(session, args):
         raise StataError(198, "invalid syntax")
     else:
         session.settings[name] = value
+    return note
 
 
 # --- log using / close / query ------------------------------------------------------------

@@ -126,7 +126,9 @@ def c_value(name: str, ctx):
         "os": lambda: "Unix",
         "varabbrev": lambda: "on" if settings.get("varabbrev", True) else "off",
         "seed": lambda: _seed(ctx),
-        "maxvar": lambda: 5000.0,           # Stata/SE's default; not enforced here
+        "maxvar": lambda: float(settings.get("maxvar", 5000)),   # not enforced here
+        "matsize": lambda: float(settings.get("matsize", 400)),  # nor this
+        "type": lambda: str(settings.get("type", "float")),
         "version": lambda: float(settings.get("version", STATA_VERSION)),   # `version #`
         "stata_version": lambda: STATA_VERSION,     # the Stata whose behaviour we follow
         "more": lambda: str(settings.get("more", "off")),

@@ -15,6 +15,16 @@ from hlmshell.errors import StataError
 from hlmshell.estimates.esample import positions
 
 
+def storage_type(session, words: list[str]) -> str:
+    """`predict [type] newvar`: the type typed first (taken off `words`), else `set type`'s;
+    an integer type is promoted to float as Stata does for non-integer predictions."""
+    stype = session.settings.get("type", "float")
+    if words and words[0] in ("float", "double", "byte", "int", "long"):
+        typed = words.pop(0)
+        stype = typed if typed in ("float", "double") else "float"
+    return stype
+
+
 def xb_values(session, result) -> np.ndarray:
     from hlmshell.models import ModelError
     from hlmshell.models.xb import design_from_names

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from hlmshell.errors import StataError
+from hlmshell.postest.predict import storage_type
 
 # raw option words -> (full name, minimum abbreviation)
 _WORDS = (("pr", "pr"), ("mu", "mu"), ("eta", "eta"), ("n", "n"), ("ir", "ir"),
@@ -129,10 +130,7 @@ def predict_glm(session, args, result, new_names, missing_note):
         if stat not in ("mu", "pr", "density", "distribution"):
             raise StataError(198, f"option marginal not allowed with {stat}")
     words = args.anything.split()
-    stype = "float"
-    if words and words[0] in ("float", "double", "byte", "int", "long"):
-        stype = words.pop(0)
-        stype = stype if stype in ("float", "double") else "float"
+    stype = storage_type(session, words)
     if not words:
         raise StataError(100, "varlist required")
     touse = args.touse(session)

@@ -130,6 +130,21 @@ def test_set(s):
     assert s.settings["linesize"] == 120
 
 
+def test_set_type_matsize_maxvar_permanently(s):
+    out, rc = run(s, "set more off, perm")
+    assert rc == 0 and "keeps no preferences between sessions" in out
+    assert run(s, "set obs 3, permanently")[1] == 198       # not a setting that is kept
+    assert run(s, "set matsize 800")[1] == 0 and run(s, "set maxvar 10000")[1] == 0
+    assert run(s, "set matsize 5")[1] == 198 and run(s, "set maxvar 100")[1] == 198
+    assert run(s, 'di c(matsize) " " c(maxvar) " " c(type)')[0].strip() == "800 10000 float"
+    assert run(s, "set type long")[1] == 198
+    assert run(s, "set type double")[1] == 0
+    for line in ["set obs 3", "gen x = _n / 3", "egen m = mean(x)", "gen float f = x"]:
+        assert run(s, line)[1] == 0
+    assert [s.data.var(v).stype for v in ("x", "m", "f")] == ["double", "double", "float"]
+    assert s.data.column("x")[0] == 1 / 3                   # not rounded to float
+
+
 # --- exit ------------------------------------------------------------------------------------
 def test_exit_with_changed_data_needs_clear(s):
     s.data.changed = True
