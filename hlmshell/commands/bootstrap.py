@@ -88,7 +88,7 @@ def _resampler(session, original, cluster: str | None, idcluster: str | None, rn
     if cluster is None:
         def draw(k):
             data = original.copy()
-            data.take(rng.integers(0, n, size=n))
+            data.take(rng.integers(0, n, size=n), copies=True)
             session.data = data
         return draw, None
     values = original.column(cluster)
@@ -103,7 +103,7 @@ def _resampler(session, original, cluster: str | None, idcluster: str | None, rn
         picks = rng.integers(0, n_clusters, size=n_clusters)
         index = np.concatenate([members[g] for g in picks])
         data = original.copy()
-        data.take(index)
+        data.take(index, copies=True)
         if idcluster:
             ids = np.concatenate([np.full(len(members[g]), i + 1.0)
                                   for i, g in enumerate(picks)])

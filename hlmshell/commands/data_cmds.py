@@ -95,7 +95,7 @@ def expand(session, args):
     # the duplicates go at the end, each observation's together, in the data's order
     index = np.arange(data.nobs)
     extra = np.repeat(index, (copies - 1).astype(np.int64))
-    data.take(np.concatenate([index, extra]))  # no longer sorted
+    data.take(np.concatenate([index, extra]), copies=True)  # no longer sorted
     if new is not None:
         data.add(new, np.r_[np.zeros(len(index)), np.ones(len(extra))], "byte")
     with np.errstate(invalid="ignore"):

@@ -14,7 +14,7 @@ import numpy as np
 
 from hlmshell.commands.data_io import file_token, find_using, options
 from hlmshell.commands.registry import command
-from hlmshell.dataset.dataset import Dataset, fresh_ids, is_string_type
+from hlmshell.dataset.dataset import Dataset, is_string_type
 from hlmshell.dataset.groups import _keys, combine_codes, stable_argsort
 from hlmshell.dataset.io import read_dta
 from hlmshell.dataset.varlist import check_new_name, expand_varlist
@@ -153,8 +153,7 @@ def merge_cmd(session, args):
     chosen = np.isin(codes, sorted(keep))
     mi, uj, codes = mi[chosen], uj[chosen], codes[chosen]
     result = _combine(master, using, mi, uj, extra, keys)
-    ids = master.row_ids()                 # master rows keep e(sample); using-only rows are new
-    result._rowid = np.where(mi >= 0, ids[np.maximum(mi, 0)], fresh_ids(len(mi)))
+    result.inherit_rows(master, mi)        # master rows keep e(sample); using-only rows are new
     add_value_labels(result, master, using, bool(opts.get("nolabel")))
     if gen is not None:
         result.add(gen, codes.astype(float), "byte", "%23.0g", "Matching result from merge")

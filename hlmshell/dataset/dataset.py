@@ -99,9 +99,12 @@ class Dataset:
         self.value_labels: dict[str, dict[float, str]] = {}
         # `xtset`: {"panelvar": name, "timevar": name | None, "delta": float}, or None
         self.xtset: dict | None = None
-        # an identity per observation that follows it through sorts, drops and expands, so
-        # e(sample) stays with its rows as Stata's hidden marker variable does (row_ids())
+        # an identity per observation that follows it through sorts, drops and merges, so
+        # e(sample) stays with its rows as Stata's hidden marker variable does (row_ids());
+        # a copy made by expand gets an identity of its own and remembers its original's in
+        # _origin (None: every row is its own origin)
         self._rowid: np.ndarray | None = None
+        self._origin: np.ndarray | None = None
 
     @property
     def names(self) -> list[str]:
@@ -139,20 +142,46 @@ class Dataset:
         new.label, new.timestamp, new.sortedby = self.label, self.timestamp, list(self.sortedby)
         new.value_labels = {k: dict(v) for k, v in self.value_labels.items()}
         new.xtset = dict(self.xtset) if self.xtset else None
-        new._rowid = self.row_ids()        # a copy's rows are the same observations
+        new._rowid, new._origin = self.row_ids(), self._origin   # the same observations
         return new
 
     def row_ids(self) -> np.ndarray:
-        """The observations' identities (int64, never reused in this process). Rows whose
-        identity was not carried along (a dataset built anew) get new ones."""
+        """The observations' identities (int64, unique, never reused in this process). Rows
+        whose identity was not carried along (a dataset built anew) get new ones."""
         if self._rowid is None or len(self._rowid) != self.nobs:
-            self._rowid = fresh_ids(self.nobs)
+            self._rowid, self._origin = fresh_ids(self.nobs), None
         return self._rowid
+
+    def row_origins(self) -> np.ndarray:
+        """For each observation the identity of the one it was copied from (expand,
+        a 1:m merge), or its own."""
+        ids = self.row_ids()
+        return ids if self._origin is None else self._origin
 
     def rows_appended(self, n_old: int) -> None:
         """Observations were added after the first n_old, which kept their identities."""
         if self._rowid is not None and len(self._rowid) == n_old:
-            self._rowid = np.concatenate([self._rowid, fresh_ids(self.nobs - n_old)])
+            new = fresh_ids(self.nobs - n_old)
+            self._rowid = np.concatenate([self._rowid, new])
+            if self._origin is not None:
+                self._origin = np.concatenate([self._origin, new])
+
+    def inherit_rows(self, source: "Dataset", index: np.ndarray) -> None:
+        """These observations are source's rows `index` (-1: a new observation); a row taken
+        twice is a copy: a new identity whose origin is the row it copies."""
+        index = np.asarray(index, dtype=np.int64)
+        new = index < 0
+        at = np.where(new, 0, index)
+        ids, origin = source.row_ids()[at], source.row_origins()[at]
+        copy = np.ones(len(index), dtype=bool)
+        copy[np.unique(index, return_index=True)[1]] = False
+        copy |= new
+        if copy.any():
+            origin = np.where(copy, ids, origin)          # a copy's origin: the row it copies
+            ids[copy] = fresh_ids(int(copy.sum()))
+            origin[new] = ids[new]                        # a new row is its own origin
+        self._rowid = ids
+        self._origin = None if np.array_equal(origin, ids) else origin
 
     def value_text(self, name: str, value: float) -> str | None:
         """The text variable `name`'s value label gives `value`, or None (no label, no entry)."""
@@ -228,15 +257,20 @@ class Dataset:
         self.vars = {n: self.vars[n] for n in list(names) + rest}
         self.changed = True
 
-    def take(self, index, sortedby: list[str] | None = None) -> None:
-        """Keep (and reorder to) the observations in `index` (int array or bool mask)."""
+    def take(self, index, sortedby: list[str] | None = None, copies: bool = False) -> None:
+        """Keep (and reorder to) the observations in `index` (int array or bool mask);
+        `copies`: an observation may be taken more than once (expand, resampling)."""
         index = np.asarray(index)
         if index.dtype == bool:
             index = np.flatnonzero(index)
         for v in self.vars.values():
             v.values = v.values[index]
         if self._rowid is not None and len(self._rowid) == self.nobs:
-            self._rowid = self._rowid[index]
+            if copies:
+                self.inherit_rows(self, index)
+            else:
+                self._rowid = self._rowid[index]
+                self._origin = None if self._origin is None else self._origin[index]
         self.nobs = len(index)
         self.sortedby = sortedby if sortedby is not None else []
         self.changed = True

@@ -30,11 +30,16 @@ def positions(result, data) -> np.ndarray | None:
     now = data.row_ids()
     if ids is now or (len(ids) == len(now) and np.array_equal(ids, now)):
         return None
+    return _lookup(ids, now)
+
+
+def _lookup(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """The position in `ids` (unique) of each wanted identity, -1 where it is not there."""
     if not len(ids):
-        return np.full(len(now), -1)
+        return np.full(len(wanted), -1)
     order = np.argsort(ids, kind="stable")
-    at = order[np.minimum(np.searchsorted(ids, now, sorter=order), len(ids) - 1)]
-    return np.where(ids[at] == now, at, -1)
+    at = order[np.minimum(np.searchsorted(ids, wanted, sorter=order), len(ids) - 1)]
+    return np.where(ids[at] == wanted, at, -1)
 
 
 def esample(result, data) -> np.ndarray | None:
@@ -45,6 +50,8 @@ def esample(result, data) -> np.ndarray | None:
     pos = positions(result, data)
     if pos is None:
         return sample
+    if result.rowids is not None:        # a copy made since (expand) carries the marker too
+        pos = np.where(pos >= 0, pos, _lookup(result.rowids, data.row_origins()))
     return (pos >= 0) & sample[np.maximum(pos, 0)] if len(sample) else pos >= 0
 
 

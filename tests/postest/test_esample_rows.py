@@ -80,3 +80,14 @@ def test_scores_after_a_three_level_me_model_are_refused():
     s = hsb_after("gen hi = mathach > 15", "qui melogit hi ses || sector: || id:, intp(3)")
     rc, lines = run_lines(s, "predict s*, scores")
     assert rc == 198 and any("scores not available" in line for line in lines)
+
+
+def test_data_made_by_expand_then_fitted_and_sorted():
+    """expand's copies get identities of their own (found by sessions/panel_dynamics.do:
+    before, every copy shared its original's, and predict after a sort saw r(459))."""
+    s = hsb_after("keep if id == \"1224\" | id == \"1288\"", "gen key = _n", "expand 3",
+                  "bysort key: gen t = _n", "replace mathach = mathach + t",
+                  "qui mixed mathach ses t || id:", "predict a, fitted", "gsort -mathach")
+    assert s.run("predict b, fitted") == 0
+    assert np.array_equal(_col(s, "a"), _col(s, "b"), equal_nan=True)
+    assert s.run("count if e(sample)") == 0 and s.r.scalars["N"] == s.data.nobs
