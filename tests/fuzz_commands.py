@@ -265,7 +265,10 @@ def command_line(rng) -> str:
                            # a time variable for the operators (L.x) of the estimation varlists
                            "gen tt = mod(_n - 1, 10) + 1", "xtset g tt", "tsset g tt",
                            "regress y L.x D.z", "regress D.y L(0/2).x", "logit h L.x",
-                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb"])
+                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb",
+                           "set type double", "set type float", "set matsize 800",
+                           "set more off, perm", "gsort -x", "sort z", "predict f2, fitted",
+                           "count if e(sample)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
