@@ -77,8 +77,8 @@ def sd_output(result, level: float, verbose: bool) -> GLMOutput:
     b = result.matrices["b"].values.ravel()
     V = result.matrices["V"].values
     z = float(ndtri(0.5 + level / 200))
-    rows = []
-    group = model.levels[0].groupvar
+    labels = getattr(model, "labels", None) or [model.levels[0].groupvar]
+    sections = {lab: [] for lab in labels}        # one block per level, as estimation shows
     for name, est, se in sd_parameters(model, b, V)[0]:
         if name.startswith("sd(") and est > 0 and se > 0:
             r = z * se / est
@@ -88,7 +88,8 @@ def sd_output(result, level: float, verbose: bool) -> GLMOutput:
             lo, hi = math.tanh(a - z * sa), math.tanh(a + z * sa)
         else:
             lo = hi = math.nan
-        rows.append(RERow(_re_label(name.replace(f"[{group}]", "")), est, se, lo, hi))
+        lab = next(lab for lab in labels if f"[{lab}]" in name)
+        sections[lab].append(RERow(_re_label(name.replace(f"[{lab}]", "")), est, se, lo, hi))
     fixed = []
     extra = []
     if verbose:
@@ -101,5 +102,6 @@ def sd_output(result, level: float, verbose: bool) -> GLMOutput:
     robust = m.get("vcetype") == "Robust"
     out = GLMOutput()
     out.table = CoefTable(m["depvar"] if verbose else "", fixed, level, "Coefficient",
-                          "Robust" if robust else "", extra, [(abbrev(group, 12), rows)])
+                          "Robust" if robust else "", extra,
+                          [(abbrev(lab, 12), rows) for lab, rows in sections.items()])
     return out

@@ -91,3 +91,18 @@ def test_estat_icc_without_random_intercept(s):
     rc, lines = run_lines(s, "estat icc")
     assert rc == 321 and "estat icc not allowed after random-effects models with " \
         "random-level specifications that do not contain random intercepts" in "\n".join(lines)
+
+
+def test_estat_sd_gives_each_level_its_block():
+    """Several levels: one block per level under the level's path, as the estimation table
+    has them (sd = sqrt(var) of e(b), the same fit)."""
+    s = hsb_after("gen hi = mathach > 15", "quietly melogit hi ses || sector: || id:, intp(3)")
+    var = s.estimates.active.matrices["b"].values.ravel()[-2:]
+    rc, lines = run_lines(s, "estat sd")
+    assert rc == 0
+    at = lines.index("sector       |")
+    assert lines[at + 1].startswith("    sd(_cons)|")
+    assert lines[at + 2] == "-" * 13 + "+" + "-" * 64
+    assert lines[at + 3] == "sector>id    |" and lines[at + 4].startswith("    sd(_cons)|")
+    shown = [float(lines[k].split("|")[1].split()[0]) for k in (at + 1, at + 4)]
+    assert shown == pytest.approx(np.sqrt(var), rel=1e-6)      # (printed to 7 digits)
