@@ -13,6 +13,24 @@ from hlmshell.errors import StataError
 from hlmshell.syntax.spec import Spec
 
 
+# user-written commands do-files often call, and what here does their job (the hint after
+# Stata's own r(199) message)
+USER_WRITTEN = {
+    "esttab": "estimates table lists stored models side by side",
+    "estout": "estimates table lists stored models side by side",
+    "eststo": "estimates store keeps a model",
+    "outreg2": "estimates table lists stored models side by side",
+    "outreg": "estimates table lists stored models side by side",
+    "asdoc": "log using keeps the output",
+    "coefplot": "marginsplot plots margins",
+    "fre": "tabulate gives frequencies",
+    "mdesc": "misstable summarize counts missing values",
+    "center": "egen newvar = std(var), or generate c = var - r(mean) after summarize",
+    "winsor2": "egen's pctile() and replace trim or winsorize",
+    "ssc": "packages cannot be installed",
+}
+
+
 @dataclass
 class CommandDef:
     name: str
@@ -60,7 +78,10 @@ class Registry:
         if len(hits) == 1:
             return self._load(hits[0][0])
         if self.what == "command":
-            raise StataError(199, f"command {word} is unrecognized")
+            hint = USER_WRITTEN.get(word)
+            raise StataError(199, f"command {word} is unrecognized" + (
+                f"\n({word} is a user-written command (SSC); hlmshell runs no ado-files: "
+                f"{hint})" if hint else ""))
         raise StataError(321 if self.what == "subcommand" else 198,
                          f"invalid subcommand {word}" if word else "subcommand required")
 

@@ -167,3 +167,17 @@ def test_noisily_inside_quietly_block(s):
 def test_by_not_allowed(s):
     out, rc = output(s, "by id: di 1")
     assert rc == 190 and out.startswith("display may not be combined with by")
+
+
+def test_user_written_commands_get_a_hint_after_statas_message():
+    import io
+    from hlmshell.session import Session
+    out = io.StringIO()
+    s = Session(out=out)
+    assert s.run("esttab m1 m2") == 199
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "command esttab is unrecognized"          # Stata's own line first
+    assert "user-written command (SSC)" in lines[1] and "estimates table" in lines[1]
+    out.seek(0), out.truncate()
+    assert s.run("nosuchcommand") == 199
+    assert out.getvalue().splitlines()[0:2] == ["command nosuchcommand is unrecognized", "r(199);"]
