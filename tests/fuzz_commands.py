@@ -44,6 +44,7 @@ COMMANDS = [
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
+    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)",
         "L.x", "D.y", "L(1/2).z"]
@@ -265,7 +266,15 @@ def command_line(rng) -> str:
                            # a time variable for the operators (L.x) of the estimation varlists
                            "gen tt = mod(_n - 1, 10) + 1", "xtset g tt", "tsset g tt",
                            "regress y L.x D.z", "regress D.y L(0/2).x", "logit h L.x",
-                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb"])
+                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb",
+                           "spearman y x z", "spearman y x, stats(rho obs p) star(.05)",
+                           "spearman y x s, pw print(.5)", "spearman y", "ktau y x",
+                           "ktau y x z, stats(taua taub score se obs p) sidak", "ktau y x in 1/2",
+                           "ranksum y, by(h)", "ranksum y if h<2, by(h) porder",
+                           "ranksum y, by(s)", "ranksum y if g<2, by(g) exact", "ranksum s, by(h)",
+                           "signrank y = x", "signrank y = 0 if g==3", "signrank y = s",
+                           "signtest y = x", "signtest y = 1 in 1/0", "kwallis y, by(g)",
+                           "kwallis y, by(s)", "kwallis y if g==1, by(g)", "kwallis y"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 

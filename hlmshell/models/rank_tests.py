@@ -1,0 +1,238 @@
+"""Rank and sign tests ([R] spearman, [R] ranksum, [R] signrank, [R] kwallis): the numbers
+only, on arrays already cut to the estimation sample. Formulas follow Stata's Methods and
+formulas (and the public ado files): average ranks for ties (egen rank()), Spearman's p
+from the t approximation, Kendall's score variance corrected for ties and its p with a
+continuity correction, the rank-sum variance as n1*n2*Var(ranks)/n (which holds the tie
+adjustment), the signed-rank variance as sum(rank^2)/4 over the non-zero differences.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def average_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ranks 1..n with ties given their average rank, and the size of every tie group
+    (in sorted order). O(n log n): one stable sort."""
+    n = len(x)
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    starts = np.flatnonzero(np.r_[True, xs[1:] != xs[:-1]]) if n else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, n])
+    ranks = np.empty(n)
+    ranks[order] = np.repeat(starts + (counts + 1) / 2.0, counts)
+    return ranks, counts
+
+
+def _t_p(rho: float, n: int) -> float:
+    """2*ttail(n-2, |rho|*sqrt((n-2)/(1-rho^2))), 0 at rho == 1; missing where Stata's
+    arithmetic gives missing (rho == -1 divides by zero, rho missing, n < 3)."""
+    from scipy.special import stdtr
+    if math.isnan(rho) or n < 3:
+        return math.nan
+    if rho == 1:
+        return 0.0
+    if rho * rho >= 1:
+        return math.nan
+    t = abs(rho) * math.sqrt((n - 2) / (1 - rho * rho))
+    return float(2 * stdtr(n - 2, -t))
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    da, db = a - a.mean(), b - b.mean()
+    den = math.sqrt(float(np.dot(da, da)) * float(np.dot(db, db)))
+    return float(np.dot(da, db)) / den if den > 0 else math.nan
+
+
+@dataclass
+class Spearman:
+    N: int
+    rho: float
+    p: float
+
+
+def spearman(x: np.ndarray, y: np.ndarray) -> Spearman:
+    """Pearson's correlation of the average ranks."""
+    n = len(x)
+    if n < 2:
+        return Spearman(n, math.nan, math.nan)
+    rho = _pearson(average_ranks(x)[0], average_ranks(y)[0])
+    return Spearman(n, rho, _t_p(rho, n))
+
+
+@dataclass
+class Ktau:
+    N: int
+    tau_a: float
+    tau_b: float
+    score: float
+    se_score: float
+    p: float
+    ties: bool          # either variable has ties ("corrected for ties")
+
+
+def _score(x: np.ndarray, y: np.ndarray) -> float:
+    """Kendall's score S = sum over pairs i<j of sign(x_i-x_j)*sign(y_i-y_j): all pairs in
+    blocks of rows (O(n^2) time, O(n*block) memory), exact in integers."""
+    n = len(x)
+    block = max(1, 4_000_000 // max(n, 1))
+    total = 0
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        sx = np.sign(x[start:stop, None] - x[None, :]).astype(np.int8)
+        sy = np.sign(y[start:stop, None] - y[None, :]).astype(np.int8)
+        total += int(np.einsum("ij,ij->", sx, sy, dtype=np.int64))
+    return total / 2      # every pair counted twice
+
+
+def _tie_sums(counts: np.ndarray) -> tuple[float, float, float]:
+    t = counts[counts > 1].astype(float)
+    return (float((t * (t - 1) * (2 * t + 5)).sum()), float((t * (t - 1)).sum()),
+            float((t * (t - 1) * (t - 2)).sum()))
+
+
+def ktau(x: np.ndarray, y: np.ndarray) -> Ktau:
+    """Kendall's tau-a, tau-b, score and its standard error (ties corrected), and the
+    two-sided p with a continuity correction: 2*(1 - Phi((|S| - 1)/se)), 1 when S = 0."""
+    from scipy.special import ndtr
+    n = len(x)
+    s = _score(x, y)
+    xt, xt2, xt3 = _tie_sums(average_ranks(x)[1])
+    yt, yt2, yt3 = _tie_sums(average_ranks(y)[1])
+    nn = n * (n - 1.0)
+    tau_a = 2 * s / nn
+    den = (nn - xt2) * (nn - yt2)
+    tau_b = 2 * s / math.sqrt(den) if den > 0 else math.nan
+    var = ((nn * (2 * n + 5) - xt - yt) / 18 + xt3 * yt3 / (9 * nn * (n - 2))
+           + xt2 * yt2 / (2 * nn))
+    se = math.sqrt(var) if var >= 0 else math.nan
+    if s == 0:
+        p = 1.0
+    elif se > 0:
+        p = float(2 * ndtr(-(abs(s) - 1) / se))   # = 2*(1 - Phi(.)), without cancellation
+    else:
+        p = math.nan
+    return Ktau(n, tau_a, tau_b, s, se, p, xt2 > 0 or yt2 > 0)
+
+
+@dataclass
+class Ranksum:
+    n1: int
+    n2: int
+    sum_obs: float       # rank sum of the first group
+    sum_exp: float       # n1*(n+1)/2
+    unv: float           # n1*n2*(n+1)/12
+    var: float           # adjusted for ties
+    z: float
+    p: float
+    p_l: float
+    p_u: float
+    porder: float        # P(x1 > x2) estimated: (W1 - n1(n1+1)/2)/(n1*n2)
+
+
+def ranksum(x: np.ndarray, first: np.ndarray) -> Ranksum:
+    """Wilcoxon rank-sum test of x in the `first` group against the rest."""
+    from scipy.special import ndtr
+    n = len(x)
+    ranks, _ = average_ranks(x)
+    n1 = int(first.sum())
+    n2 = n - n1
+    w1 = float(ranks[first].sum())
+    var = n1 * n2 * float(ranks.var(ddof=1)) / n if n > 1 else math.nan
+    unv = n1 * n2 * (n + 1) / 12
+    exp1 = n1 * (n + 1) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (w1 - exp1) / math.sqrt(var) if var > 0 else math.nan
+    p = float(2 * ndtr(-abs(z))) if not math.isnan(z) else math.nan
+    porder = (w1 - n1 * (n1 + 1) / 2) / (n1 * n2)
+    return Ranksum(n1, n2, w1, exp1, unv, var, z, p, float(ndtr(z)), float(ndtr(-z)), porder)
+
+
+@dataclass
+class Signrank:
+    n_pos: int
+    n_neg: int
+    n_zero: int
+    sum_pos: float
+    sum_neg: float
+    unv: float           # n(n+1)(2n+1)/24
+    adj_zero: float      # -n0(n0+1)(2n0+1)/24
+    var: float           # sum of squared non-zero ranks / 4
+    z: float
+    p: float
+    p_l: float
+    p_u: float
+
+
+def signrank(d: np.ndarray) -> Signrank:
+    """Wilcoxon matched-pairs signed-rank test of the differences d (zeros included in the
+    ranking, left out of the sums and of the variance, as Stata does)."""
+    from scipy.special import ndtr
+    n = len(d)
+    ranks, _ = average_ranks(np.abs(d))
+    pos, neg = d > 0, d < 0
+    tp, tn = float(ranks[pos].sum()), float(ranks[neg].sum())
+    nz = ranks[pos | neg]
+    var = float(np.dot(nz, nz)) / 4
+    z = (tp - tn) / (2 * math.sqrt(var)) if var > 0 else math.nan
+    p = float(2 * ndtr(-abs(z))) if not math.isnan(z) else math.nan
+    n0 = int(n - pos.sum() - neg.sum())
+    return Signrank(int(pos.sum()), int(neg.sum()), n0, tp, tn, n * (n + 1) * (2 * n + 1) / 24,
+                    -n0 * (n0 + 1) * (2 * n0 + 1) / 24, var, z, p, float(ndtr(z)),
+                    float(ndtr(-z)))
+
+
+@dataclass
+class Signtest:
+    n_pos: int
+    n_neg: int
+    n_zero: int
+    p_pos: float         # P(#positive >= n_pos) under Binomial(n_pos + n_neg, 1/2)
+    p_neg: float
+    p: float             # min(1, 2*min(p_pos, p_neg))
+
+
+def binomial_tail(n: int, k: int, p: float) -> float:
+    """Stata's Binomial(n, k, p): P(X >= k) for X ~ Binomial(n, p)."""
+    from scipy.stats import binom
+    if k <= 0:
+        return 1.0
+    return float(binom.sf(k - 1, n, p))
+
+
+def signtest(d: np.ndarray) -> Signtest:
+    npos, nneg = int((d > 0).sum()), int((d < 0).sum())
+    ns = npos + nneg
+    pp, pn = binomial_tail(ns, npos, 0.5), binomial_tail(ns, nneg, 0.5)
+    return Signtest(npos, nneg, len(d) - ns, pp, pn, min(1.0, 2 * min(pp, pn)))
+
+
+@dataclass
+class Kwallis:
+    obs: list[int]
+    rank_sums: list[float]
+    chi2: float
+    chi2_adj: float
+    df: int
+    p: float
+    p_adj: float
+
+
+def kwallis(y: np.ndarray, codes: np.ndarray, k: int) -> Kwallis:
+    """Kruskal-Wallis H over groups coded 0..k-1, with and without the ties correction
+    1 - sum(t^3 - t)/(N^3 - N). p as Stata computes it: chi2tail(df, H + 1e-20)."""
+    from scipy.special import chdtrc
+    n = len(y)
+    ranks, counts = average_ranks(y)
+    obs = np.bincount(codes, minlength=k)
+    sums = np.bincount(codes, weights=ranks, minlength=k)
+    used = obs > 0
+    h = 12 / (n * (n + 1.0)) * float((sums[used] ** 2 / obs[used]).sum()) - 3 * (n + 1.0)
+    t = counts.astype(float)
+    adj = 1 - float((t ** 3 - t).sum()) / (float(n) ** 3 - n)
+    h_adj = h / adj if adj > 0 else math.nan
+    df = int(used.sum()) - 1
+    return Kwallis(obs.tolist(), sums.tolist(), h, h_adj, df, float(chdtrc(df, h + 1e-20)),
+                   float(chdtrc(df, h_adj + 1e-20)) if not math.isnan(h_adj) else math.nan)
