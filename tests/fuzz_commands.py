@@ -44,7 +44,7 @@ COMMANDS = [
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
-    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis",
+    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis", "sdtest", "robvar",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)",
         "L.x", "D.y", "L(1/2).z"]
@@ -274,7 +274,11 @@ def command_line(rng) -> str:
                            "ranksum y, by(s)", "ranksum y if g<2, by(g) exact", "ranksum s, by(h)",
                            "signrank y = x", "signrank y = 0 if g==3", "signrank y = s",
                            "signtest y = x", "signtest y = 1 in 1/0", "kwallis y, by(g)",
-                           "kwallis y, by(s)", "kwallis y if g==1, by(g)", "kwallis y"])
+                           "kwallis y, by(s)", "kwallis y if g==1, by(g)", "kwallis y",
+                           "sdtest y, by(h)", "sdtest y if h<2, by(h) level(90)", "sdtest y == x",
+                           "sdtest y == 2", "sdtest y == 0", "sdtest y = s", "sdtest y == 1, by(h)",
+                           "robvar y, by(g)", "robvar y, by(s)", "robvar y if g==1, by(h)",
+                           "robvar s, by(g)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
