@@ -44,7 +44,7 @@ COMMANDS = [
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
-    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis", "sdtest", "robvar",
+    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis", "sdtest", "robvar", "prtest", "prtesti", "bitest", "bitesti",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)",
         "L.x", "D.y", "L(1/2).z"]
@@ -278,7 +278,13 @@ def command_line(rng) -> str:
                            "sdtest y, by(h)", "sdtest y if h<2, by(h) level(90)", "sdtest y == x",
                            "sdtest y == 2", "sdtest y == 0", "sdtest y = s", "sdtest y == 1, by(h)",
                            "robvar y, by(g)", "robvar y, by(s)", "robvar y if g==1, by(h)",
-                           "robvar s, by(g)"])
+                           "robvar s, by(g)", "gen b = y > 1", "prtest b == .4", "prtest b, by(h)",
+                           "prtest b if h<2, by(h)", "prtest b == x", "prtest y == .5",
+                           "prtest b == 0", "prtesti 30 .4 45 .6", "prtesti 10 3 .5, count",
+                           "prtesti 1 .5 .5", "prtesti 30 .4", "bitest b == .3",
+                           "bitest b == .5, detail", "bitest b == 2", "bitest y == .5",
+                           "bitesti 10 3 .2", "bitesti 10 11 .5", "bitesti 0 0 .1",
+                           "bitesti 20 .5 .5, detail"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
