@@ -190,3 +190,16 @@ def test_by_prefix(hsb):
     rc, lines = run_lines(hsb, "by sector, sort: ranksum mathach, by(minority)")
     assert rc == 0
     assert sum("Two-sample Wilcoxon" in ln for ln in lines) == 2
+
+
+def test_kendall_score_against_all_pairs():
+    """The O(n log^2 n) score against the plain sum over all pairs (ties in x, y, both)."""
+    import numpy as np
+    from hlmshell.models.rank_tests import _score
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 3, 5, 17, 64, 129):
+        x = rng.integers(0, 6, n).astype(float)
+        y = rng.integers(0, 5, n).astype(float)
+        ref = sum(int(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]))
+                  for i in range(n) for j in range(i + 1, n))
+        assert _score(x, y) == ref
