@@ -235,14 +235,12 @@ def _groups(data, gname, rows):
          syntax="varname [if] [in] [, BY(string) PORDER NOEXACT EXACT]",
          help="Wilcoxon rank-sum (Mann-Whitney) test", by_ok=True)
 def ranksum_cmd(session, args):
-    """ranksum varname [if] [in], by(groupvar) [porder noexact]
-    The exact p-value (option exact, and Stata 16's default for n <= 200) is not
-    implemented: exact is refused; noexact changes nothing."""
+    """ranksum varname [if] [in], by(groupvar) [porder exact noexact]
+    The exact p-value is computed by default for n <= 200 (noexact: not), on request
+    (exact) up to n = 1,000, as ranksum.ado 2.5.1 (Stata 16)."""
     opts = args.options
-    if opts.get("exact"):
-        if opts.get("noexact"):
-            raise StataError(198, "only one of exact or noexact is allowed")
-        raise StataError(198, "option exact not allowed")
+    if opts.get("exact") and opts.get("noexact"):
+        raise StataError(198, "only one of exact or noexact is allowed")
     gname = _group_var(session, opts)
     name = args.varlist[0]
     x = numeric(session.data, name)
@@ -262,9 +260,19 @@ def _ranksum(session, args, name, x, gname, sample):
     if len(levels) > 2:
         raise StataError(499, "more than 2 groups found, only 2 allowed")
     res = ranksum(x[rows], codes == 0)
+    exact, note = _exact_choice(args.options, res.n1 + res.n2, 1000, "for exact option")
+    ex = None
+    if exact:
+        from hlmshell.models.rank_tests import exact_ranksum
+        try:
+            ex = exact_ranksum(x[rows], codes == 0)
+        except MemoryError:
+            raise StataError(459, "exact p-value needs too large a table for these group "
+                                  "sizes; specify noexact") from None
     # a string group variable is encoded first: its first group is then 1
     group1 = 1.0 if data.is_string(gname) else float(levels[0])
-    r = {"N": float(res.n1 + res.n2), "N_1": float(res.n1), "N_2": float(res.n2),
+    r = {} if ex is None else {"p_exact": ex.p, "p_l_exact": ex.p_l, "p_u_exact": ex.p_u}
+    r |= {"N": float(res.n1 + res.n2), "N_1": float(res.n1), "N_2": float(res.n2),
          "group1": group1, "sum_obs": res.sum_obs, "sum_exp": res.sum_exp,
          "Var_a": res.var, "z": res.z, "p": res.p, "p_l": res.p_l, "p_u": res.p_u}
     porder = args.options.get("porder")
@@ -272,7 +280,20 @@ def _ranksum(session, args, name, x, gname, sample):
         r["porder"] = res.porder
     session.r = Returns(r)
     return RanksumOutput(gname, name, (texts[0], texts[1]), res.n1, res.n2, res.sum_obs,
-                         res.unv, res.var, res.z, res.p, res.porder if porder else None)
+                         res.unv, res.var, res.z, res.p, res.porder if porder else None,
+                         None if ex is None else ex.p, note)
+
+
+NEXACT = 200      # exact by default up to this many observations (Stata 16's ado files)
+
+
+def _exact_choice(opts, n: int, maxex: int, wording: str) -> tuple[bool, bool]:
+    """(compute the exact p, show the note that it was not computed by default)."""
+    exact = bool(opts.get("exact")) or (n <= NEXACT and not opts.get("noexact"))
+    if exact and n > maxex:
+        raise StataError(459, f"number of observations must be <= {maxex:,} {wording}")
+    note = not exact and not opts.get("noexact") and NEXACT < n <= maxex
+    return exact, note
 
 
 # ---------------------------------------------------------------- signrank / signtest
@@ -291,14 +312,12 @@ def _differences(session, args, sample):
          syntax="varname =exp [if] [in] [, NOEXACT EXACT]",
          help="Wilcoxon matched-pairs signed-rank test", by_ok=True)
 def signrank_cmd(session, args):
-    """signrank varname = exp [if] [in] [, noexact]
-    The exact p-value (option exact, Stata 16's default for n <= 200) is not implemented:
-    exact is refused; noexact changes nothing."""
+    """signrank varname = exp [if] [in] [, exact noexact]
+    The exact p-value is computed by default for n <= 200 (noexact: not), on request
+    (exact) up to n = 2,000, as signrank.ado 2.3.1 (Stata 16)."""
     opts = args.options
-    if opts.get("exact"):
-        if opts.get("noexact"):
-            raise StataError(198, "only one of exact or noexact is allowed")
-        raise StataError(198, "option exact not allowed")
+    if opts.get("exact") and opts.get("noexact"):
+        raise StataError(198, "only one of exact or noexact is allowed")
     numeric(session.data, args.varlist[0])
     return _byable(session, args, lambda sample: _signrank(session, args, sample))
 
@@ -310,13 +329,19 @@ def _signrank(session, args, sample):
     if len(d) == 0:
         raise StataError(2000, "no observations")
     res = signrank(d)
-    session.r = Returns({"N": float(len(d)), "N_pos": float(res.n_pos),
+    exact, note = _exact_choice(args.options, len(d), 2000, "for option exact")
+    ex = None
+    if exact:
+        from hlmshell.models.rank_tests import exact_signrank
+        ex = exact_signrank(d)
+    r = {} if ex is None else {"p_exact": ex.p, "p_l_exact": ex.p_l, "p_u_exact": ex.p_u}
+    session.r = Returns(r | {"N": float(len(d)), "N_pos": float(res.n_pos),
                          "N_neg": float(res.n_neg), "N_tie": float(res.n_zero),
                          "sum_pos": res.sum_pos, "sum_neg": res.sum_neg, "Var_a": res.var,
                          "z": res.z, "p": res.p, "p_l": res.p_l, "p_u": res.p_u})
     return SignrankOutput(f"{args.varlist[0]} = {args.exp_text}", res.n_pos, res.n_neg,
                           res.n_zero, res.sum_pos, res.sum_neg, res.unv, res.adj_zero,
-                          res.var, res.z, res.p)
+                          res.var, res.z, res.p, None if ex is None else ex.p, note)
 
 
 @command("signtest", abbrev="signtest", syntax="varname =exp [if] [in]",

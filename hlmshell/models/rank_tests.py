@@ -264,3 +264,83 @@ def kwallis(y: np.ndarray, codes: np.ndarray, k: int) -> Kwallis:
     df = int(used.sum()) - 1
     return Kwallis(obs.tolist(), sums.tolist(), h, h_adj, df, float(chdtrc(df, h + 1e-20)),
                    float(chdtrc(df, h_adj + 1e-20)) if not math.isnan(h_adj) else math.nan)
+
+
+# ------------------------------------------------------------------------- exact p-values
+MAX_EXACT_CELLS = 30_000_000     # the rank-sum recursion's table (240 MB of doubles)
+
+
+@dataclass
+class ExactP:
+    p: float             # two-sided: Pr(|T - E(T)| >= |t - E(T)|)
+    p_l: float           # Pr(T <= t)
+    p_u: float           # Pr(T >= t)
+
+
+def _integer_scores(ranks: np.ndarray) -> np.ndarray:
+    """Ranks as integers: doubled (and rounded) when any is a midrank, as Stata does."""
+    if np.all(ranks == np.floor(ranks)):
+        return ranks.astype(np.int64)
+    return np.rint(2 * ranks).astype(np.int64)
+
+
+def _tails(dist: np.ndarray, offset: int, t: int, scale: int, centre: int) -> ExactP:
+    """p-values from a distribution over the integers offset + j. The two-sided p compares
+    |scale*T - centre| with |scale*t - centre| (scale*E(T) = centre), all in integers."""
+    values = offset + np.arange(len(dist), dtype=np.int64)
+    far = np.abs(scale * values - centre) >= abs(scale * t - centre)
+
+    def clip(v):
+        return float(min(1.0, max(0.0, v)))
+    return ExactP(clip(dist[far].sum()), clip(dist[values <= t].sum()),
+                  clip(dist[values >= t].sum()))
+
+
+def exact_ranksum(x: np.ndarray, first: np.ndarray) -> ExactP:
+    """The permutation distribution of the first group's rank sum (every n1-subset of the
+    n ranks equally likely), by the recursion over observations f_i(k, s) =
+    (k/i) f_(i-1)(k-1, s - a_i) + ((i-k)/i) f_(i-1)(k, s), kept as probabilities. The
+    smaller group's sum is counted (the other's is the total minus it)."""
+    ranks, _ = average_ranks(x)
+    a = _integer_scores(ranks)
+    n, n1 = len(a), int(first.sum())
+    total = int(a.sum())
+    t1 = int(a[first].sum())
+    m, t = (n1, t1) if n1 <= n - n1 else (n - n1, total - t1)
+    top = int(np.sort(a)[::-1][:m].sum())
+    if (m + 1) * (top + 1) > MAX_EXACT_CELLS:
+        raise MemoryError("exact distribution too large")
+    f = np.zeros((m + 1, top + 1))
+    f[0, 0] = 1.0
+    k = np.arange(m + 1, dtype=float)[:, None]
+    reach = 0
+    # in ascending order, only the rows that can still reach m and the sums reachable so far
+    for i, ai in enumerate(np.sort(a).tolist(), start=1):
+        lo, hi = max(0, m - (n - i)), min(i, m)
+        reach = min(top, reach + ai)
+        c = reach + 1
+        r1 = max(lo, 1)
+        up = (k[r1:hi + 1] / i) * f[r1 - 1:hi, :c - ai]
+        f[lo:hi + 1, :c] *= np.clip((i - k[lo:hi + 1]) / i, 0, None)
+        f[r1:hi + 1, ai:c] += up
+    res = _tails(f[m], 0, t, n, m * total)
+    if m != n1:      # the sums were the second group's: the tails swap
+        res = ExactP(res.p, res.p_u, res.p_l)
+    return res
+
+
+def exact_signrank(d: np.ndarray) -> ExactP:
+    """The distribution of T = sum of sign(d_i) * rank|d_i| when every non-zero
+    difference's sign is + or - with probability 1/2 (zeros add 0); symmetric about 0."""
+    ranks, _ = average_ranks(np.abs(d))
+    a = _integer_scores(ranks)[d != 0]
+    t = int((np.sign(d[d != 0]).astype(np.int64) * a).sum())
+    top = int(a.sum())
+    dist = np.zeros(2 * top + 1)      # value v at index v + top
+    dist[top] = 1.0
+    for ai in a.tolist():
+        new = np.zeros_like(dist)
+        new[ai:] += dist[:len(dist) - ai]       # + a_i
+        new[:len(dist) - ai] += dist[ai:]       # - a_i
+        dist = 0.5 * new
+    return _tails(dist, -top, t, 1, 0)

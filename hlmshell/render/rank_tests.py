@@ -155,8 +155,16 @@ def _var_lines(rows: list[tuple[str, float]], unv: float) -> list[str]:
     return out + [f"{label:<21}{_f(v, spec)}"]
 
 
-def _z_lines(z: float, p: float) -> list[str]:
-    return [" " * 13 + f"z = {_f(z, '%7.3f')}", " " * 4 + f"Prob > |z| = {_f(p, '%8.4f')}"]
+def _z_lines(z: float, p: float, exact: float | None, note: bool) -> list[str]:
+    """z and its p; then the exact p, or (n between 200 and the exact limit, neither exact
+    nor noexact given) the note that it was not computed."""
+    out = [" " * 13 + f"z = {_f(z, '%7.3f')}", " " * 4 + f"Prob > |z| = {_f(p, '%8.4f')}"]
+    if exact is not None:
+        out.append(" " * 4 + f"Exact Prob = {_f(exact, '%8.4f')}")
+    elif note:
+        out += ["", "Note: Exact p-value is not computed by default for sample sizes > 200.",
+                "      Use option exact to compute it."]
+    return out
 
 
 @dataclass
@@ -172,6 +180,8 @@ class RanksumOutput:
     z: float
     p: float
     porder: float | None = None
+    exact: float | None = None     # the exact two-sided p
+    note: bool = False             # "Exact p-value is not computed by default ..."
 
 
 @to_text.register
@@ -188,7 +198,8 @@ def _(o: RanksumOutput) -> str:
              _tab_line("combined", n, total, total), ""]
     lines += _var_lines([("unadjusted variance", o.unv), ("adjustment for ties", o.var - o.unv),
                          ("adjusted variance", o.var)], o.unv)
-    lines += ["", f"H0: {xab}({byab}=={g1}) = {xab}({byab}=={g2})"] + _z_lines(o.z, o.p)
+    lines += ["", f"H0: {xab}({byab}=={g1}) = {xab}({byab}=={g2})"]
+    lines += _z_lines(o.z, o.p, o.exact, o.note)
     if o.porder is not None:
         lines += ["", f"P{{{xab}({byab}=={g1}) > {xab}({byab}=={g2})}} = "
                       f"{_f(o.porder, '%4.3f')}"]
@@ -208,6 +219,8 @@ class SignrankOutput:
     var: float
     z: float
     p: float
+    exact: float | None = None
+    note: bool = False
 
 
 @to_text.register
@@ -226,7 +239,7 @@ def _(o: SignrankOutput) -> str:
                          ("adjustment for ties", o.var - o.unv - o.adj_zero),
                          ("adjustment for zeros", o.adj_zero), ("adjusted variance", o.var)],
                         o.unv)
-    lines += ["", f"H0: {o.h0}"] + _z_lines(o.z, o.p)
+    lines += ["", f"H0: {o.h0}"] + _z_lines(o.z, o.p, o.exact, o.note)
     return "\n".join(line.rstrip() for line in lines)
 
 

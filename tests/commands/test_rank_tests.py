@@ -58,6 +58,8 @@ SMALL_CASES = [("spearman x y", "spearman x y (small)"), ("ktau x y", "ktau x y 
                ("ranksum x if g<2, by(g) porder", "ranksum x if g<2, by(g) (small)"),
                ("signrank x = y", "signrank x = y (small)"),
                ("signtest x = y", "signtest x = y (small)"),
+               ("ranksum u if g<2, by(g)", "ranksum u if g<2, by(g) (small, no ties)"),
+               ("signrank u = 8.6", "signrank u = 8.6 (small, no ties)"),
                ("kwallis x, by(g)", "kwallis x, by(g) (small)")]
 
 
@@ -156,7 +158,11 @@ def test_ranksum_labels_and_group1(hsb):
     ("ranksum mathach, by(id)", 499, "more than 2 groups found, only 2 allowed"),
     ("ranksum mathach if sector==1, by(sector)", 499, "1 group found, 2 required"),
     ("ranksum mathach", 198, "option by() required"),
-    ("ranksum mathach, by(sector) exact", 198, "option exact not allowed"),
+    ("ranksum mathach, by(sector) exact", 459,
+     "number of observations must be <= 1,000 for exact option"),
+    ("ranksum mathach, by(sector) exact noexact", 198, "only one of exact or noexact"),
+    ("signrank mathach = 0, exact", 459,
+     "number of observations must be <= 2,000 for option exact"),
     ("ranksum id, by(sector)", 109, "string variables not allowed"),
     ("ranksum mathach if mathach > 100, by(sector)", 2000, "no observations"),
     ("kwallis mathach if sector==1, by(sector)", 498, "at least two populations are required"),
@@ -203,3 +209,45 @@ def test_kendall_score_against_all_pairs():
         ref = sum(int(np.sign(x[i] - x[j]) * np.sign(y[i] - y[j]))
                   for i in range(n) for j in range(i + 1, n))
         assert _score(x, y) == ref
+
+
+def test_exact_lines(hsb):
+    """Exact p by default up to 200 observations; the note between 200 and the limit."""
+    rc, lines = run_lines(hsb, 'ranksum mathach if id<"1290", by(id)')
+    assert lines[-3].startswith("    Exact Prob = ") and "p_exact" in hsb.r.scalars
+    rc, lines = run_lines(hsb, 'ranksum mathach if id<"1290", by(id) noexact')
+    assert lines[-3].startswith("    Prob > |z| =") and "p_exact" not in hsb.r.scalars
+    rc, lines = run_lines(hsb, 'signrank mathach = 12 if id<"1400"')
+    assert lines[-5:-2] == ["", "Note: Exact p-value is not computed by default for sample "
+                                "sizes > 200.", "      Use option exact to compute it."]
+    rc, lines = run_lines(hsb, 'signrank mathach = 12 if id<"1400", exact')
+    assert lines[-3].startswith("    Exact Prob = ")
+
+
+def test_exact_distributions_against_enumeration():
+    """Exact p-values against every permutation (ties, zeros, unequal groups), 1e-12."""
+    import itertools
+
+    import numpy as np
+    from hlmshell.models.rank_tests import average_ranks, exact_ranksum, exact_signrank
+    rng = np.random.default_rng(5)
+    for _ in range(15):
+        n = int(rng.integers(2, 10))
+        x = rng.integers(0, 4, n).astype(float)
+        first = np.zeros(n, bool)
+        first[rng.permutation(n)[:int(rng.integers(1, n))]] = True
+        r = average_ranks(x)[0]
+        w, e = r[first].sum(), first.sum() * (n + 1) / 2
+        sums = np.array([r[list(c)].sum()
+                         for c in itertools.combinations(range(n), int(first.sum()))])
+        got = exact_ranksum(x, first)
+        assert got.p == pytest.approx((np.abs(sums - e) >= abs(w - e) - 1e-9).mean(), rel=1e-12)
+        assert got.p_l == pytest.approx((sums <= w + 1e-9).mean(), rel=1e-12)
+        d = rng.integers(-3, 4, n).astype(float)
+        r = average_ranks(np.abs(d))[0]
+        t = (np.sign(d) * r).sum()
+        vals = np.array([(np.array(s) * r[d != 0]).sum()
+                         for s in itertools.product([-1, 1], repeat=int((d != 0).sum()))])
+        got = exact_signrank(d)
+        assert got.p == pytest.approx((np.abs(vals) >= abs(t) - 1e-9).mean(), rel=1e-12)
+        assert got.p_u == pytest.approx((vals >= t - 1e-9).mean(), rel=1e-12)
