@@ -2,17 +2,20 @@
 
 Layouts, columns and formats are those of the display lines in public copies of Stata's
 spearman.ado (4.2.6), ktau.ado (4.2.4), ranksum.ado (2.5.1, Stata 16), signrank.ado
-(2.3.1), signtest.ado (2.3.14) and kwallis.ado (2.4.2), the latest versions readable here.
-Stata 17 rewrote "Ho:" as "H0:" across its tests (as in ttest), and that spelling is used;
-whether Stata 17 also recapitalised these tables' headings (e.g. "Obs", "Rank sum") is
-unconfirmed, so the ado files' words are kept.
+(2.3.1), signtest.ado (2.3.14) and kwallis.ado (2.4.2), the latest versions readable here,
+with Stata 17's rewording: "H0:" for "Ho:" everywhere; ranksum's and signrank's tables as
+public Stata 17+ logs show them (capitalised headings and labels, `Mann–Whitney` with an en
+dash, the z / Prob / Exact prob lines flush left: `         z = -4.842`, `Prob > |z| =
+0.0000`, `Exact prob = 0.0000`). signtest's table is capitalised the same way
+(unconfirmed); kwallis keeps the ado's words (public logs show them unchanged).
 
 - spearman/ktau with two variables: label = value lines (%7.0f, %12.4f, %11.3f).
 - Several variables: a pwcorr-like lower triangle (stub 12, a `|` in column 14; spearman
   cells " " %7.4f + star in 9 columns, ktau " " %9.4f + star in 11), a key box when more
   than the first statistic is shown, "(obs=#)" above unless obs is among the statistics.
 - ranksum/signrank: a 12-wide stub, obs %7.0g at column 17, sums %10.0g at 26 and 38;
-  variances %10.2f (or %10.0g from 1e7) at column 22; z %7.3f, Prob > |z| %8.4f.
+  variances %10.2f (or %10.0g from 1e7) at column 22; `z = ` %6.3f (how Stata 17 fits
+  |z| >= 10 is unconfirmed), `Prob > |z| = ` %6.4f.
 - kwallis: list's boxed table (by variable, Obs, Rank Sum %9.2f), then chi-squared %9.3f
   and probability %10.4f (shown no smaller than 0.0001).
 """
@@ -157,10 +160,13 @@ def _var_lines(rows: list[tuple[str, float]], unv: float) -> list[str]:
 
 def _z_lines(z: float, p: float, exact: float | None, note: bool) -> list[str]:
     """z and its p; then the exact p, or (n between 200 and the exact limit, neither exact
-    nor noexact given) the note that it was not computed."""
-    out = [" " * 13 + f"z = {_f(z, '%7.3f')}", " " * 4 + f"Prob > |z| = {_f(p, '%8.4f')}"]
+    nor noexact given) the note that it was not computed (the note's Stata 17 wording is
+    unconfirmed: Stata 16's is used)."""
+    # z in 6 columns as the logs show (%6.3f); a |z| of 10 or more is written in full
+    # rather than in %6.3f's e-notation (what Stata 17 prints then is unconfirmed)
+    out = [" " * 9 + f"z = {_f(z, '%12.3f').strip():>6}", f"Prob > |z| = {_f(p, '%6.4f')}"]
     if exact is not None:
-        out.append(" " * 4 + f"Exact Prob = {_f(exact, '%8.4f')}")
+        out.append(f"Exact prob = {_f(exact, '%6.4f')}")
     elif note:
         out += ["", "Note: Exact p-value is not computed by default for sample sizes > 200.",
                 "      Use option exact to compute it."]
@@ -191,13 +197,13 @@ def _(o: RanksumOutput) -> str:
     g1, g2 = o.labels
     rule = "-" * 13 + "+" + "-" * 33
     xab, byab = abbrev(o.x, 8), abbrev(o.by, 8)
-    lines = ["", "Two-sample Wilcoxon rank-sum (Mann-Whitney) test", "",
-             f"{abbrev(o.by, 12):>12} |      obs    rank sum    expected", rule,
+    lines = ["", "Two-sample Wilcoxon rank-sum (Mann–Whitney) test", "",
+             f"{abbrev(o.by, 12):>12} |      Obs    Rank sum    Expected", rule,
              _tab_line(g1, o.n1, o.sum_obs, o.n1 * (n + 1) / 2),
              _tab_line(g2, o.n2, total - o.sum_obs, o.n2 * (n + 1) / 2), rule,
-             _tab_line("combined", n, total, total), ""]
-    lines += _var_lines([("unadjusted variance", o.unv), ("adjustment for ties", o.var - o.unv),
-                         ("adjusted variance", o.var)], o.unv)
+             _tab_line("Combined", n, total, total), ""]
+    lines += _var_lines([("Unadjusted variance", o.unv), ("Adjustment for ties", o.var - o.unv),
+                         ("Adjusted variance", o.var)], o.unv)
     lines += ["", f"H0: {xab}({byab}=={g1}) = {xab}({byab}=={g2})"]
     lines += _z_lines(o.z, o.p, o.exact, o.note)
     if o.porder is not None:
@@ -230,14 +236,14 @@ def _(o: SignrankOutput) -> str:
     zero = o.n_zero * (o.n_zero + 1) / 2
     rule = "-" * 13 + "+" + "-" * 33
     lines = ["", "Wilcoxon signed-rank test", "",
-             "        sign |      obs   sum ranks    expected", rule,
-             _tab_line("positive", o.n_pos, o.sum_pos, half),
-             _tab_line("negative", o.n_neg, o.sum_neg, half),
-             _tab_line("zero", o.n_zero, zero, zero), rule,
-             _tab_line("all", n, n * (n + 1) / 2, n * (n + 1) / 2), ""]
-    lines += _var_lines([("unadjusted variance", o.unv),
-                         ("adjustment for ties", o.var - o.unv - o.adj_zero),
-                         ("adjustment for zeros", o.adj_zero), ("adjusted variance", o.var)],
+             "        Sign |      Obs   Sum ranks    Expected", rule,
+             _tab_line("Positive", o.n_pos, o.sum_pos, half),
+             _tab_line("Negative", o.n_neg, o.sum_neg, half),
+             _tab_line("Zero", o.n_zero, zero, zero), rule,
+             _tab_line("All", n, n * (n + 1) / 2, n * (n + 1) / 2), ""]
+    lines += _var_lines([("Unadjusted variance", o.unv),
+                         ("Adjustment for ties", o.var - o.unv - o.adj_zero),
+                         ("Adjustment for zeros", o.adj_zero), ("Adjusted variance", o.var)],
                         o.unv)
     lines += ["", f"H0: {o.h0}"] + _z_lines(o.z, o.p, o.exact, o.note)
     return "\n".join(line.rstrip() for line in lines)
@@ -265,9 +271,9 @@ def _(o: SigntestOutput) -> str:
         return f"{label:>12} |  {_f(a, '%10.0g')}  {_f(b, '%10.0g')}"
 
     big = max(o.n_pos, o.n_neg)
-    lines = ["", "Sign test", "", "        sign |    observed    expected", rule,
-             row("positive", o.n_pos, ns / 2), row("negative", o.n_neg, ns / 2),
-             row("zero", o.n_zero, o.n_zero), rule, row("all", ns + o.n_zero, ns + o.n_zero),
+    lines = ["", "Sign test", "", "        Sign |    Observed    Expected", rule,
+             row("Positive", o.n_pos, ns / 2), row("Negative", o.n_neg, ns / 2),
+             row("Zero", o.n_zero, o.n_zero), rule, row("All", ns + o.n_zero, ns + o.n_zero),
              "", "One-sided tests:",
              f"  H0: median of {base} = 0 vs.", f"  Ha: median of {base} > 0",
              f"      Pr(#positive >= {o.n_pos}) =",
