@@ -44,6 +44,7 @@ COMMANDS = [
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
     "oneway", "on", "loneway", "ttest", "ttesti",
+    "spearman", "ktau", "ranksum", "signrank", "signtest", "kwallis", "sdtest", "robvar", "prtest", "prtesti", "bitest", "bitesti",
 ]
 VARS = ["y", "x", "z", "g", "h", "s", "_all", "y*", "*", "x-z", "nosuch", "_n", "_N", "e(b)",
         "L.x", "D.y", "L(1/2).z"]
@@ -268,7 +269,25 @@ def command_line(rng) -> str:
                            "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb",
                            "set type double", "set type float", "set matsize 800",
                            "set more off, perm", "gsort -x", "sort z", "predict f2, fitted",
-                           "count if e(sample)"])
+                           "count if e(sample)",
+                           "spearman y x z", "spearman y x, stats(rho obs p) star(.05)",
+                           "spearman y x s, pw print(.5)", "spearman y", "ktau y x",
+                           "ktau y x z, stats(taua taub score se obs p) sidak", "ktau y x in 1/2",
+                           "ranksum y, by(h)", "ranksum y if h<2, by(h) porder",
+                           "ranksum y, by(s)", "ranksum y if g<2, by(g) exact", "ranksum s, by(h)",
+                           "signrank y = x", "signrank y = 0 if g==3", "signrank y = s",
+                           "signtest y = x", "signtest y = 1 in 1/0", "kwallis y, by(g)",
+                           "kwallis y, by(s)", "kwallis y if g==1, by(g)", "kwallis y",
+                           "sdtest y, by(h)", "sdtest y if h<2, by(h) level(90)", "sdtest y == x",
+                           "sdtest y == 2", "sdtest y == 0", "sdtest y = s", "sdtest y == 1, by(h)",
+                           "robvar y, by(g)", "robvar y, by(s)", "robvar y if g==1, by(h)",
+                           "robvar s, by(g)", "gen b = y > 1", "prtest b == .4", "prtest b, by(h)",
+                           "prtest b if h<2, by(h)", "prtest b == x", "prtest y == .5",
+                           "prtest b == 0", "prtesti 30 .4 45 .6", "prtesti 10 3 .5, count",
+                           "prtesti 1 .5 .5", "prtesti 30 .4", "bitest b == .3",
+                           "bitest b == .5, detail", "bitest b == 2", "bitest y == .5",
+                           "bitesti 10 3 .2", "bitesti 10 11 .5", "bitesti 0 0 .1",
+                           "bitesti 20 .5 .5, detail"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
