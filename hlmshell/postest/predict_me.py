@@ -23,7 +23,8 @@ RESIDUALS = ("pearson", "deviance", "anscombe")
 
 def default_points(model) -> int:
     prob = model.fit.problem
-    return 7 if prob.method == "laplace" else int(prob.points)
+    method = getattr(prob, "method", "laplace")     # (the crossed models' joint Laplace)
+    return 7 if method == "laplace" else int(prob.points)
 
 
 def _rule(q: int, points: int):
@@ -80,10 +81,25 @@ def pmf_cdf(model, y, mu, n, alpha):
     return np.where(bad, np.nan, dens), np.where(bad, np.nan, cdf)
 
 
+def _random_sd(model) -> np.ndarray:
+    """Per row, the SD of z'u summed over every level (levels are independent)."""
+    var, at = np.zeros(len(model.Z_all)), 0
+    for k, lv in enumerate(model.levels):
+        q = len(lv.effects)
+        Z = model.Z_all[:, at:at + q]
+        var += np.einsum("ij,jk,ik->i", Z, model.recovariance(k)[0], Z)
+        at += q
+    return np.sqrt(np.maximum(var, 0.0))
+
+
 def marginal(model, stat, eta_fixed, y, n, points=None):
-    """The statistic integrated over the random effects (mu, pr, density, distribution)."""
+    """The statistic integrated over the random effects (mu, pr, density, distribution).
+    Several levels: z'u is normal with each row's variance summed over the levels, so one
+    dimension of quadrature integrates it exactly as far as the rule goes."""
     from hlmshell.models.families import mean
-    q = len(model.levels[0].effects)
+    from hlmshell.estimates.me_levels import MultiMEModel
+    several = isinstance(model, MultiMEModel)
+    q = 1 if several else len(model.levels[0].effects)
     points = points or default_points(model)
     from hlmshell.models.quadrature import check_size
     try:
@@ -92,8 +108,7 @@ def marginal(model, stat, eta_fixed, y, n, points=None):
         raise StataError(909, f"insufficient memory for the integration grid: {err}") \
             from None
     t, w = _rule(q, points)
-    L = _chol(model)
-    A = model.Z_all @ L                                  # n x q
+    A = _random_sd(model)[:, None] if several else model.Z_all @ _chol(model)   # n x q
     alpha = _alpha(model)
     out = np.zeros(len(eta_fixed))
     for k in range(len(w)):                              # K passes over n rows: no n x K array

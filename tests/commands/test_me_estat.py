@@ -106,3 +106,22 @@ def test_estat_sd_gives_each_level_its_block():
     assert lines[at + 3] == "sector>id    |" and lines[at + 4].startswith("    sd(_cons)|")
     shown = [float(lines[k].split("|")[1].split()[0]) for k in (at + 1, at + 4)]
     assert shown == pytest.approx(np.sqrt(var), rel=1e-6)      # (printed to 7 digits)
+
+
+@pytest.mark.parametrize("levels", ["|| sector: || id:, intp(3)", "|| _all: R.sector || id:"])
+def test_marginal_prediction_over_several_levels(levels):
+    """predict, marginal after a nested or crossed model: E[invlogit(xb + u1 + u2)] over both
+    levels' intercepts. Reference: a 40 x 40 Gauss-Hermite product grid over the two
+    independent effects with the fitted variances (numpy), 1e-8 at intpoints(30)."""
+    s = hsb_after("gen hi = mathach > 15", f"quietly melogit hi ses {levels}",
+                  "predict m, marginal intpoints(30)", "predict xb, xb")
+    b = s.estimates.active.matrices["b"].values.ravel()
+    sd = np.sqrt(b[-2:])
+    t, w = np.polynomial.hermite_e.hermegauss(40)
+    w = w / w.sum()
+    xb = np.asarray(s.data.column("xb"), dtype=float)[:50]
+    eta = xb[:, None, None] + sd[0] * t[None, :, None] + sd[1] * t[None, None, :]
+    ref = np.einsum("ijk,j,k->i", 1 / (1 + np.exp(-eta)), w, w)
+    got = np.asarray(s.data.column("m"), dtype=float)[:50]
+    assert got == pytest.approx(ref, rel=1e-6)            # (m is stored as float)
+    assert s.run("margins") == 0                          # the marginal mean's margins
