@@ -62,6 +62,7 @@ INDEX = {
     'list': ('l', 'hlmshell.commands.describe_list'),
     'local': ('loc', 'hlmshell.commands.macro_cmds'),
     'log': ('log', 'hlmshell.commands.program'),
+    'logistic': ('logistic', 'hlmshell.commands.glm_cmds'),
     'logit': ('logit', 'hlmshell.commands.glm_cmds'),
     'loneway': ('loneway', 'hlmshell.commands.anova1'),
     'lookfor': ('lookfor', 'hlmshell.commands.codebook'),

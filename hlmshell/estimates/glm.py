@@ -12,7 +12,7 @@ import numpy as np
 from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 
-PREDICT = {"logit": "logit_p", "probit": "probit_p", "poisson": "poisson_p"}
+PREDICT = {"logit": "logit_p", "logistic": "logistic_p", "probit": "probit_p", "poisson": "poisson_p"}
 
 
 @dataclass
@@ -65,6 +65,7 @@ def glm_result(*, name, family, link, depvar, names, omitted, b, V, ll, ll_0, n,
     s["r2_p"] = 1.0 - ll / ll_0 if ll_0 else math.nan
     m: dict = {"cmdline": cmdline, "cmd": name, "estat_cmd": f"{name}_estat",
                "predict": PREDICT[name], "title": {"logit": "Logistic regression",
+                                                   "logistic": "Logistic regression",
                                                    "probit": "Probit regression",
                                                    "poisson": "Poisson regression"}[name],
                "chi2type": chi2type}
