@@ -42,6 +42,7 @@ INDEX = {
     'fillin': ('fillin', 'hlmshell.commands.rows'),
     'format': ('format', 'hlmshell.commands.variables'),
     'generate': ('g', 'hlmshell.commands.generate'),
+    'glm': ('glm', 'hlmshell.commands.glm_general'),
     'global': ('gl', 'hlmshell.commands.macro_cmds'),
     'graph': ('gr', 'hlmshell.commands.graphs'),
     'gsort': ('gsort', 'hlmshell.commands.data_cmds'),

@@ -152,7 +152,9 @@ def _(obj: CoefTable) -> str:
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE]
     if obj.vcetype:
-        lines.append(" " * 13 + "|" + obj.vcetype.rjust(21))
+        # centred over the 9-character std. err. column (Robust: 15 spaces, OIM: 17)
+        lines.append(" " * 13 + "|" + " " * (14 + max(0, 9 - len(obj.vcetype)) // 2)
+                     + obj.vcetype)
     lines += [head, mid]
     lines += fixed_lines(obj.rows)
     if obj.extra:

@@ -1,0 +1,307 @@
+"""`glm`: generalized linear models ([R] glm) on models/glm_general.py.
+
+parse (syntax/mixed_call with glm's options) → family/link → estimation sample and design
+(glm_estimate.build) → Newton on the observed information (`ml`, the default) or IRLS on
+the expected one (`irls`) → scale → EstimationResult (estimates/glm_general.py) → header
+(render/glm_general.py) and the coefficient table of logit/poisson (render/glm.py).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from hlmshell.commands.registry import command
+from hlmshell.errors import ResultError, StataError
+
+OPTIONS = (("family", "f", "string", False), ("link", "l", "string", False),
+           ("offset", "offset", "string", False), ("exposure", "exp", "string", False),
+           ("eform", "eform", None, True), ("irls", "irls", None, False),
+           ("scale", "scale", "string", False), ("vce", "vce", "string", False),
+           ("disp", "disp", "string", False))
+ALLOWED = {"nolog", "log", "level", "iterate", "noheader", "ml"}
+# family words: (full, minimum abbreviation) as glm's family parser
+_FAMILIES = (("gaussian", "gau"), ("normal", "n"), ("binomial", "b"), ("poisson", "p"),
+             ("gamma", "gam"), ("igaussian", "ig"), ("inormal", "inormal"),
+             ("nbinomial", "nb"))
+_LINKS = (("identity", "i"), ("logit", "logi"), ("log", "log"), ("logc", "logc"),
+          ("loglog", "logl"), ("cloglog", "cl"), ("probit", "pr"), ("power", "po"),
+          ("opower", "op"), ("nbinomial", "nbi"), ("reciprocal", "rec"))
+BINARY_LINKS = ("logit", "probit", "cloglog", "loglog", "logc", "opower")
+
+
+def _match(word: str, table):
+    w = word.lower()
+    for full, short in table:
+        if w == full or (len(w) >= len(short) and full.startswith(w)):
+            return full
+    return None
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def parse_family(text: str | None, session):
+    """family(...) → (name, binomial trials: 1, a number or a variable; nbinomial k)."""
+    if not text or not text.strip():
+        return "gaussian", 1.0, 1.0
+    words = text.split()
+    name = _match(words[0], _FAMILIES)
+    if name is None:
+        raise StataError(198, f"unknown family {words[0]}")  # unconfirmed wording
+    name = {"normal": "gaussian", "inormal": "igaussian"}.get(name, name)
+    arg = words[1:]
+    if len(arg) > 1 or (arg and name not in ("binomial", "nbinomial")):
+        raise StataError(198, "illegal family argument")
+    if name == "nbinomial":
+        if not arg:
+            return name, 1.0, 1.0
+        if arg[0].lower() == "ml":
+            raise StataError(198, "option family(nbinomial ml) not allowed")
+        k = _number(arg[0])
+        if k is None or not k > 0:
+            raise StataError(198, "illegal family argument")
+        return name, 1.0, k
+    if name == "binomial" and arg:
+        k = _number(arg[0])
+        if k is not None:
+            if k <= 0 or k != int(k):
+                raise StataError(198, "illegal family argument")
+            return ("bernoulli" if k == 1 else "binomial"), k, 1.0
+        from hlmshell.syntax.factor import resolver_for
+        var = resolver_for(session.data.names)(arg[0])
+        if session.data.is_string(var):
+            raise StataError(109, "type mismatch")
+        return "binomial", var, 1.0
+    return ("bernoulli" if name == "binomial" else name), 1.0, 1.0
+
+
+def parse_link(text: str | None, family: str):
+    """link(...) → (name, argument); the family's canonical (default) link without it."""
+    from hlmshell.models.glm_general import CANONICAL
+    if not text or not text.strip():
+        return CANONICAL[family]
+    words = text.split()
+    name = _match(words[0], _LINKS)
+    if name is None:
+        raise StataError(198, f"unknown link function {words[0]}")  # unconfirmed wording
+    if name in ("power", "opower"):
+        if len(words) != 2 or _number(words[1]) is None:
+            raise StataError(198, f"link({name} #) requires a number")  # unconfirmed wording
+        a = _number(words[1])
+        if name == "power" and a == 1:
+            return "identity", None
+        if name == "power" and a == 0:
+            return "log", None
+        return name, a
+    if len(words) > 1:
+        raise StataError(198, "illegal link argument")
+    if name == "reciprocal":
+        return "power", -1.0
+    if name == "nbinomial":
+        if family != "nbinomial":    # the link's k is the family's
+            raise StataError(198, "link(nbinomial) requires family(nbinomial)")
+        return name, None
+    return name, None
+
+
+def parse_scale(text: str | None):
+    """scale(x2 | dev | #) → ("x2"|"dev"|"value", value); None for the family's default."""
+    if text is None:
+        return None
+    t = text.strip().lower()
+    if t == "x2":
+        return ("x2", None)
+    if t in ("dev", "deviance"):
+        return ("dev", None)
+    v = _number(t)
+    if v is None or not v > 0:
+        raise StataError(198, "invalid scale()")
+    return ("value", v)
+
+
+def _check_outcome(y, family, n, depvar):
+    """Stata-like refusals of outcomes outside the family's support (wordings unconfirmed)."""
+    if family == "bernoulli" and np.any((y < 0) | (y > 1)):
+        raise StataError(499, f"{depvar} has values outside [0,1]; "
+                              "use family(binomial #|varname) for counts")
+    if family == "binomial":
+        if np.any(y < 0) or np.any(y > n):
+            raise StataError(499, f"{depvar} has values outside [0, n]")
+    if family in ("poisson", "nbinomial") and np.any(y < 0):
+        raise StataError(459, f"{depvar} must be greater than or equal to zero")
+    if family in ("gamma", "igaussian") and np.any(y <= 0):
+        raise StataError(459, f"{depvar} must be greater than zero")
+
+
+def estimate(session, call):
+    from hlmshell.commands.glm_cmds import parse_vce
+    from hlmshell.commands.glm_estimate import build, offset_column
+    from hlmshell.estimates.glm_general import glm_general_result
+    from hlmshell.estimates.results import data_signature
+    from hlmshell.models import ModelError
+    from hlmshell.models.glm import robust_vce
+    from hlmshell.models.glm_general import SCALED, Family, Link, fit
+    from hlmshell.syntax.factor import resolver_for
+    if call.weight:
+        raise StataError(101, "weights not allowed")
+    family, trials, k = parse_family(call.extra.get("family"), session)
+    link, larg = parse_link(call.extra.get("link"), family)
+    if link == "nbinomial":
+        larg = k
+    scale = parse_scale(call.extra.get("scale"))
+    if call.extra.get("disp") is not None:
+        raise StataError(198, "option disp() not allowed")
+    irls = bool(call.extra.get("irls"))
+    if irls and "ml" in call.options.given:
+        raise StataError(198, "options irls and ml may not be combined")
+    resolve = resolver_for(session.data.names)
+    vce, clustvar = parse_vce(call.extra.get("vce"), resolve)
+    offset, offname = offset_column(session, call)
+    if session.data.is_string(call.depvar):
+        raise StataError(109, "type mismatch")
+    y_all = np.asarray(session.data.column(call.depvar), dtype=float)
+    n_all = None
+    if isinstance(trials, str):
+        n_all = np.asarray(session.data.column(trials), dtype=float)
+    clus = clus_nan = None
+    if clustvar:
+        clus = np.asarray(session.data.column(clustvar))
+        miss = np.array([v == "" for v in clus]) if clus.dtype == object else \
+            np.isnan(clus.astype(float))
+        clus_nan = np.where(miss, np.nan, 0.0)
+    design, variables = build(session, call, y_all, (offset, clus_nan, n_all))
+    if isinstance(trials, str) and trials not in variables:
+        variables = variables + [trials]
+    y, X = design.y, design.X
+    if len(y) == 0:
+        raise StataError(2000, "no observations")
+    n = n_all[design.rows] if n_all is not None else trials
+    if n_all is not None and (np.any(n <= 0) or np.any(n != np.round(n))):
+        raise StataError(499, f"{trials} must be a positive integer")  # unconfirmed wording
+    _check_outcome(y, family, n, call.depvar)
+    off = offset[design.rows] if offset is not None else None
+    fam, lnk = Family(family, n, k), Link(link, larg)
+    nobs = len(y)
+    keep = list(design.keep)
+    df = nobs - len(keep)
+    maxiter = call.options.iterate if call.options.iterate is not None else 300
+    check = session.interrupt_check
+
+    def ll_total(mu):
+        dev = float(np.sum(fam.deviance(y, mu)))
+        phi = 1.0
+        if family in ("gamma", "igaussian"):
+            V, _ = fam.variance(mu)
+            phi = float(np.sum((y - mu) ** 2 / V)) / df if df > 0 else 1.0
+        return float(np.sum(fam.loglik(y, mu, phi, dev, nobs)))
+
+    try:
+        with np.errstate(all="ignore"):
+            res = fit(X, y, fam, lnk, off, "irls" if irls else "ml", maxiter,
+                      on_iteration=(lambda i, v: check()) if check else None,
+                      ll_of=None if irls else ll_total)
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    # the scale: x2 by default for the families with one, 1 for the others
+    how = scale or (("x2", None) if family in SCALED else ("one", None))
+    if how[0] == "x2":
+        phi = res.pearson / df if df > 0 else math.nan
+    elif how[0] == "dev":
+        phi = res.deviance / df if df > 0 else math.nan
+    elif how[0] == "value":
+        phi = how[1]
+    else:
+        phi = 1.0
+    with np.errstate(all="ignore"):
+        ll = ll_total(res.mu)
+    V = res.V1 * phi
+    n_clust = None
+    if vce != "oim":
+        cl = clus[design.rows] if clustvar else None
+        try:
+            V = robust_vce(res.V1, res.scores, cl)
+        except ModelError as err:
+            raise StataError(err.code, err.message) from None
+        n_clust = len(np.unique(cl)) if clustvar else None
+    names = list(design.fixed_names)
+    kk = len(names)
+    b_full, V_full = np.zeros(kk), np.zeros((kk, kk))
+    b_full[keep] = res.b
+    V_full[np.ix_(keep, keep)] = V
+    sig = data_signature(variables, [session.data.column(v) for v in variables], design.sample)
+    result = glm_general_result(
+        fam=fam, lnk=lnk, trials=trials, depvar=call.depvar, names=names,
+        omitted=np.asarray(design.omitted), b=b_full, V=V_full, fitres=res, ll=ll, phi=phi,
+        scale=how, nobs=nobs, df=df, irls=irls, vce=vce, clustvar=clustvar, n_clust=n_clust,
+        offset=offname, cmdline=f"glm {call.text.strip()}".strip(), sample=design.sample,
+        sigvars=variables, datasignature=sig, has_cons=design.has_cons,
+        dropped=design.dropped)
+    return result, res
+
+
+def output(result, level: float, eform: bool, log: bool = True, noheader: bool = False):
+    from hlmshell.commands.glm_cmds import fixed_rows
+    from hlmshell.render.glm import CoefTable, GLMLog, GLMOutput
+    from hlmshell.render.glm_general import GLMLongHeader
+    s, m, model = result.scalars, result.macros, result.model
+    irls = m["opt"] == "irls"
+    out = GLMOutput()
+    if log:
+        out.log = GLMLog([(None, [(f"Iteration {i}", v) for i, v in enumerate(model.log)
+                                  if not (irls and i == 0)])],
+                         "deviance" if irls else "log likelihood",
+                         bool(s.get("converged", 1)))
+    robust = m.get("vcetype") == "Robust"
+    if not noheader:
+        out.header = GLMLongHeader(
+            int(s["N"]), int(s["df"]), s["phi"], s["deviance"], s["deviance_p"],
+            m["varfuncf"], m["varfunct"], m["linkf"], m["linkt"], s["aic"], s["bic"], s["ll"],
+            irls=irls, crittype="Log pseudolikelihood" if robust else "Log likelihood")
+    if m.get("clustvar"):
+        text = f"(Std. err. adjusted for {int(s['N_clust']):,} clusters in {m['clustvar']})"
+        out.table_notes_before = [text.rjust(78)]
+    title = "Coefficient"
+    if eform:
+        title = model.eform_title
+    b = result.matrices["b"].values.ravel()
+    V = result.matrices["V"].values
+    rows = fixed_rows(model.names, model.omitted, b, V, level, transform=eform)
+    out.table = CoefTable(m["depvar"], rows, level, title, m.get("vcetype", "OIM"))
+    if m.get("msg"):
+        out.table_notes.append(m["msg"])
+    return out
+
+
+@command("glm", abbrev="glm", syntax="raw", help="generalized linear models")
+def glm(session, args):
+    """glm depvar [indepvars] [if] [in] [, family(familyname) link(linkname) noconstant exposure(varname) offset(varname) irls ml scale(x2|dev|#) vce(oim|robust|cluster clustvar) eform level(#) iterate(#) nolog noheader]
+        familyname: gaussian | igaussian | binomial [#|varname] | poisson | nbinomial [#] | gamma
+        linkname: identity | log | logit | probit | cloglog | power # | opower # | nbinomial | loglog | logc
+    """
+    from hlmshell.commands.glm_cmds import parse_call, refuse_options
+    call = parse_call(session, args.body, "glm", OPTIONS)
+    if call.levels:
+        raise StataError(198, "invalid syntax")
+    refuse_options(call, ALLOWED)
+    level = call.options.level if call.options.level is not None else \
+        float(session.settings.get("level", 95))
+    eform = bool(call.extra.get("eform"))
+    if call.replay:
+        result = session.estimates.active
+        if result is None or result.cmd != "glm":
+            raise StataError(301, "last estimates not found")
+        return output(result, level, eform, log=False)
+    if not session.data.names:
+        raise StataError(111, "no variables defined")
+    result, res = estimate(session, call)
+    session.estimates.post(result)
+    out = output(result, level, eform, log=call.options.log, noheader=call.options.noheader)
+    out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
+    if not res.converged:
+        raise ResultError(430, "convergence not achieved", output=out)
+    return out

@@ -1,0 +1,156 @@
+"""e() of `glm` and the model object its postestimation (predict, estat, replay) reads.
+
+The variance/link descriptions are Stata's header strings (`u*(1-u)` [Bernoulli], `ln(u)`
+[Log]; with n binomial trials u becomes u/n). e(varfunc)/e(link) hold the names of Stata's
+glim_v#/glim_l# programs (numbering unconfirmed).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hlmshell.estimates.results import EstimationResult
+from hlmshell.matrix import StataMatrix
+
+_VAR = {"gaussian": ("1", "Gaussian", 1), "bernoulli": ("u*(1-u)", "Bernoulli", 2),
+        "binomial": ("u*(1-u/{n})", "Binomial", 3), "poisson": ("u", "Poisson", 4),
+        "nbinomial": ("u+({k})u^2", "Neg. Binomial", 5), "gamma": ("u^2", "Gamma", 6),
+        "igaussian": ("u^3", "Inverse Gaussian", 7)}
+
+
+def _num(x) -> str:
+    from hlmshell.render.formats import fmt
+    return fmt(float(x), "%9.0g").strip()
+
+
+def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
+    """(g(u) text, [title], glim_l number); u stands for u/n with binomial trials."""
+    u = "u" if n == "1" else f"u/{n}"
+    if link == "identity":
+        return u, "Identity", 1
+    if link == "logit":
+        return (f"ln(u/(1-u))" if n == "1" else f"ln(u/({n}-u))"), "Logit", 2
+    if link == "log":
+        return f"ln({u})", "Log", 3
+    if link == "nbinomial":
+        return f"ln(u/(u+(1/{_num(arg)})))", "Neg. Binomial", 4
+    if link == "logc":
+        return f"ln(1-{u})", "Log complement", 5
+    if link == "loglog":
+        return f"-ln(-ln({u}))", "Log-log", 6
+    if link == "cloglog":
+        return f"ln(-ln(1-{u}))", "Complementary log-log", 7
+    if link == "probit":
+        return f"invnorm({u})", "Probit", 8
+    if link == "power":
+        if arg == -1:
+            return (f"1/u" if n == "1" else f"{n}/u"), "Reciprocal", 9
+        base = u if n == "1" else f"({u})"
+        return f"{base}^({_num(arg)})", "Power", 9
+    odds = "u/(1-u)" if n == "1" else f"u/({n}-u)"
+    return f"(({odds})^({_num(arg)})-1)/({_num(arg)})", "Odds power", 10
+
+
+def eform_title(family: str, link: str) -> str:
+    """The eform column title, as Stata's glm: odds ratios for logit, IRR for a log-link
+    count model, risk ratios for a log-link binomial, exp(b) otherwise."""
+    if link == "logit":
+        return "Odds ratio"
+    if link == "log" and family in ("poisson", "nbinomial"):
+        return "IRR"
+    if link == "log" and family in ("bernoulli", "binomial"):
+        return "Risk ratio"
+    return "exp(b)"
+
+
+@dataclass
+class GLMGeneralModel:
+    """What predict needs after glm."""
+    family: str
+    link: str
+    link_arg: float | None
+    trials: object              # 1, a number, or a variable name
+    k: float
+    depvar: str
+    names: list
+    omitted: np.ndarray
+    b: np.ndarray
+    V: np.ndarray
+    offset: str = ""
+    has_cons: bool = True
+    log: list = field(default_factory=list)
+    sample: np.ndarray | None = None
+    levels: tuple = ()
+    dropped: list = field(default_factory=list)
+    eform_title: str = "exp(b)"
+    estat_allowed = ("ic", "summarize", "vce")
+
+    def replay(self, result, level: float = 95):
+        from hlmshell.commands.glm_general import output
+        return output(result, level, False, log=False)
+
+
+def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres, ll, phi,
+                       scale, nobs, df, irls, vce, clustvar, n_clust, offset, cmdline,
+                       sample, sigvars, datasignature, has_cons, dropped=()):
+    from hlmshell.commands.glm_estimate import wald
+    rank = int(np.sum(~omitted))
+    chi2, df_m, p = wald(b, V, names, omitted)
+    dev, pear = fitres.deviance, fitres.pearson
+    n_text = "1" if fam.name != "binomial" else (trials if isinstance(trials, str)
+                                                  else _num(trials))
+    vf, vt, vnum = _VAR[fam.name]
+    vf = vf.format(n=n_text, k=_num(fam.k))
+    lf, lt, lnum = link_text(lnk.name, lnk.arg, n_text)
+    disp = lambda x: x / df if df > 0 else math.nan  # noqa: E731
+    s: dict = {"rank": rank, "N": nobs, "ic": fitres.iterations, "k": len(names), "k_eq": 1,
+               "k_eq_model": 0, "k_dv": 1, "df_m": rank - int(has_cons), "df": df,
+               "phi": phi, "aic": (-2 * ll + 2 * rank) / nobs, "bic": dev - df * math.log(nobs),
+               "ll": ll, "chi2": chi2, "p": p, "deviance": dev, "deviance_s": dev / phi,
+               "deviance_p": pear, "deviance_ps": pear / phi, "dispers": disp(dev),
+               "dispers_s": disp(dev) / phi, "dispers_p": disp(pear),
+               "dispers_ps": disp(pear) / phi, "nbml": 0, "vf": fam.k if fam.name == "nbinomial"
+               else 0, "power": lnk.arg if lnk.name in ("power", "opower") else 0,
+               "converged": int(bool(fitres.converged)), "rc": 0 if fitres.converged else 430}
+    if n_clust is not None:
+        s["N_clust"] = n_clust
+    m: dict = {"cmdline": cmdline, "cmd": "glm", "predict": "glm_p", "title":
+               "Generalized linear models", "depvar": depvar,
+               "varfunc": f"glim_v{vnum}", "varfunct": vt, "varfuncf": vf,
+               "link": f"glim_l{lnum:02d}", "linkt": lt, "linkf": lf,
+               "m": n_text, "chi2type": "Wald"}
+    if offset:
+        m["offset"] = offset
+    if clustvar:
+        m["clustvar"] = clustvar
+    robust = vce != "oim"
+    m["vce"] = vce
+    m["vcetype"] = "Robust" if robust else ("EIM" if irls else "OIM")
+    m.update({"opt": "irls" if irls else "ml", "opt1": "MQL Fisher scoring" if irls else "ML",
+              "which": "max", "technique": "nr", "properties": "b V",
+              "datasignaturevars": " ".join(sigvars), "datasignature": datasignature})
+    if not robust and scale[0] != "one" and not (scale[0] == "x2" and
+                                                   fam.name in ("gaussian", "gamma",
+                                                                "igaussian")):
+        m["msg"] = {"x2": "(Standard errors scaled using square root of Pearson X2-based "
+                          "dispersion.)",
+                    "dev": "(Standard errors scaled using square root of deviance-based "
+                           "dispersion.)",
+                    "value": f"(Standard errors scaled using dispersion equal to square root "
+                             f"of {_num(phi)}.)"}[scale[0]]          # the last: unconfirmed
+    cols = [f"{depvar}:{nm}" for nm in names]
+    mats = {"b": StataMatrix(np.asarray(b, float).reshape(1, -1), ["y1"], cols),
+            "V": StataMatrix(np.asarray(V, float), list(cols), list(cols), symmetric=True)}
+    model = GLMGeneralModel(fam.name, lnk.name, lnk.arg, trials, fam.k, depvar, list(names),
+                            np.asarray(omitted, bool), np.asarray(b, float),
+                            np.asarray(V, float), offset, has_cons, list(fitres.log),
+                            np.asarray(sample, bool), dropped=list(dropped),
+                            eform_title=eform_title(fam.name, lnk.name))
+    # margins differentiates the inverse link of the mean per trial: not for n trials
+    margins_link = lnk.name if fam.name != "binomial" and lnk.name in (
+        "identity", "logit", "probit", "cloglog", "log") else f"glm {lnk.name}"
+    return EstimationResult(cmd="glm", scalars=s, macros=m, matrices=mats,
+                            sample=np.asarray(sample, dtype=bool), model=model,
+                            link=margins_link)

@@ -1,0 +1,160 @@
+"""glm (and logistic) through the shell against statsmodels (tests/fixtures/glm_statsmodels.py
+→ glm_statsmodels.json): coefficients, OIM (ml) and EIM (irls) standard errors, deviance,
+Pearson X2, scale, log likelihood, all to 1e-6 relative; glm = logit / poisson to 1e-8;
+Stata's header layout; refusals."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from session_helpers import hsb_after, run_lines, state
+
+REF = json.loads((Path(__file__).parents[1] / "fixtures" / "glm_statsmodels.json").read_text())
+REL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def s():
+    return hsb_after("gen hi = mathach > 15", "gen cnt = max(0, round(mathach/4))",
+                     "gen nbc = round(max(mathach, 0)^2/40)", "gen pos = mathach + 5")
+
+
+def _coef(e):
+    b = e.matrices["b"].values.ravel()
+    V = e.matrices["V"].values
+    names = e.matrices["b"].colnames
+    keep = [j for j, nm in enumerate(names) if "b." not in nm]
+    return b[keep], np.sqrt(np.diag(V)[keep])
+
+
+def test_generated_counts_match_the_fixture(s):
+    assert float(np.nansum(s.data.column("cnt"))) == REF["cnt_sum"]
+    assert float(np.nansum(s.data.column("nbc"))) == REF["nbc_sum"]
+
+
+@pytest.mark.parametrize("case", REF["glm"], ids=[c["cmd"] for c in REF["glm"]])
+def test_glm_ml_matches_statsmodels(s, case):
+    assert s.run(f"quietly {case['cmd']}") == 0
+    e = s.estimates.active
+    b, se = _coef(e)
+    np.testing.assert_allclose(b, case["b"], rtol=REL, atol=1e-10)
+    np.testing.assert_allclose(se, case["se_oim"], rtol=REL)
+    sc = e.scalars
+    assert sc["deviance"] == pytest.approx(case["deviance"], rel=REL)
+    assert sc["deviance_p"] == pytest.approx(case["pearson"], rel=REL)
+    assert sc["phi"] == pytest.approx(case["scale"], rel=REL)
+    assert sc["ll"] == pytest.approx(case["ll"], rel=REL)
+    assert sc["N"] == case["N"] and sc["df"] == case["N"] - len(case["b"])
+    assert sc["aic"] == pytest.approx((-2 * case["ll"] + 2 * len(case["b"])) / case["N"], rel=REL)
+    assert sc["bic"] == pytest.approx(case["deviance"] - sc["df"] * math.log(case["N"]), rel=REL)
+
+
+@pytest.mark.parametrize("case", REF["glm"][:4] + REF["glm"][7:9],
+                         ids=[c["cmd"] for c in REF["glm"][:4] + REF["glm"][7:9]])
+def test_glm_irls_matches_statsmodels_eim(s, case):
+    assert s.run(f"quietly {case['cmd']} irls") == 0 if "," in case["cmd"] else \
+        s.run(f"quietly {case['cmd']}, irls") == 0
+    e = s.estimates.active
+    b, se = _coef(e)
+    np.testing.assert_allclose(b, case["b"], rtol=REL, atol=1e-10)
+    np.testing.assert_allclose(se, case["se_eim"], rtol=REL)
+    assert e.macros["vcetype"] == "EIM" and e.macros["opt"] == "irls"
+
+
+@pytest.mark.parametrize("glm_cmd, peer", [
+    ("glm hi ses i.sector female, family(binomial)", "logit hi ses i.sector female"),
+    ("glm hi ses, family(binomial) link(probit)", "probit hi ses"),
+    ("glm cnt ses female, family(poisson)", "poisson cnt ses female"),
+    ("glm cnt ses, family(poisson) vce(cluster id)", "poisson cnt ses, vce(cluster id)"),
+])
+def test_glm_equals_logit_probit_poisson(s, glm_cmd, peer):
+    assert s.run(f"quietly {peer}") == 0
+    e1 = s.estimates.active
+    assert s.run(f"quietly {glm_cmd}") == 0
+    e2 = s.estimates.active
+    np.testing.assert_allclose(e2.matrices["b"].values, e1.matrices["b"].values, rtol=1e-8)
+    np.testing.assert_allclose(e2.matrices["V"].values, e1.matrices["V"].values, rtol=1e-8,
+                               atol=1e-14)
+    assert e2.scalars["ll"] == pytest.approx(e1.scalars["ll"], rel=1e-10)
+
+
+def test_glm_header_layout(s):
+    rc, lines = run_lines(s, "glm hi ses i.sector, family(binomial)")
+    assert rc == 0
+    assert lines[1].startswith("Iteration 0:   log likelihood = ")
+    i = lines.index("Generalized linear models                         Number of obs   =      7,185")
+    assert lines[i + 1] == "Optimization     : ML                             Residual df     =      7,182"
+    assert lines[i + 2] == " " * 50 + "Scale parameter =          1"
+    assert lines[i + 3] == "Deviance         =  8993.811297                   (1/df) Deviance =   1.252271"
+    assert lines[i + 4] == "Pearson          =  7131.671752                   (1/df) Pearson  =   .9929924"
+    assert lines[i + 6] == "Variance function: V(u) = u*(1-u)                 [Bernoulli]"
+    assert lines[i + 7] == "Link function    : g(u) = ln(u/(1-u))             [Logit]"
+    assert lines[i + 9] == " " * 50 + "AIC             =   1.252583"
+    assert lines[i + 10] == "Log likelihood   = -4496.905648                   BIC             =  -54780.56"
+    assert lines[i + 13] == "             |                 OIM"
+    assert lines[i + 14] == "          hi | Coefficient  std. err.      z    P>|z|     [95% conf. interval]"
+
+
+def test_glm_e_results_and_eform(s):
+    rc, lines = run_lines(s, "glm cnt ses, family(poisson) eform nolog")
+    assert rc == 0
+    assert any(ln.startswith("         cnt |        IRR   std. err.") for ln in lines)
+    e = s.estimates.active
+    assert e.cmd == "glm" and e.macros["varfunct"] == "Poisson" and e.macros["linkt"] == "Log"
+    assert e.scalars["dispers_p"] == pytest.approx(e.scalars["deviance_p"] / e.scalars["df"])
+    rc, lines = run_lines(s, "glm hi ses, family(binomial) eform nolog")
+    assert any("Odds ratio" in ln for ln in lines)
+    rc, lines = run_lines(s, "glm hi ses, family(binomial) link(probit) scale(x2) nolog")
+    assert "(Standard errors scaled using square root of Pearson X2-based dispersion.)" in lines
+    e = s.estimates.active
+    assert e.scalars["phi"] == pytest.approx(e.scalars["deviance_p"] / e.scalars["df"])
+
+
+def test_glm_scale_dev_scales_the_variance(s):
+    assert s.run("quietly glm cnt ses, family(poisson)") == 0
+    V1 = s.estimates.active.matrices["V"].values
+    assert s.run("quietly glm cnt ses, family(poisson) scale(dev)") == 0
+    e = s.estimates.active
+    np.testing.assert_allclose(e.matrices["V"].values, V1 * e.scalars["deviance"] / e.scalars["df"],
+                               rtol=1e-12)
+
+
+@pytest.mark.parametrize("line, rc", [
+    ("glm cnt ses, family(poisson) link(nbinomial)", 198),
+    ("glm cnt ses, family(bogus)", 198),
+    ("glm cnt ses, family(poisson) link(bogus)", 198),
+    ("glm cnt ses, family(binomial)", 499),
+    ("gen neg = cnt - 3", 0),
+    ("glm neg ses, family(poisson)", 459),
+    ("glm neg ses, family(gamma)", 459),
+    ("glm cnt ses, family(poisson) link(power)", 198),
+    ("glm cnt ses, family(poisson) irls ml", 198),
+    ("glm cnt ses [fw=cnt], family(poisson)", 101),
+    ("glm cnt ses, family(poisson) scale(-1)", 198),
+    ("glm cnt ses, family(poisson) bogus", 198),
+    ("glm cnt ses, family(nbinomial ml)", 198),
+    ("glm cnt ses, family(binomial 2.5)", 198),
+    ("glm hi ses, family(binomial) iterate(1)", 430),
+])
+def test_glm_refusals(s, line, rc):
+    before = state(s)
+    assert s.run(line) == rc
+    if rc and rc != 430:
+        assert state(s) == before
+    s.run("capture drop neg") if line.startswith("glm neg ses, family(gamma)") else None
+
+
+def test_glm_binomial_trials_variable(s):
+    assert s.run("quietly gen four = 4") == 0
+    assert s.run("quietly gen k = min(cnt, 4)") == 0
+    assert s.run("quietly glm k ses, family(binomial four) nolog") == 0
+    e = s.estimates.active
+    assert e.macros["varfuncf"] == "u*(1-u/four)" and e.macros["linkf"] == "ln(u/(four-u))"
+    # n Bernoulli trials each: the same estimates as family(binomial 4)
+    b1 = e.matrices["b"].values.copy()
+    assert s.run("quietly glm k ses, family(binomial 4)") == 0
+    np.testing.assert_allclose(s.estimates.active.matrices["b"].values, b1, rtol=1e-10)
