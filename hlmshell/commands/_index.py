@@ -88,6 +88,7 @@ INDEX = {
     'move': ('move', 'hlmshell.commands.variables'),
     'mvdecode': ('mvdecode', 'hlmshell.commands.variables'),
     'mvencode': ('mvencode', 'hlmshell.commands.variables'),
+    'nbreg': ('nbreg', 'hlmshell.commands.nbreg'),
     'nlcom': ('nlcom', 'hlmshell.commands.postest_linear'),
     'numlist': ('numlist', 'hlmshell.commands.numlist_timer'),
     'oneway': ('on', 'hlmshell.commands.anova1'),

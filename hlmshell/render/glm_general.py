@@ -107,3 +107,19 @@ class AlphaLRTest:
 def _(obj: AlphaLRTest) -> str:
     left = f"LR test of alpha=0: chibar2(01) = {fmt(obj.chi2, '%8.2f').strip()}"
     return f"{left:<55}Prob >= chibar2 = {fmt(obj.p, '%5.3f')}"
+
+
+@dataclass
+class NBTable:
+    """nbreg's coefficient table: the CoefTable (with /lnalpha below its rule) and the
+    `alpha` row in a section of its own."""
+    table: object      # render.glm.CoefTable
+    alpha: object      # render.glm.RERow
+
+
+@to_text.register
+def _(obj: NBTable) -> str:
+    from hlmshell.render.glm import _re_line
+    lines = to_text(obj.table).split("\n")
+    mid = "-" * 13 + "+" + "-" * 64
+    return "\n".join(lines[:-1] + [mid, _re_line(obj.alpha), lines[-1]])
