@@ -79,7 +79,7 @@ def test_nbreg_exposure_and_boundary(s):
     assert rc == 0
     e = s.estimates.active
     assert e.scalars["chi2_c"] < 1e-6 and e.scalars["alpha"] < 1e-6
-    assert e.scalars["ll"] == pytest.approx(e.scalars["ll_c"], abs=1e-5)
+    assert e.scalars["ll"] == pytest.approx(e.scalars["ll_c"], abs=1e-3)
     line = next(ln for ln in lines if ln.startswith("LR test of alpha=0"))
     assert line == "LR test of alpha=0: chibar2(01) = 0.00                 Prob >= chibar2 = 1.000"
 
