@@ -158,3 +158,23 @@ def test_glm_binomial_trials_variable(s):
     b1 = e.matrices["b"].values.copy()
     assert s.run("quietly glm k ses, family(binomial 4)") == 0
     np.testing.assert_allclose(s.estimates.active.matrices["b"].values, b1, rtol=1e-10)
+
+
+def test_glm_predict(s):
+    assert s.run("quietly glm cnt ses female, family(poisson)") == 0
+    b = s.estimates.active.matrices["b"].values.ravel()
+    assert s.run("quietly predict m") == 0
+    assert s.run("quietly predict r, pearson") == 0
+    assert s.run("quietly predict d, deviance") == 0
+    assert s.run("quietly predict q, response") == 0
+    ses, fem, y = (s.data.column(v) for v in ("ses", "female", "cnt"))
+    mu = np.exp(b[0] * ses + b[1] * fem + b[2])
+    np.testing.assert_allclose(s.data.column("m"), mu, rtol=1e-6)
+    np.testing.assert_allclose(s.data.column("r"), (y - mu) / np.sqrt(mu), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s.data.column("q"), y - mu, rtol=1e-5, atol=1e-5)
+    # the squared deviance residuals add up to the deviance
+    assert float(np.sum(s.data.column("d").astype(float) ** 2)) == pytest.approx(
+        s.estimates.active.scalars["deviance"], rel=1e-5)
+    assert s.run("quietly predict bad, score") == 198
+    assert s.run("quietly glm hi ses, family(binomial)") == 0
+    assert s.run("quietly predict an, anscombe") == 198
