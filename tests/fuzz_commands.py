@@ -38,7 +38,7 @@ COMMANDS = [
     "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
-    "menbreg", "meglm",
+    "menbreg", "meglm", "glm", "nbreg", "logistic",
     "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
@@ -265,7 +265,19 @@ def command_line(rng) -> str:
                            # a time variable for the operators (L.x) of the estimation varlists
                            "gen tt = mod(_n - 1, 10) + 1", "xtset g tt", "tsset g tt",
                            "regress y L.x D.z", "regress D.y L(0/2).x", "logit h L.x",
-                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb"])
+                           "xtreg y L.x, fe", "poisson h LD.z", "predict xb2, xb",
+                           # glm, nbreg, logistic
+                           "glm y x, family(gamma) link(log)", "glm h x, family(binomial) eform",
+                           "glm h x, f(b) l(probit) irls", "glm y x, family(poisson) scale(x2)",
+                           "glm y x, family(nbinomial 2) link(nbinomial)", "glm y x, fam(igau)",
+                           "glm y x, family(binomial h)", "glm y x, link(power -2)",
+                           "glm y x, link(opower .5) family(b)", "glm y x, family(gamma) vce(cl g)",
+                           "glm y x, family(poisson) exposure(x)", "glm y, family(bad)",
+                           "glm y x, link(nbinomial)", "glm, eform", "predict a, anscombe",
+                           "predict m, mu", "predict r, response", "nbreg y x", "nbreg h x, irr",
+                           "nbreg y x, dispersion(constant)", "nbreg y x, exposure(x) vce(r)",
+                           "nbreg, irr", "logistic h x", "logistic h x, coef", "logistic",
+                           "lincom x", "logistic h x, vce(cluster g)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 
