@@ -130,6 +130,8 @@ def _single(session, args, name):
     if call.levels:
         raise StataError(198, "invalid syntax")
     refuse_options(call, ALLOWED)
+    if call.weight:     # not implemented: the fit would weigh nothing (it used to, silently)
+        raise StataError(101, "weights not allowed")
     level = call.options.level if call.options.level is not None else \
         float(session.settings.get("level", 95))
     eform = bool(call.extra.get("or") or call.extra.get("irr"))

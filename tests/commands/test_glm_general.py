@@ -134,6 +134,9 @@ def test_glm_scale_dev_scales_the_variance(s):
     ("glm cnt ses, family(poisson) link(power)", 198),
     ("glm cnt ses, family(poisson) irls ml", 198),
     ("glm cnt ses [fw=cnt], family(poisson)", 101),
+    ("logit hi ses [fw=cnt]", 101),          # weights were ignored silently before
+    ("logistic hi ses [pw=cnt]", 101),
+    ("poisson cnt ses [fw=cnt]", 101),
     ("glm cnt ses, family(poisson) scale(-1)", 198),
     ("glm cnt ses, family(poisson) bogus", 198),
     ("glm cnt ses, family(nbinomial ml)", 198),
