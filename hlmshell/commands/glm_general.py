@@ -20,20 +20,37 @@ OPTIONS = (("family", "f", "string", False), ("link", "l", "string", False),
            ("scale", "scale", "string", False), ("vce", "vce", "string", False),
            ("disp", "disp", "string", False))
 ALLOWED = {"nolog", "log", "level", "iterate", "noheader", "ml"}
-# family words: (full, minimum abbreviation) as glm's family parser
-_FAMILIES = (("gaussian", "gau"), ("normal", "n"), ("binomial", "b"), ("poisson", "p"),
-             ("gamma", "gam"), ("igaussian", "ig"), ("inormal", "inormal"),
-             ("nbinomial", "nb"))
-_LINKS = (("identity", "i"), ("logit", "logi"), ("log", "log"), ("logc", "logc"),
-          ("loglog", "logl"), ("cloglog", "cl"), ("probit", "pr"), ("power", "po"),
-          ("opower", "op"), ("nbinomial", "nbi"), ("reciprocal", "rec"))
-BINARY_LINKS = ("logit", "probit", "cloglog", "loglog", "logc", "opower")
+# family words: (full, minimum abbreviation), as glm.ado's MapFam (unknown words would
+# name a user-written family program there)
+_FAMILIES = (("gaussian", "gau"), ("normal", "n"), ("binomial", "b"), ("bernoulli", "b"),
+             ("poisson", "p"), ("gamma", "gam"), ("igaussian", "ig"), ("inormal", "in"),
+             ("ivg", "ivg"), ("nbinomial", "nb"))
+# links, as MapLink: checked in this order (`log` exactly; `l`, `lo` are logit)
+_LINKS = (("identity", "i"), ("reciprocal", "r"), ("log", "log!"), ("power", "pow"),
+          ("opower", "opo"), ("logit", "l"), ("nbinomial", "nb"), ("logc", "logc!"),
+          ("loglog", "logl"), ("cloglog", "c"), ("probit", "p"))
+# family × link pairs glm.ado calls nonstandard: fitted, but a failure is reported as
+# r(459) "data not suitable for nonstandard family-link combination"
+_BINARYISH = {"logit", "nbinomial", "logc", "loglog", "cloglog", "probit", "opower"}
+
+
+def nonstandard(family: str, link: str) -> bool:
+    if family in ("gaussian", "poisson", "gamma", "igaussian"):
+        return link in _BINARYISH
+    if family in ("bernoulli", "binomial"):
+        return link == "nbinomial"
+    if family == "nbinomial":
+        return link in _BINARYISH - {"nbinomial"}
+    return False
 
 
 def _match(word: str, table):
     w = word.lower()
     for full, short in table:
-        if w == full or (len(w) >= len(short) and full.startswith(w)):
+        if short.endswith("!"):
+            if w == full:
+                return full
+        elif w and full.startswith(w) and len(w) >= len(short):
             return full
     return None
 
@@ -51,26 +68,29 @@ def parse_family(text: str | None, session):
         return "gaussian", 1.0, 1.0
     words = text.split()
     name = _match(words[0], _FAMILIES)
-    if name is None:
-        raise StataError(198, f"unknown family {words[0]}")  # unconfirmed wording
-    name = {"normal": "gaussian", "inormal": "igaussian"}.get(name, name)
+    if name is None:    # glm.ado would run a program of that name
+        raise StataError(199, f"command {words[0]} is unrecognized")
+    name = {"normal": "gaussian", "inormal": "igaussian", "ivg": "igaussian",
+            "bernoulli": "binomial"}.get(name, name)
     arg = words[1:]
     if len(arg) > 1 or (arg and name not in ("binomial", "nbinomial")):
-        raise StataError(198, "illegal family argument")
+        raise StataError(198, f"family({text.strip()}) invalid")
     if name == "nbinomial":
         if not arg:
             return name, 1.0, 1.0
         if arg[0].lower() == "ml":
             raise StataError(198, "option family(nbinomial ml) not allowed")
         k = _number(arg[0])
-        if k is None or not k > 0:
-            raise StataError(198, "illegal family argument")
+        if k is None:
+            raise StataError(7, f"'{arg[0]}' found where number expected")
+        if not k > 0:
+            raise StataError(198, f"{arg[0]} in family(nbinomial {arg[0]}) invalid")
         return name, 1.0, k
     if name == "binomial" and arg:
         k = _number(arg[0])
         if k is not None:
-            if k <= 0 or k != int(k):
-                raise StataError(198, "illegal family argument")
+            if not 1 <= k < 8.988e307 or k != int(k):  # non-integers: unconfirmed
+                raise StataError(198, f"{arg[0]} in family(binomial {arg[0]}) invalid")
             return ("bernoulli" if k == 1 else "binomial"), k, 1.0
         from hlmshell.syntax.factor import resolver_for
         var = resolver_for(session.data.names)(arg[0])
@@ -81,31 +101,31 @@ def parse_family(text: str | None, session):
 
 
 def parse_link(text: str | None, family: str):
-    """link(...) → (name, argument); the family's canonical (default) link without it."""
+    """link(...) → (name, argument); the family's default link without it."""
     from hlmshell.models.glm_general import CANONICAL
     if not text or not text.strip():
         return CANONICAL[family]
     words = text.split()
+    if len(words) > 2:
+        raise StataError(198, f"link({text.strip()}) invalid")
     name = _match(words[0], _LINKS)
-    if name is None:
-        raise StataError(198, f"unknown link function {words[0]}")  # unconfirmed wording
+    if name is None:    # glm.ado would run a program of that name
+        raise StataError(199, f"command {words[0]} is unrecognized")
     if name in ("power", "opower"):
-        if len(words) != 2 or _number(words[1]) is None:
-            raise StataError(198, f"link({name} #) requires a number")  # unconfirmed wording
-        a = _number(words[1])
+        a = _number(words[1]) if len(words) == 2 else None
+        if a is None:
+            raise StataError(198, f"invalid # in link({name} #)")
         if name == "power" and a == 1:
             return "identity", None
         if name == "power" and a == 0:
             return "log", None
+        if name == "opower" and a == 0:
+            return "logit", None
         return name, a
     if len(words) > 1:
-        raise StataError(198, "illegal link argument")
+        raise StataError(198, f"link({text.strip()}) invalid")
     if name == "reciprocal":
         return "power", -1.0
-    if name == "nbinomial":
-        if family != "nbinomial":    # the link's k is the family's
-            raise StataError(198, "link(nbinomial) requires family(nbinomial)")
-        return name, None
     return name, None
 
 
@@ -113,14 +133,16 @@ def parse_scale(text: str | None):
     """scale(x2 | dev | #) → ("x2"|"dev"|"value", value); None for the family's default."""
     if text is None:
         return None
-    t = text.strip().lower()
+    t = text.strip()
     if t == "x2":
         return ("x2", None)
-    if t in ("dev", "deviance"):
+    if t == "dev":
         return ("dev", None)
     v = _number(t)
-    if v is None or not v > 0:
+    if v is None:
         raise StataError(198, "invalid scale()")
+    if not v > 0:
+        raise StataError(198, "scale(#) must be positive")
     return ("value", v)
 
 
@@ -152,15 +174,26 @@ def estimate(session, call):
     family, trials, k = parse_family(call.extra.get("family"), session)
     link, larg = parse_link(call.extra.get("link"), family)
     if link == "nbinomial":
-        larg = k
+        larg = k        # the link's k is the family's (1 outside family(nbinomial))
     scale = parse_scale(call.extra.get("scale"))
     if call.extra.get("disp") is not None:
         raise StataError(198, "option disp() not allowed")
     irls = bool(call.extra.get("irls"))
     if irls and "ml" in call.options.given:
-        raise StataError(198, "options irls and ml may not be combined")
+        raise StataError(198, "ml and irls options may not be combined")
+    if not call.fixed and not call.constant:
+        raise StataError(100, "independent variables required with noconstant option")
     resolve = resolver_for(session.data.names)
-    vce, clustvar = parse_vce(call.extra.get("vce"), resolve)
+    vtext = (call.extra.get("vce") or "").strip().lower()
+    info = None
+    if vtext in ("oim", "eim"):        # the information inverted: ml OIM, irls EIM by default
+        info, vtext = vtext, ""
+    vce, clustvar = parse_vce(vtext or None, resolve)
+    if scale is not None:
+        if vce != "oim":
+            raise StataError(198, "cannot use scale() with alternate variances")
+        if scale[0] == "dev" and not irls:
+            raise StataError(198, "option scale(dev) allowed only with option irls")
     offset, offname = offset_column(session, call)
     if session.data.is_string(call.depvar):
         raise StataError(109, "type mismatch")
@@ -180,6 +213,8 @@ def estimate(session, call):
     y, X = design.y, design.X
     if len(y) == 0:
         raise StataError(2000, "no observations")
+    if len(y) == 1:
+        raise StataError(2001, "insufficient observations")
     n = n_all[design.rows] if n_all is not None else trials
     if n_all is not None and (np.any(n <= 0) or np.any(n != np.round(n))):
         raise StataError(499, f"{trials} must be a positive integer")  # unconfirmed wording
@@ -200,13 +235,19 @@ def estimate(session, call):
             phi = float(np.sum((y - mu) ** 2 / V)) / df if df > 0 else 1.0
         return float(np.sum(fam.loglik(y, mu, phi, dev, nobs)))
 
+    odd = nonstandard(family, link)
     try:
         with np.errstate(all="ignore"):
             res = fit(X, y, fam, lnk, off, "irls" if irls else "ml", maxiter,
                       on_iteration=(lambda i, v: check()) if check else None,
-                      ll_of=None if irls else ll_total)
+                      ll_of=None if irls else ll_total, info=info)
     except ModelError as err:
+        if odd:
+            raise StataError(459, "data not suitable for nonstandard family-link "
+                                  "combination") from None
         raise StataError(err.code, err.message) from None
+    if odd and not res.converged:
+        raise StataError(459, "data not suitable for nonstandard family-link combination")
     # the scale: x2 by default for the families with one, 1 for the others
     how = scale or (("x2", None) if family in SCALED else ("one", None))
     if how[0] == "x2":
@@ -237,7 +278,8 @@ def estimate(session, call):
     result = glm_general_result(
         fam=fam, lnk=lnk, trials=trials, depvar=call.depvar, names=names,
         omitted=np.asarray(design.omitted), b=b_full, V=V_full, fitres=res, ll=ll, phi=phi,
-        scale=how, nobs=nobs, df=df, irls=irls, vce=vce, clustvar=clustvar, n_clust=n_clust,
+        scale=how, nobs=nobs, df=df, irls=irls, info=info, vce=vce, clustvar=clustvar,
+        n_clust=n_clust,
         offset=offname, cmdline=f"glm {call.text.strip()}".strip(), sample=design.sample,
         sigvars=variables, datasignature=sig, has_cons=design.has_cons,
         dropped=design.dropped)
@@ -251,17 +293,17 @@ def output(result, level: float, eform: bool, log: bool = True, noheader: bool =
     s, m, model = result.scalars, result.macros, result.model
     irls = m["opt"] == "irls"
     out = GLMOutput()
-    if log:
+    if log:     # irls: `Iteration 1:   deviance = %9.0g`, from 1 (glm.ado's own loop)
         out.log = GLMLog([(None, [(f"Iteration {i}", v) for i, v in enumerate(model.log)
                                   if not (irls and i == 0)])],
                          "deviance" if irls else "log likelihood",
-                         bool(s.get("converged", 1)))
-    robust = m.get("vcetype") == "Robust"
+                         bool(s.get("converged", 1)), number="%9.0g" if irls else "%10.0g")
     if not noheader:
+        crit = m.get("crittype", "log likelihood")
         out.header = GLMLongHeader(
             int(s["N"]), int(s["df"]), s["phi"], s["deviance"], s["deviance_p"],
-            m["varfuncf"], m["varfunct"], m["linkf"], m["linkt"], s["aic"], s["bic"], s["ll"],
-            irls=irls, crittype="Log pseudolikelihood" if robust else "Log likelihood")
+            m["varfuncf"], m["varfunct"], m["linkf"], m["linkt"], s.get("aic"), s["bic"],
+            s.get("ll"), opt1=m["opt1"], opt2=m["opt2"], crittype=crit[:1].upper() + crit[1:])
     if m.get("clustvar"):
         text = f"(Std. err. adjusted for {int(s['N_clust']):,} clusters in {m['clustvar']})"
         out.table_notes_before = [text.rjust(78)]
@@ -273,7 +315,9 @@ def output(result, level: float, eform: bool, log: bool = True, noheader: bool =
     rows = fixed_rows(model.names, model.omitted, b, V, level, transform=eform)
     out.table = CoefTable(m["depvar"], rows, level, title, m.get("vcetype", "OIM"))
     if m.get("msg"):
-        out.table_notes.append(m["msg"])
+        out.table_notes.append(f"(Standard errors scaled using {m['msg']}.)")
+    if m.get("msg2") and not eform:
+        out.table_notes.append(f"{m['msg2']}.")
     return out
 
 

@@ -2,7 +2,7 @@
 
 The variance/link descriptions are Stata's header strings (`u*(1-u)` [Bernoulli], `ln(u)`
 [Log]; with n binomial trials u becomes u/n). e(varfunc)/e(link) hold the names of Stata's
-glim_v#/glim_l# programs (numbering unconfirmed).
+glim_v#/glim_l# programs, numbered as glm.ado's MapFam/MapLink.
 """
 from __future__ import annotations
 
@@ -14,10 +14,17 @@ import numpy as np
 from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 
+# (V(u) text, title, glim_v number); the gamma, inverse Gaussian and negative binomial
+# texts are unconfirmed
 _VAR = {"gaussian": ("1", "Gaussian", 1), "bernoulli": ("u*(1-u)", "Bernoulli", 2),
-        "binomial": ("u*(1-u/{n})", "Binomial", 3), "poisson": ("u", "Poisson", 4),
-        "nbinomial": ("u+({k})u^2", "Neg. Binomial", 5), "gamma": ("u^2", "Gamma", 6),
-        "igaussian": ("u^3", "Inverse Gaussian", 7)}
+        "binomial": ("u*(1-u/{n})", "Binomial", 2), "poisson": ("u", "Poisson", 3),
+        "gamma": ("u^2", "Gamma", 4), "igaussian": ("u^3", "Inverse Gaussian", 5),
+        "nbinomial": ("u+({k})u^2", "Neg. Binomial", 6)}
+# canonical family-link pairs (glm.ado's e(canonical)): robust after irls is "Semirobust"
+# elsewhere
+CANONICAL_PAIRS = {("gaussian", "identity"), ("bernoulli", "logit"), ("binomial", "logit"),
+                   ("poisson", "log"), ("nbinomial", "nbinomial"), ("gamma", "power:-1"),
+                   ("igaussian", "power:-2")}
 
 
 def _num(x) -> str:
@@ -26,12 +33,13 @@ def _num(x) -> str:
 
 
 def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
-    """(g(u) text, [title], glim_l number); u stands for u/n with binomial trials."""
+    """(g(u) text, [title], glim_l number); u stands for u/n with binomial trials. Texts
+    beyond identity, logit, log and cloglog are unconfirmed."""
     u = "u" if n == "1" else f"u/{n}"
     if link == "identity":
         return u, "Identity", 1
     if link == "logit":
-        return (f"ln(u/(1-u))" if n == "1" else f"ln(u/({n}-u))"), "Logit", 2
+        return ("ln(u/(1-u))" if n == "1" else f"ln(u/({n}-u))"), "Logit", 2
     if link == "log":
         return f"ln({u})", "Log", 3
     if link == "nbinomial":
@@ -46,22 +54,22 @@ def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
         return f"invnorm({u})", "Probit", 8
     if link == "power":
         if arg == -1:
-            return (f"1/u" if n == "1" else f"{n}/u"), "Reciprocal", 9
+            return ("1/u" if n == "1" else f"{n}/u"), "Reciprocal", 9
         base = u if n == "1" else f"({u})"
-        return f"{base}^({_num(arg)})", "Power", 9
+        return f"{base}^({_num(arg)})", "Power", 10 if arg == -2 else 11
     odds = "u/(1-u)" if n == "1" else f"u/({n}-u)"
-    return f"(({odds})^({_num(arg)})-1)/({_num(arg)})", "Odds power", 10
+    return f"(({odds})^({_num(arg)})-1)/({_num(arg)})", "Odds power", 12
 
 
 def eform_title(family: str, link: str) -> str:
-    """The eform column title, as Stata's glm: odds ratios for logit, IRR for a log-link
-    count model, risk ratios for a log-link binomial, exp(b) otherwise."""
-    if link == "logit":
-        return "Odds ratio"
-    if link == "log" and family in ("poisson", "nbinomial"):
-        return "IRR"
-    if link == "log" and family in ("bernoulli", "binomial"):
-        return "Risk ratio"
+    """The eform column title, as glm.ado's Eform: IRR for a log-link Poisson or negative
+    binomial; odds, risk and health ratios for a binomial with the logit, log and log
+    complement links; exp(b) otherwise."""
+    if family in ("poisson", "nbinomial"):
+        return "IRR" if link == "log" else "exp(b)"
+    if family in ("bernoulli", "binomial"):
+        return {"logit": "Odds ratio", "log": "Risk ratio", "logc": "Hlth ratio"}.get(
+            link, "exp(b)")
     return "exp(b)"
 
 
@@ -93,7 +101,7 @@ class GLMGeneralModel:
 
 
 def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres, ll, phi,
-                       scale, nobs, df, irls, vce, clustvar, n_clust, offset, cmdline,
+                       scale, nobs, df, irls, info, vce, clustvar, n_clust, offset, cmdline,
                        sample, sigvars, datasignature, has_cons, dropped=()):
     from hlmshell.commands.glm_estimate import wald
     rank = int(np.sum(~omitted))
@@ -107,39 +115,54 @@ def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres
     disp = lambda x: x / df if df > 0 else math.nan  # noqa: E731
     s: dict = {"rank": rank, "N": nobs, "ic": fitres.iterations, "k": len(names), "k_eq": 1,
                "k_eq_model": 0, "k_dv": 1, "df_m": rank - int(has_cons), "df": df,
-               "phi": phi, "aic": (-2 * ll + 2 * rank) / nobs, "bic": dev - df * math.log(nobs),
-               "ll": ll, "chi2": chi2, "p": p, "deviance": dev, "deviance_s": dev / phi,
-               "deviance_p": pear, "deviance_ps": pear / phi, "dispers": disp(dev),
-               "dispers_s": disp(dev) / phi, "dispers_p": disp(pear),
-               "dispers_ps": disp(pear) / phi, "nbml": 0, "vf": fam.k if fam.name == "nbinomial"
-               else 0, "power": lnk.arg if lnk.name in ("power", "opower") else 0,
-               "converged": int(bool(fitres.converged)), "rc": 0 if fitres.converged else 430}
+               "phi": phi}
+    if not irls:    # glm.ado posts no likelihood after irls (its criterion is the deviance)
+        s.update({"aic": (-2 * ll + 2 * rank) / nobs, "ll": ll})
+    s.update({"bic": dev - df * math.log(nobs), "chi2": chi2, "p": p, "deviance": dev,
+              "deviance_s": dev / phi, "deviance_p": pear, "deviance_ps": pear / phi,
+              "dispers": disp(dev), "dispers_s": disp(dev) / phi, "dispers_p": disp(pear),
+              "dispers_ps": disp(pear) / phi, "nbml": 0, "vf": 1})
+    if lnk.name in ("identity", "logit", "log", "power", "opower"):
+        s["power"] = {"identity": 1.0, "logit": 0.0, "log": 0.0}.get(lnk.name, lnk.arg)
+    s.update({"converged": int(bool(fitres.converged)), "rc": 0 if fitres.converged else 430})
+    if irls:
+        s["disp"] = 1.0
     if n_clust is not None:
         s["N_clust"] = n_clust
-    m: dict = {"cmdline": cmdline, "cmd": "glm", "predict": "glm_p", "title":
+    m: dict = {"cmdline": cmdline, "cmd": "glm", "predict": "glim_p", "title":
                "Generalized linear models", "depvar": depvar,
                "varfunc": f"glim_v{vnum}", "varfunct": vt, "varfuncf": vf,
                "link": f"glim_l{lnum:02d}", "linkt": lt, "linkf": lf,
-               "m": n_text, "chi2type": "Wald"}
+               "m": n_text, "chi2type": "Wald", "crittype": "deviance" if irls else
+               ("log pseudolikelihood" if vce != "oim" else "log likelihood")}
     if offset:
         m["offset"] = offset
     if clustvar:
         m["clustvar"] = clustvar
     robust = vce != "oim"
-    m["vce"] = vce
-    m["vcetype"] = "Robust" if robust else ("EIM" if irls else "OIM")
-    m.update({"opt": "irls" if irls else "ml", "opt1": "MQL Fisher scoring" if irls else "ML",
+    info = info or ("eim" if irls else "oim")
+    key = (fam.name, lnk.name if lnk.name != "power" else f"power:{lnk.arg:g}")
+    m["vce"] = vce if robust else info
+    if robust:
+        m["vcetype"] = "Semirobust" if irls and key not in CANONICAL_PAIRS else "Robust"
+    else:
+        m["vcetype"] = info.upper()
+    m.update({"opt": "irls" if irls else "ml",
+              "opt1": ("MQL Fisher scoring" if info == "eim" else "MQL Newton-Raphson")
+              if irls else "ML",
+              "opt2": ("(IRLS EIM)" if info == "eim" else "(IRLS OIM)") if irls else "",
               "which": "max", "technique": "nr", "properties": "b V",
               "datasignaturevars": " ".join(sigvars), "datasignature": datasignature})
-    if not robust and scale[0] != "one" and not (scale[0] == "x2" and
-                                                   fam.name in ("gaussian", "gamma",
-                                                                "igaussian")):
-        m["msg"] = {"x2": "(Standard errors scaled using square root of Pearson X2-based "
-                          "dispersion.)",
-                    "dev": "(Standard errors scaled using square root of deviance-based "
-                           "dispersion.)",
-                    "value": f"(Standard errors scaled using dispersion equal to square root "
-                             f"of {_num(phi)}.)"}[scale[0]]          # the last: unconfirmed
+    scale1 = fam.name not in ("gaussian", "gamma", "igaussian")
+    if not robust and scale[0] != "one":
+        if scale[0] == "x2" and scale1:
+            m["msg"] = "square root of Pearson X2-based dispersion"
+        elif scale[0] == "dev":
+            m["msg"] = "square root of deviance-based dispersion"
+        elif scale[0] == "value" and (not scale1 or scale[1] != 1):
+            m["msg"] = f"dispersion equal to square root of {_num(scale[1])}"
+    if fam.name in ("bernoulli", "binomial") and lnk.name == "identity":
+        m["msg2"] = "Coefficients are the risk differences"
     cols = [f"{depvar}:{nm}" for nm in names]
     mats = {"b": StataMatrix(np.asarray(b, float).reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(np.asarray(V, float), list(cols), list(cols), symmetric=True)}

@@ -231,9 +231,10 @@ def quasi(family, y, mu):
 
 def fit(X, y, family: Family, link: Link, offset=None, method: str = "ml",
         maxiter: int = 300, tol: float = 1e-9, b0=None, on_iteration=None,
-        ll_of=None) -> GLMFitResult:
+        ll_of=None, info: str | None = None) -> GLMFitResult:
     """Maximise the quasi log likelihood -D/2 in b (the family's log likelihood at any fixed
-    scale has the same maximiser); `ll_of(mu)` gives the log line of each ml iteration."""
+    scale has the same maximiser); `ll_of(mu)` gives the log line of each ml iteration.
+    `info`: the information V1 inverts, "oim" or "eim" (default: ml's OIM, irls's EIM)."""
     X = np.asarray(X, dtype=float)
     k = X.shape[1]
     off = 0.0 if offset is None else np.asarray(offset, dtype=float)
@@ -290,7 +291,7 @@ def fit(X, y, family: Family, link: Link, offset=None, method: str = "ml",
     V, dV = family.variance(mu)
     r = y - mu
     w = dmu * dmu / V
-    if observed:
+    if (info or ("oim" if observed else "eim")) == "oim":
         w = w - r * (d2mu / V - dmu * dmu * dV / (V * V))
     H = (X.T * w) @ X
     try:

@@ -25,6 +25,7 @@ class GLMLog:
     sections: list  # [(heading | None, [(label, value)])]; label "Iteration 3" / "Grid node 0"
     crittype: str = "log likelihood"
     converged: bool = True
+    number: str = "%10.0g"    # glm's irls log: %9.0g
 
 
 @to_text.register
@@ -35,7 +36,7 @@ def _(obj: GLMLog) -> str:
             lines += [heading, ""]
         for label, value in rows:
             head = f"{label}:".ljust(15)
-            lines.append(f"{head}{obj.crittype} = {fmt(value, '%10.0g')}  ")
+            lines.append(f"{head}{obj.crittype} = {fmt(value, obj.number)}  ")
         lines.append("")
     if not obj.converged:
         lines.insert(len(lines) - 1, "convergence not achieved")

@@ -33,10 +33,11 @@ class GLMLongHeader:
     vartitle: str       # "Bernoulli"
     linkfunc: str       # "ln(u/(1-u))"
     linktitle: str      # "Logit"
-    aic: float
+    aic: float | None   # None after irls (no likelihood): the BIC line alone
     bic: float
-    ll: float
-    irls: bool = False
+    ll: float | None
+    opt1: str = "ML"
+    opt2: str = ""      # "(IRLS EIM)" under "MQL Fisher scoring"
     crittype: str = "Log likelihood"
 
 
@@ -44,12 +45,9 @@ class GLMLongHeader:
 def _(obj: GLMLongHeader) -> str:
     g10 = lambda v: fmt(v, "%9.0g").rjust(10)  # noqa: E731
     g12 = lambda v: fmt(v, "%12.0g")  # noqa: E731
-    opt = "MQL Fisher scoring" if obj.irls else "ML"
     lines = [_line("Generalized linear models", "Number of obs", fmt(obj.n_obs, "%10.0fc")),
-             _line(f"Optimization     : {opt}", "Residual df", fmt(obj.df, "%10.0fc")),
-             # unconfirmed: the `(IRLS EIM)` line under an irls optimisation
-             _line("                   (IRLS EIM)" if obj.irls else "", "Scale parameter",
-                   g10(obj.phi)),
+             _line(f"Optimization     : {obj.opt1}", "Residual df", fmt(obj.df, "%10.0fc")),
+             _line(" " * 19 + obj.opt2 if obj.opt2 else "", "Scale parameter", g10(obj.phi)),
              _line(f"Deviance         = {g12(obj.deviance)}", "(1/df) Deviance",
                    g10(obj.deviance / obj.df if obj.df > 0 else float("nan"))),
              _line(f"Pearson          = {g12(obj.pearson)}", "(1/df) Pearson",
@@ -57,12 +55,16 @@ def _(obj: GLMLongHeader) -> str:
              "",
              f"{'Variance function: V(u) = ' + obj.varfunc:<{_COL}}[{obj.vartitle}]",
              f"{'Link function    : g(u) = ' + obj.linkfunc:<{_COL}}[{obj.linktitle}]",
-             "",
-             _line("", "AIC", g10(obj.aic))]
-    crit = f"{obj.crittype:<16} = {g12(obj.ll)}"
-    lines.append(_line(crit, "BIC", g10(obj.bic)))
+             ""]
+    if obj.ll is not None:
+        lines.append(_line("", "AIC", g10(obj.aic)))
+        # the criterion's name runs to column 17 (further when longer), then "= "
+        crit = f"{obj.crittype:<16} = {g12(obj.ll)}"
+        lines.append(_line(crit, "BIC", g10(obj.bic)))
+    else:
+        lines.append(_line("", "BIC", g10(obj.bic)))
     lines.append("")
-    return "\n".join(line[:WIDTH + 2] for line in lines)
+    return "\n".join(lines)
 
 
 @dataclass

@@ -115,18 +115,26 @@ def test_glm_e_results_and_eform(s):
 
 
 def test_glm_scale_dev_scales_the_variance(s):
-    assert s.run("quietly glm cnt ses, family(poisson)") == 0
+    assert s.run("quietly glm cnt ses, family(poisson) irls") == 0
     V1 = s.estimates.active.matrices["V"].values
-    assert s.run("quietly glm cnt ses, family(poisson) scale(dev)") == 0
+    assert s.run("quietly glm cnt ses, family(poisson) scale(dev) irls") == 0
     e = s.estimates.active
     np.testing.assert_allclose(e.matrices["V"].values, V1 * e.scalars["deviance"] / e.scalars["df"],
                                rtol=1e-12)
 
 
 @pytest.mark.parametrize("line, rc", [
-    ("glm cnt ses, family(poisson) link(nbinomial)", 198),
-    ("glm cnt ses, family(bogus)", 198),
-    ("glm cnt ses, family(poisson) link(bogus)", 198),
+    ("glm cnt ses, family(bogus)", 199),
+    ("glm cnt ses, family(poisson) link(bogus)", 199),
+    ("glm cnt ses, family(poisson) scale(dev)", 198),      # scale(dev) needs irls
+    ("glm cnt ses, family(poisson) scale(x2) vce(robust)", 198),
+    ("glm cnt, family(poisson) noconstant", 100),
+    ("glm cnt ses, family(poisson 2)", 198),
+    ("glm cnt ses, family(nbinomial x)", 7),
+    ("glm cnt ses, family(binomial 0)", 198),
+    ("glm cnt ses, link(power)", 198),
+    ("glm cnt ses, link(log 2)", 198),
+    ("glm cnt ses in 1, family(poisson)", 2001),
     ("glm cnt ses, family(binomial)", 499),
     ("gen neg = cnt - 3", 0),
     ("glm neg ses, family(poisson)", 459),
@@ -181,3 +189,39 @@ def test_glm_predict(s):
     assert s.run("quietly predict bad, score") == 198
     assert s.run("quietly glm hi ses, family(binomial)") == 0
     assert s.run("quietly predict an, anscombe") == 198
+
+
+def test_glm_irls_header_and_vce_choices(s):
+    rc, lines = run_lines(s, "glm pos ses, family(gamma) link(log) irls")
+    assert rc == 0
+    assert lines[1].startswith("Iteration 1:   deviance = ")
+    i = next(j for j, ln in enumerate(lines) if ln.startswith("Generalized linear models"))
+    assert lines[i + 1].startswith("Optimization     : MQL Fisher scoring             Residual df")
+    assert lines[i + 2].startswith("                   (IRLS EIM)                     Scale parameter =")
+    assert lines[i + 9].startswith(" " * 50 + "BIC             =")
+    assert not any(ln.startswith("Log likelihood") for ln in lines)
+    e = s.estimates.active
+    assert "ll" not in e.scalars and "aic" not in e.scalars and e.macros["crittype"] == "deviance"
+    # irls with vce(oim) inverts the observed information: ml's standard errors
+    assert s.run("quietly glm pos ses, family(gamma) link(log) irls vce(oim)") == 0
+    V_oim = s.estimates.active.matrices["V"].values
+    assert s.estimates.active.macros["opt2"] == "(IRLS OIM)"
+    assert s.run("quietly glm pos ses, family(gamma) link(log)") == 0
+    np.testing.assert_allclose(V_oim, s.estimates.active.matrices["V"].values, rtol=1e-6, atol=1e-12)
+    # ml with vce(eim): the expected information (irls's)
+    assert s.run("quietly glm pos ses, family(gamma) link(log) vce(eim)") == 0
+    V_eim = s.estimates.active.matrices["V"].values
+    assert s.run("quietly glm pos ses, family(gamma) link(log) irls") == 0
+    np.testing.assert_allclose(V_eim, s.estimates.active.matrices["V"].values, rtol=1e-6, atol=1e-12)
+    assert s.run("quietly glm pos ses, family(gamma) link(log) irls vce(robust)") == 0
+    assert s.estimates.active.macros["vcetype"] == "Semirobust"
+    assert s.run("quietly glm cnt ses, family(poisson) irls vce(robust)") == 0
+    assert s.estimates.active.macros["vcetype"] == "Robust"
+
+
+def test_glm_risk_differences_note(s):
+    rc, lines = run_lines(s, "glm hi sector, family(binomial) link(identity) nolog")
+    assert rc == 0
+    assert "Coefficients are the risk differences." in lines
+    e = s.estimates.active
+    assert e.macros["varfunc"] == "glim_v2" and e.macros["link"] == "glim_l01"
