@@ -30,25 +30,30 @@ class NBFit:
     scores: np.ndarray | None = None
 
 
-def _terms(X, y, theta, off, derivs=True):
+def _terms(X, y, theta, off, derivs=True, uy=None, inv=None):
+    """(ll, gradient, (Hessian, per-row scores)); the gamma-function terms depend on y
+    alone, so they are evaluated once per distinct y (`uy`, `inv`: np.unique's) — counts
+    have few, and trigamma is the costliest piece of the evaluation."""
     k = X.shape[1]
     eta = X @ theta[:k] + off
     lna = theta[k]
     a = np.exp(lna)
     m = 1.0 / a
+    if uy is None:
+        uy, inv = np.unique(y, return_inverse=True)
     mu = np.exp(np.minimum(eta, 700.0))
     lden = np.logaddexp(0.0, lna + eta)                 # ln(1 + a mu)
-    l = _lgamma_ratio(y, m, lna) - gammaln(y + 1.0) - m * lden + y * (eta - lden)
+    l = (_lgamma_ratio(uy, m, lna) - gammaln(uy + 1.0))[inv] - m * lden + y * (eta - lden)
     if not derivs:
         return float(np.sum(l)), None, None
     p = 1.0 / (1.0 + a * mu)
     r = y - mu
     de = r * p
-    bracket = lden - psi(y + m) + psi(m)
+    bracket = lden - (psi(uy + m) - psi(m))[inv]
     dt = m * bracket + r * p
     dee = -(1.0 + a * y) * mu * p * p
     det = -a * mu * r * p * p
-    dtt = -m * bracket + mu * p + m * m * (polygamma(1, y + m) - polygamma(1, m)) \
+    dtt = -m * bracket + mu * p + m * m * (polygamma(1, uy + m) - polygamma(1, m))[inv] \
         - a * mu * r * p * p
     g = np.append(X.T @ de, np.sum(dt))
     H = np.empty((k + 1, k + 1))
@@ -73,7 +78,9 @@ def fit_nb2(X, y, offset=None, b0=None, lnalpha0=0.0, maxiter: int = 300, tol: f
     k = X.shape[1]
     off = 0.0 if offset is None else np.asarray(offset, dtype=float)
     theta = np.append(np.zeros(k) if b0 is None else np.asarray(b0, float), lnalpha0)
-    ll, g, (H, S) = _terms(X, y, theta, off)
+    uy, inv = np.unique(y, return_inverse=True)
+    inv = inv.ravel()
+    ll, g, (H, S) = _terms(X, y, theta, off, True, uy, inv)
     if not np.isfinite(ll):
         raise ModelError(430, "initial values not feasible")
     log = [ll]
@@ -88,7 +95,7 @@ def fit_nb2(X, y, offset=None, b0=None, lnalpha0=0.0, maxiter: int = 300, tol: f
         t = 1.0
         for _ in range(50):
             new = theta + t * step
-            nll, _, _ = _terms(X, y, new, off, derivs=False)
+            nll, _, _ = _terms(X, y, new, off, False, uy, inv)
             if np.isfinite(nll) and nll >= ll - 1e-12 * abs(ll):
                 break
             t *= 0.5
@@ -97,7 +104,7 @@ def fit_nb2(X, y, offset=None, b0=None, lnalpha0=0.0, maxiter: int = 300, tol: f
         theta = new
         change = nll - ll
         dec = float(g @ step)
-        ll, g, (H, S) = _terms(X, y, theta, off)
+        ll, g, (H, S) = _terms(X, y, theta, off, True, uy, inv)
         log.append(ll)
         if on_iteration is not None:
             on_iteration(it, ll)
