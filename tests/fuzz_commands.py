@@ -277,7 +277,8 @@ def command_line(rng) -> str:
                            "predict m, mu", "predict r, response", "nbreg y x", "nbreg h x, irr",
                            "nbreg y x, dispersion(constant)", "nbreg y x, exposure(x) vce(r)",
                            "nbreg, irr", "logistic h x", "logistic h x, coef", "logistic",
-                           "lincom x", "logistic h x, vce(cluster g)"])
+                           "lincom x", "logistic h x, vce(cluster g)", "estat classification",
+                           "estat class, cutoff(.3) all", "estat class if x > 0, cutoff(2)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 

@@ -32,7 +32,12 @@ class GLMModel:
     levels: tuple = ()          # no random effects (estat's checks read this)
     dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
     perfect: list = field(default_factory=list)   # notes on perfect predictors omitted
-    estat_allowed = ("ic", "summarize", "vce")  # estat subcommands valid after logit/probit/poisson
+    @property
+    def estat_allowed(self):
+        """The estat subcommands valid after logit/logistic/probit/poisson."""
+        if self.family == "bernoulli":
+            return ("ic", "summarize", "vce", "classification")
+        return ("ic", "summarize", "vce")
 
     def replay(self, result, level: float = 95):
         """The command's table again (estimates replay)."""

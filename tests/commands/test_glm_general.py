@@ -225,3 +225,33 @@ def test_glm_risk_differences_note(s):
     assert "Coefficients are the risk differences." in lines
     e = s.estimates.active
     assert e.macros["varfunc"] == "glim_v2" and e.macros["link"] == "glim_l01"
+
+
+def test_logistic_odds_ratios_and_estat_classification(s):
+    rc, lines = run_lines(s, "logistic hi ses sector")
+    assert rc == 0
+    assert not any(ln.startswith("Iteration") for ln in lines)     # logistic runs quietly
+    assert lines[-2] == "Note: _cons estimates baseline odds." or \
+        "Note: _cons estimates baseline odds." in lines
+    ref = REF["glm"][0]          # glm hi ses sector, family(binomial): statsmodels
+    row = next(ln for ln in lines if ln.startswith("         ses |"))
+    assert row.split()[2] == f"{math.exp(ref['b'][0]):.6f}"[:len(row.split()[2])]
+    assert s.estimates.active.cmd == "logistic"
+    rc, lines = run_lines(s, "estat classification")
+    assert rc == 0
+    # the reference counts: statsmodels' probabilities classified at .5
+    ses, sector, y = (np.asarray(s.data.column(v), float) for v in ("ses", "sector", "hi"))
+    p = 1 / (1 + np.exp(-(ref["b"][0] * ses + ref["b"][1] * sector + ref["b"][2])))
+    a, b = int(np.sum((p >= .5) & (y == 1))), int(np.sum((p >= .5) & (y == 0)))
+    c, d = int(np.sum((p < .5) & (y == 1))), int(np.sum((p < .5) & (y == 0)))
+    i = lines.index("Classified |         D            ~D  |      Total")
+    assert lines[i - 1] == " " * 14 + "-------- True --------"
+    assert lines[i + 2] == f"     +     | {a:9d}     {b:9d}  |  {a + b:9d}"
+    assert lines[i + 3] == f"     -     | {c:9d}     {d:9d}  |  {c + d:9d}"
+    assert "Classified + if predicted Pr(D) >= .5" in lines
+    r = s.r.scalars
+    assert r["P_corr"] == pytest.approx(100 * (a + d) / (a + b + c + d))
+    assert r["P_p1"] == pytest.approx(100 * a / (a + c))
+    assert f"Correctly classified{'':21}{r['P_corr']:8.2f}%" in lines
+    assert s.run("quietly poisson cnt ses") == 0
+    assert s.run("estat classification") == 321
