@@ -24,7 +24,11 @@ def estat_classification(session, args, result):
     from hlmshell.models.families import mean
     from hlmshell.postest.predict_glm import _xb
     from hlmshell.render.classification import Classification
+    from hlmshell.estimates.glm import GLMModel
     model = result.model
+    if not isinstance(model, GLMModel) or model.family != "bernoulli":
+        # estimators without an estat list (regress, mixed, ...): estat_default's refusal
+        raise StataError(321, "invalid subcommand classification")
     cutoff = float(args.options.get("cutoff", 0.5))
     if not 0 <= cutoff <= 1:      # unconfirmed wording
         raise StataError(198, "cutoff() must be between 0 and 1")

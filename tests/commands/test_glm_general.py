@@ -255,3 +255,5 @@ def test_logistic_odds_ratios_and_estat_classification(s):
     assert f"Correctly classified{'':21}{r['P_corr']:8.2f}%" in lines
     assert s.run("quietly poisson cnt ses") == 0
     assert s.run("estat classification") == 321
+    assert s.run("quietly regress cnt ses") == 0
+    assert s.run("estat classification") == 321
