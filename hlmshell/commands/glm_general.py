@@ -89,7 +89,7 @@ def parse_family(text: str | None, session):
     if name == "binomial" and arg:
         k = _number(arg[0])
         if k is not None:
-            if not 1 <= k < 8.988e307 or k != int(k):  # non-integers: unconfirmed
+            if not 1 <= k < 8.988e307:     # a noninteger gets a note (check_outcome)
                 raise StataError(198, f"{arg[0]} in family(binomial {arg[0]}) invalid")
             return ("bernoulli" if k == 1 else "binomial"), k, 1.0
         from hlmshell.syntax.factor import resolver_for
@@ -146,18 +146,36 @@ def parse_scale(text: str | None):
     return ("value", v)
 
 
-def _check_outcome(y, family, n, depvar):
-    """Stata-like refusals of outcomes outside the family's support (wordings unconfirmed)."""
-    if family == "bernoulli" and np.any((y < 0) | (y > 1)):
-        raise StataError(499, f"{depvar} has values outside [0,1]; "
-                              "use family(binomial #|varname) for counts")
-    if family == "binomial":
-        if np.any(y < 0) or np.any(y > n):
-            raise StataError(499, f"{depvar} has values outside [0, n]")
-    if family in ("poisson", "nbinomial") and np.any(y < 0):
-        raise StataError(459, f"{depvar} must be greater than or equal to zero")
-    if family in ("gamma", "igaussian") and np.any(y <= 0):
+def check_outcome(y, family, n, depvar, trials) -> list[str]:
+    """glm.ado's glim_v# checks of the outcome (r(499)) and its notes on noninteger
+    values. Gamma has none there; y <= 0 is refused here (its deviance has ln y)."""
+    notes = []
+    if family in ("bernoulli", "binomial"):
+        if isinstance(trials, str) and np.any(n <= 0):
+            raise StataError(499, f"{trials} has nonpositive values")
+        if isinstance(trials, str) and np.any(n != np.floor(n)):
+            notes.append(f"note: {trials} has noninteger values")
+        elif not isinstance(trials, str) and float(trials) != int(float(trials)):
+            notes.append(f"note: {_num_text(trials)} is a noninteger")
+    if family in ("bernoulli", "binomial", "poisson", "nbinomial", "igaussian") and \
+            np.any(y < 0):
+        raise StataError(499, f"dependent variable {depvar} has negative values")
+    if family in ("bernoulli", "binomial") and np.any(y > n):
+        m = trials if isinstance(trials, str) else _num_text(trials)
+        raise StataError(499, f"{depvar} > {m} in some cases")
+    if family in ("bernoulli", "binomial", "poisson", "nbinomial") and \
+            np.any(y != np.floor(y)):
+        notes.append(f"note: {depvar} has noninteger values")
+    if family == "gamma" and np.any(y <= 0):            # unconfirmed wording
         raise StataError(459, f"{depvar} must be greater than zero")
+    if family == "igaussian" and np.any(y == 0):         # unconfirmed wording
+        raise StataError(459, f"{depvar} must be greater than zero")
+    return notes
+
+
+def _num_text(x) -> str:
+    from hlmshell.render.formats import fmt
+    return fmt(float(x), "%9.0g").strip()
 
 
 def estimate(session, call):
@@ -218,7 +236,7 @@ def estimate(session, call):
     n = n_all[design.rows] if n_all is not None else trials
     if n_all is not None and (np.any(n <= 0) or np.any(n != np.round(n))):
         raise StataError(499, f"{trials} must be a positive integer")  # unconfirmed wording
-    _check_outcome(y, family, n, call.depvar)
+    notes = check_outcome(y, family, n, call.depvar, trials)
     off = offset[design.rows] if offset is not None else None
     fam, lnk = Family(family, n, k), Link(link, larg)
     nobs = len(y)
@@ -227,13 +245,12 @@ def estimate(session, call):
     maxiter = call.options.iterate if call.options.iterate is not None else 300
     check = session.interrupt_check
 
+    # the Gaussian likelihood's variance: scale(#) when given, else the ML deviance/N
+    sig2 = scale[1] if scale is not None and scale[0] == "value" else None
+
     def ll_total(mu):
         dev = float(np.sum(fam.deviance(y, mu)))
-        phi = 1.0
-        if family in ("gamma", "igaussian"):
-            V, _ = fam.variance(mu)
-            phi = float(np.sum((y - mu) ** 2 / V)) / df if df > 0 else 1.0
-        return float(np.sum(fam.loglik(y, mu, phi, dev, nobs)))
+        return float(np.sum(fam.loglik(y, mu, dev, nobs, sig2)))
 
     odd = nonstandard(family, link)
     try:
@@ -282,8 +299,8 @@ def estimate(session, call):
         n_clust=n_clust,
         offset=offname, cmdline=f"glm {call.text.strip()}".strip(), sample=design.sample,
         sigvars=variables, datasignature=sig, has_cons=design.has_cons,
-        dropped=design.dropped)
-    return result, res
+        dropped=design.dropped, binary=bool(np.all((y == 0) | (y == 1))))
+    return result, res, notes
 
 
 def output(result, level: float, eform: bool, log: bool = True, noheader: bool = False):
@@ -342,10 +359,11 @@ def glm(session, args):
         return output(result, level, eform, log=False)
     if not session.data.names:
         raise StataError(111, "no variables defined")
-    result, res = estimate(session, call)
+    result, res, notes = estimate(session, call)
     session.estimates.post(result)
     out = output(result, level, eform, log=call.options.log, noheader=call.options.noheader)
-    out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
+    out.notes = notes + [f"note: {nm} omitted because of collinearity."
+                         for nm in result.model.dropped]
     if not res.converged:
         raise ResultError(430, "convergence not achieved", output=out)
     return out

@@ -102,7 +102,7 @@ class GLMGeneralModel:
 
 def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres, ll, phi,
                        scale, nobs, df, irls, info, vce, clustvar, n_clust, offset, cmdline,
-                       sample, sigvars, datasignature, has_cons, dropped=()):
+                       sample, sigvars, datasignature, has_cons, dropped=(), binary=True):
     from hlmshell.commands.glm_estimate import wald
     rank = int(np.sum(~omitted))
     chi2, df_m, p = wald(b, V, names, omitted)
@@ -110,7 +110,9 @@ def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres
     n_text = "1" if fam.name != "binomial" else (trials if isinstance(trials, str)
                                                   else _num(trials))
     vf, vt, vnum = _VAR[fam.name]
-    vf = vf.format(n=n_text, k=_num(fam.k))
+    if fam.name == "bernoulli" and not binary:    # glim_v2: fractional y is "Binomial"
+        vf, vt = _VAR["binomial"][:2]
+    vf = vf.format(n=n_text, k=_num(round(fam.k, 4)))
     lf, lt, lnum = link_text(lnk.name, lnk.arg, n_text)
     disp = lambda x: x / df if df > 0 else math.nan  # noqa: E731
     s: dict = {"rank": rank, "N": nobs, "ic": fitres.iterations, "k": len(names), "k_eq": 1,

@@ -4,9 +4,8 @@ Family × link are plain objects; the fit is Newton–Raphson on the observed in
 (Stata's default `ml`) or IRLS (Fisher scoring on the expected information, `irls`).
 Quantities follow [R] glm's Methods and formulas: mu is the mean of y (for the binomial
 with n trials the expected count, the link acting on mu/n), V(mu) the variance function,
-the deviance and Pearson chi2 unit-free, the log likelihood with the scale where the
-family has one (Gaussian: ML scale deviance/N; gamma, inverse Gaussian: Pearson X2/df,
-as statsmodels, whose figures its test suite checks against Stata's).
+the deviance and Pearson chi2 unit-free, the log likelihood as glm.ado's (Gaussian at the
+ML scale deviance/N; gamma and inverse Gaussian at scale 1).
 
 `fit(X, y, family, link, offset, method, maxiter)` -> GLMFitResult. Never prints.
 """
@@ -138,17 +137,17 @@ class Family:
                 return -2 * (np.log(y / mu) - (y - mu) / mu)
             return (y - mu) ** 2 / (mu * mu * y)
 
-    def loglik(self, y, mu, phi=1.0, dev_sum=None, nobs=None):
-        """Per-observation log likelihood at scale phi (Gaussian: the profile ML scale)."""
-        f, n, k = self.name, self.n, self.k
+    def loglik(self, y, mu, dev_sum=None, nobs=None, sig2=None):
+        """Per-observation log likelihood as Stata's glim_v# programs compute it: Gaussian
+        at sig2 (default: the ML scale deviance/N), gamma and inverse Gaussian at scale 1
+        (glm.ado's e(ll) for them is the scale-free part; statsmodels' llf at scale 1)."""
+        f, k = self.name, self.k
         with np.errstate(all="ignore"):
             if f == "gaussian":
-                s2 = dev_sum / nobs
+                s2 = sig2 if sig2 is not None else dev_sum / nobs
                 return -0.5 * ((y - mu) ** 2 / s2 + np.log(2 * np.pi * s2))
-            if f == "bernoulli":
-                return np.where(y > 0, y * np.log(np.maximum(mu, _EPS)), 0.0) + \
-                    np.where(1 - y > 0, (1 - y) * np.log(np.maximum(1 - mu, _EPS)), 0.0)
-            if f == "binomial":
+            if f in ("bernoulli", "binomial"):   # lnC(n, y) is 0 for y in {0, n}
+                n = self.n if f == "binomial" else 1.0
                 p = mu / n
                 return (gammaln(n + 1) - gammaln(y + 1) - gammaln(n - y + 1)
                         + np.where(y > 0, y * np.log(np.maximum(p, _EPS)), 0.0)
@@ -160,9 +159,8 @@ class Family:
                 return (gammaln(y + m) - gammaln(m) - gammaln(y + 1)
                         + y * np.log(k * mu / (1 + k * mu)) - m * np.log1p(k * mu))
             if f == "gamma":
-                w = 1.0 / phi
-                return w * np.log(w * y / mu) - w * y / mu - gammaln(w) - np.log(y)
-            return -0.5 * ((y - mu) ** 2 / (y * mu * mu * phi) + np.log(2 * np.pi * phi * y ** 3))
+                return -y / mu - np.log(mu)
+            return -0.5 * ((y - mu) ** 2 / (y * mu * mu) + np.log(y ** 3) + np.log(2 * np.pi))
 
 
 @dataclass

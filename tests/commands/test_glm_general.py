@@ -135,9 +135,9 @@ def test_glm_scale_dev_scales_the_variance(s):
     ("glm cnt ses, link(power)", 198),
     ("glm cnt ses, link(log 2)", 198),
     ("glm cnt ses in 1, family(poisson)", 2001),
-    ("glm cnt ses, family(binomial)", 499),
+    ("glm cnt ses, family(binomial)", 499),      # cnt > 1 in some cases
     ("gen neg = cnt - 3", 0),
-    ("glm neg ses, family(poisson)", 459),
+    ("glm neg ses, family(poisson)", 499),       # dependent variable has negative values
     ("glm neg ses, family(gamma)", 459),
     ("glm cnt ses, family(poisson) link(power)", 198),
     ("glm cnt ses, family(poisson) irls ml", 198),
@@ -148,7 +148,7 @@ def test_glm_scale_dev_scales_the_variance(s):
     ("glm cnt ses, family(poisson) scale(-1)", 198),
     ("glm cnt ses, family(poisson) bogus", 198),
     ("glm cnt ses, family(nbinomial ml)", 198),
-    ("glm cnt ses, family(binomial 2.5)", 198),
+    ("glm cnt ses, family(binomial 0.5)", 198),
     ("glm hi ses, family(binomial) iterate(1)", 430),
 ])
 def test_glm_refusals(s, line, rc):
@@ -257,3 +257,16 @@ def test_logistic_odds_ratios_and_estat_classification(s):
     assert s.run("estat classification") == 321
     assert s.run("quietly regress cnt ses") == 0
     assert s.run("estat classification") == 321
+
+
+def test_glm_outcome_messages_and_notes(s):
+    rc, lines = run_lines(s, "glm cnt ses, family(binomial)")
+    assert rc == 499 and "cnt > 1 in some cases" in lines
+    assert s.run("quietly gen frac = mathach/30 if mathach > 0 & mathach < 30") == 0
+    rc, lines = run_lines(s, "glm frac ses, family(binomial) nolog")
+    assert rc == 0
+    assert "Variance function: V(u) = u*(1-u/1)               [Binomial]" in lines
+    rc, lines = run_lines(s, "glm frac ses, family(poisson) nolog")
+    assert rc == 0 and lines[0] == "note: frac has noninteger values"
+    rc, lines = run_lines(s, "glm cnt ses if cnt <= 8, family(binomial 8.5) nolog")
+    assert rc == 0 and "note: 8.5 is a noninteger" in lines
