@@ -191,8 +191,13 @@ def estimate(session, call):
         raise StataError(101, "weights not allowed")
     family, trials, k = parse_family(call.extra.get("family"), session)
     link, larg = parse_link(call.extra.get("link"), family)
+    # the header shows power/opower/nbinomial-link arguments as typed (glim_l04, l11, l12)
+    fwords = (call.extra.get("family") or "").split()
+    lwords = (call.extra.get("link") or "").split()
+    argtext = lwords[1] if link in ("power", "opower") and len(lwords) == 2 else None
     if link == "nbinomial":
         larg = k        # the link's k is the family's (1 outside family(nbinomial))
+        argtext = fwords[1] if family == "nbinomial" and len(fwords) == 2 else "1"
     scale = parse_scale(call.extra.get("scale"))
     if call.extra.get("disp") is not None:
         raise StataError(198, "option disp() not allowed")
@@ -299,7 +304,7 @@ def estimate(session, call):
         n_clust=n_clust,
         offset=offname, cmdline=f"glm {call.text.strip()}".strip(), sample=design.sample,
         sigvars=variables, datasignature=sig, has_cons=design.has_cons,
-        dropped=design.dropped, binary=bool(np.all((y == 0) | (y == 1))))
+        dropped=design.dropped, binary=bool(np.all((y == 0) | (y == 1))), argtext=argtext)
     return result, res, notes
 
 

@@ -32,10 +32,11 @@ def _num(x) -> str:
     return fmt(float(x), "%9.0g").strip()
 
 
-def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
-    """(g(u) text, [title], glim_l number); u stands for u/n with binomial trials. Texts
-    beyond identity, logit, log and cloglog are unconfirmed."""
+def link_text(link: str, arg, n: str, argtext: str | None = None) -> tuple[str, str, int]:
+    """(g(u) text, [title], glim_l number) as glim_l01..12 set them; u stands for u/n with
+    binomial trials; power/opower/nbinomial arguments as typed (`argtext`)."""
     u = "u" if n == "1" else f"u/{n}"
+    a = argtext if argtext is not None else (_num(arg) if arg is not None else "1")
     if link == "identity":
         return u, "Identity", 1
     if link == "logit":
@@ -43,7 +44,7 @@ def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
     if link == "log":
         return f"ln({u})", "Log", 3
     if link == "nbinomial":
-        return f"ln(u/(u+(1/{_num(arg)})))", "Neg. Binomial", 4
+        return f"ln(u/(u+(1/{a})))", "Neg. Binomial", 4
     if link == "logc":
         return f"ln(1-{u})", "Log complement", 5
     if link == "loglog":
@@ -55,10 +56,11 @@ def link_text(link: str, arg, n: str) -> tuple[str, str, int]:
     if link == "power":
         if arg == -1:
             return ("1/u" if n == "1" else f"{n}/u"), "Reciprocal", 9
-        base = u if n == "1" else f"({u})"
-        return f"{base}^({_num(arg)})", "Power", 10 if arg == -2 else 11
+        if arg == -2:
+            return "1/(u^2)", "Power(-2)", 10
+        return (f"u^({a})" if n == "1" else f"(u/{n})^({a})"), "Power", 11
     odds = "u/(1-u)" if n == "1" else f"u/({n}-u)"
-    return f"(({odds})^({_num(arg)})-1)/({_num(arg)})", "Odds power", 12
+    return f"(({odds})^({a})-1)/({a})", "Odds power", 12
 
 
 def eform_title(family: str, link: str) -> str:
@@ -102,7 +104,8 @@ class GLMGeneralModel:
 
 def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres, ll, phi,
                        scale, nobs, df, irls, info, vce, clustvar, n_clust, offset, cmdline,
-                       sample, sigvars, datasignature, has_cons, dropped=(), binary=True):
+                       sample, sigvars, datasignature, has_cons, dropped=(), binary=True,
+                       argtext=None):
     from hlmshell.commands.glm_estimate import wald
     rank = int(np.sum(~omitted))
     chi2, df_m, p = wald(b, V, names, omitted)
@@ -113,7 +116,7 @@ def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres
     if fam.name == "bernoulli" and not binary:    # glim_v2: fractional y is "Binomial"
         vf, vt = _VAR["binomial"][:2]
     vf = vf.format(n=n_text, k=_num(round(fam.k, 4)))
-    lf, lt, lnum = link_text(lnk.name, lnk.arg, n_text)
+    lf, lt, lnum = link_text(lnk.name, lnk.arg, n_text, argtext)
     disp = lambda x: x / df if df > 0 else math.nan  # noqa: E731
     s: dict = {"rank": rank, "N": nobs, "ic": fitres.iterations, "k": len(names), "k_eq": 1,
                "k_eq_model": 0, "k_dv": 1, "df_m": rank - int(has_cons), "df": df,

@@ -270,3 +270,24 @@ def test_glm_outcome_messages_and_notes(s):
     assert rc == 0 and lines[0] == "note: frac has noninteger values"
     rc, lines = run_lines(s, "glm cnt ses if cnt <= 8, family(binomial 8.5) nolog")
     assert rc == 0 and "note: 8.5 is a noninteger" in lines
+
+
+@pytest.mark.parametrize("line, varf, linkf", [
+    ("glm pos ses, link(power -0.5)", "V(u) = 1                       [Gaussian]",
+     "g(u) = u^(-0.5)                [Power]"),
+    ("glm pos ses, family(igaussian)", "V(u) = u^3                     [Inverse Gaussian]",
+     "g(u) = 1/(u^2)                 [Power(-2)]"),
+    ("glm nbc ses, family(nbinomial 0.5) link(nbinomial)",
+     "V(u) = u+(.5)u^2               [Neg. Binomial]",
+     "g(u) = ln(u/(u+(1/0.5)))       [Neg. Binomial]"),
+    ("glm hi ses, family(binomial) link(loglog)", "V(u) = u*(1-u)                 [Bernoulli]",
+     "g(u) = -ln(-ln(u))             [Log-log]"),
+    ("glm cnt ses if cnt <= 8, family(binomial 8) link(probit)",
+     "V(u) = u*(1-u/8)               [Binomial]", "g(u) = invnorm(u/8)            [Probit]"),
+])
+def test_glm_function_lines(s, line, varf, linkf):
+    """glim_v#/glim_l# header texts (glm.ado's own programs)."""
+    rc, lines = run_lines(s, line + " nolog" if "," in line else line + ", nolog")
+    assert rc == 0
+    assert f"Variance function: {varf}" in lines
+    assert f"Link function    : {linkf}" in lines
