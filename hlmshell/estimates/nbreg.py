@@ -70,6 +70,7 @@ def nbreg_result(*, depvar, names, omitted, b, V, ll, ll_0, ll_c, n, iterations,
 
 
 def chibar_p(chi2_c: float) -> float:
-    """The boundary test of alpha = 0: half a chi2(1) above zero, all the mass at zero."""
+    """The boundary test of alpha = 0: half a chi2(1) above zero, 1 at exactly zero (as
+    Stata's LR-test note)."""
     from scipy.special import chdtrc
-    return 0.5 * float(chdtrc(1, chi2_c)) if chi2_c > 0 else 1.0
+    return 0.5 * float(chdtrc(1, chi2_c)) if chi2_c != 0 else 1.0

@@ -107,7 +107,10 @@ class AlphaLRTest:
 
 @to_text.register
 def _(obj: AlphaLRTest) -> str:
-    left = f"LR test of alpha=0: chibar2(01) = {fmt(obj.chi2, '%8.2f').strip()}"
+    # Stata's LR-test note: %8.2f inside (0.005, 1e4) and at 0, %8.2e otherwise
+    x = obj.chi2
+    spec = "%8.2f" if (0.005 < x < 1e4) or x == 0 else "%8.2e"
+    left = f"LR test of alpha=0: chibar2(01) = {fmt(x, spec).strip()}"
     return f"{left:<55}Prob >= chibar2 = {fmt(obj.p, '%5.3f')}"
 
 

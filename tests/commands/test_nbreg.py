@@ -98,3 +98,18 @@ def test_nbreg_refusals(s, line, rc):
     assert s.run(line) == rc
     if rc:
         assert state(s) == before
+
+
+@pytest.mark.parametrize("x, text", [(0.0, "0.00"), (0.001, "1.00e-03"), (12.3456, "12.35"),
+                                     (12345.6, "1.23e+04")])
+def test_chibar_line_formats(x, text):
+    """Stata's LR-test note (_lrtest_note_xt): %8.2f in (0.005, 1e4) and at 0, else %8.2e;
+    p = chi2tail(1, x)/2, 1 at x = 0."""
+    from scipy.stats import chi2 as chi2dist
+    from hlmshell.estimates.nbreg import chibar_p
+    from hlmshell.render import to_text
+    from hlmshell.render.glm_general import AlphaLRTest
+    p = chibar_p(x)
+    assert p == (1.0 if x == 0 else pytest.approx(0.5 * chi2dist.sf(x, 1)))
+    line = to_text(AlphaLRTest(x, p))
+    assert line == f"{'LR test of alpha=0: chibar2(01) = ' + text:<55}Prob >= chibar2 = {p:5.3f}"
