@@ -16,7 +16,7 @@ from hlmshell.errors import ResultError, StataError
 OPTIONS = (("offset", "offset", "string", False), ("exposure", "exp", "string", False),
            ("irr", "irr", None, True), ("vce", "vce", "string", False),
            ("dispersion", "d", "string", False))
-ALLOWED = {"nolog", "log", "level", "iterate", "noheader"}
+ALLOWED = {"nolog", "log", "level", "iterate", "noheader", "nolrtest"}
 
 
 def _estimate(session, call):
@@ -97,7 +97,8 @@ def _estimate(session, call):
     return result, full.converged and pois.converged and const.converged
 
 
-def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bool = False):
+def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bool = False,
+                 lrtest: bool = True):
     from hlmshell.commands.glm_cmds import fixed_rows, vce_title
     from hlmshell.render.glm import CoefTable, GLMLog, GLMOutput, RERow
     from hlmshell.render.glm_general import AlphaLRTest, NBHeader, NBTable
@@ -134,7 +135,7 @@ def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bo
                                "to incidence-rate ratios.")
         if model.has_cons:
             out.table_notes.append("Note: _cons estimates baseline incidence rate.")
-    if not robust:
+    if not robust and lrtest:
         from hlmshell.estimates.nbreg import chibar_p
         out.lrtest = AlphaLRTest(s["chi2_c"], chibar_p(s["chi2_c"]))
     return out
@@ -142,7 +143,7 @@ def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bo
 
 @command("nbreg", abbrev="nbreg", syntax="raw", help="negative binomial regression")
 def nbreg(session, args):
-    """nbreg depvar [indepvars] [if] [in] [, noconstant exposure(varname) offset(varname) irr dispersion(mean) vce(vcetype) level(#) nolog iterate(#)]
+    """nbreg depvar [indepvars] [if] [in] [, noconstant exposure(varname) offset(varname) irr dispersion(mean) vce(vcetype) level(#) nolrtest nolog iterate(#)]
         vcetype: oim, robust, cluster clustvar
     """
     from hlmshell.commands.glm_cmds import parse_call, refuse_options
@@ -157,13 +158,15 @@ def nbreg(session, args):
         result = session.estimates.active
         if result is None or result.cmd != "nbreg":
             raise StataError(301, "last estimates not found")
-        return nbreg_output(result, level, irr, log=False)
+        return nbreg_output(result, level, irr, log=False,
+                            lrtest="nolrtest" not in call.options.given)
     if not session.data.names:
         raise StataError(111, "no variables defined")
     result, converged = _estimate(session, call)
     session.estimates.post(result)
     out = nbreg_output(result, level, irr, log=call.options.log,
-                       noheader=call.options.noheader)
+                       noheader=call.options.noheader,
+                       lrtest="nolrtest" not in call.options.given)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
     if not converged:
         raise ResultError(430, "convergence not achieved", output=out)

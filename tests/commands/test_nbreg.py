@@ -67,6 +67,8 @@ def test_nbreg_irr_predict_and_replay(s):
     np.testing.assert_allclose(s.data.column("nhat"), np.exp(b[0] * ses + b[1]), rtol=1e-6)
     assert s.run("quietly predict irhat, ir") == 0
     assert s.run("quietly predict junk, pearson") == 198
+    rc, lines = run_lines(s, "nbreg, nolrtest")
+    assert rc == 0 and not any(ln.startswith("LR test of alpha") for ln in lines)
 
 
 def test_nbreg_exposure_and_boundary(s):
