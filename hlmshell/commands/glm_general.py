@@ -18,7 +18,7 @@ OPTIONS = (("family", "f", "string", False), ("link", "l", "string", False),
            ("offset", "offset", "string", False), ("exposure", "exp", "string", False),
            ("eform", "eform", None, True), ("irls", "irls", None, False),
            ("scale", "scale", "string", False), ("vce", "vce", "string", False),
-           ("disp", "disp", "string", False))
+           ("disp", "disp", "string", False), ("asis", "asis", None, False))
 ALLOWED = {"nolog", "log", "level", "iterate", "noheader", "ml"}
 # family words: (full, minimum abbreviation), as glm.ado's MapFam (unknown words would
 # name a user-written family program there)
@@ -239,9 +239,21 @@ def estimate(session, call):
     if len(y) == 1:
         raise StataError(2001, "insufficient observations")
     n = n_all[design.rows] if n_all is not None else trials
-    if n_all is not None and (np.any(n <= 0) or np.any(n != np.round(n))):
-        raise StataError(499, f"{trials} must be a positive integer")  # unconfirmed wording
     notes = check_outcome(y, family, n, call.depvar, trials)
+    asis = bool(call.extra.get("asis"))
+    if asis and family != "bernoulli":
+        raise StataError(198, "option asis not allowed; option asis is only allowed with "
+                              "family(binomial) with a denominator of 1")
+    if family == "bernoulli" and not asis and np.all((y == 0) | (y == 1)):
+        # a 0/1 outcome goes through logit's checks first (glm.ado: _rmcoll, logit)
+        from hlmshell.commands.glm_cmds import outcome_varies, separation
+        from hlmshell.commands.glm_estimate import drop_perfect_predictors
+        names0 = list(design.fixed_names)
+        separation(X, names0, design.omitted, y)
+        notes += drop_perfect_predictors(design)
+        y, X = design.y, design.X
+        outcome_varies(y)
+        separation(X, names0, design.omitted, y)
     off = offset[design.rows] if offset is not None else None
     fam, lnk = Family(family, n, k), Link(link, larg)
     nobs = len(y)

@@ -291,3 +291,17 @@ def test_glm_function_lines(s, line, varf, linkf):
     assert rc == 0
     assert f"Variance function: {varf}" in lines
     assert f"Link function    : {linkf}" in lines
+
+
+def test_glm_bernoulli_perfect_prediction_as_logit(s):
+    assert s.run('quietly gen dd = (id == "1224")') == 0
+    assert s.run("quietly gen h2 = hi * (1 - dd)") == 0
+    rc, lines = run_lines(s, "glm h2 ses dd, family(binomial) nolog")
+    assert rc == 0
+    assert lines[0] == "note: dd != 0 predicts failure perfectly;"
+    e = s.estimates.active
+    assert s.run("quietly logit h2 ses dd") == 0
+    np.testing.assert_allclose(e.matrices["b"].values, s.estimates.active.matrices["b"].values,
+                               rtol=1e-8)
+    assert e.scalars["N"] == s.estimates.active.scalars["N"]
+    assert s.run("glm h2 ses, family(binomial 2) asis") == 198
