@@ -38,7 +38,7 @@ COMMANDS = [
     "expand", "twoway", "tw", "scatter", "sc", "line", "graph", "gr", "histogram", "hist",
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
-    "menbreg", "meglm",
+    "menbreg", "meglm", "glm", "nbreg", "logistic",
     "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
@@ -287,7 +287,20 @@ def command_line(rng) -> str:
                            "prtesti 1 .5 .5", "prtesti 30 .4", "bitest b == .3",
                            "bitest b == .5, detail", "bitest b == 2", "bitest y == .5",
                            "bitesti 10 3 .2", "bitesti 10 11 .5", "bitesti 0 0 .1",
-                           "bitesti 20 .5 .5, detail"])
+                           "bitesti 20 .5 .5, detail",
+                           # glm, nbreg, logistic
+                           "glm y x, family(gamma) link(log)", "glm h x, family(binomial) eform",
+                           "glm h x, f(b) l(probit) irls", "glm y x, family(poisson) scale(x2)",
+                           "glm y x, family(nbinomial 2) link(nbinomial)", "glm y x, fam(igau)",
+                           "glm y x, family(binomial h)", "glm y x, link(power -2)",
+                           "glm y x, link(opower .5) family(b)", "glm y x, family(gamma) vce(cl g)",
+                           "glm y x, family(poisson) exposure(x)", "glm y, family(bad)",
+                           "glm y x, link(nbinomial)", "glm, eform", "predict a, anscombe",
+                           "predict m, mu", "predict r, response", "nbreg y x", "nbreg h x, irr",
+                           "nbreg y x, dispersion(constant)", "nbreg y x, exposure(x) vce(r)",
+                           "nbreg, irr", "logistic h x", "logistic h x, coef", "logistic",
+                           "lincom x", "logistic h x, vce(cluster g)", "estat classification",
+                           "estat class, cutoff(.3) all", "estat class if x > 0, cutoff(2)"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 

@@ -244,3 +244,4 @@ from hlmshell.commands import estat_regress  # noqa: E402,F401
 from hlmshell.commands import estat_df  # noqa: E402,F401  (estat df)
 from hlmshell.commands import estat_summarize  # noqa: E402,F401  (estat summarize)
 from hlmshell.commands import estat_sd  # noqa: E402,F401  (estat sd)
+from hlmshell.commands import estat_classification  # noqa: E402,F401  (after logit & co.)

@@ -14,14 +14,16 @@ from hlmshell.commands.registry import command
 from hlmshell.errors import ResultError, StataError
 from hlmshell.render.mixed import FixedRow
 
-TITLES = {"logit": "Logistic regression", "probit": "Probit regression",
-          "poisson": "Poisson regression"}
-FAMILY = {"logit": ("bernoulli", "logit"), "probit": ("bernoulli", "probit"),
-          "poisson": ("poisson", "log")}
+TITLES = {"logit": "Logistic regression", "logistic": "Logistic regression",
+          "probit": "Probit regression", "poisson": "Poisson regression"}
+FAMILY = {"logit": ("bernoulli", "logit"), "logistic": ("bernoulli", "logit"),
+          "probit": ("bernoulli", "probit"), "poisson": ("poisson", "log")}
 # options beyond mixed_call's: (name, minimum abbreviation, argument, allowed on replay)
 OPTIONS = {
     "logit": (("offset", "offset", "string", False), ("or", "or", None, True),
               ("vce", "vce", "string", False), ("asis", "asis", None, False)),
+    "logistic": (("offset", "offset", "string", False), ("coef", "coef", None, True),
+                 ("vce", "vce", "string", False), ("asis", "asis", None, False)),
     "probit": (("offset", "offset", "string", False), ("vce", "vce", "string", False),
                ("asis", "asis", None, False)),
     "poisson": (("offset", "offset", "string", False), ("exposure", "exp", "string", False),
@@ -128,9 +130,13 @@ def _single(session, args, name):
     if call.levels:
         raise StataError(198, "invalid syntax")
     refuse_options(call, ALLOWED)
+    if call.weight:     # not implemented: the fit would weigh nothing (it used to, silently)
+        raise StataError(101, "weights not allowed")
     level = call.options.level if call.options.level is not None else \
         float(session.settings.get("level", 95))
     eform = bool(call.extra.get("or") or call.extra.get("irr"))
+    if name == "logistic":        # logit reported as odds ratios; `coef` shows logit's table
+        eform = not call.extra.get("coef")
     if call.replay:
         result = session.estimates.active
         if result is None or result.cmd != name:
@@ -140,8 +146,9 @@ def _single(session, args, name):
         raise StataError(111, "no variables defined")
     result, fit = estimate_glm(session, call, name)
     session.estimates.post(result)
-    out = glm_output(result, level, eform, log=call.options.log,
-                     noheader=call.options.noheader)
+    # logistic runs logit quietly: no iteration log (unless `log` is asked for)
+    show_log = call.options.log if name != "logistic" else "log" in call.options.given
+    out = glm_output(result, level, eform, log=show_log, noheader=call.options.noheader)
     out.notes = [f"note: {nm} omitted because of collinearity." for nm in result.model.dropped]
     out.notes += result.model.perfect
     if not fit.converged:
@@ -155,6 +162,15 @@ def logit(session, args):
         vcetype: oim, robust, cluster clustvar
     """
     return _single(session, args, "logit")
+
+
+@command("logistic", abbrev="logistic", syntax="raw",
+         help="logistic regression, reporting odds ratios")
+def logistic(session, args):
+    """logistic depvar [indepvars] [if] [in] [, noconstant offset(varname) coef vce(vcetype) level(#) log iterate(#)]
+        vcetype: oim, robust, cluster clustvar
+    """
+    return _single(session, args, "logistic")
 
 
 @command("probit", abbrev="probit", syntax="raw", help="probit regression")

@@ -192,12 +192,12 @@ def glm_output(result, level: float, eform: bool, log: bool = True,
         out.table_notes_before = [text.rjust(78)]
     title = "Coefficient"
     if eform:
-        title = "Odds ratio" if result.cmd == "logit" else "IRR"
+        title = "Odds ratio" if result.cmd in ("logit", "logistic") else "IRR"
     b = result.matrices["b"].values.ravel()
     V = result.matrices["V"].values
     rows = fixed_rows(model.names, model.omitted, b, V, level, transform=eform)
     out.table = CoefTable(m["depvar"], rows, level, title, vce_title(m.get("vce", "oim")))
     if eform and model.has_cons:
-        what = "odds" if result.cmd == "logit" else "incidence rate"
+        what = "odds" if result.cmd in ("logit", "logistic") else "incidence rate"
         out.table_notes.append(f"Note: _cons estimates baseline {what}.")
     return out

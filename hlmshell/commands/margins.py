@@ -144,6 +144,9 @@ def _expression(result, linear: bool, explicit: str | None) -> str:
         from hlmshell.postest.me_margins import prediction_kind
         if prediction_kind(explicit) == "marginal":
             return f"Marginal predicted mean, {tail}"
+    if result.cmd == "glm" and not linear:      # glim_p's default statistic: mu
+        depvar = str(result.macros.get("depvar", ""))
+        return f"Predicted mean {depvar}, {tail}"
     if result.link == "identity" or linear:
         portion = ", fixed portion" if result.cmd in ("mixed", "xtmixed") else ""
         return f"Linear prediction{portion}, {tail}"

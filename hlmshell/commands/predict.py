@@ -113,6 +113,10 @@ def predict(session, args):
 
 
 def _predict(session, args, result):
+    from hlmshell.estimates.glm_general import GLMGeneralModel
+    if isinstance(result.model, GLMGeneralModel):   # glm
+        from hlmshell.postest.predict_glm_general import predict_glm_general
+        return predict_glm_general(session, args, result, _new_names, _missing_note)
     from hlmshell.postest.predict_glm import handles, predict_glm
     if handles(result):  # logit/probit/poisson and the me* commands
         return predict_glm(session, args, result, _new_names, _missing_note)

@@ -85,6 +85,8 @@ def describe_panel(session, setting: dict):
     t = np.asarray(data.column(tv), dtype=float) if tv else None
     if t is not None:
         ok &= ~np.isnan(t)
+        if not ok.any():    # nothing to describe (the fuzz campaign's empty dataset)
+            raise StataError(2000, "no observations")
     codes = np.unique(p[ok], return_inverse=True)[1].ravel()
     G = int(codes.max()) + 1 if len(codes) else 0
     sizes = np.bincount(codes, minlength=G)

@@ -12,7 +12,7 @@ import numpy as np
 from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 
-PREDICT = {"logit": "logit_p", "probit": "probit_p", "poisson": "poisson_p"}
+PREDICT = {"logit": "logit_p", "logistic": "logistic_p", "probit": "probit_p", "poisson": "poisson_p"}
 
 
 @dataclass
@@ -32,7 +32,12 @@ class GLMModel:
     levels: tuple = ()          # no random effects (estat's checks read this)
     dropped: list = field(default_factory=list)   # collinear columns (the fit's notes)
     perfect: list = field(default_factory=list)   # notes on perfect predictors omitted
-    estat_allowed = ("ic", "summarize", "vce")  # estat subcommands valid after logit/probit/poisson
+    @property
+    def estat_allowed(self):
+        """The estat subcommands valid after logit/logistic/probit/poisson."""
+        if self.family == "bernoulli":
+            return ("ic", "summarize", "vce", "classification")
+        return ("ic", "summarize", "vce")
 
     def replay(self, result, level: float = 95):
         """The command's table again (estimates replay)."""
@@ -65,6 +70,7 @@ def glm_result(*, name, family, link, depvar, names, omitted, b, V, ll, ll_0, n,
     s["r2_p"] = 1.0 - ll / ll_0 if ll_0 else math.nan
     m: dict = {"cmdline": cmdline, "cmd": name, "estat_cmd": f"{name}_estat",
                "predict": PREDICT[name], "title": {"logit": "Logistic regression",
+                                                   "logistic": "Logistic regression",
                                                    "probit": "Probit regression",
                                                    "poisson": "Poisson regression"}[name],
                "chi2type": chi2type}

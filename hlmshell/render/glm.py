@@ -25,6 +25,7 @@ class GLMLog:
     sections: list  # [(heading | None, [(label, value)])]; label "Iteration 3" / "Grid node 0"
     crittype: str = "log likelihood"
     converged: bool = True
+    number: str = "%10.0g"    # glm's irls log: %9.0g
 
 
 @to_text.register
@@ -35,7 +36,7 @@ def _(obj: GLMLog) -> str:
             lines += [heading, ""]
         for label, value in rows:
             head = f"{label}:".ljust(15)
-            lines.append(f"{head}{obj.crittype} = {fmt(value, '%10.0g')}  ")
+            lines.append(f"{head}{obj.crittype} = {fmt(value, obj.number)}  ")
         lines.append("")
     if not obj.converged:
         lines.insert(len(lines) - 1, "convergence not achieved")
@@ -152,7 +153,9 @@ def _(obj: CoefTable) -> str:
     head += ci_title(obj.level).rjust(WIDTH - len(head))
     lines = [RULE]
     if obj.vcetype:
-        lines.append(" " * 13 + "|" + obj.vcetype.rjust(21))
+        # centred over the 9-character std. err. column (Robust: 15 spaces, OIM: 17)
+        lines.append(" " * 13 + "|" + " " * (14 + max(0, 9 - len(obj.vcetype)) // 2)
+                     + obj.vcetype)
     lines += [head, mid]
     lines += fixed_lines(obj.rows)
     if obj.extra:
