@@ -136,15 +136,25 @@ def estimate(session, args):
         sample &= ec.weight_sample(wtype, w)
     constant = not opts.get("noconstant")
     sstype = "sequential" if opts.get("sequential") else "partial"
+    pairs = [tuple((f.var, f.categorical) for f in t.factors) for t in terms]
+    data_cols = {v: np.asarray(session.data.column(v), dtype=float)
+                 for v in term_variables(terms)}
+    ok = sample & ~np.isnan(np.asarray(session.data.column(depvar), dtype=float))
+    for x in data_cols.values():
+        ok &= ~np.isnan(x)
+    for v in {v for t in pairs for v, categorical in t if categorical}:
+        x = data_cols[v][ok]                     # the design's checks, before counting cells
+        if (x != np.round(x)).any():
+            raise StataError(452, "factor variables may not contain noninteger values")
+        if (x < 0).any():
+            raise StataError(452, "factor variables may not contain negative values")
+    if cell_count(pairs, {v: x[ok] for v, x in data_cols.items()}) > MAX_CELLS:
+        raise StataError(908, f"matsize too small\n    the anova design needs more than "
+                              f"{MAX_CELLS:,} columns")    # checked before building it
     design = ec.build(session, depvar, terms, constant, sample)
     rows = design.rows
     y = design.y
-    cols = {v: np.asarray(session.data.column(v), dtype=float)[rows]
-            for v in term_variables(terms)}
-    pairs = [tuple((f.var, f.categorical) for f in t.factors) for t in terms]
-    if cell_count(pairs, cols) > MAX_CELLS:
-        raise StataError(908, f"matsize too small\n    the anova design needs more than "
-                              f"{MAX_CELLS:,} columns")
+    cols = {v: x[rows] for v, x in data_cols.items()}
     wr = None if w is None else w[rows]
     if design.X.shape[1] == 0:
         raise StataError(102, "too few variables specified")
