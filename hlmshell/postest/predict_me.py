@@ -83,6 +83,10 @@ def pmf_cdf(model, y, mu, n, alpha):
 def marginal(model, stat, eta_fixed, y, n, points=None):
     """The statistic integrated over the random effects (mu, pr, density, distribution)."""
     from hlmshell.models.families import mean
+    if len(model.levels) > 1 or not hasattr(model.fit.problem, "split"):
+        # the integral below is over one level's effects; several levels are not done
+        raise StataError(198, "option marginal not allowed with more than one "
+                              "random-effects level")
     q = len(model.levels[0].effects)
     points = points or default_points(model)
     from hlmshell.models.quadrature import check_size
