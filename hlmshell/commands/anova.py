@@ -87,6 +87,9 @@ def anova_words(session, text: str) -> list[str]:
         if "(" in word and not re.search(r"b\(", word, re.I):
             raise StataError(198, f"{word}: parenthesised factor-variable lists are not "
                                   "supported")
+        if word.startswith("#") or word.endswith("#") or "###" in word:
+            out.append(word)                   # malformed: the parser's message names it
+            continue
         if "#" not in word and "." not in word and any(c in word for c in "*?~-"):
             out += [f"i.{v}" for v in expand_varlist([word], session.data.names)]
             continue
@@ -214,9 +217,14 @@ def output(result, sequential: bool | None = None):
     tss = s["mss"] + s["rss"]
     df_t = s["df_m"] + df_r
     model = AnovaRow("Model", s["mss"], s["df_m"], s["F"], f_pvalue(s["F"], s["df_m"], df_r))
-    return AnovaOutput(s["N"], s["r2"], s["r2_a"], s["rmse"], model, rows,
-                       AnovaRow("Residual", s["rss"], df_r), AnovaRow("Total", tss, df_t),
-                       sequential=sequential)
+    out = AnovaOutput(s["N"], s["r2"], s["r2_a"], s["rmse"], model, rows,
+                      AnovaRow("Residual", s["rss"], df_r), AnovaRow("Total", tss, df_t),
+                      sequential=sequential)
+    if m.get("wtype") == "aweight" and result.model is not None:
+        # as regress prints it (that anova prints it too is unconfirmed)
+        from hlmshell.commands.regress import _sum_text
+        out.notes.append(f"(sum of wgt is {_sum_text(result.model.weights_raw_sum)})")
+    return out
 
 
 ec.REPLAY["anova"] = lambda result: output(result)
