@@ -28,7 +28,7 @@ _REFUSED = ("repeated", "bse", "bseunit", "grouping", "dropemptycells")
 
 
 @command("anova", abbrev="an",
-         syntax="[anything] [if] [in] [weight] [, Partial SEQuential noConstant "
+         syntax="[anything] [if] [in] [weight] [, Partial SEquential NOCONStant "
                 "REPeated(string) bse(string) bseunit(string) GROUPing(string) "
                 "DROPEMPtycells]",
          help="analysis of variance and covariance")

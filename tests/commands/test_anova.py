@@ -176,3 +176,17 @@ def test_replay_without_results():
     assert run_lines(s, "anova")[0] == 301
     assert s.run("quietly regress mathach ses") == 0
     assert run_lines(s, "anova")[0] == 301
+
+
+def test_noconstant_and_abbreviations(hsb):
+    # nocons (Stata's minimum abbreviation): the factor is fully coded, its SS the
+    # uncentred model SS sum n_g mean_g^2 (numpy, 1e-10); `se` is sequential
+    assert hsb.run("anova mathach sector, nocons") == 0
+    s = hsb.estimates.active.scalars
+    y, g = hsb.data.column("mathach"), hsb.data.column("sector")
+    ref = sum((g == v).sum() * y[g == v].mean() ** 2 for v in (0, 1))
+    assert s["df_1"] == 2 and s["df_m"] == 2 and s["df_r"] == 7183
+    assert s["ss_1"] == pytest.approx(ref, rel=1e-10) and s["mss"] == pytest.approx(ref, rel=1e-10)
+    assert hsb.run("an mathach sector minority, se") == 0
+    assert hsb.estimates.active.macros["sstype"] == "sequential"
+    assert run_lines(hsb, "anova mathach sector, nocon")[0] == 198       # nocons at least
