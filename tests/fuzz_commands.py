@@ -30,7 +30,7 @@ COMMANDS = [
     "expand", "preserve", "restore", "levelsof", "assert", "confirm", "sreturn",
     "numlist", "timer", "version", "vers", "xtile", "pctile", "_pctile", "statsby", "mkspline", "hausman", "xttest0", "rvfplot", "rvpplot", "testnl", "ci", "input", "svmat", "mkmat", "separate", "xttab", "insheet", "outsheet", "sysuse", "webuse", "saveold", "joinby", "cross", "tsset", "simulate", "bootstrap", "bs", "bstrap", "postfile", "post", "postclose",
     "postutil", "test", "testparm", "lincom", "nlcom", "margins", "contrast", "pwcompare", "creturn",
-    "marginsplot",
+    "marginsplot", "anova", "an",
     "expand", "label define", "label values", "label list", "label drop", "label dir",
     "label copy", "label data", "la de", "lab val", "tab1", "tab2", "tabstat", "correlate", "corr", "pwcorr", "import spss", "export spss", "import sas", "codebook", "ds", "lookfor",
     "misstable sum", "misstable",
@@ -300,7 +300,13 @@ def command_line(rng) -> str:
                            "nbreg y x, dispersion(constant)", "nbreg y x, exposure(x) vce(r)",
                            "nbreg, irr", "logistic h x", "logistic h x, coef", "logistic",
                            "lincom x", "logistic h x, vce(cluster g)", "estat classification",
-                           "estat class, cutoff(.3) all", "estat class if x > 0, cutoff(2)"])
+                           "estat class, cutoff(.3) all", "estat class if x > 0, cutoff(2)",
+                           "anova y g##h", "anova y h c.x", "anova y g h, seq", "anova",
+                           "anova y h##c.x [aw=g+1]", "anova y h [fw=g]", "anova s h",
+                           "anova y s", "anova y x", "anova y g|h", "anova y g / h /",
+                           "anova y h, repeated(h)", "anova y h, noconstant", "anova y ##h",
+                           "anova y h#", "anova y i.(g h)", "anova y ib9.h", "regress",
+                           "anova y h if y > 1e9", "anova y c.x#c.x#h", "anova y L.x h"])
     return f"{rng.choice(['qui', 'cap', 'noi', 'cap noi', 'by g:', 'bysort g:'])} {command_line(rng)}"
 
 

@@ -254,7 +254,7 @@ def predict_family(session, args, result):
         mask = mask & sample
     values = np.where(mask, values, np.nan)
     from hlmshell.postest.predict import DEFAULTS
-    messages = ["(option xb assumed; fitted values)" if result.cmd == "regress"
+    messages = ["(option xb assumed; fitted values)" if result.cmd in ("regress", "anova")
                 else DEFAULTS.get(result.cmd, ("xb", "(option xb assumed)"))[1]] \
         if stat is None else []
     _add_prediction(session, messages, name, values, stype, label)

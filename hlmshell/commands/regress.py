@@ -38,7 +38,7 @@ def regress(session, args):
         if args.weight or args.if_exp is not None or args.in_range is not None:
             raise StataError(100, "varlist required")
         result = session.estimates.require()
-        if result.cmd != "regress":
+        if result.cmd not in ("regress", "anova"):    # anova's underlying regression
             raise StataError(301, "last estimates not found")
         bad = set(opts) - {"level", "beta", "noheader"}
         if bad:

@@ -77,7 +77,7 @@ class MultiMEModel(MEModel):
     def icc(self, level: float = 95):
         """Level-by-level ICCs (latent-response scale), outermost first, as `mixed`'s:
         level k's is the share of the top k levels' intercept variances."""
-        from scipy.special import ndtri
+        from scipy.special import expit, ndtri
         from hlmshell.models import ModelError
         if self.family not in ("bernoulli", "binomial"):
             raise ModelError(321, "estat icc is available only after models with a "
@@ -105,7 +105,8 @@ class MultiMEModel(MEModel):
             se = math.sqrt(max(float(grad @ Vv @ grad), 0.0))
             if 0 < r < 1 and se > 0:
                 k, sk = math.log(r / (1 - r)), se / (r * (1 - r))
-                lo, hi = 1 / (1 + math.exp(-(k - z * sk))), 1 / (1 + math.exp(-(k + z * sk)))
+                # expit: a huge se (a boundary fit) gives 0 and 1, not an OverflowError
+                lo, hi = float(expit(k - z * sk)), float(expit(k + z * sk))
             else:
                 lo = hi = math.nan
             lab = "|".join(self.levels[j].groupvar for j in range(i, -1, -1))

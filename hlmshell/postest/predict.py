@@ -144,6 +144,7 @@ REGRESS = ("xb", "residuals", "stdp", "stdf", "rstandard", "rstudent", "leverage
 XTREG = ("xb", "stdp", "ue", "u", "e", "xbu")
 PREDICTORS = {"regress": {s: regress_stat(s) for s in REGRESS},
               "xtreg": {s: xtreg_stat(s) for s in XTREG}}
+PREDICTORS["anova"] = PREDICTORS["regress"]        # anova's predict is regress's (regres_p)
 
 
 # e(cmd) -> (default statistic, the note predict prints) where the default is not xb
