@@ -109,7 +109,7 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
     exact = _Exact(eng)
     quad = method != "laplace"
     use_exact = not quad
-    log, converged, it, diverged, slow = [ll], False, 0, False, 0
+    log, converged, it, diverged, slow, stall = [ll], False, 0, False, 0, 0
     for it in range(1, maxiter + 1):
         with np.errstate(all="ignore"):
             g, H = exact.derivs(x, lean=not quad) if use_exact else \
@@ -131,6 +131,9 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
             eng.value(x)
             if use_exact:
                 break
+            # no ascent along the fixed-node direction: take the exact function's next
+            # (else the same failed search repeats until maxiter)
+            use_exact = True
             t, new = 0.0, ll
         # halved steps far from the optimum come from a poor start; near it (g'H⁻¹g
         # small) they mean the fixed-node derivatives miss the re-adapted function's
@@ -149,6 +152,13 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
         if _diverging(d, par, x):
             diverged = True
             break
+        # no progress for 3 iterations short of convergence (a flat ridge: a variance
+        # running off): the exact function's derivatives next, and if they stall too, stop
+        stall = stall + 1 if ll - ll_old <= 1e-10 * (1 + abs(ll)) else 0
+        if stall >= 3:
+            if use_exact:
+                break
+            use_exact, stall = True, 0
     with np.errstate(all="ignore"):      # quadrature: the Hessian with the nodes held
         _, H = eng.derivs(x) if quad else exact.derivs(x)
     V_int = _vce(-H)
