@@ -103,16 +103,6 @@ def anova_words(session, text: str) -> list[str]:
     return out
 
 
-class AnovaModel:
-    """What predict and the regress replay need: the design, the fit, the weights."""
-
-    def __init__(self, design, fit, weights, wtype, notes):
-        self.design, self.fit, self.weights, self.wtype = design, fit, weights, wtype
-        self.notes = notes
-        self.sample = design.sample
-        self.weights_raw_sum = None if weights is None else float(weights.sum())
-
-
 @np.errstate(all="ignore")
 def estimate(session, args):
     from hlmshell.models import ModelError
@@ -195,7 +185,8 @@ def estimate(session, args):
     from hlmshell.estimates.results import EstimationResult
     result = EstimationResult(cmd="anova", scalars=s, macros=m, matrices={"b": b, "V": V},
                               sample=design.sample.copy())
-    result.model = AnovaModel(design, fit, wr, wtype, ec.collinear_notes(design))
+    from hlmshell.commands.regress import RegressModel   # what predict and the replay need
+    result.model = RegressModel(design, fit, wr, wtype, ec.collinear_notes(design))
     return result
 
 

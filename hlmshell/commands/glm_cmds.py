@@ -40,6 +40,27 @@ def parse_call(session, body: str, name: str, extra):
     return parse_mixed(body, resolve, extra)
 
 
+def single_equation(session, body: str, name: str, extra, allowed):
+    """The shared start of logit/probit/poisson/logistic/glm/nbreg: the parsed call, the
+    confidence level, and the active result when the command only replays it (else None)."""
+    call = parse_call(session, body, name, extra)
+    if call.levels:
+        raise StataError(198, "invalid syntax")
+    refuse_options(call, allowed)
+    if call.weight:     # not implemented: the fit would weigh nothing (it used to, silently)
+        raise StataError(101, "weights not allowed")
+    level = call.options.level if call.options.level is not None else \
+        float(session.settings.get("level", 95))
+    if call.replay:
+        result = session.estimates.active
+        if result is None or result.cmd != name:
+            raise StataError(301, "last estimates not found")
+        return call, level, result
+    if not session.data.names:
+        raise StataError(111, "no variables defined")
+    return call, level, None
+
+
 def refuse_options(call, allowed) -> None:
     from hlmshell.syntax.mixed_call import option_label
     for opt in call.options.given:
@@ -126,24 +147,12 @@ def vce_title(kind: str) -> str:
 
 def _single(session, args, name):
     from hlmshell.commands.glm_estimate import estimate_glm, glm_output
-    call = parse_call(session, args.body, name, OPTIONS[name])
-    if call.levels:
-        raise StataError(198, "invalid syntax")
-    refuse_options(call, ALLOWED)
-    if call.weight:     # not implemented: the fit would weigh nothing (it used to, silently)
-        raise StataError(101, "weights not allowed")
-    level = call.options.level if call.options.level is not None else \
-        float(session.settings.get("level", 95))
+    call, level, replayed = single_equation(session, args.body, name, OPTIONS[name], ALLOWED)
     eform = bool(call.extra.get("or") or call.extra.get("irr"))
     if name == "logistic":        # logit reported as odds ratios; `coef` shows logit's table
         eform = not call.extra.get("coef")
-    if call.replay:
-        result = session.estimates.active
-        if result is None or result.cmd != name:
-            raise StataError(301, "last estimates not found")
-        return glm_output(result, level, eform, log=False)
-    if not session.data.names:
-        raise StataError(111, "no variables defined")
+    if replayed is not None:
+        return glm_output(replayed, level, eform, log=False)
     result, fit = estimate_glm(session, call, name)
     session.estimates.post(result)
     # logistic runs logit quietly: no iteration log (unless `log` is asked for)

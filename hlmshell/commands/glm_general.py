@@ -187,8 +187,6 @@ def estimate(session, call):
     from hlmshell.models.glm import robust_vce
     from hlmshell.models.glm_general import SCALED, Family, Link, fit
     from hlmshell.syntax.factor import resolver_for
-    if call.weight:
-        raise StataError(101, "weights not allowed")
     family, trials, k = parse_family(call.extra.get("family"), session)
     link, larg = parse_link(call.extra.get("link"), family)
     # the header shows power/opower/nbinomial-link arguments as typed (glim_l04, l11, l12)
@@ -361,21 +359,11 @@ def glm(session, args):
         familyname: gaussian | igaussian | binomial [#|varname] | poisson | nbinomial [#] | gamma
         linkname: identity | log | logit | probit | cloglog | power # | opower # | nbinomial | loglog | logc
     """
-    from hlmshell.commands.glm_cmds import parse_call, refuse_options
-    call = parse_call(session, args.body, "glm", OPTIONS)
-    if call.levels:
-        raise StataError(198, "invalid syntax")
-    refuse_options(call, ALLOWED)
-    level = call.options.level if call.options.level is not None else \
-        float(session.settings.get("level", 95))
+    from hlmshell.commands.glm_cmds import single_equation
+    call, level, replayed = single_equation(session, args.body, "glm", OPTIONS, ALLOWED)
     eform = bool(call.extra.get("eform"))
-    if call.replay:
-        result = session.estimates.active
-        if result is None or result.cmd != "glm":
-            raise StataError(301, "last estimates not found")
-        return output(result, level, eform, log=False)
-    if not session.data.names:
-        raise StataError(111, "no variables defined")
+    if replayed is not None:
+        return output(replayed, level, eform, log=False)
     result, res, notes = estimate(session, call)
     session.estimates.post(result)
     out = output(result, level, eform, log=call.options.log, noheader=call.options.noheader)

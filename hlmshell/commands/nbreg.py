@@ -28,8 +28,6 @@ def _estimate(session, call):
     from hlmshell.models.glm import fit_glm, robust_vce
     from hlmshell.models.nbreg import fit_nb2, moment_lnalpha
     from hlmshell.syntax.factor import resolver_for
-    if call.weight:
-        raise StataError(101, "weights not allowed")
     disp = call.extra.get("dispersion")
     if disp is not None:
         w = disp.strip().lower()
@@ -101,7 +99,8 @@ def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bo
                  lrtest: bool = True):
     from hlmshell.commands.glm_cmds import fixed_rows, vce_title
     from hlmshell.render.glm import CoefTable, GLMLog, GLMOutput, RERow
-    from hlmshell.render.glm_general import AlphaLRTest, NBHeader, NBTable
+    from hlmshell.render.glm import GLMHeader
+    from hlmshell.render.glm_general import AlphaLRTest, NBTable
     from scipy.special import ndtri
     s, m, model = result.scalars, result.macros, result.model
     robust = m.get("vcetype") == "Robust"
@@ -113,9 +112,9 @@ def nbreg_output(result, level: float, irr: bool, log: bool = True, noheader: bo
                           for h, lg in zip(heads, model.logs)], crit,
                          bool(s.get("converged", 1)))
     if not noheader:
-        out.header = NBHeader(m["title"], int(s["N"]), int(s["df_m"]), s["chi2"], s["p"],
-                              s["ll"], s["r2_p"], "mean", m.get("chi2type", "LR"),
-                              crit[:1].upper() + crit[1:])
+        out.header = GLMHeader(m["title"], int(s["N"]), int(s["df_m"]), s["chi2"], s["p"],
+                               s["ll"], s["r2_p"], m.get("chi2type", "LR"),
+                               crit[:1].upper() + crit[1:], dispersion="mean")
     if m.get("clustvar"):
         text = f"(Std. err. adjusted for {int(s['N_clust']):,} clusters in {m['clustvar']})"
         out.table_notes_before = [text.rjust(78)]
@@ -146,22 +145,12 @@ def nbreg(session, args):
     """nbreg depvar [indepvars] [if] [in] [, noconstant exposure(varname) offset(varname) irr dispersion(mean) vce(vcetype) level(#) nolrtest nolog iterate(#)]
         vcetype: oim, robust, cluster clustvar
     """
-    from hlmshell.commands.glm_cmds import parse_call, refuse_options
-    call = parse_call(session, args.body, "nbreg", OPTIONS)
-    if call.levels:
-        raise StataError(198, "invalid syntax")
-    refuse_options(call, ALLOWED)
-    level = call.options.level if call.options.level is not None else \
-        float(session.settings.get("level", 95))
+    from hlmshell.commands.glm_cmds import single_equation
+    call, level, replayed = single_equation(session, args.body, "nbreg", OPTIONS, ALLOWED)
     irr = bool(call.extra.get("irr"))
-    if call.replay:
-        result = session.estimates.active
-        if result is None or result.cmd != "nbreg":
-            raise StataError(301, "last estimates not found")
-        return nbreg_output(result, level, irr, log=False,
+    if replayed is not None:
+        return nbreg_output(replayed, level, irr, log=False,
                             lrtest="nolrtest" not in call.options.given)
-    if not session.data.names:
-        raise StataError(111, "no variables defined")
     result, converged = _estimate(session, call)
     session.estimates.post(result)
     out = nbreg_output(result, level, irr, log=call.options.log,

@@ -13,7 +13,7 @@ import numpy as np
 from hlmshell.dataset.timeseries import OPERATED
 
 from .results import ModelError
-from .spec import COVARIANCES, Factor, ModelSpec, Term
+from .spec import COVARIANCES, ModelSpec
 
 # the largest fixed-effects design built (X is n x k doubles, and fits keep a few copies):
 # past it an estimation command stops with r(909) before allocating, rather than exhaust

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .glm import constant_only, fit_glm
-from .glmm import GLMMData, Problem, _jac_hess, chol_of, numeric, reported
+from .glmm import GLMMData, Problem, chol_of, numeric, reported
 from .results import ModelError
 
 

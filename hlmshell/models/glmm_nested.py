@@ -164,7 +164,7 @@ class NestedAGQ:
     def _mode(self, k, eta0, A, alpha):
         """Per group and context: mode of Σ l(eta0 + A v) - v'v/2 and the Hessian there."""
         G, M, q = self.G[k], eta0.shape[1], self.q[k]
-        starts, g, eye = self.row_starts[k], self.g[k], np.eye(q)
+        starts, eye = self.row_starts[k], np.eye(q)
         v = np.zeros((G, M, q))
 
         def h_at(v):

@@ -364,7 +364,6 @@ def re_table(fit: MixedFit, level=95, stddev=False):
     sections = []
     for li, lv in enumerate(fit.levels):
         items = _level_quantities(lv, li, stddev)
-        q = len(lv.effects)
 
         def fun(psi, items=items, li=li):
             Sig, _ = st.sigmas(psi)

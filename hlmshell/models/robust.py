@@ -166,7 +166,6 @@ def sandwich(fit, cluster_codes: np.ndarray | None = None, clustvar: str = "") -
     if nc < 2:
         raise ModelError(459, f"only one cluster in {clustvar or top_name(fit)}")
     psi, free = st.psi, st.free
-    kpsi = len(psi)
     J, K = _jacobians(fit, st)
     if d.pweighted:     # pseudo-likelihood scores (pweights.py), already in (beta, psi)
         from .pweights import scores as pw_scores

@@ -44,7 +44,7 @@ def _anscombe(family: str, y, mu):
 
 def predict_glm_general(session, args, result, new_names, missing_note):
     from hlmshell.models.glm_general import Family, Link
-    from hlmshell.postest.predict_glm import _offset, _xb
+    from hlmshell.postest.predict_glm import _xb
     model = result.model
     opts = _options(args)
     stats = [w for w, _ in _WORDS[:-1] if opts.get(w)]

@@ -54,6 +54,7 @@ class GLMHeader:
     r2_p: float
     chi2type: str = "LR"
     crittype: str = "Log likelihood"
+    dispersion: str = ""      # nbreg: `Dispersion: mean` on the third line
 
 
 @to_text.register
@@ -65,7 +66,8 @@ def _(obj: GLMHeader) -> str:
     right = [f"{lab:<13} = {v:>{w}}" for lab, v in zip(labels, vals)]
     col = WIDTH - len(right[0])
     ll_text = f"{obj.crittype} = {fmt(obj.ll, '%10.0g').strip()}"
-    lines = [f"{obj.title:<{col}}{right[0]}", " " * col + right[1], " " * col + right[2],
+    third = f"Dispersion: {obj.dispersion}" if obj.dispersion else ""
+    lines = [f"{obj.title:<{col}}{right[0]}", " " * col + right[1], f"{third:<{col}}{right[2]}",
              f"{ll_text:<{col}}{right[3]}", ""]
     return "\n".join(lines)
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from hlmshell.render import to_text
 from hlmshell.render.formats import fmt
-from hlmshell.render.mixed import WIDTH
 
 _COL = 50
 
@@ -64,37 +63,6 @@ def _(obj: GLMLongHeader) -> str:
     else:
         lines.append(_line("", "BIC", g10(obj.bic)))
     lines.append("")
-    return "\n".join(lines)
-
-
-@dataclass
-class NBHeader:
-    """`Negative binomial regression` (nbreg): the logit/poisson header with
-    `Dispersion: mean` in place of the blank line."""
-    title: str
-    n_obs: int
-    df_m: int
-    chi2: float
-    p: float
-    ll: float
-    r2_p: float
-    dispersion: str = "mean"
-    chi2type: str = "LR"
-    crittype: str = "Log likelihood"
-
-
-@to_text.register
-def _(obj: NBHeader) -> str:
-    vals = [fmt(obj.n_obs, "%10.0fc").strip(), fmt(obj.chi2, "%10.2f").strip(),
-            fmt(obj.p, "%10.4f").strip(), fmt(obj.r2_p, "%10.4f").strip()]
-    w = max(6, *(len(v) for v in vals))
-    labels = ["Number of obs", f"{obj.chi2type} chi2({obj.df_m})", "Prob > chi2", "Pseudo R2"]
-    right = [f"{lab:<13} = {v:>{w}}" for lab, v in zip(labels, vals)]
-    col = WIDTH - len(right[0])
-    ll_text = f"{obj.crittype} = {fmt(obj.ll, '%10.0g').strip()}"
-    lines = [f"{obj.title:<{col}}{right[0]}", " " * col + right[1],
-             f"{'Dispersion: ' + obj.dispersion:<{col}}{right[2]}",
-             f"{ll_text:<{col}}{right[3]}", ""]
     return "\n".join(lines)
 
 
