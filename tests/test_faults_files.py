@@ -362,3 +362,19 @@ def test_huge_strings(s, tmp_path):
     assert run(s, 'gen u = "a" * 3000')[0] == 0
     fails(s, "save long", 920)
     assert not (tmp_path / "long.dta").exists()
+
+
+def test_save_text_with_undecodable_bytes(s):
+    """Labels and strings holding bytes that were not UTF-8 (surrogate escapes) are saved as
+    the bytes they were; a lone surrogate of any other kind as `?` (was an internal error:
+    fuzz seed 151)."""
+    for line in ['label variable y "a\udcffb"', 'label data "x\udcff"', 'gen s2 = "\udcff"',
+                 'gen s3 = "\ud800"', 'label define l 1 "\udcff"', "label values g l",
+                 "save odd, replace", "use odd, clear"]:
+        assert run(s, line)[0] == 0, line
+    raw = Path("odd.dta").read_bytes()
+    assert b"a\xffb\0" in raw and b"x\xff</label>" in raw    # the bytes as they came
+    # read back, an invalid UTF-8 byte shows as the replacement character
+    assert s.data.var("y").label == "a\ufffdb" and s.data.label == "x\ufffd"
+    assert s.data.column("s2")[0] == "\ufffd" and s.data.column("s3")[0] == "?"
+    assert s.data.value_labels["l"][1.0] == "\ufffd"

@@ -15,8 +15,18 @@ _NUMPY = {"byte": "i1", "int": "i2", "long": "i4", "float": "f4", "double": "f8"
 _FIRST_MISSING = {"byte": 101, "int": 32741, "long": 2147483621}
 
 
-def _fixed(text: str, size: int) -> bytes:
-    raw = text.encode("utf-8")[:size - 1]
+def utf8(text: str) -> bytes:
+    """Text as written: bytes that came in undecodable (surrogate escapes, from a file or a
+    terminal that is not UTF-8) go back out as they came; any other lone surrogate as `?`."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
+
+
+def fixed(text: str, size: int) -> bytes:
+    """A NUL-padded field of `size` bytes."""
+    raw = utf8(text)[:size - 1]
     return raw + b"\0" * (size - len(raw))
 
 
@@ -49,14 +59,14 @@ def value_label_tables(ds: Dataset) -> bytes:
                        for v, t in mapping.items())
         texts, offsets, pos = [], [], 0
         for _, t in items:
-            raw = t.encode("utf-8") + b"\0"
+            raw = utf8(t) + b"\0"
             offsets.append(pos)
             texts.append(raw)
             pos += len(raw)
         n = len(items)
         table = (struct.pack("<2i", n, pos) + struct.pack(f"<{n}i", *offsets)
                  + struct.pack(f"<{n}i", *(v for v, _ in items)) + b"".join(texts))
-        out.append(b"<lbl>" + struct.pack("<i", len(table)) + _fixed(name, 129) + b"\0" * 3
+        out.append(b"<lbl>" + struct.pack("<i", len(table)) + fixed(name, 129) + b"\0" * 3
                    + table + b"</lbl>")
     return b"".join(out)
 

@@ -23,7 +23,8 @@ import numpy as np
 
 from hlmshell.dataset.dataset import (INT_LIMITS, Dataset, default_format, is_string_type,
                                       string_type_for)
-from hlmshell.dataset.dta_codes import label_entries, pack, value_label_tables, with_extended
+from hlmshell.dataset.dta_codes import (fixed, label_entries, pack, utf8, value_label_tables,
+                                         with_extended)
 from hlmshell.dataset.varlist import NAME_RE, RESERVED
 from hlmshell.errors import StataError
 
@@ -225,18 +226,13 @@ def _fallback_type(meta, name: str) -> str:
 
 
 # ---------------------------------------------------------------------------- writing .dta
-def _fixed(text: str, size: int) -> bytes:
-    raw = text.encode("utf-8")[:size - 1]
-    return raw + b"\0" * (size - len(raw))
-
-
 def _write_type(ds: Dataset, name: str) -> tuple[str, np.ndarray]:
     """The storage type written for a variable and its values, ready for numpy packing."""
     var = ds.vars[name]
     if var.is_string:
         if any(len(v) > 2045 for v in var.values):  # before encoding: values may be huge
             raise StataError(920, f"variable {name} is too long for a str# (strL not supported)")
-        encoded = [v.encode("utf-8") for v in var.values]
+        encoded = [utf8(v) for v in var.values]
         width = max([len(e) for e in encoded] + [1])
         declared = int(var.stype[3:]) if var.stype[3:].isdigit() else width
         width = max(width, declared)
@@ -265,7 +261,7 @@ def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
     k, n = len(names), ds.nobs
     written = [_write_type(ds, name) for name in names]
     stamp = (stamp or dta_timestamp()).encode("ascii")
-    label = ds.label.encode("utf-8")[:320]
+    label = utf8(ds.label)[:320]
     header = (b"<stata_dta><header><release>118</release><byteorder>LSF</byteorder><K>"
               + struct.pack("<H", k) + b"</K><N>" + struct.pack("<Q", n) + b"</N><label>"
               + struct.pack("<H", len(label)) + label + b"</label><timestamp>"
@@ -283,13 +279,13 @@ def dta_bytes(ds: Dataset, stamp: str | None = None) -> bytes:
         data = b""
     sections = [
         (b"<variable_types>", struct.pack(f"<{k}H", *codes), b"</variable_types>"),
-        (b"<varnames>", b"".join(_fixed(nm, 129) for nm in names), b"</varnames>"),
+        (b"<varnames>", b"".join(fixed(nm, 129) for nm in names), b"</varnames>"),
         (b"<sortlist>", struct.pack(f"<{k + 1}H", *(sortpos + [0] * (k + 1 - len(sortpos)))),
          b"</sortlist>"),
-        (b"<formats>", b"".join(_fixed(ds.vars[nm].fmt, 57) for nm in names), b"</formats>"),
-        (b"<value_label_names>", b"".join(_fixed(ds.vars[nm].value_label or "", 129)
+        (b"<formats>", b"".join(fixed(ds.vars[nm].fmt, 57) for nm in names), b"</formats>"),
+        (b"<value_label_names>", b"".join(fixed(ds.vars[nm].value_label or "", 129)
                                           for nm in names), b"</value_label_names>"),
-        (b"<variable_labels>", b"".join(_fixed(ds.vars[nm].label, 321) for nm in names),
+        (b"<variable_labels>", b"".join(fixed(ds.vars[nm].label, 321) for nm in names),
          b"</variable_labels>"),
         (b"<characteristics>", b"", b"</characteristics>"),
         (b"<data>", data, b"</data>"),

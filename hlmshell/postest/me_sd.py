@@ -81,8 +81,8 @@ def sd_output(result, level: float, verbose: bool) -> GLMOutput:
     sections = {lab: [] for lab in labels}        # one block per level, as estimation shows
     for name, est, se in sd_parameters(model, b, V)[0]:
         if name.startswith("sd(") and est > 0 and se > 0:
-            r = z * se / est
-            lo, hi = est * math.exp(-r), est * math.exp(r)
+            r = z * se / est            # the CI of ln(sd), back-transformed (as _re_rows)
+            lo, hi = (est * math.exp(-r), est * math.exp(r)) if r < 700 else (0.0, math.nan)
         elif name.startswith("corr(") and abs(est) < 1 and se > 0:
             a, sa = math.atanh(est), se / (1 - est * est)
             lo, hi = math.tanh(a - z * sa), math.tanh(a + z * sa)

@@ -125,3 +125,17 @@ def test_marginal_prediction_over_several_levels(levels):
     got = np.asarray(s.data.column("m"), dtype=float)[:50]
     assert got == pytest.approx(ref, rel=1e-6)            # (m is stored as float)
     assert s.run("margins") == 0                          # the marginal mean's margins
+
+
+def test_estat_sd_with_an_enormous_standard_error():
+    """A variance whose SE is astronomically larger than it (a fit run off to the boundary):
+    the interval is (0, .) as in the estimation table, not a math overflow (fuzz seed 151)."""
+    from hlmshell.postest.me_sd import sd_output
+    from hlmshell.render import to_text
+    s = hsb_after("gen hi = mathach > 15", "quietly melogit hi ses || id:")
+    r = s.estimates.active
+    j = r.matrices["b"].colnames.index("/:var(_cons[id])")
+    r.matrices["V"].values[j, j] = 1e300
+    text = to_text(sd_output(r, 95, False).table)
+    row = next(ln for ln in text.splitlines() if ln.startswith("    sd(_cons)|"))
+    assert row.split()[-2:] == ["0", "."]
