@@ -397,3 +397,14 @@ def test_me_fit_on_a_flat_ridge_stops_soon():
     out = s.out.getvalue()
     assert "convergence not achieved" in out
     assert out.count("\nIteration ") < 40
+
+
+@pytest.mark.parametrize("prep, line", [
+    ("replace x = 0", "glm x x x, irls"),       # an exact fit: phi = 0 (was 1/0)
+    ("replace y = 0", "nbreg h x"),             # alpha runs off to 0: its CI to exp(huge)
+])
+def test_degenerate_glm_and_nbreg_fits_print(prep, line):
+    s = fresh_session()
+    assert s.run(prep) == 0
+    rc = s.run(line)
+    assert rc in (0, 430) and "internal error" not in s.out.getvalue()

@@ -118,15 +118,16 @@ def glm_general_result(*, fam, lnk, trials, depvar, names, omitted, b, V, fitres
     vf = vf.format(n=n_text, k=_num(round(fam.k, 4)))
     lf, lt, lnum = link_text(lnk.name, lnk.arg, n_text, argtext)
     disp = lambda x: x / df if df > 0 else math.nan  # noqa: E731
+    per_phi = lambda x: x / phi if phi else math.nan  # noqa: E731  (an exact fit: phi = 0)
     s: dict = {"rank": rank, "N": nobs, "ic": fitres.iterations, "k": len(names), "k_eq": 1,
                "k_eq_model": 0, "k_dv": 1, "df_m": rank - int(has_cons), "df": df,
                "phi": phi}
     if not irls:    # glm.ado posts no likelihood after irls (its criterion is the deviance)
         s.update({"aic": (-2 * ll + 2 * rank) / nobs, "ll": ll})
     s.update({"bic": dev - df * math.log(nobs), "chi2": chi2, "p": p, "deviance": dev,
-              "deviance_s": dev / phi, "deviance_p": pear, "deviance_ps": pear / phi,
-              "dispers": disp(dev), "dispers_s": disp(dev) / phi, "dispers_p": disp(pear),
-              "dispers_ps": disp(pear) / phi, "nbml": 0, "vf": 1})
+              "deviance_s": per_phi(dev), "deviance_p": pear, "deviance_ps": per_phi(pear),
+              "dispers": disp(dev), "dispers_s": per_phi(disp(dev)), "dispers_p": disp(pear),
+              "dispers_ps": per_phi(disp(pear)), "nbml": 0, "vf": 1})
     if lnk.name in ("identity", "logit", "log", "power", "opower"):
         s["power"] = {"identity": 1.0, "logit": 0.0, "log": 0.0}.get(lnk.name, lnk.arg)
     s.update({"converged": int(bool(fitres.converged)), "rc": 0 if fitres.converged else 430})
