@@ -76,7 +76,7 @@ def estimate_glm(session, call, name):
                                             parse_vce, separation)
     from hlmshell.estimates.glm import glm_result
     from hlmshell.estimates.results import data_signature
-    from hlmshell.models.glm import constant_only, fit_glm, robust_vce
+    from hlmshell.models.glm import constant_only, fit_glm
     from hlmshell.syntax.factor import resolver_for
     family, link = FAMILY[name]
     resolve = resolver_for(session.data.names)
@@ -123,16 +123,7 @@ def estimate_glm(session, call, name):
     ll_0 = fit.log[0]
     if not design.has_cons:   # Stata's ll_0 without a constant: all coefficients zero
         ll_0 = float(fit_glm(X[:, :0], y, family, link, 1.0, off, maxiter=0).ll)
-    V = fit.V
-    n_clust = None
-    if vce != "oim":
-        cl = clus[design.rows] if clustvar else None
-        from hlmshell.models import ModelError
-        try:
-            V = robust_vce(fit.V, fit.scores, cl)
-        except ModelError as err:
-            raise StataError(err.code, err.message) from None
-        n_clust = len(np.unique(cl)) if clustvar else None
+    V, n_clust = sandwich(fit.V, fit.scores, vce, clus if clustvar else None, design.rows)
     k = len(names)
     b_full = np.zeros(k)
     V_full = np.zeros((k, k))
@@ -201,3 +192,19 @@ def glm_output(result, level: float, eform: bool, log: bool = True,
         what = "odds" if result.cmd in ("logit", "logistic") else "incidence rate"
         out.table_notes.append(f"Note: _cons estimates baseline {what}.")
     return out
+
+
+def sandwich(V, scores, vce: str, clus, rows):
+    """(VCE, number of clusters): vce(robust|cluster)'s sandwich over the estimation rows,
+    or (V, None) for oim; shared by logit & co., glm and nbreg."""
+    if vce == "oim":
+        return V, None
+    from hlmshell.models import ModelError
+    from hlmshell.models.glm import robust_vce
+    cl = clus[rows] if clus is not None else None
+    try:
+        V = robust_vce(V, scores, cl)
+    except ModelError as err:
+        raise StataError(err.code, err.message) from None
+    return V, (len(np.unique(cl)) if cl is not None else None)
+

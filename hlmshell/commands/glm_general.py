@@ -180,11 +180,10 @@ def _num_text(x) -> str:
 
 def estimate(session, call):
     from hlmshell.commands.glm_cmds import parse_vce
-    from hlmshell.commands.glm_estimate import build, offset_column
+    from hlmshell.commands.glm_estimate import build, offset_column, sandwich
     from hlmshell.estimates.glm_general import glm_general_result
     from hlmshell.estimates.results import data_signature
     from hlmshell.models import ModelError
-    from hlmshell.models.glm import robust_vce
     from hlmshell.models.glm_general import SCALED, Family, Link, fit
     from hlmshell.syntax.factor import resolver_for
     family, trials, k = parse_family(call.extra.get("family"), session)
@@ -292,15 +291,9 @@ def estimate(session, call):
         phi = 1.0
     with np.errstate(all="ignore"):
         ll = ll_total(res.mu)
-    V = res.V1 * phi
-    n_clust = None
-    if vce != "oim":
-        cl = clus[design.rows] if clustvar else None
-        try:
-            V = robust_vce(res.V1, res.scores, cl)
-        except ModelError as err:
-            raise StataError(err.code, err.message) from None
-        n_clust = len(np.unique(cl)) if clustvar else None
+    V, n_clust = sandwich(res.V1, res.scores, vce, clus if clustvar else None, design.rows)
+    if vce == "oim":
+        V = V * phi
     names = list(design.fixed_names)
     kk = len(names)
     b_full, V_full = np.zeros(kk), np.zeros((kk, kk))

@@ -25,7 +25,8 @@ def _estimate(session, call):
     from hlmshell.estimates.nbreg import nbreg_result
     from hlmshell.estimates.results import data_signature
     from hlmshell.models import ModelError
-    from hlmshell.models.glm import fit_glm, robust_vce
+    from hlmshell.commands.glm_estimate import sandwich
+    from hlmshell.models.glm import fit_glm
     from hlmshell.models.nbreg import fit_nb2, moment_lnalpha
     from hlmshell.syntax.factor import resolver_for
     disp = call.extra.get("dispersion")
@@ -68,15 +69,7 @@ def _estimate(session, call):
             full = fit_nb2(X, y, off, pois.b, float(const.b[-1]), maxiter, on_iteration=hook)
     except ModelError as err:
         raise StataError(err.code, err.message) from None
-    V = full.V
-    n_clust = None
-    if vce != "oim":
-        cl = clus[design.rows] if clustvar else None
-        try:
-            V = robust_vce(full.V, full.scores, cl)
-        except ModelError as err:
-            raise StataError(err.code, err.message) from None
-        n_clust = len(np.unique(cl)) if clustvar else None
+    V, n_clust = sandwich(full.V, full.scores, vce, clus if clustvar else None, design.rows)
     names = list(design.fixed_names)
     kk = len(names)
     idx = keep + [kk]
