@@ -36,7 +36,10 @@ class Cell:
 
     def text(self) -> str:
         t = fmt(self.value, self.nfmt).strip()
-        return self.sfmt.replace("%s", t, 1) if self.sfmt else t
+        if not self.sfmt:
+            return t
+        # `%s` takes the number, `%%` is a literal percent sign
+        return "%".join(part.replace("%s", t, 1) for part in self.sfmt.split("%%"))
 
 
 @dataclass
