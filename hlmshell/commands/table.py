@@ -54,6 +54,7 @@ class Grid:
         self.codes, self.nlev, self.stats = codes, nlev, stats
         self.values, self.weights = values, weights
         self.cache: dict[tuple, tuple[dict, dict]] = {}
+        self.var_caches: dict[str, dict] = {}
 
     def pattern(self, dims: tuple[str, ...]):
         """(level tuple → group index, (stat, var) → array over groups) for grouping by dims."""
@@ -63,8 +64,8 @@ class Grid:
                 combined = np.zeros(n, dtype=np.int64)
                 for d in dims:
                     combined = combined * self.nlev[d] + self.codes[d]
-                uniq, inv = np.unique(combined, return_inverse=True)
-                inv = inv.ravel()
+                uniq, inv = _compact(combined, int(np.prod([self.nlev[d] for d in dims],
+                                                          dtype=float)))
                 keys = []
                 rest = uniq.copy()
                 for d in reversed(dims):
@@ -77,18 +78,33 @@ class Grid:
             index = {k: i for i, k in enumerate(keys)}
             out = {}
             w = self.weights
+            caches: dict = {}
             for stat, var in self.stats:
                 if stat in ("frequency", "percent"):
                     f = np.bincount(inv, weights=w, minlength=G).astype(float)
                     out[(stat, var)] = f
                 else:
                     s = "sum" if stat == "total" else stat
-                    out[(stat, var)] = group_stats(s, self.values[var], inv, G, w)
+                    out[(stat, var)] = group_stats(s, self.values[var], inv, G, w,
+                                                   caches.setdefault(var, {}),
+                                                   self.var_caches.setdefault(var, {}))
             self.cache[dims] = (index, out)
         return self.cache[dims]
 
     def _n(self) -> int:
         return len(next(iter(self.codes.values())))
+
+
+def _compact(combined: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct codes in order and each row's index among them: a bincount when the
+    code range is small (no sort), else np.unique."""
+    if span <= 4 * len(combined) + 1024:
+        present = np.bincount(combined, minlength=span) > 0
+        uniq = np.flatnonzero(present)
+        remap = np.cumsum(present) - 1
+        return uniq, remap[combined]
+    uniq, inv = np.unique(combined, return_inverse=True)
+    return uniq, inv.ravel()
 
 
 def _levels(data, name: str, rows: np.ndarray):

@@ -145,6 +145,9 @@ def _format_targets(text: str, names: list[str], what: str):
 def parse_call(main: str, options: str | None, names: list[str]) -> TableCall:
     dims = split_dims(main)
     axes = [_dim_vars(d, names) for d in dims] + [[] for _ in range(3 - len(dims))]
+    if any(w in ("var", "result") for w in axes[2]):
+        # our limitation: the statistics lay out along rows or columns only
+        raise StataError(198, "var and result may be row or column dimensions only")
     seen = [v for axis in axes for v in axis]
     if len(seen) != len(set(seen)):
         raise StataError(198, "a variable may appear in only one dimension")

@@ -27,34 +27,55 @@ def is_percentile(stat: str) -> bool:
 
 
 def group_stats(stat: str, x: np.ndarray, codes: np.ndarray, ngroups: int,
-                w: np.ndarray | None = None) -> np.ndarray:
+                w: np.ndarray | None = None, cache: dict | None = None,
+                var_cache: dict | None = None) -> np.ndarray:
     """One statistic per group (NaN where it is not defined); `count` and `sum` are 0 for
-    groups without a nonmissing value."""
-    ok = ~np.isnan(x)
-    if not ok.all():
+    groups without a nonmissing value.
+
+    `cache` (one dict per variable and grouping) keeps the sums and the sort between
+    statistics; `var_cache` (one dict per variable) keeps its nonmissing rows and their
+    order by value, so each new grouping needs only a stable sort of small integer codes."""
+    cache = {} if cache is None else cache
+    vc = {} if var_cache is None else var_cache
+    if "ok" not in vc:
+        ok = ~np.isnan(x)
+        vc["ok"] = None if ok.all() else ok
+    ok = vc["ok"]
+    if ok is not None:
         x, codes = x[ok], codes[ok]
         w = w[ok] if w is not None else None
     if stat in MOMENT_STATS:
-        return _moments(stat, x, codes, ngroups, w)
+        return _moments(stat, x, codes, ngroups, w, cache)
+    if stat in ("min", "max", "range") and "sorted" not in cache:
+        if w is not None:                      # a zero weight drops the observation
+            x, codes = x[w > 0], codes[w > 0]
+        return _extremes(stat, x, codes, ngroups)
     if stat in ORDER_STATS or is_percentile(stat):
-        return _order(stat, x, codes, ngroups, w)
+        if "xorder" not in vc:
+            vc["xorder"] = np.argsort(x, kind="stable")
+        return _order(stat, x, codes, ngroups, w, cache, vc["xorder"])
     raise ValueError(f"unknown statistic {stat}")
 
 
-def _moments(stat, x, codes, G, w):
-    wt = np.ones(len(x)) if w is None else w
-    n = np.bincount(codes, weights=wt, minlength=G)
+def _moments(stat, x, codes, G, w, cache):
+    if "n" not in cache:
+        wt = np.ones(len(x)) if w is None else w
+        n = np.bincount(codes, weights=wt, minlength=G)
+        s = np.bincount(codes, weights=wt * x, minlength=G)
+        cache.update(n=n, s=s, wt=wt)
+    n, s, wt = cache["n"], cache["s"], cache["wt"]
     if stat == "count":
         return n
-    s = np.bincount(codes, weights=wt * x, minlength=G)
     if stat == "sum":
         return s
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = np.where(n > 0, s / n, np.nan)
         if stat == "mean":
             return mean
-        d = x - mean[codes]
-        m2 = np.bincount(codes, weights=wt * d * d, minlength=G)
+        if "d" not in cache:
+            d = x - mean[codes]
+            cache.update(d=d, m2=np.bincount(codes, weights=wt * d * d, minlength=G))
+        d, m2 = cache["d"], cache["m2"]
         if stat in ("skewness", "kurtosis"):
             p = 3 if stat == "skewness" else 4
             mp = np.bincount(codes, weights=wt * d ** p, minlength=G) / n
@@ -72,8 +93,24 @@ def _moments(stat, x, codes, G, w):
         return np.where(mean != 0, sd / mean, np.nan)       # cv
 
 
-def _order(stat, x, codes, G, w):
-    order = np.lexsort((x, codes))
+def _extremes(stat, x, codes, G):
+    """min, max, range without a sort (positive frequency weights do not change them)."""
+    lo = np.full(G, np.inf)
+    hi = np.full(G, -np.inf)
+    if stat != "max":
+        np.minimum.at(lo, codes, x)
+    if stat != "min":
+        np.maximum.at(hi, codes, x)
+    has = np.bincount(codes, minlength=G) > 0
+    out = lo if stat == "min" else hi if stat == "max" else hi - lo
+    return np.where(has, out, np.nan)
+
+
+def _sorted(x, codes, G, w, xorder):
+    """x ordered by (group, value): the value order, then a stable sort of the group codes
+    (a radix sort when they fit 16 bits)."""
+    small = codes.astype(np.int16 if G < 2 ** 15 else np.int64)
+    order = xorder[np.argsort(small[xorder], kind="stable")]
     xs, cs = x[order], codes[order]
     if w is not None:
         # frequency weights: the observation repeated w times (a sort of the expanded data)
@@ -81,6 +118,13 @@ def _order(stat, x, codes, G, w):
         xs, cs = np.repeat(xs, reps), np.repeat(cs, reps)
     n = np.bincount(cs, minlength=G)
     start = np.concatenate(([0], np.cumsum(n)[:-1]))
+    return xs, n, start
+
+
+def _order(stat, x, codes, G, w, cache, xorder):
+    if "sorted" not in cache:
+        cache["sorted"] = _sorted(x, codes, G, w, xorder)
+    xs, n, start = cache["sorted"]
     has = n > 0
     last = np.where(has, start + n - 1, 0)
     first = np.where(has, start, 0)
