@@ -108,7 +108,18 @@ def _compact(combined: np.ndarray, span: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _levels(data, name: str, rows: np.ndarray):
-    from hlmshell.commands.tabulate import _levels as tab_levels
+    """Each selected row's level code (0..L-1, sorted order) and the level texts."""
+    from hlmshell.commands.tabulate import _levels as tab_levels, _value_texts
+    var = data.var(name)
+    if not var.is_string:
+        x = np.asarray(var.values, dtype=float)[rows]
+        if len(x) and np.isfinite(x).all():
+            lo, hi = x.min(), x.max()
+            if hi - lo < 1e6 and (x == np.floor(x)).all():
+                # small integer codes (the usual categorical variable): no sort
+                k = (x - lo).astype(np.int64)
+                uniq, codes = _compact(k, int(hi - lo) + 1)
+                return codes, _value_texts(data, var, uniq + lo)
     ids, labels = tab_levels(data, name, rows.copy())
     # level codes 0..L-1 in the labels' (sorted) order, whatever base group_ids used
     return np.unique(np.asarray(ids), return_inverse=True)[1].ravel().astype(np.int64), labels
