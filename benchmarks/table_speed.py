@@ -5,7 +5,7 @@ Prints the median wall time of hlmshell's `table` through Session.run (parsing, 
 the grouped statistics for the cells and for every Total, and the text layout written to a
 StringIO) next to pandas' groupby over the same two variables (the cells only, no margins:
 pandas does less). The numbers agree: tests/dataset/test_groupstats.py and
-tests/commands/test_table.py.
+tests/commands/test_table_cmd.py.
 """
 from __future__ import annotations
 
