@@ -173,9 +173,7 @@ def _place(call: TableCall, data) -> tuple[list[list[Dim]], list[str]]:
             elif name == "var":
                 dims.append(var)
             else:
-                v = data.var(name)
-                if v.is_string:
-                    pass  # string row/column variables are allowed: levels are the texts
+                v = data.var(name)      # a string variable's levels are its texts
                 dims.append(Dim("data", name, v.label or name, [], []))
                 data_vars.append(name)
         axes.append(dims)
@@ -347,7 +345,6 @@ def table(session, args):
         grid.codes = {"_n": np.zeros(int(rows.sum()), dtype=np.int64)}
         grid.nlev = {"_n": 1}
     total_n = float(w.sum()) if w is not None else float(rows.sum())
-    names = [d.name for axis in axes[:2] for d in axis if d.kind == "data"]
     row_data = [d.name for d in axes[0] if d.kind == "data"]
     col_data = [d.name for d in axes[1] if d.kind == "data"]
 
@@ -370,7 +367,6 @@ def table(session, args):
             title = ", ".join(f"{d.title} = {d.labels[k]}" for d, k in zip(tab_dims, tkey))
         grids.append(_one_table(call, axes, grid, fixed, title, row_data, col_data,
                                 total_n, observed_sets))
-    del names
     return TableOutput(grids)
 
 
