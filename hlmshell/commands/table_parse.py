@@ -124,7 +124,7 @@ def _format_targets(text: str, names: list[str], what: str):
     """`%9.2f mean sd x` → (format, {stats} or None, {vars} or None)."""
     words = text.split()
     if what == "sformat":
-        m = re.match(r'\s*"([^"]*)"\s*(.*)', text)
+        m = re.match(r'\s*"([^"]*)"\s*(.*)', text) or re.match(r"\s*(\S+)\s*(.*)", text)
         if not m or m.group(1).count("%s") != 1:
             raise StataError(198, "option sformat() invalid")
         spec, words = m.group(1), m.group(2).split()

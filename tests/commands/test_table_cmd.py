@@ -140,3 +140,21 @@ def test_errors(hsb, cmd, rc):
     got, lines = run_lines(s, cmd)
     assert got == rc, lines
     assert s.data.names == before.names and s.data.nobs == before.nobs
+
+
+def test_nformat_targets_statistics_and_variables(hsb):
+    s, f = hsb
+    out = body(s, "table sector, stat(mean mathach ses) stat(sd mathach) "
+                  "nformat(%9.2f mean) nformat(%9.1f ses) nototals")
+    g = f.groupby("sector")
+    assert out[4].split("|")[1].split() == [f"{g.mathach.mean()[0]:.2f}",
+                                            f"{g.mathach.std(ddof=1)[0]:.7g}",
+                                            f"{g.ses.mean()[0]:.1f}"]
+
+
+def test_sformat_quoted_or_not(hsb):
+    s, f = hsb
+    for opt in ('sformat("%s%%" percent)', "sformat(%s%% percent)"):
+        out = body(s, f"table sector, stat(percent) {opt} nformat(%5.1f percent) nototals")
+        share = f.sector.value_counts(normalize=True).sort_index() * 100
+        assert out[4].split("|")[1].strip() == f"{share[0.0]:.1f}%"
