@@ -147,7 +147,7 @@ def test_nformat_targets_statistics_and_variables(hsb):
     out = body(s, "table sector, stat(mean mathach ses) stat(sd mathach) "
                   "nformat(%9.2f mean) nformat(%9.1f ses) nototals")
     g = f.groupby("sector")
-    assert out[4].split("|")[1].split() == [f"{g.mathach.mean()[0]:.2f}",
+    assert out[5].split("|")[1].split() == [f"{g.mathach.mean()[0]:.2f}",
                                             f"{g.mathach.std(ddof=1)[0]:.7g}",
                                             f"{g.ses.mean()[0]:.1f}"]
 
