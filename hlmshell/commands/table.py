@@ -273,22 +273,28 @@ def _columns(dims: list[Dim], observed, zerocounts: bool):
     leaves = paths
     ncols = len(leaves)
 
+    # first and last leaf under every path prefix (leaves share their dims' order, and the
+    # leaves under one prefix are contiguous): one pass, not a search per header
+    spans: dict[tuple, list[int]] = {}
+    for i, leaf in enumerate(leaves):
+        items = tuple(leaf.items())
+        for m in range(len(items) + 1):
+            spans.setdefault(items[:m], [i, i])[1] = i
+
     def span(path_prefix: dict) -> tuple[int, int]:
-        idx = [i for i, leaf in enumerate(leaves)
-               if all(leaf.get(n) == v for n, v in path_prefix.items())]
-        return idx[0], idx[-1]
+        first, last = spans[tuple(path_prefix.items())]
+        return first, last
 
     for d, pairs in zip(dims, levels):
         if not d.shown:
             continue
         if d.kind == "data":
-            parents = []
+            parents: dict[tuple, dict] = {}
             for path, _ in pairs:
                 parent = {n: v for n, v in path.items() if n != d.name}
-                if parent not in parents and not any(v == TOTAL for n, v in parent.items()
-                                                     if n in observed["names"]):
-                    parents.append(parent)
-            header.append([HeaderSpan(*span(p), d.title) for p in parents])
+                if not any(v == TOTAL for n, v in parent.items() if n in observed["names"]):
+                    parents.setdefault(tuple(parent.items()), parent)
+            header.append([HeaderSpan(*span(p), d.title) for p in parents.values()])
         header.append([HeaderSpan(*span(path), lab) for path, lab in pairs if lab])
     return leaves, header, ncols
 
