@@ -151,6 +151,7 @@ INDEX = {
     'sysuse': ('sysuse', 'hlmshell.commands.example_data'),
     'tab1': ('tab1', 'hlmshell.commands.tabulate'),
     'tab2': ('tab2', 'hlmshell.commands.tabulate'),
+    'table': ('table', 'hlmshell.commands.table'),
     'tabstat': ('tabstat', 'hlmshell.commands.tabstat'),
     'tabulate': ('ta', 'hlmshell.commands.tabulate'),
     'tempfile': ('tempfile', 'hlmshell.commands.macro_cmds'),
