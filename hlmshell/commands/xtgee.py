@@ -353,3 +353,42 @@ def xtgee(session, args):
 
 
 from hlmshell.postest import predict_xtgee  # noqa: E402,F401  (registers predict's statistics)
+
+
+# ------------------------------------------------------------------ the pa models
+# command -> (family, link, its eform options); xtnbreg, pa (nbinomial) is not built
+PA = {"xtreg": ("gaussian", "identity", ()), "xtlogit": ("binomial", "logit", ("or",)),
+      "xtprobit": ("binomial", "probit", ()), "xtcloglog": ("binomial", "cloglog", ("eform",)),
+      "xtpoisson": ("poisson", "log", ("irr", "eform"))}
+_PA_BASE = tuple(o for o in OPTIONS if o[0] not in ("family", "link", "eform", "i", "t")) + \
+    (("pa", "pa", None, False),)
+# the options only `pa` takes, as the commands' syntax specs name them
+PA_ONLY = ("corr", "nmp", "rgf", "tolerance")
+
+
+def run_pa(session, args, name):
+    """`xtreg/xtlogit/xtprobit/xtcloglog/xtpoisson ..., pa`: xtgee with the command's family
+    and link; e(cmd) xtgee, e(cmd2) the command (as Stata posts them)."""
+    family, link, eforms = PA[name]
+    extra = _PA_BASE + tuple((w, w if w != "eform" else "ef", None, True) for w in eforms)
+    if name != "xtpoisson":
+        extra = tuple(o for o in extra if o[0] != "exposure")
+    return run(session, args, name, family, link, eforms, extra, ALLOWED)
+
+
+def replay_pa(session, args, name, level):
+    """`xtlogit` alone after `xtlogit, pa`: the xtgee result, if it came from `name`."""
+    result = session.estimates.active
+    if result is None or result.cmd != "xtgee" or result.macros.get("cmd2") != name:
+        return None
+    eform = any(args.options.get(w) for w in PA[name][2])
+    return output(result, level, eform, log=False)
+
+
+def refuse_pa_only(opts) -> None:
+    for o in PA_ONLY:
+        if opts.get(o):
+            raise StataError(198, f"option {o}{'()' if o in ('corr', 'tolerance') else ''} "
+                                  "not allowed")
+    if opts.get("vce") is not None:
+        raise StataError(198, "option vce() not allowed")

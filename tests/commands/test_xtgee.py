@@ -190,3 +190,25 @@ def test_nonconvergence_posts_and_returns_430(hsb):
     rc, lines = run_lines(hsb, "xtgee mathach ses, iterate(1)")
     assert rc == 430 and "convergence not achieved" in lines
     assert hsb.estimates.active.scalars["rc"] == 430
+
+
+@pytest.mark.parametrize("cmd, case", [
+    ("xtreg mathach ses female, pa", 0), ("xtlogit hi ses female, pa", 3),
+    ("xtprobit hi ses female, pa corr(exc)", 4), ("xtpoisson cnt ses female, pa", 6)])
+def test_pa_models_are_xtgee(hsb, cmd, case):
+    b, V, e = _fit(hsb, cmd + " tolerance(1e-12) nolog")
+    _close(b, REF["hsb"][case]["b"])
+    _close(V, REF["hsb"][case]["V"])
+    name = cmd.split()[0]
+    assert (e.cmd, e.macros["cmd"], e.macros["cmd2"]) == ("xtgee", "xtgee", name)
+    rc, lines = run_lines(hsb, name)            # replay
+    assert rc == 0 and lines[1].startswith("GEE population-averaged model")
+
+
+@pytest.mark.parametrize("line", ["xtnbreg cnt ses, pa", "xtlogit hi ses, corr(exc)",
+                                  "xtlogit hi ses, pa intmethod(ghermite)",
+                                  "xtreg mathach ses, fe corr(ind)", "xtreg mathach ses, pa re",
+                                  "xtreg mathach ses, nmp", "xtprobit hi ses, vce(robust)",
+                                  "xtlogit hi ses, pa or family(poisson)"])
+def test_pa_refusals(hsb, line):
+    assert run_lines(hsb, line)[0] == 198
