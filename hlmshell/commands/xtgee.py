@@ -300,7 +300,7 @@ def output(result, level: float, eform: bool, log: bool = True):
     from hlmshell.render.glm import CoefTable
     from hlmshell.render.xtgee import GEEHeader, GEEOutput
     s, m, model = result.scalars, result.macros, result.model
-    out = GEEOutput(log=list(model.log) if log else None)
+    out = GEEOutput(log=list(model.log) if log else None, resets=list(model.resets))
     indep = None
     if m["corr"] == "independent":
         indep = (s["df_pear"], s["chi2_dev"], s["deviance"], s["chi2_dis"], s["dispers"])
@@ -333,7 +333,6 @@ def run(session, args, cmd="xtgee", family=None, link=None, eform_words=("eform"
     out.notes = result.model.notes
     if not result.model.converged:
         if result.model.reset is not None:
-            out.notes = out.notes + [f"(resetting alpha to {result.model.reset:6.4f})"]
             out.table_notes.append("exchangeable working correlation matrix not positive "
                                    "definite")
         raise ResultError(430, "convergence not achieved", output=out)

@@ -27,6 +27,7 @@ class GEEModel:
     log: list
     converged: bool
     reset: float | None
+    resets: list
     link: str
     family: str
     offset_var: str = ""
@@ -117,5 +118,6 @@ def post(*, session, call, cmd, design, rows, panel, res, fam, family, trials, l
     # margins/predict's default: mu = n g^-1(xb) — only a generic link when n = 1
     result.link = link if not m.get("denom") else "identity"
     result.model = GEEModel(names, np.asarray(design.omitted), list(res.log), res.converged,
-                            res.reset, link, family, offname, trials, list(notes))
+                            res.reset, list(res.resets), link, family, offname, trials,
+                            list(notes))
     return result

@@ -9,7 +9,8 @@ Data arrive sorted by panel (then time). Each iteration, at the current b:
 then one Fisher-scoring step b += (sum D'V^-1 D)^-1 sum D'V^-1 (y - mu) with V_i =
 A_i^1/2 R_i A_i^1/2; the tolerance is mreldif(b_new, b_old) = max|b1-b0|/(|b0|+1), stop when
 it is <= tol. Exchangeable: alpha > 1 is r(430) "estimates diverging (correlation > 1)";
-alpha < -1/(max n_i - 1) is reset to .99 times that bound (and the fit ends with r(430)).
+alpha < -1/(max n_i - 1) is reset to .99 times that bound and the iterations go on; a
+reset in the last iteration ends the fit with r(430).
 The final R is the last iteration's (estimated at the b before the last step); the VCE uses
 it at the final b. Conventional V = phi (sum D'V^-1 D)^-1; robust: the sandwich with the
 panel scores, times G/(G-1) (rgf: also (N-1)/(N-p)).
@@ -39,7 +40,8 @@ class GEEFit:
     converged: bool
     dif: float
     log: list = field(default_factory=list)     # tolerances
-    reset: float | None = None                  # the alpha an exchangeable fit was reset to
+    reset: float | None = None      # the alpha the last iteration was reset to (r(430))
+    resets: list = field(default_factory=list)  # (iteration, alpha) of every reset
 
 
 def mreldif(a, b) -> float:
@@ -163,10 +165,11 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
     pats = _patterns(P) if corr in ("ar", "unstructured", "fixed") else None
     dof = N - (p if nmp else 0)
     b = np.array(b0, dtype=float)
-    log, dif, it, alpha, reset = [], 1000.0, 0, None, None
+    log, dif, it, alpha, reset, resets = [], 1000.0, 0, None, None, []
     R = np.eye(T) if fixed_R is None else np.asarray(fixed_R, dtype=float)
     while it < maxiter and dif > tol:
         it += 1
+        reset = None            # as xtgee.ado's areset: only the last iteration's counts
         pc = _Pieces(X, y, fam, lnk, off, b)
         s = float(np.sum(pc.e ** 2)) / dof
         if corr == "exchangeable":
@@ -177,6 +180,7 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
             low = -1.0 / (maxn - 1) if maxn > 1 else -np.inf
             if alpha < low:
                 alpha = reset = 0.99 * low
+                resets.append((it, reset))
             R = working_R(corr, alpha, T)
         elif corr == "ar":
             denom = N - P.G - (p if nmp else 0)
@@ -197,8 +201,6 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
         log.append(dif)
         if on_iteration is not None:
             on_iteration(it, dif)
-        if reset is not None:
-            break
     pc = _Pieces(X, y, fam, lnk, off, b)
     H, _, U = _step(corr, P, pats, R, alpha, pc)
     try:
@@ -206,7 +208,7 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
     except np.linalg.LinAlgError:
         V1 = np.linalg.pinv(H)
     converged = dif <= tol and reset is None
-    return GEEFit(b, V1, U.T @ U, R, alpha, pc.mu, it, converged, dif, log, reset)
+    return GEEFit(b, V1, U.T @ U, R, alpha, pc.mu, it, converged, dif, log, reset, resets)
 
 
 def _step(corr, P, pats, R, alpha, pc):

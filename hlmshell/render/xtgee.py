@@ -73,6 +73,7 @@ def _tolerance(t: float) -> str:
 class GEEOutput:
     notes: list = field(default_factory=list)
     log: list | None = None             # tolerances
+    resets: list = field(default_factory=list)    # (iteration, alpha): xtgee's reset notes
     header: GEEHeader | None = None
     table: CoefTable | None = None
     table_notes: list = field(default_factory=list)
@@ -82,8 +83,12 @@ class GEEOutput:
 def _(obj: GEEOutput) -> str:
     parts = list(obj.notes) + [""]
     if obj.log is not None:
-        parts += [f"Iteration {i}: tolerance = {_tolerance(t)}"
-                  for i, t in enumerate(obj.log, 1)] + [""]
+        reset = dict(obj.resets)
+        for i, t in enumerate(obj.log, 1):
+            if i in reset:
+                parts.append(f"(resetting alpha to {reset[i]:.4f})")   # %6.4f, widened
+            parts.append(f"Iteration {i}: tolerance = {_tolerance(t)}")
+        parts.append("")
     if obj.header is not None:
         parts.append(to_text(obj.header))
     if obj.table is not None:

@@ -212,3 +212,19 @@ def test_pa_models_are_xtgee(hsb, cmd, case):
                                   "xtlogit hi ses, pa or family(poisson)"])
 def test_pa_refusals(hsb, line):
     assert run_lines(hsb, line)[0] == 198
+
+
+def test_exchangeable_alpha_below_its_bound_is_reset_then_430():
+    # panels of two with opposite outcomes: alpha near -1, below -1/(max n_i - 1) = -1/3
+    a = np.array([1., 2, 3, 1.5, 2.5, .5])
+    y = np.r_[np.ravel(np.column_stack([a, -a])), [.1, -.1, .1, -.1]]
+    g = np.r_[np.repeat(np.arange(1., 7), 2), [7, 7, 7, 7]]
+    s, _ = data_session({"y": ("double", y), "g": ("double", g)})
+    assert s.run("xtset g") == 0
+    rc, lines = run_lines(s, "xtgee y")
+    assert rc == 430
+    assert "(resetting alpha to -0.3300)" in lines
+    assert "exchangeable working correlation matrix not positive definite" in lines
+    e = s.estimates.active
+    assert e.scalars["rc"] == 430
+    assert e.matrices["R"].values[0, 1] == pytest.approx(-0.33)
