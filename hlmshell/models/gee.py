@@ -28,6 +28,11 @@ import numpy as np
 from .results import ModelError
 
 
+# the working correlation (e(R)) is T x T: Stata's matrices stop at 11,000 (c(max_matdim));
+# ours at 2,000 (32 MB), past which the per-pattern inverses would not finish anyway
+MAX_T = 2000
+
+
 @dataclass
 class GEEFit:
     b: np.ndarray
@@ -141,6 +146,30 @@ def _solve_exchangeable(P, alpha, Xt, e):
     return H, U.sum(axis=0), U
 
 
+def _solve_ar1(P, rho, Xt, e):
+    """AR(1) over consecutive positions: R_i^-1 = M/(1 - rho^2) with M tridiagonal (1 at the
+    ends, 1 + rho^2 inside, -rho next to the diagonal): no matrices per panel."""
+    same = P.code[1:] == P.code[:-1]
+    first = np.r_[True, ~same]
+    last = np.r_[~same, True]
+    inner = ~first & ~last
+    c = 1.0 / (1 - rho * rho)
+    w = 1 + rho * rho * inner
+    a = np.flatnonzero(same)                  # row a and a + 1 are neighbours
+    Xa, Xb = Xt[a], Xt[a + 1]
+    cross = Xa.T @ Xb
+    H = c * ((Xt * w[:, None]).T @ Xt - rho * (cross + cross.T))
+    rows = Xt * (w * e)[:, None]
+    rows[a] -= rho * (Xa * e[a + 1][:, None] + Xb * e[a][:, None])
+    U = c * P.sums(rows)
+    return H, U.sum(axis=0), U
+
+
+def _consecutive(P) -> bool:
+    same = P.code[1:] == P.code[:-1]
+    return bool(np.all(P.sizes >= 2) and np.all(np.diff(P.pos)[same] == 1))
+
+
 def working_R(corr: str, alpha, T: int) -> np.ndarray:
     if corr == "exchangeable":
         R = np.full((T, T), alpha)
@@ -162,7 +191,11 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
     N, p = len(y), X.shape[1]
     maxn = int(P.sizes.max())
     T = P.T if corr in ("unstructured", "fixed") else maxn
-    pats = _patterns(P) if corr in ("ar", "unstructured", "fixed") else None
+    if T > MAX_T:
+        raise ModelError(908, "matsize too small")
+    pats = None
+    if corr in ("unstructured", "fixed") or (corr == "ar" and not _consecutive(P)):
+        pats = _patterns(P)
     dof = N - (p if nmp else 0)
     b = np.array(b0, dtype=float)
     log, dif, it, alpha, reset, resets = [], 1000.0, 0, None, None, []
@@ -212,6 +245,8 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
 
 
 def _step(corr, P, pats, R, alpha, pc):
+    if corr == "ar" and pats is None:
+        return _solve_ar1(P, alpha, pc.Xt, pc.e)
     if corr == "independent":
         U = P.sums(pc.Xt * pc.e[:, None])
         return pc.Xt.T @ pc.Xt, U.sum(axis=0), U

@@ -228,3 +228,23 @@ def test_exchangeable_alpha_below_its_bound_is_reset_then_430():
     e = s.estimates.active
     assert e.scalars["rc"] == 430
     assert e.matrices["R"].values[0, 1] == pytest.approx(-0.33)
+
+
+def test_ar1_tridiagonal_inverse_equals_the_explicit_one():
+    from hlmshell.models.gee import Panels, _patterns, _solve_ar1, _solve_general, working_R
+    rng = np.random.default_rng(0)
+    sizes = [2, 5, 3, 7, 2]
+    group = np.repeat(np.arange(len(sizes)), sizes)
+    P = Panels(group)
+    Xt, e = rng.normal(size=(len(group), 3)), rng.normal(size=len(group))
+    fast = _solve_ar1(P, 0.37, Xt, e)
+    slow = _solve_general(P, _patterns(P), working_R("ar", 0.37, 7), Xt, e)
+    for a, b in zip(fast, slow):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_working_correlation_past_2000_is_matsize():
+    n = 2001
+    s, _ = data_session({"y": ("double", np.arange(n) % 7.0), "g": ("double", np.ones(n))})
+    assert s.run("xtset g") == 0
+    assert run_lines(s, "xtgee y")[0] == 908
