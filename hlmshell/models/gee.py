@@ -208,7 +208,7 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
         if corr == "exchangeable":
             denom = float(np.sum(P.sizes * (P.sizes - 1)) / 2) - (p if nmp else 0)
             alpha = _pair_sum(P, pc.e) / s / denom if denom > 0 and s > 0 else 0.0
-            if alpha > 1:
+            if alpha >= 1:      # (= 1: R singular; xtgee.ado tests > 1)
                 raise ModelError(430, "estimates diverging (correlation > 1)")
             low = -1.0 / (maxn - 1) if maxn > 1 else -np.inf
             if alpha < low:
@@ -218,13 +218,15 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
         elif corr == "ar":
             denom = N - P.G - (p if nmp else 0)
             alpha = _lag1_sum(P, pc.e) / s / denom if denom > 0 and s > 0 else 0.0
+            if not abs(alpha) < 1:      # R singular or indefinite (an alternating outcome)
+                raise ModelError(430, "working correlation matrix not positive definite")
             R = working_R(corr, alpha, T)
         elif corr == "unstructured":
-            R = _unstructured(P, pc.e, s)
+            R = _unstructured(P, pc.e, s) if s > 0 else np.eye(T)   # s = 0: an exact fit
         if not np.all(np.isfinite(R)):
             raise ModelError(430, "estimates diverging (missing predictions)")
-        H, g, _ = _step(corr, P, pats, R, alpha, pc)
         try:
+            H, g, _ = _step(corr, P, pats, R, alpha, pc)
             step = np.linalg.solve(H, g)
         except np.linalg.LinAlgError:
             raise ModelError(430, "working correlation matrix not positive definite") from None
@@ -235,7 +237,10 @@ def fit_gee(X, y, group, fam, lnk, corr: str, b0, offset=None, pos=None, nmp=Fal
         if on_iteration is not None:
             on_iteration(it, dif)
     pc = _Pieces(X, y, fam, lnk, off, b)
-    H, _, U = _step(corr, P, pats, R, alpha, pc)
+    try:
+        H, _, U = _step(corr, P, pats, R, alpha, pc)
+    except np.linalg.LinAlgError:
+        raise ModelError(430, "working correlation matrix not positive definite") from None
     try:
         V1 = np.linalg.inv(H)
     except np.linalg.LinAlgError:
