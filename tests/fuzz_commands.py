@@ -39,7 +39,7 @@ COMMANDS = [
     "kdensity", "qnorm", "pnorm", "xtline",
     "expand", "logit", "probit", "poisson", "melogit", "meprobit", "mecloglog", "mepoisson",
     "menbreg", "meglm", "glm", "nbreg", "logistic",
-    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg",
+    "expand", "xtlogit", "xtprobit", "xtcloglog", "xtpoisson", "xtnbreg", "xtgee",
     "expand", "collapse", "reshape", "recode", "encode", "decode", "destring", "tostring",
     "append", "duplicates", "isid", "fillin", "sample", "order", "move", "format", "compress",
     "recast", "clonevar", "mvencode", "mvdecode", "erase",
@@ -270,6 +270,17 @@ def command_line(rng) -> str:
                            "set type double", "set type float", "set matsize 800",
                            "set more off, perm", "gsort -x", "sort z", "predict f2, fitted",
                            "count if e(sample)",
+                           "xtgee y x", "xtgee y x, corr(ind) vce(robust)", "xtgee h x, fam(bin)",
+                           "xtgee h x z, family(binomial) link(probit) corr(ar 1)",
+                           "xtgee y x, corr(unstr) nmp", "xtgee y x, corr(ar1) rgf vce(r)",
+                           "xtgee y L.x, corr(exc) eform", "xtgee h x, fam(poisson) iterate(1)",
+                           "xtgee y x, corr(stat 2)", "xtgee y x, fam(gamma)", "xtgee y, corr(",
+                           "xtgee y x, link(logit)", "xtgee y x, tol(0)", "xtgee y x, i(g) t(tt)",
+                           "xtgee y x, corr(fixed A)", "xtgee x y, noconstant corr(ar 3)",
+                           "xtreg y x, pa", "xtreg y x, pa corr(ar 1) nolog", "xtlogit h x, pa or",
+                           "xtprobit h x, pa corr(unstr)", "xtpoisson h x, pa exposure(z) irr",
+                           "estat wcorrelation", "estat wcor, cov", "predict mu2, rate",
+                           "xtreg y x, corr(ind)", "xtgee", "xtlogit", "xtreg",
                            "spearman y x z", "spearman y x, stats(rho obs p) star(.05)",
                            "spearman y x s, pw print(.5)", "spearman y", "ktau y x",
                            "ktau y x z, stats(taua taub score se obs p) sidak", "ktau y x in 1/2",
@@ -456,9 +467,11 @@ def time_limit(seconds: int):
 
 
 def unconverged_fit(session: Session, rc: int) -> bool:
-    """r(430) after iterate(#) keeps its results on purpose (posted with e(converged)=0)."""
+    """r(430) after iterate(#) keeps its results on purpose (posted with e(converged)=0, or
+    xtgee's e(rc)=430: Stata's xtgee posts no e(converged))."""
     active = session.estimates.active
-    return rc == 430 and active is not None and active.scalars.get("converged") == 0
+    return rc == 430 and active is not None and (active.scalars.get("converged") == 0
+                                                 or active.scalars.get("rc") == 430)
 
 
 def check(session: Session, line: str, seconds: int = 20) -> tuple[int, str]:

@@ -171,6 +171,7 @@ INDEX = {
     'webuse': ('webuse', 'hlmshell.commands.example_data'),
     'xtcloglog': ('xtcloglog', 'hlmshell.commands.xt_glmm'),
     'xtdescribe': ('xtdes', 'hlmshell.commands.xt'),
+    'xtgee': ('xtgee', 'hlmshell.commands.xtgee'),
     'xtile': ('xtile', 'hlmshell.commands.quantiles'),
     'xtline': ('xtline', 'hlmshell.commands.graphs'),
     'xtlogit': ('xtlogit', 'hlmshell.commands.xt_glmm'),

@@ -190,6 +190,8 @@ def estat_wcorrelation(session, args, result):
     """The marginal V_g = sum_l Z_l Sigma_l Z_l' + R_g of the first lowest-level group of
     the estimation sample (data order): its standard deviations and correlations (or, with
     covariance, the covariances). r(sd), r(Corr) or r(Cov), r(G) as matrices."""
+    if result.cmd == "xtgee":
+        return _gee_wcorrelation(session, args, result)
     model = _model(result, sub="wcorrelation")
     st = model._state
     design = st["design"]
@@ -235,6 +237,18 @@ def estat_wcorrelation(session, args, result):
     session.r = r
     return WCorrelation(f"Standard deviations and correlations for {lv.groupvar} = {label}:",
                         sdm, m, "Correlations")
+
+
+def _gee_wcorrelation(session, args, result) -> str:
+    """After xtgee: e(R), the working correlation, lower triangle as matrix list prints it
+    (title and %9.0g cells unconfirmed against Stata 17's xtgee_estat)."""
+    from hlmshell.render.matrix import matrix_lines
+    if args.options.get("covariance"):
+        raise StataError(198, "option covariance not allowed")
+    R = result.matrices["R"]
+    lines = matrix_lines("R", R, "%9.0g", int(session.settings.get("linesize", 79)))[2:]
+    return "\n".join(["", f"Estimated within-{result.macros['ivar']} correlation matrix R:",
+                      ""] + lines)
 
 
 # estat bootstrap is registered by bootstrap.py (it reads only bootstrap's e())

@@ -336,7 +336,7 @@ def _present(result, req: MarginsRequest, res, df, pred, opts):
     else:
         title = "Conditional marginal effects" if res.all_fixed else "Average marginal effects"
     vce = str(result.macros.get("vcetype", "") or
-              {"regress": "OLS", "anova": "OLS"}.get(result.cmd, "OIM"))
+              {"regress": "OLS", "anova": "OLS", "xtgee": "Conventional"}.get(result.cmd, "OIM"))
     expression = opts["expression"].strip() if req.expression else \
         _expression(result, req.linear, pred)
     legend = []

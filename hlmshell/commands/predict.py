@@ -255,7 +255,8 @@ def predict_family(session, args, result):
     values = np.where(mask, values, np.nan)
     from hlmshell.postest.predict import DEFAULTS
     messages = ["(option xb assumed; fitted values)" if result.cmd in ("regress", "anova")
-                else DEFAULTS.get(result.cmd, ("xb", "(option xb assumed)"))[1]] \
+                else DEFAULTS.get(result.cmd, ("xb", "(option xb assumed)"))[1]
+                .replace("{depvar}", result.macros.get("depvar", ""))] \
         if stat is None else []
     _add_prediction(session, messages, name, values, stype, label)
     return "\n".join(messages) or None

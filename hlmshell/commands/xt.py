@@ -137,19 +137,37 @@ PREDICT = {"re": "xtrere_p", "fe": "xtrefe_p", "be": "xtrebe_p"}
 
 
 @command("xtreg", abbrev="xtreg",
-         syntax="[anything] [if] [in] [, RE FE BE MLE SA vce(string) Robust Level(real)]",
+         syntax="[anything] [if] [in] [, RE FE BE MLE SA PA vce(string) Robust Level(real) "
+                "CORr(string) NMP RGF TOLerance(string) OFFset(string) ITERate(integer) NOLOg "
+                "LOg]",
          help="fixed-, between- and random-effects linear models")
 def xtreg(session, args):
-    """xtreg depvar [indepvars] [if] [in] [, re | fe | be | mle  vce(robust|cluster var) level(#)]
+    """xtreg depvar [indepvars] [if] [in] [, re | fe | be | mle | pa  vce(robust|cluster var) level(#)]
         re (the default) is Swamy-Arora GLS; xtreg alone redisplays the last results
+        pa: xtgee's Gaussian model; corr(exchangeable|independent|ar 1|unstructured) nmp rgf
+            vce(conventional|robust) offset(varname) iterate(#) tolerance(#) nolog
     """
+    from hlmshell.commands import xtgee as gee
     from hlmshell.commands.regress import _level
     opts = args.options
     level = _level(session, opts)
-    models = [m for m in ("re", "fe", "be", "mle") if opts.get(m)]
+    models = [m for m in ("re", "fe", "be", "mle", "pa") if opts.get(m)]
     if len(models) > 1:
         raise StataError(198, "options " + " and ".join(models) + " may not be combined")
+    if models == ["pa"]:
+        return gee.run_pa(session, args, "xtreg")
+    for o in ("offset", "iterate", "nolog", "log"):
+        if opts.get(o) is not None and opts.get(o) is not False:
+            raise StataError(198, f"option {o}{'()' if o in ('offset', 'iterate') else ''} "
+                                  "not allowed")
+    for o in gee.PA_ONLY:
+        if opts.get(o):
+            raise StataError(198, f"option {o}{'()' if o in ('corr', 'tolerance') else ''} "
+                                  "not allowed")
     if not args.anything.strip():
+        replayed = gee.replay_pa(session, args, "xtreg", level)
+        if replayed is not None:
+            return replayed
         result = session.estimates.require()
         if result.cmd != "xtreg":
             raise StataError(301, "last estimates not found")

@@ -20,7 +20,8 @@ from hlmshell.errors import ResultError, StataError
 from hlmshell.render.xt_glmm import RERow, XtHeader, XtOutput, XtTable, lr_line
 
 _COMMON = ("[anything] [if] [in] [, RE FE PA INTMethod(string) INTPoints(integer) "
-           "Quad(integer) NOCONstant OFFset(string) Level(real) NOLOg LOg ITERate(integer)")
+           "Quad(integer) NOCONstant OFFset(string) Level(real) NOLOg LOg ITERate(integer) "
+           "CORr(string) VCE(string) Robust NMP RGF TOLerance(string)")   # the last: pa only
 SYNTAX = {"xtlogit": _COMMON + " OR]", "xtprobit": _COMMON + "]",
           "xtcloglog": _COMMON + " EForm]",
           "xtpoisson": _COMMON + " IRr EForm NORMal GAUSSian Exposure(string)]",
@@ -71,11 +72,17 @@ def _eform(name, opts) -> bool:
 
 
 def _run(session, args, name):
+    from hlmshell.commands import xtgee as gee
     opts = args.options
     level = _level(session, opts)
+    if opts.get("pa") and name in gee.PA and not opts.get("re") and not opts.get("fe"):
+        return gee.run_pa(session, args, name)
     if not args.anything.strip():
         if args.if_exp is not None or args.in_range is not None:
             raise StataError(100, "varlist required")
+        replayed = gee.replay_pa(session, args, name, level)
+        if replayed is not None:
+            return replayed
         result = session.estimates.active
         if result is not None and result.cmd == "clogit" and \
                 result.macros.get("cmd2") == name:
@@ -85,6 +92,9 @@ def _run(session, args, name):
             raise StataError(301, "last estimates not found")
         return output(result, level, _eform(name, opts), log=False)
     model = _model_choice(opts, name)
+    gee.refuse_pa_only(opts)
+    if opts.get("robust"):
+        raise StataError(198, "option robust not allowed")
     setting = _panel(session)
     if model == "fe":
         from hlmshell.commands.xt_fe import estimate_fe, output_fe

@@ -204,7 +204,7 @@ def test_probit_marginal_pr_closed_form():
 
 # ------------------------------------------------------------------------- bad input
 ERRORS = [
-    ("xtprobit hi ses, fe", 198), ("xtpoisson cnt ses, fe", 198), ("xtlogit hi ses, pa", 198),
+    ("xtprobit hi ses, fe", 198), ("xtpoisson cnt ses, fe", 198), ("xtlogit hi ses, pa re", 198),
     ("xtlogit hi ses, fe intpoints(7)", 198), ("xtlogit hi, fe", 102),
     ("xtnbreg cnt ses, fe", 198), ("xtnbreg cnt ses, intpoints(7)", 198),
     ("xtlogit hi ses, re fe", 198),
