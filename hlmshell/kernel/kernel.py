@@ -64,15 +64,19 @@ class HlmKernel(Kernel):
         self.hlm.out = _Stream(self, silent)
         self._graphs.clear()
         try:
-            rc = self.hlm.run(code)
-        except ExitRequest:
-            rc = 0
-        except KeyboardInterrupt:  # between two commands, outside their own handling
+            try:
+                rc = self.hlm.run(code)
+            except ExitRequest:
+                rc = 0
+            if not silent:
+                for spec in list(self._graphs):
+                    self._send_graph(spec)
+        except KeyboardInterrupt:
+            # between two commands or while the graphs go out (matplotlib's first import
+            # takes a second): outside the commands' own handling. Escaping here, ipykernel
+            # would log it and send no reply at all, and the front end would wait for ever.
             self.hlm.write("--Break--\nr(1);", force=True)
             rc = 1
-        if not silent:
-            for spec in list(self._graphs):
-                self._send_graph(spec)
         self._graphs.clear()
         if rc:
             return {"status": "error", "execution_count": self.execution_count,
