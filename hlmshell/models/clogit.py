@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .newton import inverse, maximize
+
 
 @dataclass
 class ClogitFit:
@@ -102,39 +104,9 @@ class Panels:
 def fit_clogit(X, y, group, offset=None, maxiter=300, on_iteration=None) -> ClogitFit:
     """X over rows of panels that have both outcomes (the caller drops the others)."""
     P = Panels(X, y, group, offset)
-    b = np.zeros(P.p)
-    ll, g, H = P.loglik(b)
-    ll_0 = ll
-    log, converged, it = [ll], False, 0
-    for it in range(1, maxiter + 1):
-        try:
-            c = np.linalg.cholesky(-H)
-            step = np.linalg.solve(c.T, np.linalg.solve(c, g))
-        except np.linalg.LinAlgError:
-            w, U = np.linalg.eigh(-H)
-            w = np.maximum(np.abs(w), 1e-6 * max(1.0, np.abs(w).max()))
-            step = U @ ((U.T @ g) / w)
-        t, new = 1.0, None
-        for _ in range(40):
-            new = P.loglik(b + t * step, derivs=False)[0]
-            if np.isfinite(new) and new >= ll - 1e-11 * abs(ll):
-                break
-            t *= 0.5
-        else:
-            break
-        b = b + t * step
-        ll_old = ll
-        ll, g_new, H = P.loglik(b)
-        log.append(ll)
-        if on_iteration is not None:
-            on_iteration(it, ll)
-        done = t == 1 and abs(g @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll))
-        g = g_new
-        if done:
-            converged = True
-            break
-    try:
-        V = np.linalg.inv(-H)
-    except np.linalg.LinAlgError:
-        V = np.linalg.pinv(-H)
+    b0 = np.zeros(P.p)
+    b, ll, converged, it, log = maximize(lambda z: P.loglik(z, derivs=False)[0],
+                                         lambda z: P.loglik(z)[1:], b0, maxiter, on_iteration)
+    ll_0 = log[0]
+    V = inverse(-P.loglik(b)[2])
     return ClogitFit(b, V, ll, ll_0, converged, it, log)

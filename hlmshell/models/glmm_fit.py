@@ -12,6 +12,7 @@ import numpy as np
 
 from .glm import constant_only, fit_glm
 from .glmm import GLMMData, Problem, chol_of, numeric, reported
+from .newton import direction
 from .results import ModelError
 
 
@@ -61,7 +62,7 @@ def _newton_numeric(fun, x, maxiter):
     still = 0
     for _ in range(maxiter):
         g, H = numeric(fun, x, 1e-4)
-        step = _direction(g, H)
+        step = direction(g, H)
         t, new = 1.0, None
         for _ in range(40):
             new = fun(x + t * step)
@@ -79,17 +80,6 @@ def _newton_numeric(fun, x, maxiter):
         if still >= 3:
             break
     return x, ll, log
-
-
-def _direction(g, H):
-    """Newton direction; where -H is not positive definite, its eigenvalues are floored."""
-    try:
-        c = np.linalg.cholesky(-H)
-        return np.linalg.solve(c.T, np.linalg.solve(c, g))
-    except np.linalg.LinAlgError:
-        w, U = np.linalg.eigh(-H)
-        w = np.maximum(np.abs(w), 1e-6 * max(1.0, np.abs(w).max()))
-        return U @ ((U.T @ g) / w)
 
 
 def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter: int = 300,
@@ -133,7 +123,7 @@ def fit_glmm(d: GLMMData, method: str = "mvaghermite", points: int = 7, maxiter:
     slow = flat = 0
     for it in range(1, maxiter + 1):
         g, H = derivs(x)
-        step = _direction(g, H)
+        step = direction(g, H)
         saved = (prob.m.copy(), prob.C.copy())
         t, new = 1.0, -np.inf
         for _ in range(40):

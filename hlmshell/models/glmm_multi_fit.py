@@ -19,7 +19,8 @@ import numpy as np
 
 from .glmm import numeric, reported
 from .glmm_blocks import JointLaplace, MultiData
-from .glmm_fit import GLMMResult, _direction, _jacobian, _single_level, _vce
+from .glmm_fit import GLMMResult, _jacobian, _single_level, _vce
+from .newton import direction
 from .glmm_nested import NestedAGQ
 from .results import ModelError
 
@@ -116,7 +117,7 @@ def fit_multi(d: MultiData, method: str = "mvaghermite", points: int = 7, maxite
                 eng.derivs(x, central=False)
         if not (np.all(np.isfinite(g)) and np.all(np.isfinite(H))):
             break
-        step = _direction(g, H)
+        step = direction(g, H)
         saved = _state(eng)
         t, new = 1.0, -np.inf
         for _ in range(40):

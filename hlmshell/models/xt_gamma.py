@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .newton import inverse, maximize
+
 
 @dataclass
 class GammaFit:
@@ -83,39 +85,9 @@ def fit_gamma(X, y, group, offset=None, beta0=None, lnalpha0=0.0, maxiter=300,
     lgy = float(np.sum(gammaln(y + 1)))
     x = np.r_[np.zeros(X.shape[1]) if beta0 is None else beta0, lnalpha0]
     f = lambda z: loglik(z, X, y, off, starts, lgy)
-    ll = f(x)
-    log, converged, it = [ll], False, 0
-    for it in range(1, maxiter + 1):
-        grad, H = derivatives(x, X, y, off, starts, lgy)
-        try:
-            c = np.linalg.cholesky(-H)
-            step = np.linalg.solve(c.T, np.linalg.solve(c, grad))
-        except np.linalg.LinAlgError:   # not concave here: floored eigenvalues
-            w, U = np.linalg.eigh(-H)
-            w = np.maximum(np.abs(w), 1e-6 * max(1.0, np.abs(w).max()))
-            step = U @ ((U.T @ grad) / w)
-        t, new = 1.0, -np.inf
-        for _ in range(40):
-            new = f(x + t * step)
-            if np.isfinite(new) and new >= ll - 1e-11 * abs(ll):
-                break
-            t *= 0.5
-        else:
-            break
-        x = x + t * step
-        ll_old, ll = ll, new
-        log.append(ll)
-        if on_iteration is not None:
-            on_iteration(it, ll)
-        # Stata's defaults: nrtolerance 1e-5 on g'H⁻¹g, ltolerance 1e-7
-        if t == 1 and abs(grad @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll)):
-            converged = True
-            break
-        if x[-1] < -30:              # α → 0: the pooled Poisson model; no interior maximum
-            break
-    grad, H = derivatives(x, X, y, off, starts, lgy)
-    try:
-        V = np.linalg.inv(-H)
-    except np.linalg.LinAlgError:
-        V = np.linalg.pinv(-H)
+    # α → 0 is the pooled Poisson model: no interior maximum
+    x, ll, converged, it, log = maximize(
+        f, lambda z: derivatives(z, X, y, off, starts, lgy), x, maxiter, on_iteration,
+        ran_off=lambda z: z[-1] < -30)
+    V = inverse(-derivatives(x, X, y, off, starts, lgy)[1])
     return GammaFit(x, V, ll, converged, it, log)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .newton import inverse, maximize
+
 
 @dataclass
 class NBFit:
@@ -85,43 +87,10 @@ def _hessian(f, x, h=1e-5):
 
 
 def newton(f, x, maxiter=300, on_iteration=None) -> NBFit:
-    ll, g = f(x)
-    log, converged, it = [ll], False, 0
-    for it in range(1, maxiter + 1):
-        H = _hessian(f, x)
-        try:
-            c = np.linalg.cholesky(-H)
-            step = np.linalg.solve(c.T, np.linalg.solve(c, g))
-        except np.linalg.LinAlgError:
-            w, U = np.linalg.eigh(-H)
-            w = np.maximum(np.abs(w), 1e-6 * max(1.0, np.abs(w).max()))
-            step = U @ ((U.T @ g) / w)
-        t, new = 1.0, None
-        for _ in range(40):
-            new = f(x + t * step, grad=False)[0]
-            if np.isfinite(new) and new >= ll - 1e-11 * abs(ll):
-                break
-            t *= 0.5
-        else:
-            break
-        x = x + t * step
-        ll_old = ll
-        ll, g_new = f(x)
-        log.append(ll)
-        if on_iteration is not None:
-            on_iteration(it, ll)
-        done = t == 1 and abs(g @ step) < 1e-5 and abs(ll - ll_old) < 1e-7 * (1 + abs(ll))
-        g = g_new
-        if done:
-            converged = True
-            break
-        if np.max(np.abs(x[-2:])) > 30:       # a dispersion parameter ran off
-            break
-    H = _hessian(f, x)
-    try:
-        V = np.linalg.inv(-H)
-    except np.linalg.LinAlgError:
-        V = np.linalg.pinv(-H)
+    x, ll, converged, it, log = maximize(
+        lambda z: f(z, grad=False)[0], lambda z: (f(z)[1], _hessian(f, z)), x, maxiter,
+        on_iteration, ran_off=lambda z: np.max(np.abs(z[-2:])) > 30)  # a dispersion ran off
+    V = inverse(-_hessian(f, x))
     return NBFit(x, V, ll, converged, it, log)
 
 
