@@ -30,6 +30,23 @@ def crossed_model(design: Design) -> bool:
     return any(getattr(lv, "factor", None) for lv in design.levels)
 
 
+
+def cross_products(Z1w, Zr, Zrw, XY, wt):
+    """(W'W, Z_1'W) for W = [Z_rest, X, y] with weights wt: Z1w is the big level's design
+    times the weights, Zr/Zrw the other levels' without/with them (None: no other level)."""
+    XWX = XY.T @ (XY * wt[:, None])
+    if Zr is None:
+        return XWX, np.asarray(Z1w.T @ XY)
+    Qr = Zr.shape[1]
+    dW = Qr + XY.shape[1]
+    MWW = np.empty((dW, dW))
+    MWW[:Qr, :Qr] = (Zrw.T @ Zr).toarray()
+    ZtXY = np.asarray(Zrw.T @ XY)
+    MWW[:Qr, Qr:] = ZtXY
+    MWW[Qr:, :Qr] = ZtXY.T
+    MWW[Qr:, Qr:] = XWX
+    return MWW, np.hstack([(Z1w.T @ Zr).toarray(), np.asarray(Z1w.T @ XY)])
+
 class CrossedLMM(LMM):
     crossed = True
     DENSE_LIMIT = 1 << 25       # float64 elements (256 MB) in one dense block
@@ -74,23 +91,14 @@ class CrossedLMM(LMM):
         Z1 = indic(codes[self.big], nlev[self.big])      # weighted: Z1' W = sum w z w
         c1 = np.bincount(codes[self.big], weights=wt, minlength=nlev[self.big])
         off = np.r_[0, np.cumsum(self.nrest)].astype(int)
+        Zr = Zrw = None
         if Qr:
             zr_cols = np.concatenate([codes[l] + off[i] for i, l in enumerate(self.rest)])
             zr_rows = np.tile(np.arange(n), len(self.rest))
             Zr = sparse.csr_matrix((np.ones(len(zr_rows)), (zr_rows, zr_cols)), shape=(n, Qr))
             Zrw = sparse.csr_matrix((np.tile(wt, len(self.rest)), (zr_rows, zr_cols)), shape=(n, Qr))
-            dW = Qr + XY.shape[1]
-            MWW = np.empty((dW, dW))
-            MWW[:Qr, :Qr] = (Zrw.T @ Zr).toarray()
-            ZtXY = np.asarray(Zrw.T @ XY)
-            MWW[:Qr, Qr:] = ZtXY
-            MWW[Qr:, :Qr] = ZtXY.T
-            MWW[Qr:, Qr:] = XY.T @ (XY * wt[:, None])
-            M1W = np.hstack([(Z1.T @ Zr).toarray(), np.asarray(Z1.T @ XY)])
-        else:
-            MWW = XY.T @ (XY * wt[:, None])
-            M1W = np.asarray(Z1.T @ XY)
-        self.MWW, self.M1W, self.c1 = MWW, M1W, c1
+        self.MWW, self.M1W = cross_products(Z1, Zr, Zrw, XY, wt)
+        self.c1 = c1
         # which theta each dense indicator column scales
         self.col_level = np.repeat(np.arange(len(self.rest)), self.nrest).astype(int)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import covariance as cv
+from .crossed import cross_products
 from .design import Design
 from .lmm import LMM, _inv_logdet
 from .results import ModelError
@@ -95,19 +96,11 @@ class GeneralCrossedLMM(LMM):
         Z1 = zmat(self.big, False)
         off = np.r_[0, np.cumsum([ncol[l] for l in self.rest])].astype(int)
         self.roff = off
+        Zr = Zrw = None
         if Qr:
             Zr = sparse.hstack([zmat(l, False) for l in self.rest]).tocsr()
             Zrw = sparse.hstack([zmat(l, True) for l in self.rest]).tocsr()
-            MWW = np.empty((dW, dW))
-            MWW[:Qr, :Qr] = (Zrw.T @ Zr).toarray()
-            ZtXY = np.asarray(Zrw.T @ XY)
-            MWW[:Qr, Qr:] = ZtXY
-            MWW[Qr:, :Qr] = ZtXY.T
-            MWW[Qr:, Qr:] = XY.T @ (XY * wt[:, None])
-            M1W = np.hstack([(Z1w.T @ Zr).toarray(), np.asarray(Z1w.T @ XY)])
-        else:
-            MWW = XY.T @ (XY * wt[:, None])
-            M1W = np.asarray(Z1w.T @ XY)
+        MWW, M1W = cross_products(Z1w, Zr, Zrw, XY, wt)
         # the big level's own blocks: Z_1'Z_1 restricted to each group's q_1 columns
         Z11 = (Z1w.T @ Z1).tocsr()
         self.G1 = _diag_blocks(Z11, G1, q1)
