@@ -130,8 +130,13 @@ class Dataset:
         return self.var(name).values
 
     def is_string(self, name: str) -> bool:
-        if name not in self.vars and "." in name and self.column(name) is not None:
-            return False                     # an operated variable is numeric
+        if name not in self.vars and "." in name:   # `L.x`: numeric, x must be (no lag computed)
+            from hlmshell.dataset.timeseries import split_operated
+            parts = split_operated(name)
+            if parts is not None and parts[1] in self.vars:
+                if self.vars[parts[1]].is_string:
+                    raise StataError(109, "type mismatch")
+                return False
         return self.var(name).is_string
 
     def copy(self) -> "Dataset":

@@ -45,6 +45,21 @@ class GLMModel:
         return glm_output(result, level, False, log=False)
 
 
+def ml_macros(m: dict, offset, clustvar, vce, depvar, sigvars, datasignature) -> None:
+    """e()'s macros after the title that every ml-fitted single-equation model posts, in
+    Stata's order (logit & co., nbreg)."""
+    if offset:
+        m["offset"] = offset
+    if clustvar:
+        m["clustvar"] = clustvar
+    m.update({"opt": "moptimize", "vce": vce})
+    if vce != "oim":
+        m["vcetype"] = "Robust"
+    m.update({"ml_method": "d2", "technique": "nr", "which": "max", "depvar": depvar,
+              "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
+              "properties": "b V"})
+
+
 def _chi2_p(chi2: float, df: int) -> float:
     from scipy.special import chdtrc
     return float(chdtrc(df, chi2)) if df > 0 and np.isfinite(chi2) else math.nan
@@ -74,16 +89,7 @@ def glm_result(*, name, family, link, depvar, names, omitted, b, V, ll, ll_0, n,
                                                    "probit": "Probit regression",
                                                    "poisson": "Poisson regression"}[name],
                "chi2type": chi2type}
-    if offset:
-        m["offset"] = offset
-    if clustvar:
-        m["clustvar"] = clustvar
-    m.update({"opt": "moptimize", "vce": vce})
-    if vce != "oim":
-        m["vcetype"] = "Robust"
-    m.update({"ml_method": "d2", "technique": "nr", "which": "max", "depvar": depvar,
-              "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V"})
+    ml_macros(m, offset, clustvar, vce, depvar, sigvars, datasignature)
     cols = [f"{depvar}:{nm}" for nm in names]
     mats = {"b": StataMatrix(np.asarray(b, float).reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(np.asarray(V, float), list(cols), list(cols), symmetric=True)}

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hlmshell.estimates.glm import GLMModel
+from hlmshell.estimates.glm import GLMModel, ml_macros
 from hlmshell.estimates.results import EstimationResult
 from hlmshell.matrix import StataMatrix
 
@@ -48,16 +48,7 @@ def nbreg_result(*, depvar, names, omitted, b, V, ll, ll_0, ll_c, n, iterations,
     m: dict = {"cmdline": cmdline, "cmd": "nbreg", "estat_cmd": "nbreg_estat",
                "predict": "nbreg_p", "title": "Negative binomial regression",
                "dispers": "mean", "chi2type": chi2type, "chi2_ct": "LR"}
-    if offset:
-        m["offset"] = offset
-    if clustvar:
-        m["clustvar"] = clustvar
-    m.update({"opt": "moptimize", "vce": vce})
-    if vce != "oim":
-        m["vcetype"] = "Robust"
-    m.update({"ml_method": "d2", "technique": "nr", "which": "max", "depvar": depvar,
-              "datasignaturevars": " ".join(sigvars), "datasignature": datasignature,
-              "properties": "b V"})
+    ml_macros(m, offset, clustvar, vce, depvar, sigvars, datasignature)
     cols = [f"{depvar}:{nm}" for nm in names] + ["/:lnalpha"]
     mats = {"b": StataMatrix(np.asarray(b, float).reshape(1, -1), ["y1"], cols),
             "V": StataMatrix(np.asarray(V, float), list(cols), list(cols), symmetric=True)}
